@@ -1,0 +1,82 @@
+"""The ``orderdesk`` command. Subcommands live in ``addin/commands/<name>.py`` and are imported
+only when run, so ``orderdesk --help`` starts fast."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from addin import __version__
+
+# name -> (module, attribute, one-line help shown by `orderdesk --help` without importing it)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("addin.commands.demo", "demo", "Write the sample workbooks and every output made from them."),
+    "check": ("addin.commands.check", "check", "Read and validate an input workbook; print the row accounting and issues."),
+    "otd": ("addin.commands.otd", "otd", "Print OTD/OTIF by customer, month, part, owner or priority."),
+    "report": ("addin.commands.report", "report", "Write the monthly on-time-delivery workbook."),
+    "risk": ("addin.commands.risk", "risk", "Write a copy of the ledger with a risk column and colours."),
+    "review": ("addin.commands.review", "review", "Review PO lines against quotes (and BOM, stock, capacity)."),
+    "monthly": ("addin.commands.monthly", "monthly", "The scheduled job: build the month's workbook and e-mail it once."),
+    "addin": ("addin.commands.addin", "addin", "Build, install or inspect the Excel add-in."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (module, _, _) in COMMANDS.items() if _module_exists(module)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _module_exists(module: str) -> bool:
+    import importlib.util
+    return importlib.util.find_spec(module) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orderdesk")
+def cli() -> None:
+    """OrderDesk: contract review, on-time delivery and risk for factory order ledgers.
+
+    Exit status: 0 success, 1 the input could not be used, 2 wrong usage, 3 some e-mail
+    deliveries failed (monthly)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: turns OrderDeskError into `Error: ...` and exit status 1 (SPEC section 6)."""
+    from addin.errors import DeliveryError, OrderDeskError
+    try:
+        cli.main(args=argv, prog_name="orderdesk", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except DeliveryError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return 3
+    except OrderDeskError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

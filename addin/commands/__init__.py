@@ -1,0 +1,1 @@
+"""One module per `orderdesk` subcommand; `common.py` holds the shared options."""

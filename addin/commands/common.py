@@ -1,0 +1,76 @@
+"""Options shared by several subcommands (SPEC section 6), defined once."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+
+def parse_date_option(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (expected YYYY-MM-DD)")
+
+
+def _date_callback(ctx, param, value):
+    return parse_date_option(value)
+
+
+def _month_callback(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a month (expected YYYY-MM)")
+
+
+existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+sheet_option = click.option("--sheet", help="Worksheet to read (default: the first with a recognisable header).")
+map_option = click.option("--map", "map_file", type=existing_file, help="Header mapping file (TOML, SPEC section 2).")
+as_of_option = click.option("--as-of", "as_of", callback=_date_callback, metavar="DATE",
+                            help="Measurement date, YYYY-MM-DD (default: today).")
+basis_option = click.option("--basis", type=click.Choice(["promised", "requested", "first_promised"]),
+                            default="promised", show_default=True, help="Which date a line is due on.")
+late_tol_option = click.option("--late-tolerance", type=click.IntRange(min=0), default=0, show_default=True,
+                               help="Days after the due date still counted on time.")
+early_tol_option = click.option("--early-tolerance", type=click.IntRange(min=0), default=None,
+                                help="Days before the due date still on time (default: early is on time).")
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                           help="Language of sheets and messages (default: from the system locale).")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+
+
+def format_option(choices=("table", "json")):
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default="table", show_default=True,
+                        help="Output format.")
+
+
+month_option = click.option("--month", callback=_month_callback, metavar="YYYY-MM", help="Month to measure.")
+
+
+def default_lang() -> str:
+    import locale
+    loc = (locale.getlocale()[0] or "") if hasattr(locale, "getlocale") else ""
+    return "zh" if loc.lower().startswith("zh") else "en"
+
+
+def progress(message: str) -> None:
+    """Progress on stderr, only when stderr is a terminal (SPEC section 6)."""
+    if sys.stderr.isatty():
+        click.echo(message, err=True)
+
+
+def apply(*decorators: Callable) -> Callable:
+    def wrap(f):
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+    return wrap
