@@ -1,0 +1,529 @@
+"""The reader core shared by every input kind: find the header row, match headers to canonical
+fields, account for every row, parse values column by column and name every bad cell."""
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from addin import schema
+from addin.errors import ConfigError, InputError
+from addin.readers import values
+from addin.readers.grid import Grid, load_grid
+
+HEADER_SCAN_ROWS = 40
+
+
+# --- results ------------------------------------------------------------------------------
+
+@dataclass
+class Issue:
+    cell: str
+    field: str
+    value: Any
+    message: str
+    severity: str = "error"   # "error" rejects the row; "warning" keeps it
+
+    def as_dict(self) -> dict:
+        value = self.value
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return {"cell": self.cell, "field": self.field, "value": value, "message": self.message,
+                **({"severity": self.severity} if self.severity != "error" else {})}
+
+    def __str__(self) -> str:
+        value = self.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        shown = "" if value in (None, "") else f" '{value}'"
+        return f"{self.cell}: {self.field}{shown}: {self.message}"
+
+
+@dataclass
+class RowCount:
+    read: int = 0
+    valid: int = 0
+    issues: int = 0
+    blank_or_total: int = 0
+
+    def as_dict(self) -> dict:
+        return {"read": self.read, "valid": self.valid, "issues": self.issues,
+                "blank_or_total": self.blank_or_total}
+
+
+@dataclass
+class ReadResult:
+    kind: str
+    file: str
+    sheet: str
+    header_row: int                      # 1-based; the lower row of a two-row header
+    columns: dict[str, str]              # field -> header text as found
+    data: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+    rows: RowCount = field(default_factory=RowCount)
+    notes: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.columns)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "sheet": self.sheet, "kind": self.kind, "header_row": self.header_row,
+                "columns": dict(self.columns), "rows": self.rows.as_dict(),
+                "issues": [i.as_dict() for i in self.issues], "notes": list(self.notes)}
+
+
+# --- mapping files --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mapping:
+    sheet: str | None = None
+    header_row: int | None = None
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    date_order: str | None = None      # "dmy" | "mdy"
+
+    @classmethod
+    def load(cls, path: Path | str | None) -> "Mapping":
+        if path is None:
+            return cls()
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path.name}: mapping file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path.name}: not a valid TOML mapping file ({exc})") from None
+        return cls.from_dict(raw, path.name)
+
+    @classmethod
+    def from_dict(cls, raw: dict, name: str = "mapping") -> "Mapping":
+        known = {"sheet", "header_row", "columns", "values", "date_order"}
+        for key in raw:
+            if key not in known:
+                raise ConfigError(f"{name}: unknown key '{key}' (expected: {', '.join(sorted(known))})")
+        all_fields = set().union(*schema.KINDS.values())
+        columns = {}
+        for fld, headers in (raw.get("columns") or {}).items():
+            if fld not in all_fields:
+                raise ConfigError(f"{name}: [columns] '{fld}' is not a field OrderDesk knows")
+            if isinstance(headers, str):
+                headers = [headers]
+            if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
+                raise ConfigError(f"{name}: [columns] {fld} must be a header text or a list of them")
+            columns[fld] = tuple(headers)
+        header_row = raw.get("header_row")
+        if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
+            raise ConfigError(f"{name}: header_row must be a row number (1 or more)")
+        date_order = raw.get("date_order")
+        if date_order not in (None, "dmy", "mdy"):
+            raise ConfigError(f"{name}: date_order must be 'dmy' or 'mdy'")
+        vals = raw.get("values") or {}
+        if not isinstance(vals, dict) or not all(isinstance(v, dict) for v in vals.values()):
+            raise ConfigError(f"{name}: [values.<field>] tables map raw values to canonical ones")
+        return cls(raw.get("sheet"), header_row, columns, {k: dict(v) for k, v in vals.items()}, date_order)
+
+
+# --- header matching ------------------------------------------------------------------------
+
+def header_key(text: Any) -> str:
+    """Headers compare without case, spaces, line breaks, full-width forms or punctuation."""
+    if text is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    return re.sub(r"[\s_\-.:：()（）\[\]【】#/\\'\"*]+", "", text)
+
+
+@functools.cache
+def aliases() -> dict[str, dict[str, str]]:
+    """kind -> {header key: field}; earlier aliases in the list win (rank kept in _alias_rank)."""
+    with resources.files("addin.data").joinpath("aliases.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    out: dict[str, dict[str, str]] = {}
+    for kind, fields in raw.items():
+        table: dict[str, str] = {}
+        for fld, words in fields.items():
+            table.setdefault(header_key(fld), fld)
+            for w in words:
+                table.setdefault(header_key(w), fld)
+        out[kind] = table
+    return out
+
+
+@functools.cache
+def _alias_rank() -> dict[tuple[str, str], int]:
+    with resources.files("addin.data").joinpath("aliases.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    return {(kind, header_key(w)): i for kind, fields in raw.items()
+            for f, words in fields.items() for i, w in enumerate(words)}
+
+
+@dataclass
+class HeaderMatch:
+    header_index: int                  # 0-based grid row of the (lower) header row
+    first_index: int                   # 0-based first header row (== header_index for one row)
+    columns: dict[str, int]            # field -> 0-based column
+    texts: dict[str, str]              # field -> header text found
+    score: int
+    duplicates: list[tuple[str, str, list[int]]] = field(default_factory=list)
+
+
+def _cell_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return str(v).strip()
+
+
+def _match_row(kind: str, texts: list[str], mapping: Mapping) -> tuple[dict[str, int], dict[str, str], list]:
+    table = aliases()[kind]
+    rank = _alias_rank()
+    kind_fields = schema.KINDS[kind]
+    user = {header_key(h): (f, i) for f, hs in mapping.columns.items() if f in kind_fields
+            for i, h in enumerate(hs)}
+    chosen: dict[str, tuple[tuple, int]] = {}
+    seen: dict[str, list[int]] = {}
+    for col, text in enumerate(texts):
+        key = header_key(text)
+        if not key:
+            continue
+        seen.setdefault(key, []).append(col)
+        if key in user:
+            fld, order = user[key]
+            priority = (0, order)
+        elif key in table:
+            fld = table[key]
+            if fld in mapping.columns:   # the user named this field's column: aliases step aside
+                continue
+            priority = (1, rank.get((kind, key), -1))
+        else:
+            continue
+        if fld not in chosen or priority < chosen[fld][0]:
+            chosen[fld] = (priority, col)
+    columns = {f: c for f, (_, c) in chosen.items()}
+    dups = [(texts[cols[0]], f, cols) for f, c in columns.items()
+            for key in [header_key(texts[c])] for cols in [seen[key]] if len(cols) > 1]
+    return columns, {f: texts[c] for f, c in columns.items()}, dups
+
+
+def _requirement_met(kind: str, columns: dict[str, int]) -> bool:
+    req = schema.REQUIRED[kind]
+    return all(f in columns for f in req.fields) and (not req.any_of or any(f in columns for f in req.any_of))
+
+
+def _header_texts(rows: list[list], index: int, width: int) -> list[str]:
+    row = rows[index] if index < len(rows) else []
+    return [_cell_text(row[c]) if c < len(row) else "" for c in range(width)]
+
+
+def find_header(grid: Grid, kind: str, mapping: Mapping) -> HeaderMatch | None:
+    """Best header among single rows and pairs of rows (a group header over sub-headers, or
+    cells merged down two rows), within the first rows of the sheet."""
+    rows = grid.rows
+    width = max((len(r) for r in rows[:HEADER_SCAN_ROWS]), default=0)
+    candidates = range(len(rows)) if mapping.header_row is None else [mapping.header_row - 1]
+    best: HeaderMatch | None = None
+    for i in candidates:
+        if i >= min(len(rows), HEADER_SCAN_ROWS if mapping.header_row is None else len(rows)):
+            break
+        lower = _header_texts(rows, i, width)
+        if not any(lower):
+            continue
+        options = [(i, lower)]
+        if i > 0:
+            upper = _header_texts(rows, i - 1, width)
+            if any(upper):
+                options.append((i - 1, _combine(upper, lower)))
+        for first, texts in options:
+            cols, found, dups = _match_row(kind, texts, mapping)
+            score = len(cols) + (100 if _requirement_met(kind, cols) else 0)
+            if best is None or score > best.score:
+                best = HeaderMatch(i, first, cols, found, score, dups)
+    return best
+
+
+def _combine(upper: list[str], lower: list[str]) -> list[str]:
+    """Two header rows read as one: the sub-header where there is one (客户交期 under 交期),
+    else the cell merged down from the row above (订单号). Where a sub-header alone is not a
+    field (计划 under 入库日期), the group's text is prefixed; the caller matches both."""
+    out, group = [], ""
+    for up, low in zip(upper, lower):
+        if up:
+            group = up
+        if not low:
+            out.append(up)
+        elif header_key(low) in _all_alias_keys():
+            out.append(low)
+        else:
+            out.append(f"{low}{group}" if group and header_key(f"{low}{group}") in _all_alias_keys()
+                       else f"{group}{low}" if group else low)
+    return out
+
+
+@functools.cache
+def _all_alias_keys() -> frozenset[str]:
+    return frozenset(k for table in aliases().values() for k in table)
+
+
+# --- cell names -----------------------------------------------------------------------------
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def sheet_ref(sheet: str) -> str:
+    return f"'{sheet}'" if re.search(r"[^\w\u4e00-\u9fff]", sheet) else sheet
+
+
+def cell_name(sheet: str, col: int, row1: int) -> str:
+    return f"{sheet_ref(sheet)}!{column_letter(col)}{row1}"
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: bool = True) -> ReadResult:
+    """Turn a grid into a ReadResult of ``kind``: every row accounted for."""
+    mapping = mapping or Mapping()
+    name = grid.file.name
+    if not any(any(_cell_text(v) for v in r) for r in grid.rows[:HEADER_SCAN_ROWS * 10]):
+        raise InputError(f"{name}: sheet '{grid.sheet}' is empty", file=str(grid.file), sheet=grid.sheet)
+    match = find_header(grid, kind, mapping)
+    if match is None or not _requirement_met(kind, match.columns):
+        raise _missing_columns(grid, kind, match)
+    for text, fld, cols in match.duplicates:
+        cells = " and ".join(cell_name(grid.sheet, c, match.header_index + 1) for c in cols)
+        raise InputError(f"{name}: the header '{text}' appears twice ({cells}) — rename one so "
+                         f"'{fld}' is unambiguous", file=str(grid.file), sheet=grid.sheet)
+    return _read_rows(grid, kind, match, mapping)
+
+
+def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputError:
+    req = schema.REQUIRED[kind]
+    found = match.columns if match else {}
+    missing = [f for f in req.fields if f not in found]
+    table = aliases()[kind]
+    with resources.files("addin.data").joinpath("aliases.toml").open("rb") as fh:
+        raw = tomllib.load(fh)[kind]
+    parts = [f"'{f}' (a column such as {', '.join(raw[f][:4])})" for f in missing]
+    if req.any_of and not any(f in found for f in req.any_of):
+        parts.append("a due date (" + " or ".join(raw[f][0] + "/" + raw[f][-1] if f in raw else f
+                                                  for f in req.any_of) + ")")
+    where = f"row {match.header_index + 1}" if match and match.columns else "the first rows"
+    del table
+    return InputError(f"{grid.file.name}: sheet '{grid.sheet}': no column for required "
+                      f"{'field' if len(parts) == 1 else 'fields'} {'; '.join(parts)} "
+                      f"in the header ({where}) — add the column or name it in a --map file",
+                      file=str(grid.file), sheet=grid.sheet)
+
+
+def _column(rows: list[list], col: int) -> list:
+    return [r[col] if col < len(r) else None for r in rows]
+
+
+def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> ReadResult:
+    fields = schema.KINDS[kind]
+    start = match.header_index + 1
+    body = grid.rows[start:]
+    n = len(body)
+    index = pd.RangeIndex(n)
+    source_row = np.arange(start + 1, start + 1 + n)
+    raw = {f: pd.Series(_column(body, c), index=index, dtype=object) for f, c in match.columns.items()}
+
+    # blank and total rows: decided on the mapped columns, confirmed on the whole row
+    empty = {f: values.is_empty(s) for f, s in raw.items()}
+    all_empty = np.logical_and.reduce([e.to_numpy() for e in empty.values()]) if empty else np.ones(n, bool)
+    blank = pd.Series(all_empty, index=index)
+    for i in np.flatnonzero(all_empty):
+        if any(_cell_text(v) for v in body[i]):
+            blank.iat[i] = False
+    totals = _total_rows(body, raw, empty, kind, blank)
+    skipped = blank | totals
+    keep = ~skipped
+
+    problems: dict[str, pd.Series] = {}
+    parsed: dict[str, pd.Series] = {}
+    notes: list[str] = []
+    order_dates = None
+    if "order_date" in raw:  # parsed first: it gives '4月30' its year
+        order_dates, problems["order_date"], _ = values.date_column(raw["order_date"])
+        parsed["order_date"] = order_dates
+    day_first = {"dmy": True, "mdy": False}.get(mapping.date_order)
+    for f, s in raw.items():
+        if f in parsed:
+            continue
+        kind_of = fields[f]
+        if kind_of == schema.DATE:
+            parsed[f], problems[f], n_ = values.date_column(s, year_hint=order_dates, day_first=day_first)
+            if "ambiguous_day_month" in n_ and mapping.date_order is None:
+                order = "day/month" if n_["day_first"] else "month/day"
+                notes.append(f"{match.texts[f]}: dates such as '{n_['ambiguous_day_month']}' are ambiguous; "
+                             f"read as {order} — set date_order = \"dmy\" or \"mdy\" in a --map file to change")
+        elif kind_of == schema.NUMBER:
+            parsed[f], problems[f] = values.number_column(s)
+        elif kind_of == schema.STATUS:
+            parsed[f], problems[f] = values.status_column(s, mapping.values.get(f))
+        elif kind_of == schema.BOOL:
+            parsed[f], problems[f] = values.bool_column(s)
+        elif kind_of == schema.LIST:
+            parsed[f] = values.list_column(s)
+        else:
+            text = values.text_column(s)
+            if f in mapping.values:
+                table = {values.norm_key(k): v for k, v in mapping.values[f].items()}
+                text = text.map(lambda v: table.get(values.norm_key(v), v) if v is not None else None)
+            parsed[f] = text
+
+    # required values and signs
+    req = schema.REQUIRED[kind]
+    for f in req.fields:
+        missing = empty[f] & keep
+        if missing.any():
+            p = problems.setdefault(f, pd.Series(None, index=index, dtype=object))
+            p[missing & p.isna()] = "is empty (a value is required)"
+    for f in schema.NON_NEGATIVE.get(kind, ()):
+        if f in parsed:
+            neg = parsed[f] < 0
+            if neg.any():
+                problems[f][neg & problems[f].isna()] = "must not be negative"
+    for f in schema.POSITIVE.get(kind, ()):
+        if f in parsed:
+            zero = parsed[f] == 0
+            if zero.any():
+                problems[f][zero & problems[f].isna()] = "must be more than 0"
+
+    issues: list[Issue] = []
+    rejected = np.zeros(n, bool)
+    for f, p in problems.items():
+        bad = p.notna().to_numpy() & keep.to_numpy()
+        if not bad.any():
+            continue
+        rejected |= bad
+        col = match.columns[f]
+        for i in np.flatnonzero(bad):
+            value = raw[f].iat[i]
+            issues.append(Issue(cell_name(grid.sheet, col, int(source_row[i])), f,
+                                None if values.is_empty(pd.Series([value], dtype=object)).iat[0] else value,
+                                p.iat[i]))
+    issues.sort(key=lambda it: (_row_of(it.cell), it.cell))
+
+    valid = keep.to_numpy() & ~rejected
+    data = pd.DataFrame({f: _empty_column(t, int(valid.sum())) for f, t in fields.items()})
+    for f, s in parsed.items():
+        data[f] = s[valid].reset_index(drop=True)
+    data["source_row"] = source_row[valid]
+    result = ReadResult(kind, grid.file.name, grid.sheet, match.header_index + 1, dict(match.texts), data,
+                        issues, RowCount(n, int(valid.sum()), int(rejected.sum()), int(skipped.sum())),
+                        notes, grid.file)
+    assert result.rows.read == result.rows.valid + result.rows.issues + result.rows.blank_or_total
+    return result
+
+
+def _row_of(cell: str) -> int:
+    m = re.search(r"(\d+)$", cell)
+    return int(m.group(1)) if m else 0
+
+
+def _empty_column(kind_of: str, n: int) -> pd.Series:
+    if kind_of == schema.DATE:
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    if kind_of == schema.NUMBER:
+        return pd.Series(np.nan, index=range(n), dtype="float64")
+    if kind_of == schema.BOOL:
+        return pd.Series(False, index=range(n), dtype=bool)
+    if kind_of == schema.LIST:
+        return pd.Series([()] * n, index=range(n), dtype=object)
+    return pd.Series([None] * n, index=range(n), dtype=object)
+
+
+def _total_rows(body: list[list], raw: dict[str, pd.Series], empty: dict[str, pd.Series], kind: str,
+                blank: pd.Series) -> pd.Series:
+    """A total row says 合计/小计/Total somewhere and has no key of its own (no order number)."""
+    words = values.total_words()
+    key_fields = [f for f in schema.REQUIRED[kind].fields if f in raw][:1]
+    candidates = ~blank
+    if key_fields:
+        k = key_fields[0]
+        key_text = raw[k].map(lambda v: _is_total_word(v, words))
+        candidates &= empty[k] | key_text
+    out = pd.Series(False, index=blank.index)
+    for i in np.flatnonzero(candidates.to_numpy()):
+        if any(_is_total_word(v, words) for v in body[i][:40]):
+            out.iat[i] = True
+    return out
+
+
+def _is_total_word(v: Any, words: frozenset[str]) -> bool:
+    if not isinstance(v, str):
+        return False
+    key = values.norm_key(v).replace(" ", "").rstrip(":：")
+    if key in words:
+        return True
+    return bool(re.match(r"^(合计|小计|总计|总合计)", key)) or bool(re.match(r"^(grand)?(sub)?totals?[:：(（]", key))
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+def read(path: Path | str, kind: str | None = None, *, sheet: str | None = None,
+         mapping: Mapping | Path | str | None = None) -> ReadResult:
+    """Read an input file of a kind (found from the headers when None)."""
+    from addin.readers.grid import sheet_names
+    path = Path(path)
+    if not isinstance(mapping, Mapping):
+        mapping = Mapping.load(mapping)
+    sheet = sheet or mapping.sheet
+    if kind is not None and kind not in schema.KINDS:
+        raise InputError(f"unknown kind '{kind}' (expected one of: {', '.join(schema.KINDS)})")
+    if sheet is not None:
+        grid = load_grid(path, sheet)
+        return read_grid(grid, kind or detect_kind(grid, mapping), mapping)
+    # no sheet named: the first sheet whose header fits the kind
+    names = sheet_names(path)
+    first_error: InputError | None = None
+    for i, _ in enumerate(names):
+        grid = load_grid(path, names[i])
+        try:
+            return read_grid(grid, kind or detect_kind(grid, mapping), mapping)
+        except InputError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    raise first_error
+
+
+KIND_ORDER = ("ledger", "quotes", "bom", "purchases", "stock", "routing", "capacity", "calendar")
+
+
+def detect_kind(grid: Grid, mapping: Mapping | None = None) -> str:
+    """The kind whose required columns the header holds, preferring the richest match."""
+    mapping = mapping or Mapping()
+    best, best_score = None, -1
+    for kind in KIND_ORDER:
+        match = find_header(grid, kind, mapping)
+        if match is None or not _requirement_met(kind, match.columns):
+            continue
+        score = len(match.columns) * 10 + len(schema.REQUIRED[kind].fields)
+        if score > best_score:
+            best, best_score = kind, score
+    if best is None:
+        raise InputError(f"{grid.file.name}: sheet '{grid.sheet}': cannot tell what this file is — no header "
+                         f"row with the columns of a ledger, quote book, BOM, stock, capacity or calendar; "
+                         f"give --kind and a --map file", file=str(grid.file), sheet=grid.sheet)
+    return best
