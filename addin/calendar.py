@@ -1,0 +1,568 @@
+"""Working calendars: which dates the factory works, and Excel WORKDAY / NETWORKDAYS over them.
+
+A calendar is a sorted array of working days (numpy ``datetime64[D]``) over a fixed wide range,
+so every question is a ``searchsorted`` and works on a million ledger lines at once:
+
+* ``rank_left(d)``  = number of working days strictly before ``d``
+* ``rank_right(d)`` = number of working days on or before ``d``
+
+``WORKDAY(d, n)`` is then ``days[rank_right(d) + n - 1]`` for n > 0 and ``days[rank_left(d) + n]``
+for n < 0; ``NETWORKDAYS(a, b)`` is ``rank_right(b) - rank_left(a)``.
+
+Built-in calendars: ``cn`` (Chinese public holidays and the make-up working days, 调休, from the
+``chinesecalendar`` package over the years it covers, Monday–Friday outside them) and ``mon-fri``.
+A factory overrides either with a calendar workbook (dates forced to working / not working).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from addin.errors import ConfigError, FileError, InputError
+
+__all__ = ["WorkingCalendar", "load_calendar", "RANGE_START", "RANGE_END"]
+
+# Wide enough for any real ledger (Excel dates start in 1900) and still tiny: ~78,000 working days.
+RANGE_START = _dt.date(1900, 1, 1)
+RANGE_END = _dt.date(2199, 12, 31)
+_LO = np.datetime64(RANGE_START, "D")
+_HI = np.datetime64(RANGE_END, "D")
+_NDAYS = int((_HI - _LO).astype(int)) + 1
+_ALL_DAYS = np.arange(_LO, _HI + np.timedelta64(1, "D"), dtype="datetime64[D]")
+_NAT_D = np.datetime64("NaT", "D")
+
+DateLike = _dt.date | _dt.datetime | pd.Timestamp | np.datetime64 | str
+
+_BASES = ("cn", "mon-fri")
+
+
+def _mon_fri_mask() -> np.ndarray:
+    # 1970-01-01 (day 0) was a Thursday: weekday (Mon=0) = (day + 3) % 7
+    weekday = (_ALL_DAYS.astype("int64") + 3) % 7
+    return weekday < 5
+
+
+def _to_day(value: Any, what: str = "date") -> np.datetime64:
+    """One date-like value as ``datetime64[D]`` (time of day and time zone dropped)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        raise InputError(f"{what} is empty: a date is needed", value=value, expected="a date")
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise InputError(f"{what} {value!r} is not a date", value=value, expected="a date") from None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)  # keep the wall-clock date the user sees
+    day = np.datetime64(stamp.date(), "D")
+    if not (_LO <= day <= _HI):
+        raise InputError(f"{what} {stamp.date().isoformat()} is outside the calendar range "
+                         f"{RANGE_START.isoformat()}..{RANGE_END.isoformat()}",
+                         value=value, expected="a date in the calendar range")
+    return day
+
+
+def _to_days(values: Any) -> tuple[np.ndarray, pd.Index | None, Any]:
+    """A column of dates as ``datetime64[D]`` (NaT kept), with its index and name when a Series."""
+    index = name = None
+    if isinstance(values, pd.Series):
+        index, name = values.index, values.name
+        series = values
+    else:
+        series = pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        series = pd.to_datetime(series)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_localize(None)
+    # astype to [D] floors, which is the calendar date also before 1970
+    return series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"), index, name
+
+
+def _days_series(days: np.ndarray, index: pd.Index | None, name: Any) -> pd.Series:
+    return pd.Series(days.astype("datetime64[ns]"), index=index, name=name)
+
+
+class WorkingCalendar:
+    """An immutable working calendar. Build it with :meth:`cn`, :meth:`mon_fri`,
+    :meth:`from_frame` or :func:`load_calendar`.
+
+    Dates may be ``datetime.date``, ``datetime``, ``pd.Timestamp``, ``np.datetime64`` or ISO text;
+    the time of day is ignored. Scalar methods raise :class:`InputError` for a date outside
+    ``RANGE_START..RANGE_END``; the ``*_many`` methods give NaT / False / <NA> there instead,
+    as they do for NaT input.
+    """
+
+    __slots__ = ("_name", "_working", "_days", "_covered_years")
+
+    def __init__(self, name: str, working: np.ndarray, covered_years: frozenset[int]):
+        """Internal: ``working`` is one bool per day of ``RANGE_START..RANGE_END``."""
+        working = np.array(working, dtype=bool)
+        if working.shape != (_NDAYS,):
+            raise ValueError(f"working must have one value per day of the range ({_NDAYS})")
+        working.setflags(write=False)
+        days = _ALL_DAYS[working]
+        days.setflags(write=False)
+        object.__setattr__(self, "_name", str(name))
+        object.__setattr__(self, "_working", working)
+        object.__setattr__(self, "_days", days)
+        object.__setattr__(self, "_covered_years", frozenset(covered_years))
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError("WorkingCalendar is immutable")
+
+    def __delattr__(self, key: str) -> None:
+        raise AttributeError("WorkingCalendar is immutable")
+
+    def __repr__(self) -> str:
+        return f"WorkingCalendar({self._name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, WorkingCalendar):
+            return NotImplemented
+        return (self._name == other._name and self._covered_years == other._covered_years
+                and bool(np.array_equal(self._working, other._working)))
+
+    def __hash__(self) -> int:
+        return hash((self._name, len(self._days)))
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    @functools.cache
+    def cn(cls) -> WorkingCalendar:
+        """Chinese public holidays and make-up working days (调休) from ``chinesecalendar``,
+        Monday–Friday outside the years that package covers."""
+        import chinese_calendar
+
+        working = _mon_fri_mask()
+        # The package's own rule (chinese_calendar.is_workday): a listed make-up working day
+        # works; otherwise a weekday works unless it is a listed holiday.
+        for day in chinese_calendar.holidays:
+            working[(np.datetime64(day, "D") - _LO).astype(int)] = False
+        for day in chinese_calendar.workdays:
+            working[(np.datetime64(day, "D") - _LO).astype(int)] = True
+        first = min(chinese_calendar.holidays).year
+        last = max(chinese_calendar.holidays).year
+        return cls("cn", working, frozenset(range(first, last + 1)))
+
+    @classmethod
+    @functools.cache
+    def mon_fri(cls) -> WorkingCalendar:
+        """Monday to Friday, no holidays. Nothing is unknown, so it covers every year."""
+        years = frozenset(range(RANGE_START.year, RANGE_END.year + 1))
+        return cls("mon-fri", _mon_fri_mask(), years)
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, base: str = "cn", name: str | None = None) -> WorkingCalendar:
+        """``base`` calendar with factory overrides: one row per date, columns ``date``
+        (datetime64) and ``working`` (bool), optional ``name`` (what the day is) and
+        ``source_row`` (used in messages). Each row forces that date to working or not.
+
+        A year with any override row counts as covered (the factory maintains it).
+        """
+        base_cal = _base(base)
+        missing = [col for col in ("date", "working") if col not in df.columns]
+        if missing:
+            raise ValueError(f"calendar overrides need columns date and working; missing {missing}")
+        working = base_cal._working.copy()
+        rows = df["source_row"] if "source_row" in df.columns else pd.Series(range(2, len(df) + 2),
+                                                                              index=df.index)
+        seen: dict[np.datetime64, tuple[bool, Any]] = {}
+        years = set(base_cal._covered_years)
+        for value, flag, row in zip(df["date"].tolist(), df["working"].tolist(), rows.tolist()):
+            day = _to_day(value, f"calendar row {row}: date")
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"calendar row {row}: working must be True or False, not {flag!r}")
+            flag = bool(flag)
+            if day in seen and seen[day][0] != flag:
+                raise InputError(f"calendar rows {seen[day][1]} and {row} disagree on "
+                                 f"{_iso(day)}: one says working, the other not",
+                                 value=_iso(day), expected="one entry per date")
+            seen[day] = (flag, row)
+            working[(day - _LO).astype(int)] = flag
+            years.add(int(str(day)[:4]))
+        return cls(name or f"{base_cal.name}+overrides", working, frozenset(years))
+
+    # ------------------------------------------------------------------ facts
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def days(self) -> np.ndarray:
+        """Every working day of the range, sorted, ``datetime64[D]`` (read-only)."""
+        return self._days
+
+    def covers(self, d: DateLike) -> bool:
+        """Whether holiday data is known for the year of ``d`` (outside it: plain Mon–Fri)."""
+        return _year(_to_day(d)) in self._covered_years
+
+    def covers_many(self, dates: pd.Series) -> pd.Series:
+        """Vectorised :meth:`covers`; False for NaT."""
+        days, index, name = _to_days(dates)
+        years = days.astype("datetime64[Y]").astype("int64") + 1970
+        known = np.isin(years, np.fromiter(self._covered_years, dtype="int64"))
+        return pd.Series(known & ~np.isnat(days), index=index, name=name)
+
+    def is_working(self, d: DateLike) -> bool:
+        return bool(self._working[(_to_day(d) - _LO).astype(int)])
+
+    def is_working_many(self, dates: pd.Series) -> pd.Series:
+        """Vectorised :meth:`is_working`: a bool Series, False for NaT."""
+        days, index, name = _to_days(dates)
+        offset, ok = _offsets(days)
+        result = np.zeros(len(days), dtype=bool)
+        result[ok] = self._working[offset[ok]]
+        return pd.Series(result, index=index, name=name)
+
+    # ------------------------------------------------------------------ Excel WORKDAY / NETWORKDAYS
+
+    def workday(self, start: DateLike, n: int) -> _dt.date:
+        """Excel ``WORKDAY(start, n)``: the n-th working day after ``start`` (``start`` itself never
+        counts), before it when n < 0, ``start`` unchanged when n == 0. A fractional n is
+        truncated as Excel does."""
+        day = _to_day(start, "start date")
+        steps = _truncate(n)
+        if steps == 0:
+            return _date(day)
+        if steps > 0:
+            position = int(np.searchsorted(self._days, day, side="right")) + steps - 1
+        else:
+            position = int(np.searchsorted(self._days, day, side="left")) + steps
+        if not 0 <= position < len(self._days):
+            raise InputError(f"{steps} working days from {_iso(day)} is outside the calendar range "
+                             f"{RANGE_START.isoformat()}..{RANGE_END.isoformat()}",
+                             value=n, expected="a date in the calendar range")
+        return _date(self._days[position])
+
+    def workday_many(self, starts: pd.Series, n: int | pd.Series) -> pd.Series:
+        """Vectorised :meth:`workday` (datetime64[ns] Series, index of ``starts``). ``n`` is one
+        number or a Series with the index of ``starts`` (floats truncated); NaT start or NaN n
+        gives NaT, as does a result outside the calendar range."""
+        days, index, name = _to_days(starts)
+        steps = _steps_array(n, len(days), index)
+        valid = ~np.isnat(days) & ~np.isnan(steps)
+        valid &= (days >= _LO) & (days <= _HI)
+        steps_int = np.where(valid, steps, 0).astype("int64")
+        right = np.searchsorted(self._days, days, side="right")
+        left = np.searchsorted(self._days, days, side="left")
+        position = np.where(steps_int > 0, right + steps_int - 1, left + steps_int)
+        in_range = (position >= 0) & (position < len(self._days))
+        moved = self._days[np.clip(position, 0, max(len(self._days) - 1, 0))]
+        result = np.where(steps_int == 0, days, np.where(in_range, moved, _NAT_D))
+        result = np.where(valid, result, _NAT_D)
+        return _days_series(result, index, name)
+
+    def networkdays(self, start: DateLike, end: DateLike) -> int:
+        """Excel ``NETWORKDAYS(start, end)``: working days in [start, end] counting both ends,
+        negative (minus the count of [end, start]) when end < start."""
+        first, last = _to_day(start, "start date"), _to_day(end, "end date")
+        if last < first:
+            return -self.networkdays(last, first)
+        return int(np.searchsorted(self._days, last, side="right")
+                   - np.searchsorted(self._days, first, side="left"))
+
+    def networkdays_many(self, starts: pd.Series, ends: pd.Series) -> pd.Series:
+        """Vectorised :meth:`networkdays`: an ``Int64`` Series (index of ``starts``), <NA> where
+        either date is NaT or outside the calendar range."""
+        first, index, _ = _to_days(starts)
+        last, end_index, _ = _to_days(ends)
+        if len(first) != len(last):
+            raise ValueError("starts and ends must have the same length")
+        if index is not None and end_index is not None and not index.equals(end_index):
+            raise ValueError("starts and ends must share the same index")
+        valid = ~np.isnat(first) & ~np.isnat(last)
+        valid &= (first >= _LO) & (first <= _HI) & (last >= _LO) & (last <= _HI)
+        low = np.where(last < first, last, first)
+        high = np.where(last < first, first, last)
+        count = (np.searchsorted(self._days, high, side="right")
+                 - np.searchsorted(self._days, low, side="left"))
+        count = np.where(last < first, -count, count)
+        counts = pd.arrays.IntegerArray(np.where(valid, count, 0).astype("int64"), mask=~valid)
+        return pd.Series(counts, index=index if index is not None else end_index)
+
+    def next_working_day(self, d: DateLike) -> _dt.date:
+        """``d`` itself when it is a working day, else the first working day after it."""
+        day = _to_day(d)
+        position = int(np.searchsorted(self._days, day, side="left"))
+        if position >= len(self._days):
+            raise InputError(f"no working day on or after {_iso(day)} within the calendar range",
+                             value=d, expected="a date in the calendar range")
+        return _date(self._days[position])
+
+    def next_working_day_many(self, dates: pd.Series) -> pd.Series:
+        """Vectorised :meth:`next_working_day`; NaT stays NaT."""
+        days, index, name = _to_days(dates)
+        position = np.searchsorted(self._days, days, side="left")
+        ok = ~np.isnat(days) & (days >= _LO) & (days <= _HI) & (position < len(self._days))
+        found = self._days[np.clip(position, 0, len(self._days) - 1)]
+        return _days_series(np.where(ok, found, _NAT_D), index, name)
+
+    def working_days(self, start: DateLike, end: DateLike) -> np.ndarray:
+        """The working days in [start, end] (both included), sorted ``datetime64[D]``;
+        empty when end < start."""
+        first, last = _to_day(start, "start date"), _to_day(end, "end date")
+        low = np.searchsorted(self._days, first, side="left")
+        high = np.searchsorted(self._days, last, side="right")
+        return self._days[low:max(low, high)].copy()
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _offsets(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = ~np.isnat(days) & (days >= _LO) & (days <= _HI)
+    offset = np.where(ok, (days - _LO).astype("int64", copy=False), 0)
+    return offset, ok
+
+
+def _truncate(n: Any) -> int:
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, float, np.integer, np.floating)):
+        raise TypeError(f"n must be a number of working days, not {n!r}")
+    if np.isnan(n) if isinstance(n, (float, np.floating)) else False:
+        raise InputError("the number of working days is empty", value=n, expected="a number")
+    return int(n)  # Excel truncates towards zero
+
+
+def _steps_array(n: Any, length: int, index: pd.Index | None) -> np.ndarray:
+    """``n`` as a float array (NaN where missing), truncated towards zero."""
+    if isinstance(n, pd.Series):
+        if index is not None and not n.index.equals(index):
+            raise ValueError("starts and n must share the same index")
+        if not (pd.api.types.is_numeric_dtype(n.dtype) and not pd.api.types.is_bool_dtype(n.dtype)):
+            raise TypeError(f"n must be numbers of working days, not {n.dtype}")
+        steps = n.to_numpy(dtype="float64", na_value=np.nan)
+    elif isinstance(n, np.ndarray):
+        steps = n.astype("float64")
+    else:
+        steps = np.full(length, float(_truncate(n)))
+    if len(steps) != length:
+        raise ValueError("starts and n must have the same length")
+    # Days beyond the range would overflow int64 arithmetic; they give NaT anyway.
+    steps = np.where(np.abs(steps) > 2 * _NDAYS, np.sign(steps) * 2 * _NDAYS, steps)
+    return np.trunc(steps)
+
+
+def _date(day: np.datetime64) -> _dt.date:
+    return day.astype("datetime64[D]").item()
+
+
+def _iso(day: np.datetime64) -> str:
+    return str(day.astype("datetime64[D]"))
+
+
+def _year(day: np.datetime64) -> int:
+    return int(day.astype("datetime64[Y]").astype("int64")) + 1970
+
+
+def _base(base: str | WorkingCalendar) -> WorkingCalendar:
+    if isinstance(base, WorkingCalendar):
+        return base
+    key = _normal(base)
+    if key == "cn":
+        return WorkingCalendar.cn()
+    if key in ("mon-fri", "mon_fri", "monfri"):
+        return WorkingCalendar.mon_fri()
+    raise ConfigError(f"calendar base '{base}' is not known: use cn or mon-fri")
+
+
+def _normal(text: Any) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip().lower()
+
+
+# ---------------------------------------------------------------------- calendar workbooks
+
+# Values a factory writes in the working column. 调休 here means a make-up working day
+# (调休上班), as on the calendars HR posts; a day off in lieu is written 休息 or 放假.
+_WORKING_WORDS = {
+    "上班", "工作", "工作日", "补班", "调休", "调休上班", "班", "是", "1", "y", "yes", "true",
+    "t", "working", "work", "workday", "working day", "on",
+}
+_RESTING_WORDS = {
+    "休息", "休", "放假", "假", "节假日", "假日", "休息日", "公休", "调休休息", "调休放假", "否",
+    "0", "n", "no", "false", "f", "holiday", "off", "rest", "non-working", "nonworking",
+    "not working", "closed",
+}
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+
+
+def parse_working(value: Any) -> bool | None:
+    """A working-column cell as True (working) / False (not working), None if not understood."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
+        return {1: True, 0: False}.get(value) if float(value) in (0.0, 1.0) else None
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    key = " ".join(_normal(value).split())
+    if key in ("1.0", "0.0"):
+        key = key[0]
+    if key in _WORKING_WORDS:
+        return True
+    if key in _RESTING_WORDS:
+        return False
+    return None
+
+
+def load_calendar(spec: str | Path | None, base_dir: Path | None = None,
+                  base: str = "cn") -> WorkingCalendar:
+    """The calendar a config or command line names: ``"cn"`` (also when None), ``"mon-fri"``, or
+    the path of a calendar workbook (.xlsx/.xlsm/.xls/.csv; relative to ``base_dir`` when given)
+    whose rows override ``base``."""
+    if spec is None:
+        return WorkingCalendar.cn()
+    if not isinstance(spec, Path):
+        key = _normal(spec)
+        if key in ("", "cn"):
+            return WorkingCalendar.cn()
+        if key in ("mon-fri", "mon_fri", "monfri"):
+            return WorkingCalendar.mon_fri()
+        if not key.endswith(_WORKBOOK_SUFFIXES):
+            raise ConfigError(f"calendar '{spec}' is not known: use cn, mon-fri or the path of a "
+                              f"calendar workbook")
+    path = Path(spec).expanduser()
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    if not path.is_file():
+        raise FileError(f"calendar workbook {path} does not exist", file=str(path))
+    overrides = _read_overrides(path)
+    return WorkingCalendar.from_frame(overrides, base=base, name=f"{_base(base).name}+{path.name}")
+
+
+def _read_overrides(path: Path) -> pd.DataFrame:
+    """The workbook's rows as ``date``, ``working`` (bool), ``name``, ``source_row``."""
+    table, sheet, column_letter = _read_table(path)
+    flags: list[bool] = []
+    for raw, row in zip(table["working"].tolist(), table["source_row"].tolist()):
+        flag = parse_working(raw)
+        if flag is None:
+            shown = "" if raw is None or (not isinstance(raw, str) and pd.isna(raw)) else raw
+            if isinstance(shown, float) and shown.is_integer():
+                shown = int(shown)
+            raise InputError(
+                f"{path.name}, {sheet}!{column_letter}{row}: working day value '{shown}' is not "
+                f"understood — write 上班 or 休息 (also 1/0, Y/N, working/holiday)",
+                file=str(path), sheet=sheet, cell=f"{sheet}!{column_letter}{row}", value=raw,
+                expected="上班/休息, 1/0, Y/N, working/holiday")
+        flags.append(flag)
+    out = table[["date", "source_row"]].copy()
+    out["working"] = np.array(flags, dtype=bool)
+    out["name"] = table["name"] if "name" in table.columns else None
+    return out
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, str, str]:
+    """``(frame with date, working, name, source_row; sheet name; letter of the working column)``.
+
+    TODO: switch to ``addin.readers.read(path, kind="calendar")`` once it reports the column of
+    each field; this private reader keeps the calendar usable until then.
+    """
+    return _read_table_pandas(path)
+
+
+_DATE_HEADERS = {"日期", "date"}
+_WORKING_HEADERS = {"是否上班", "工作日", "working", "working day", "type", "类型"}
+_NAME_HEADERS = {"名称", "节日", "name", "holiday"}
+
+
+def _read_table_pandas(path: Path) -> tuple[pd.DataFrame, str, str]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            grid = _read_csv_grid(path)
+            sheet = path.stem
+        else:
+            with pd.ExcelFile(path, engine="calamine") as book:
+                sheet = book.sheet_names[0]
+                grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    except (OSError, ValueError) as exc:
+        raise FileError(f"calendar workbook {path.name} cannot be read: {exc}", file=str(path)) from None
+    header_at = None
+    for position in range(min(len(grid), 20)):
+        labels = [_normal(v) if isinstance(v, str) else "" for v in grid.iloc[position].tolist()]
+        if any(x in _DATE_HEADERS for x in labels) and any(x in _WORKING_HEADERS for x in labels):
+            header_at = position
+            break
+    if header_at is None:
+        raise InputError(f"{path.name}: no header row with 日期/Date and 是否上班/Working found in "
+                         f"the first 20 rows of sheet {sheet}", file=str(path), sheet=sheet,
+                         expected="a header row with 日期/Date and 是否上班/Working")
+    labels = [_normal(v) if isinstance(v, str) else "" for v in grid.iloc[header_at].tolist()]
+
+    def find(names: set[str]) -> int | None:
+        return next((i for i, label in enumerate(labels) if label in names), None)
+
+    date_col, working_col, name_col = find(_DATE_HEADERS), find(_WORKING_HEADERS), find(_NAME_HEADERS)
+    body = grid.iloc[header_at + 1:]
+    # pandas' calamine grid keeps leading empty rows and columns: position + 1 is the sheet row.
+    rows = [header_at + 2 + i for i in range(len(body))]
+    dates, kept_rows, working, names = [], [], [], []
+    for row, (_, line) in zip(rows, body.iterrows()):
+        raw_date, raw_flag = line.iloc[date_col], line.iloc[working_col]
+        if _blank(raw_date) and _blank(raw_flag):
+            continue
+        day = _cell_date(raw_date)
+        if day is None:
+            raise InputError(f"{path.name}, {sheet}!{_letter(date_col)}{row}: date '{raw_date}' is "
+                             f"not a date", file=str(path), sheet=sheet,
+                             cell=f"{sheet}!{_letter(date_col)}{row}", value=raw_date, expected="a date")
+        dates.append(day)
+        working.append(raw_flag)
+        names.append(None if name_col is None or _blank(line.iloc[name_col]) else str(line.iloc[name_col]).strip())
+        kept_rows.append(row)
+    table = pd.DataFrame({"date": pd.Series(pd.to_datetime(dates), dtype="datetime64[ns]"),
+                          "working": pd.Series(working, dtype=object),
+                          "name": pd.Series(names, dtype=object),
+                          "source_row": pd.Series(kept_rows, dtype="int64")})
+    return table, sheet, _letter(working_col)
+
+
+def _read_csv_grid(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileError(f"calendar file {path.name} is neither UTF-8 nor GB18030 text", file=str(path))
+    import io
+    return pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False,
+                       skip_blank_lines=False)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        not isinstance(value, str) and pd.isna(value))
+
+
+def _cell_date(value: Any) -> _dt.date | None:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 100000:
+        return _dt.date(1899, 12, 30) + _dt.timedelta(days=int(value))  # Excel serial
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+            try:
+                return _dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def _letter(column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
