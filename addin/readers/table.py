@@ -433,8 +433,20 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     result = ReadResult(kind, grid.file.name, grid.sheet, match.header_index + 1, dict(match.texts), data,
                         issues, RowCount(n, int(valid.sum()), int(rejected.sum()), int(skipped.sum())),
                         notes, grid.file)
+    _finish(kind, result, grid, match)
     assert result.rows.read == result.rows.valid + result.rows.issues + result.rows.blank_or_total
     return result
+
+
+def _finish(kind: str, result: ReadResult, grid: Grid, match: HeaderMatch) -> None:
+    """Kind-specific rules (designator counts in a BOM, shifts x hours in capacity, ...) live in
+    ``addin/readers/<kind>.py`` as ``finish(result, grid, match)``; they may move rows from
+    valid to issues but must keep the row accounting."""
+    import importlib
+    import importlib.util
+    module = f"addin.readers.{kind}"
+    if importlib.util.find_spec(module) is not None:
+        importlib.import_module(module).finish(result, grid, match)
 
 
 def _row_of(cell: str) -> int:
