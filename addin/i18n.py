@@ -1,0 +1,250 @@
+"""Sheet names, labels and messages in Simplified Chinese and English (SPEC section 1).
+
+One table, keyed by a stable identifier; ``t(key, lang, **fields)`` formats it. Other modules
+may add keys: keep each entry's ``zh`` and ``en`` side by side so a missing translation shows.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+__all__ = ["LANGS", "t", "month_label", "outcome_label", "risk_label", "STRINGS"]
+
+LANGS = ("zh", "en")
+
+STRINGS: dict[str, dict[str, str]] = {
+    # --- sheet names (<= 31 characters, none of []:*?/\) -------------------------------------
+    "sheet.summary": {"zh": "汇总", "en": "Summary"},
+    "sheet.customer": {"zh": "按客户", "en": "By customer"},
+    "sheet.part": {"zh": "按料号", "en": "By part"},
+    "sheet.owner": {"zh": "按跟单员", "en": "By owner"},
+    "sheet.trend": {"zh": "趋势", "en": "Trend"},
+    "sheet.causes": {"zh": "原因分析", "en": "Root causes"},
+    "sheet.late": {"zh": "延误与风险", "en": "Late and at risk"},
+    "sheet.exceptions": {"zh": "异常记录", "en": "Exception log"},
+    "sheet.data": {"zh": "数据", "en": "Data"},
+    "sheet.issues": {"zh": "数据问题", "en": "Data issues"},
+    "sheet.about": {"zh": "说明", "en": "About"},
+    "sheet.risk": {"zh": "风险", "en": "Risk"},
+
+    # --- summary -----------------------------------------------------------------------------
+    "summary.title": {"zh": "准时交货月报 {month}", "en": "On-time delivery, {month}"},
+    "summary.subtitle": {"zh": "统计截止日 {as_of} · 交期基准: {basis} · 单位: 订单行",
+                         "en": "As of {as_of} · due date basis: {basis} · unit: order lines"},
+    "summary.tile.otd": {"zh": "准时交货率 OTD", "en": "On-time delivery (OTD)"},
+    "summary.tile.otif": {"zh": "准时足量率 OTIF", "en": "On time in full (OTIF)"},
+    "summary.tile.late": {"zh": "延误行数", "en": "Late lines"},
+    "summary.kpis": {"zh": "关键指标", "en": "Key figures"},
+    "summary.measure": {"zh": "指标", "en": "Measure"},
+    "summary.this_month": {"zh": "本月 {month}", "en": "This month {month}"},
+    "summary.prev_month": {"zh": "上月 {month}", "en": "Previous month {month}"},
+    "summary.last_year": {"zh": "去年同月 {month}", "en": "Same month last year {month}"},
+    "summary.change": {"zh": "较上月", "en": "Change vs previous"},
+    "summary.ladder": {"zh": "OTD 阶梯 (按不同交期基准)", "en": "OTD ladder (by due date basis)"},
+    "summary.ladder.basis": {"zh": "交期基准", "en": "Due date basis"},
+    "summary.severity": {"zh": "延误严重度", "en": "Late lines by severity"},
+    "summary.top_causes": {"zh": "主要延误原因 (本月)", "en": "Top causes of late lines (this month)"},
+    "summary.no_late": {"zh": "本月无延误", "en": "No late lines this month"},
+    "summary.values_note": {"zh": "数据量大 ({rows} 行): 透视表为数值, 不随数据表自动重算",
+                            "en": "Large ledger ({rows} rows): pivots are values, not live formulas"},
+    "summary.live_note": {"zh": "透视表为公式, 修改“数据”表后自动重算",
+                          "en": "Pivots are live formulas over the Data sheet: edit the data and they recalculate"},
+    "otif.unknown": {"zh": "未知 (无出货数量)", "en": "unknown (no shipped qty)"},
+
+    # --- measures ----------------------------------------------------------------------------
+    "m.lines": {"zh": "考核行数", "en": "Lines due"},
+    "m.on_time": {"zh": "准时", "en": "On time"},
+    "m.late": {"zh": "延误", "en": "Late"},
+    "m.early": {"zh": "提前", "en": "Early"},
+    "m.pending": {"zh": "待出货 (未逾期)", "en": "Pending"},
+    "m.otd": {"zh": "OTD %", "en": "OTD %"},
+    "m.otif": {"zh": "OTIF %", "en": "OTIF %"},
+    "m.avg_days_late": {"zh": "平均延误天数", "en": "Avg days late"},
+    "m.count": {"zh": "行数", "en": "Lines"},
+    "m.share": {"zh": "占比", "en": "Share"},
+    "m.cum_pct": {"zh": "累计 %", "en": "Cumulative %"},
+    "m.cause": {"zh": "原因", "en": "Cause"},
+    "m.scope": {"zh": "内部/外部", "en": "Internal/external"},
+
+    "basis.promised": {"zh": "最新承诺交期", "en": "latest promise"},
+    "basis.requested": {"zh": "客户要求交期", "en": "requested date"},
+    "basis.first_promised": {"zh": "首次承诺交期", "en": "first promise"},
+
+    "severity.major": {"zh": "严重 (≥{days} 天)", "en": "Major (≥{days} days)"},
+    "severity.general": {"zh": "一般 (<{days} 天)", "en": "General (<{days} days)"},
+
+    # --- pivots ------------------------------------------------------------------------------
+    "pivot.customer.title": {"zh": "按客户 OTD % (近 12 个月)", "en": "OTD % by customer, last 12 months"},
+    "pivot.part.title": {"zh": "按料号 OTD % (近 12 个月)", "en": "OTD % by part, last 12 months"},
+    "pivot.owner.title": {"zh": "按跟单员 OTD % (近 12 个月)", "en": "OTD % by owner, last 12 months"},
+    "pivot.customer": {"zh": "客户", "en": "Customer"},
+    "pivot.part_no": {"zh": "料号", "en": "Part"},
+    "pivot.owner": {"zh": "跟单员", "en": "Owner"},
+    "pivot.none": {"zh": "(空白)", "en": "(blank)"},
+    "pivot.month_lines": {"zh": "本月行数", "en": "Lines this month"},
+    "pivot.month_late": {"zh": "本月延误", "en": "Late this month"},
+    "pivot.total12": {"zh": "12 个月合计", "en": "12 months"},
+    "pivot.note": {"zh": "空白 = 该月无考核行", "en": "blank = no lines due that month"},
+    "trend.title": {"zh": "月度趋势 (近 12 个月)", "en": "Monthly trend, last 12 months"},
+    "trend.month": {"zh": "月份", "en": "Month"},
+    "trend.chart": {"zh": "OTD % 与 OTIF % 趋势", "en": "OTD % and OTIF % by month"},
+    "causes.title": {"zh": "延误原因 Pareto ({month})", "en": "Root causes of late lines, {month} (Pareto)"},
+    "causes.chart": {"zh": "延误原因 Pareto", "en": "Root-cause Pareto"},
+    "causes.severity": {"zh": "按严重度", "en": "By severity"},
+
+    # --- late / exceptions -------------------------------------------------------------------
+    "late.title": {"zh": "延误与风险订单 (截止 {as_of})", "en": "Late and at-risk lines as of {as_of}"},
+    "exc.title": {"zh": "异常记录 (问题 · 责任人 · 措施 · 期限)", "en": "Exception log (problem, owner, action, deadline)"},
+    "col.order_no": {"zh": "订单号", "en": "Order no"},
+    "col.line_no": {"zh": "行号", "en": "Line"},
+    "col.customer": {"zh": "客户", "en": "Customer"},
+    "col.part_no": {"zh": "料号", "en": "Part"},
+    "col.qty": {"zh": "数量", "en": "Qty"},
+    "col.due_date": {"zh": "交期", "en": "Due date"},
+    "col.ship_date": {"zh": "出货日期", "en": "Ship date"},
+    "col.days_late": {"zh": "延误天数", "en": "Days late"},
+    "col.severity": {"zh": "严重度", "en": "Severity"},
+    "col.risk": {"zh": "风险", "en": "Risk"},
+    "col.outcome": {"zh": "结果", "en": "Outcome"},
+    "col.owner": {"zh": "责任人", "en": "Owner"},
+    "col.root_cause": {"zh": "原因", "en": "Root cause"},
+    "col.problem": {"zh": "问题", "en": "Problem"},
+    "col.action": {"zh": "措施", "en": "Action"},
+    "col.deadline": {"zh": "期限", "en": "Deadline"},
+    "col.source_row": {"zh": "来源行", "en": "Source row"},
+    "col.cell": {"zh": "单元格", "en": "Cell"},
+    "col.field": {"zh": "字段", "en": "Field"},
+    "col.value": {"zh": "值", "en": "Value"},
+    "col.message": {"zh": "问题说明", "en": "Message"},
+    "col.severity_issue": {"zh": "级别", "en": "Level"},
+    "late.none": {"zh": "无延误或风险订单", "en": "No late or at-risk lines"},
+    "exc.none": {"zh": "无异常", "en": "No exceptions"},
+    "issues.title": {"zh": "数据问题 ({file})", "en": "Data-quality issues ({file})"},
+    "issues.rows": {"zh": "读取 {read} 行: 有效 {valid}, 问题 {issues}, 空白或合计 {blank}",
+                    "en": "Rows read {read}: valid {valid}, rejected {issues}, blank or total {blank}"},
+    "issues.none": {"zh": "未发现数据问题", "en": "No data-quality issues"},
+    "data.title": {"zh": "规范化数据 (表 OrderData)", "en": "Normalised data (table OrderData)"},
+
+    # --- outcome / risk / cause words ----------------------------------------------------------
+    "outcome.on_time": {"zh": "准时", "en": "on time"},
+    "outcome.late": {"zh": "延误", "en": "late"},
+    "outcome.early": {"zh": "提前", "en": "early"},
+    "outcome.pending": {"zh": "待出货", "en": "pending"},
+    "risk.overdue": {"zh": "逾期", "en": "overdue"},
+    "risk.at_risk": {"zh": "有风险", "en": "at risk"},
+    "risk.on_track": {"zh": "正常", "en": "on track"},
+    "risk.done": {"zh": "已完成", "en": "done"},
+    "risk.cancelled": {"zh": "已取消", "en": "cancelled"},
+    "scope.internal": {"zh": "内部", "en": "internal"},
+    "scope.external": {"zh": "外部", "en": "external"},
+
+    # --- about -------------------------------------------------------------------------------
+    "about.title": {"zh": "说明与定义", "en": "About this workbook"},
+    "about.as_of": {"zh": "统计截止日", "en": "As-of date"},
+    "about.month": {"zh": "报告月份", "en": "Month"},
+    "about.basis": {"zh": "交期基准", "en": "Due date basis"},
+    "about.late_tolerance": {"zh": "延误容差 (天)", "en": "Late tolerance (days)"},
+    "about.early_tolerance": {"zh": "提前容差 (天)", "en": "Early tolerance (days)"},
+    "about.early_none": {"zh": "无 (提前算准时)", "en": "none (early counts as on time)"},
+    "about.major_days": {"zh": "严重延误阈值 (天)", "en": "Major when days late ≥"},
+    "about.version": {"zh": "OrderDesk 版本", "en": "OrderDesk version"},
+    "about.generated": {"zh": "生成时间", "en": "Generated"},
+    "about.sources": {"zh": "数据来源文件", "en": "Source files"},
+    "about.file": {"zh": "文件", "en": "File"},
+    "about.sha256": {"zh": "SHA-256", "en": "SHA-256"},
+    "about.definitions": {"zh": "定义", "en": "Definitions"},
+    "about.live": {"zh": "透视表", "en": "Pivots"},
+    "about.term": {"zh": "术语", "en": "Term"},
+    "about.meaning": {"zh": "含义", "en": "Meaning"},
+    "def.due_date": {
+        "zh": "交期: 按基准取值。最新承诺 (默认): 承诺交期, 无则客户要求交期; 客户要求: 客户要求交期; 首次承诺: 首次承诺交期, 无则承诺交期, 再无则客户要求交期。",
+        "en": "Due date, by basis. Latest promise (default): promised date, else requested date; requested: requested date; first promise: first promised date, else promised date, else requested date."},
+    "def.cohort": {
+        "zh": "考核范围: 未取消、交期在该月内且不晚于统计截止日的订单行。",
+        "en": "Cohort of a month: lines not cancelled whose due date lies in the month and on or before the as-of date."},
+    "def.on_time": {
+        "zh": "准时: 已出货, 且 交期 − 提前容差 ≤ 出货日期 ≤ 交期 + 延误容差。只比较日期, 不比较时间。",
+        "en": "On time: shipped, and due − early tolerance ≤ ship date ≤ due + late tolerance. Dates are compared as calendar dates."},
+    "def.late": {
+        "zh": "延误: 晚于容差出货, 或截止日已超过 交期 + 延误容差 仍未出货 (未出货的逾期行计为延误, 不会被排除)。",
+        "en": "Late: shipped after the window, or not shipped while the as-of date is past due + late tolerance (an open overdue line is late, never left out)."},
+    "def.early": {
+        "zh": "提前: 设置了提前容差时, 早于容差出货 (不算准时)。",
+        "en": "Early: shipped before the window when an early tolerance is set (not on time)."},
+    "def.pending": {
+        "zh": "待出货: 未出货且尚未逾期; 不计入比率, 单独计数。",
+        "en": "Pending: not shipped and not yet late; outside the rate, counted separately."},
+    "def.otd": {
+        "zh": "OTD % = 准时 / (准时 + 延误 + 提前), 按订单行计。",
+        "en": "OTD % = on time / (on time + late + early), line-weighted."},
+    "def.otif": {
+        "zh": "OTIF % = 准时且足量 / 同一分母。足量: 出货数量 ≥ 订单数量; 台账无出货数量时记为未知。",
+        "en": "OTIF % = on time and in full / the same base. In full: shipped qty ≥ qty; unknown when the ledger has no shipped quantity."},
+    "def.days_late": {
+        "zh": "延误天数 = 出货日期 (未出货则为统计截止日) − 交期, 为正时。",
+        "en": "Days late = ship date (or the as-of date when open) − due date, when positive."},
+    "def.severity": {
+        "zh": "严重度: 延误天数 ≥ {days} 为严重, 否则为一般。",
+        "en": "Severity of a late line: major when days late ≥ {days}, else general."},
+    "def.root_cause": {
+        "zh": "原因: 异常类型映射到分类, 否则按异常说明关键词分类, 否则为未分类。客户变更、物流、不可抗力为外部原因, 其余为内部。",
+        "en": "Root cause: the exception type mapped to the taxonomy, else classified from the note by keywords, else unclassified. Customer, logistics and force majeure are external; the rest internal."},
+    "def.risk": {
+        "zh": "风险: 逾期 (过交期未出货); 有风险 (交期在 {horizon} 个工作日内, 或计划节点已过而无实际日期); 正常; 已完成; 已取消。",
+        "en": "Risk of an open line: overdue (past due, not shipped); at risk (due within {horizon} working days, or a planned milestone passed without its actual date); on track; done; cancelled."},
+    "def.live": {
+        "zh": "透视表是对“数据”表 (表 OrderData) 的 COUNTIFS 公式; 修改数据后 Excel 自动重算。",
+        "en": "Pivots are COUNTIFS formulas over the Data sheet (table OrderData); Excel recalculates them when the data is edited."},
+    "def.values": {
+        "zh": "数据超过 {limit} 行, 透视表写为数值以免 Excel 变慢; 修改数据后请重新生成报告。",
+        "en": "More than {limit} lines: pivots are written as values so Excel stays fast; regenerate the report after editing the data."},
+
+    # --- messages ------------------------------------------------------------------------------
+    "msg.report_written": {"zh": "已写入 {out}: {month} 考核 {lines} 行, OTD {otd}",
+                           "en": "Wrote {out}: {month}, {lines} lines due, OTD {otd}"},
+    "msg.risk_written": {"zh": "已写入 {out}: {rows} 行, 逾期 {overdue}, 有风险 {at_risk}",
+                         "en": "Wrote {out}: {rows} lines, {overdue} overdue, {at_risk} at risk"},
+    "msg.same_file": {"zh": "{out} 就是输入文件: 请换一个输出文件名 (OrderDesk 从不写入输入文件)",
+                      "en": "{out} is the input file: choose another output name (OrderDesk never writes into its input)"},
+    "msg.would_lose": {
+        "zh": "{file} 含有 {parts}, 复制时会丢失: 请加 --separate, 把风险表写入一个新的工作簿",
+        "en": "{file} contains {parts}, which a copy would lose: use --separate to write the risk sheet into a new workbook"},
+    "msg.no_month": {"zh": "需要 --month YYYY-MM", "en": "--month YYYY-MM is required"},
+    "part.charts": {"zh": "图表", "en": "charts"},
+    "part.drawings": {"zh": "图形/形状", "en": "drawings or shapes"},
+    "part.images": {"zh": "图片", "en": "images"},
+    "part.controls": {"zh": "表单控件", "en": "form controls"},
+    "part.sparklines": {"zh": "迷你图", "en": "sparklines"},
+    "part.databars": {"zh": "数据条 (扩展格式)", "en": "extended data bars"},
+    "part.slicers": {"zh": "切片器", "en": "slicers"},
+    "part.pivots": {"zh": "数据透视表", "en": "pivot tables"},
+    "part.comments": {"zh": "批注", "en": "comments"},
+    "part.ole": {"zh": "嵌入对象", "en": "embedded objects"},
+    "part.timelines": {"zh": "日程表", "en": "timelines"},
+}
+
+
+def t(key: str, lang: str = "en", **fields: object) -> str:
+    """The text for ``key`` in ``lang`` (zh or en), with ``{fields}`` filled in."""
+    entry = STRINGS[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**fields) if fields else text
+
+
+def month_label(month: _dt.date, lang: str = "en") -> str:
+    """A month as people write it: 2026年3月 / 2026-03."""
+    return f"{month.year}年{month.month}月" if lang == "zh" else f"{month.year}-{month.month:02d}"
+
+
+def _word(prefix: str, value: object, lang: str) -> str:
+    if value is None or value != value:  # None or NaN
+        return ""
+    key = f"{prefix}.{value}"
+    return t(key, lang) if key in STRINGS else str(value)
+
+
+def outcome_label(value: object, lang: str = "en") -> str:
+    return _word("outcome", value, lang)
+
+
+def risk_label(value: object, lang: str = "en") -> str:
+    return _word("risk", value, lang)

@@ -1,0 +1,1 @@
+"""One module per output workbook, plus shared XlsxWriter helpers in xlsx.py."""
