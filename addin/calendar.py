@@ -1,7 +1,8 @@
 """Working calendars: which dates the factory works, and Excel WORKDAY / NETWORKDAYS over them.
 
 A calendar is a sorted array of working days (numpy ``datetime64[D]``) over a fixed wide range,
-so every question is a ``searchsorted`` and works on a million ledger lines at once:
+plus, per day of the range, how many working days precede it, so every question is an array
+lookup and works on a million ledger lines at once:
 
 * ``rank_left(d)``  = number of working days strictly before ``d``
 * ``rank_right(d)`` = number of working days on or before ``d``
@@ -79,7 +80,7 @@ def _to_days(values: Any) -> tuple[np.ndarray, pd.Index | None, Any]:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_localize(None)
     # astype to [D] floors, which is the calendar date also before 1970
-    return series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"), index, name
+    return series.to_numpy().astype("datetime64[D]"), index, name
 
 
 def _days_series(days: np.ndarray, index: pd.Index | None, name: Any) -> pd.Series:
@@ -96,7 +97,7 @@ class WorkingCalendar:
     as they do for NaT input.
     """
 
-    __slots__ = ("_name", "_working", "_days", "_covered_years")
+    __slots__ = ("_name", "_working", "_days", "_before", "_covered_years")
 
     def __init__(self, name: str, working: np.ndarray, covered_years: frozenset[int]):
         """Internal: ``working`` is one bool per day of ``RANGE_START..RANGE_END``."""
@@ -106,6 +107,10 @@ class WorkingCalendar:
         working.setflags(write=False)
         days = _ALL_DAYS[working]
         days.setflags(write=False)
+        # _before[i]: working days strictly before day i of the range (rank_left); i + 1 gives rank_right
+        before = np.concatenate(([0], np.cumsum(working, dtype="int64")))
+        before.setflags(write=False)
+        object.__setattr__(self, "_before", before)
         object.__setattr__(self, "_name", str(name))
         object.__setattr__(self, "_working", working)
         object.__setattr__(self, "_days", days)
@@ -245,18 +250,17 @@ class WorkingCalendar:
         number or a Series with the index of ``starts`` (floats truncated); NaT start or NaN n
         gives NaT, as does a result outside the calendar range."""
         days, index, name = _to_days(starts)
+        offset, ok = _offsets(days)
         steps = _steps_array(n, len(days), index)
-        valid = ~np.isnat(days) & ~np.isnan(steps)
-        valid &= (days >= _LO) & (days <= _HI)
-        steps_int = np.where(valid, steps, 0).astype("int64")
-        right = np.searchsorted(self._days, days, side="right")
-        left = np.searchsorted(self._days, days, side="left")
+        ok &= ~np.isnan(steps)
+        steps_int = np.where(ok, steps, 0).astype("int64")
+        left = self._before[offset]
+        right = self._before[offset + 1]
         position = np.where(steps_int > 0, right + steps_int - 1, left + steps_int)
         in_range = (position >= 0) & (position < len(self._days))
         moved = self._days[np.clip(position, 0, max(len(self._days) - 1, 0))]
         result = np.where(steps_int == 0, days, np.where(in_range, moved, _NAT_D))
-        result = np.where(valid, result, _NAT_D)
-        return _days_series(result, index, name)
+        return _days_series(np.where(ok, result, _NAT_D), index, name)
 
     def networkdays(self, start: DateLike, end: DateLike) -> int:
         """Excel ``NETWORKDAYS(start, end)``: working days in [start, end] counting both ends,
@@ -276,13 +280,14 @@ class WorkingCalendar:
             raise ValueError("starts and ends must have the same length")
         if index is not None and end_index is not None and not index.equals(end_index):
             raise ValueError("starts and ends must share the same index")
-        valid = ~np.isnat(first) & ~np.isnat(last)
-        valid &= (first >= _LO) & (first <= _HI) & (last >= _LO) & (last <= _HI)
-        low = np.where(last < first, last, first)
-        high = np.where(last < first, first, last)
-        count = (np.searchsorted(self._days, high, side="right")
-                 - np.searchsorted(self._days, low, side="left"))
-        count = np.where(last < first, -count, count)
+        first_offset, first_ok = _offsets(first)
+        last_offset, last_ok = _offsets(last)
+        valid = first_ok & last_ok
+        backwards = last_offset < first_offset
+        low = np.where(backwards, last_offset, first_offset)
+        high = np.where(backwards, first_offset, last_offset)
+        count = self._before[high + 1] - self._before[low]
+        count = np.where(backwards, -count, count)
         counts = pd.arrays.IntegerArray(np.where(valid, count, 0).astype("int64"), mask=~valid)
         return pd.Series(counts, index=index if index is not None else end_index)
 
@@ -298,9 +303,10 @@ class WorkingCalendar:
     def next_working_day_many(self, dates: pd.Series) -> pd.Series:
         """Vectorised :meth:`next_working_day`; NaT stays NaT."""
         days, index, name = _to_days(dates)
-        position = np.searchsorted(self._days, days, side="left")
-        ok = ~np.isnat(days) & (days >= _LO) & (days <= _HI) & (position < len(self._days))
-        found = self._days[np.clip(position, 0, len(self._days) - 1)]
+        offset, ok = _offsets(days)
+        position = self._before[offset]
+        ok &= position < len(self._days)
+        found = self._days[np.clip(position, 0, max(len(self._days) - 1, 0))]
         return _days_series(np.where(ok, found, _NAT_D), index, name)
 
     def working_days(self, start: DateLike, end: DateLike) -> np.ndarray:
