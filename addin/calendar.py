@@ -397,6 +397,7 @@ _RESTING_WORDS = {
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 
 
+
 def parse_working(value: Any) -> bool | None:
     """A working-column cell as True (working) / False (not working), None if not understood."""
     if isinstance(value, (bool, np.bool_)):
@@ -442,133 +443,39 @@ def load_calendar(spec: str | Path | None, base_dir: Path | None = None,
 
 def _read_overrides(path: Path) -> pd.DataFrame:
     """The workbook's rows as ``date``, ``working`` (bool), ``name``, ``source_row``."""
-    table, sheet, column_letter = _read_table(path)
-    flags: list[bool] = []
-    for raw, row in zip(table["working"].tolist(), table["source_row"].tolist()):
-        flag = parse_working(raw)
+    from addin.readers import read
+
+    result = read(path, kind="calendar")
+    errors = [issue for issue in result.issues if issue.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more rows)" if len(errors) > 1 else ""
+        first = errors[0]
+        raise InputError(f"{result.file}, {first}{more}", file=str(path), sheet=result.sheet,
+                         cell=first.cell, value=first.value, expected="a date")
+    table = result.data
+    flags = [parse_working(raw) for raw in table["working"].tolist()]
+    for raw, flag, row in zip(table["working"].tolist(), flags, table["source_row"].tolist()):
         if flag is None:
+            cell = _working_cell(path, result.sheet, int(row))
             shown = "" if raw is None or (not isinstance(raw, str) and pd.isna(raw)) else raw
-            if isinstance(shown, float) and shown.is_integer():
-                shown = int(shown)
             raise InputError(
-                f"{path.name}, {sheet}!{column_letter}{row}: working day value '{shown}' is not "
-                f"understood — write 上班 or 休息 (also 1/0, Y/N, working/holiday)",
-                file=str(path), sheet=sheet, cell=f"{sheet}!{column_letter}{row}", value=raw,
+                f"{result.file}, {cell}: working day value '{shown}' is not understood — "
+                f"write 上班 or 休息 (also 1/0, Y/N, working/holiday)",
+                file=str(path), sheet=result.sheet, cell=cell, value=raw,
                 expected="上班/休息, 1/0, Y/N, working/holiday")
-        flags.append(flag)
     out = table[["date", "source_row"]].copy()
     out["working"] = np.array(flags, dtype=bool)
-    out["name"] = table["name"] if "name" in table.columns else None
+    out["name"] = table["name"]
     return out
 
 
-def _read_table(path: Path) -> tuple[pd.DataFrame, str, str]:
-    """``(frame with date, working, name, source_row; sheet name; letter of the working column)``.
+def _working_cell(path: Path, sheet: str, row: int) -> str:
+    """Cell name (``Calendar!B7``) of the working column in ``row``. ReadResult names header
+    texts, not columns, so the header is found again the way the reader found it (error path only)."""
+    from addin.readers.grid import load_grid
+    from addin.readers.table import Mapping, cell_name, find_header
 
-    TODO: switch to ``addin.readers.read(path, kind="calendar")`` once it reports the column of
-    each field; this private reader keeps the calendar usable until then.
-    """
-    return _read_table_pandas(path)
-
-
-_DATE_HEADERS = {"日期", "date"}
-_WORKING_HEADERS = {"是否上班", "工作日", "working", "working day", "type", "类型"}
-_NAME_HEADERS = {"名称", "节日", "name", "holiday"}
-
-
-def _read_table_pandas(path: Path) -> tuple[pd.DataFrame, str, str]:
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            grid = _read_csv_grid(path)
-            sheet = path.stem
-        else:
-            with pd.ExcelFile(path, engine="calamine") as book:
-                sheet = book.sheet_names[0]
-                grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
-    except (OSError, ValueError) as exc:
-        raise FileError(f"calendar workbook {path.name} cannot be read: {exc}", file=str(path)) from None
-    header_at = None
-    for position in range(min(len(grid), 20)):
-        labels = [_normal(v) if isinstance(v, str) else "" for v in grid.iloc[position].tolist()]
-        if any(x in _DATE_HEADERS for x in labels) and any(x in _WORKING_HEADERS for x in labels):
-            header_at = position
-            break
-    if header_at is None:
-        raise InputError(f"{path.name}: no header row with 日期/Date and 是否上班/Working found in "
-                         f"the first 20 rows of sheet {sheet}", file=str(path), sheet=sheet,
-                         expected="a header row with 日期/Date and 是否上班/Working")
-    labels = [_normal(v) if isinstance(v, str) else "" for v in grid.iloc[header_at].tolist()]
-
-    def find(names: set[str]) -> int | None:
-        return next((i for i, label in enumerate(labels) if label in names), None)
-
-    date_col, working_col, name_col = find(_DATE_HEADERS), find(_WORKING_HEADERS), find(_NAME_HEADERS)
-    body = grid.iloc[header_at + 1:]
-    # pandas' calamine grid keeps leading empty rows and columns: position + 1 is the sheet row.
-    rows = [header_at + 2 + i for i in range(len(body))]
-    dates, kept_rows, working, names = [], [], [], []
-    for row, (_, line) in zip(rows, body.iterrows()):
-        raw_date, raw_flag = line.iloc[date_col], line.iloc[working_col]
-        if _blank(raw_date) and _blank(raw_flag):
-            continue
-        day = _cell_date(raw_date)
-        if day is None:
-            raise InputError(f"{path.name}, {sheet}!{_letter(date_col)}{row}: date '{raw_date}' is "
-                             f"not a date", file=str(path), sheet=sheet,
-                             cell=f"{sheet}!{_letter(date_col)}{row}", value=raw_date, expected="a date")
-        dates.append(day)
-        working.append(raw_flag)
-        names.append(None if name_col is None or _blank(line.iloc[name_col]) else str(line.iloc[name_col]).strip())
-        kept_rows.append(row)
-    table = pd.DataFrame({"date": pd.Series(pd.to_datetime(dates), dtype="datetime64[ns]"),
-                          "working": pd.Series(working, dtype=object),
-                          "name": pd.Series(names, dtype=object),
-                          "source_row": pd.Series(kept_rows, dtype="int64")})
-    return table, sheet, _letter(working_col)
-
-
-def _read_csv_grid(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileError(f"calendar file {path.name} is neither UTF-8 nor GB18030 text", file=str(path))
-    import io
-    return pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False,
-                       skip_blank_lines=False)
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        not isinstance(value, str) and pd.isna(value))
-
-
-def _cell_date(value: Any) -> _dt.date | None:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 100000:
-        return _dt.date(1899, 12, 30) + _dt.timedelta(days=int(value))  # Excel serial
-    if isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).strip()
-        for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
-            try:
-                return _dt.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-    return None
-
-
-def _letter(column: int) -> str:
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    match = find_header(load_grid(path, sheet), "calendar", Mapping())
+    if match is None or "working" not in match.columns:  # cannot happen after a successful read
+        return f"{sheet} row {row}"
+    return cell_name(sheet, match.columns["working"], row)

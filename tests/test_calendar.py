@@ -344,8 +344,40 @@ def test_calendar_workbook_bad_date_names_the_cell(tmp_path):
     write_calendar(tmp_path / "factory.xlsx", [("31/02/2026", "休息", None)])
     with pytest.raises(InputError) as err:
         load_calendar(tmp_path / "factory.xlsx")
-    assert str(err.value) == "factory.xlsx, Calendar!A2: date '31/02/2026' is not a date"
+    assert str(err.value) == "factory.xlsx, Calendar!A2: date '31/02/2026': not a date"
 
 
 def test_range_constants():
     assert (RANGE_START, RANGE_END) == (D(1900, 1, 1), D(2199, 12, 31))
+
+
+def test_bad_value_cell_follows_the_working_column_wherever_it_is(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "工厂日历"
+    sheet.append(["Name", "Note", "Date", "Working"])
+    sheet.append(["盘点", None, dt.datetime(2026, 3, 6), 0])
+    sheet.append(["加班", None, dt.datetime(2026, 3, 7), True])
+    sheet.append([None, None, dt.datetime(2026, 3, 8), "maybe"])
+    book.save(tmp_path / "cal.xlsx")
+    with pytest.raises(InputError) as err:
+        load_calendar(str(tmp_path / "cal.xlsx"))
+    assert str(err.value) == ("cal.xlsx, 工厂日历!D4: working day value 'maybe' is not understood "
+                              "— write 上班 or 休息 (also 1/0, Y/N, working/holiday)")
+    sheet["D4"] = "N"
+    book.save(tmp_path / "cal.xlsx")
+    cal = load_calendar(str(tmp_path / "cal.xlsx"), base="mon-fri")
+    assert cal.name == "mon-fri+cal.xlsx"
+    assert cal.working_days(D(2026, 3, 5), D(2026, 3, 9)).astype(str).tolist() == [
+        "2026-03-05", "2026-03-07", "2026-03-09"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("上班", True), ("休息", False), (1, True), (0, False), (1.0, True), ("0", False), ("Y", True),
+    ("n", False), ("Yes", True), ("NO", False), ("working", True), ("Holiday", False),
+    ("工作日", True), ("节假日", False), ("调休", True), ("补班", True), (True, True), (False, False),
+    ("２", None), (2, None), ("半天", None), (None, None), ("", None),
+])
+def test_parse_working_values(value, expected):
+    from addin.calendar import parse_working
+    assert parse_working(value) is expected
