@@ -75,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except Exception as exc:  # a bug of ours: one line for the user, the traceback on request
+        import os
+        if os.environ.get("ORDERDESK_DEBUG"):
+            raise
+        click.echo(f"Error: internal error ({type(exc).__name__}: {str(exc)[:200]}) — please report it; "
+                   f"set ORDERDESK_DEBUG=1 to see the details", err=True)
+        return 1
     return 0
 
 

@@ -202,6 +202,8 @@ def _match_row(kind: str, texts: list[str], mapping: Mapping) -> tuple[dict[str,
         if not key:
             continue
         seen.setdefault(key, []).append(col)
+        if key not in user and key not in table:
+            key = _bilingual_key(text, user, table) or key
         if key in user:
             fld, order = user[key]
             priority = (0, order)
@@ -218,6 +220,20 @@ def _match_row(kind: str, texts: list[str], mapping: Mapping) -> tuple[dict[str,
     dups = [(texts[cols[0]], f, cols) for f, c in columns.items()
             for key in [header_key(texts[c])] for cols in [seen[key]] if len(cols) > 1]
     return columns, {f: texts[c] for f, c in columns.items()}, dups
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+
+
+def _bilingual_key(text: str, *tables: dict) -> str | None:
+    """'用量 Qty Per' or '客户交期\nRequested Date': try the Chinese and the English part alone."""
+    cjk = "".join(_CJK.findall(text))
+    latin = _CJK.sub(" ", text)
+    for part in (cjk, latin):
+        key = header_key(part)
+        if key and any(key in t for t in tables):
+            return key
+    return None
 
 
 def _requirement_met(kind: str, columns: dict[str, int]) -> bool:

@@ -87,7 +87,8 @@ def text_column(s: pd.Series) -> pd.Series:
     m = kinds == "b"
     if m.any():
         out[m] = s[m].map(str)
-    return out
+    # masked assignment turns None into NaN; text fields hold str or None only
+    return out.where(out.notna(), None)
 
 
 def is_empty(s: pd.Series) -> pd.Series:
