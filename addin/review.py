@@ -1,0 +1,568 @@
+"""Contract review of PO lines against the quote book (SPEC section 4), pure pandas.
+
+``review_lines`` answers, for every PO line, the six contract checks (quote, revision, price,
+lead_time, moq, tooling) and — when a :class:`addin.promise.Plan` is given — the material and
+capacity checks with the capable-to-promise date. Everything is done with merges over whole
+columns; only the one-line reasons are formatted line by line.
+
+Charges: a PO line whose part number the quote book names as a charge (``charge_type`` such as
+``tooling``/``模具费`` or ``moq``/``MOQ费``) is a *charge line*. It is reviewed for quote and
+price only, and it pays that charge for the product lines of the same PO that are quoted on the
+same quote number (every product line of the PO when the charge row has no quote number).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from addin.calendar import WorkingCalendar
+    from addin.promise import Plan
+
+__all__ = ["review_lines", "CHECKS", "CONTRACT_CHECKS", "PLAN_CHECKS", "RESULTS", "PRICE_TOLERANCE",
+           "worst", "charge_kind"]
+
+CONTRACT_CHECKS = ("quote", "revision", "price", "lead_time", "moq", "tooling")
+PLAN_CHECKS = ("material", "capacity")
+CHECKS = CONTRACT_CHECKS + PLAN_CHECKS
+RESULTS = ("pass", "warn", "fail")
+PRICE_TOLERANCE = 0.005  # SPEC section 4: 0.5 %
+_RANK = {"pass": 0, "warn": 1, "fail": 2}
+
+# One-line reasons. Placeholders are filled from already formatted strings.
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "quote_ok": "quote {q} valid {vf}..{vu}",
+        "quote_none": "no quote for {cust} / {part}",
+        "quote_expired": "quote {q} expired on {vu}",
+        "quote_future": "quote {q} is valid only from {vf}",
+        "quote_no_date": "PO has no order date; quote {q} used unchecked",
+        "charge_ok": "{kind} charge quoted in {q}",
+        "rev_ok": "rev {rev}",
+        "rev_none_quote": "quote names no revision",
+        "rev_missing": "PO gives no revision; quote is rev {qrev}",
+        "rev_diff": "PO rev {rev} vs quote rev {qrev}",
+        "price_ok": "PO {po} = quote {qp} for {qty} pcs",
+        "price_high": "PO {po} vs quote {qp} for {qty} pcs (above quote)",
+        "price_low": "PO {po} vs quote {qp} for {qty} pcs (below quote)",
+        "price_small": "qty {qty} below the smallest break {brk}; PO {po} vs quote {qp}",
+        "price_missing": "PO has no unit price; quote {qp} for {qty} pcs",
+        "price_currency": "currency {pc} on PO vs {qc} on quote",
+        "price_noquote": "quote has no price for {qty} pcs",
+        "lt_ok": "requested {req} ≥ earliest {earliest} ({days} working days)",
+        "lt_late": "requested {req} is before the earliest {earliest} ({days} working days from {od})",
+        "lt_missing": "PO has no requested date; earliest {earliest}",
+        "lt_no_order_date": "PO has no order date; lead time {days} working days not checked",
+        "lt_none": "quote gives no lead time",
+        "moq_none": "no MOQ in quote",
+        "moq_ok": "qty {qty} ≥ MOQ {moq}",
+        "moq_charge": "qty {qty} below MOQ {moq}; MOQ charge {paid} on PO",
+        "moq_charge_low": "qty {qty} below MOQ {moq}; MOQ charge {paid} on PO vs {quoted} quoted",
+        "moq_fail": "qty {qty} below MOQ {moq} and no MOQ charge on the PO",
+        "tool_none": "no tooling in quote",
+        "tool_po": "tooling {paid} on PO",
+        "tool_po_low": "tooling {paid} on PO vs {quoted} quoted",
+        "tool_earlier": "tooling paid on earlier PO {po}",
+        "tool_fail": "tooling {quoted} quoted is not on the PO nor paid on an earlier PO",
+        "kind_tooling": "tooling", "kind_moq": "MOQ",
+    },
+    "zh": {
+        "quote_ok": "报价单 {q} 有效期 {vf}..{vu}",
+        "quote_none": "客户 {cust} 料号 {part} 无报价",
+        "quote_expired": "报价单 {q} 已于 {vu} 过期",
+        "quote_future": "报价单 {q} 自 {vf} 起才生效",
+        "quote_no_date": "订单无下单日期；未核对报价单 {q} 有效期",
+        "charge_ok": "{kind}费用已在报价单 {q} 报价",
+        "rev_ok": "版本 {rev}",
+        "rev_none_quote": "报价未注明版本",
+        "rev_missing": "订单未注明版本；报价版本 {qrev}",
+        "rev_diff": "订单版本 {rev} 与报价版本 {qrev} 不符",
+        "price_ok": "订单单价 {po} = 报价 {qp}（{qty} 件）",
+        "price_high": "订单单价 {po} 高于报价 {qp}（{qty} 件）",
+        "price_low": "订单单价 {po} 低于报价 {qp}（{qty} 件）",
+        "price_small": "数量 {qty} 低于最小阶梯 {brk}；订单单价 {po}，报价 {qp}",
+        "price_missing": "订单无单价；报价 {qp}（{qty} 件）",
+        "price_currency": "订单币种 {pc} 与报价币种 {qc} 不符",
+        "price_noquote": "报价无 {qty} 件的单价",
+        "lt_ok": "要求交期 {req} ≥ 最早交期 {earliest}（{days} 个工作日）",
+        "lt_late": "要求交期 {req} 早于最早交期 {earliest}（自 {od} 起 {days} 个工作日）",
+        "lt_missing": "订单无要求交期；最早交期 {earliest}",
+        "lt_no_order_date": "订单无下单日期；未核对交期 {days} 个工作日",
+        "lt_none": "报价未注明交期",
+        "moq_none": "报价无最小起订量",
+        "moq_ok": "数量 {qty} ≥ 起订量 {moq}",
+        "moq_charge": "数量 {qty} 低于起订量 {moq}；订单含MOQ费 {paid}",
+        "moq_charge_low": "数量 {qty} 低于起订量 {moq}；订单MOQ费 {paid} 少于报价 {quoted}",
+        "moq_fail": "数量 {qty} 低于起订量 {moq}，订单无MOQ费",
+        "tool_none": "报价无模具费",
+        "tool_po": "订单含模具费 {paid}",
+        "tool_po_low": "订单模具费 {paid} 少于报价 {quoted}",
+        "tool_earlier": "模具费已在之前订单 {po} 支付",
+        "tool_fail": "报价模具费 {quoted} 未在订单中，也未在之前订单支付",
+        "kind_tooling": "模具", "kind_moq": "MOQ",
+    },
+}
+
+_TOOLING_WORDS = ("tool", "nre", "mold", "mould", "模具", "治具", "工装", "开模")
+_MOQ_WORDS = ("moq", "起订", "小单", "min order", "minimum")
+
+
+def charge_kind(values: pd.Series) -> pd.Series:
+    """``charge_type`` text as ``tooling``, ``moq`` or None (not a charge)."""
+    def one(value: Any) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        text = unicodedata.normalize("NFKC", value).strip().casefold()
+        if any(word in text for word in _TOOLING_WORDS):
+            return "tooling"
+        if any(word in text for word in _MOQ_WORDS):
+            return "moq"
+        return "tooling" if text in ("charge", "费用") else None
+    return pd.Series([one(v) for v in values.tolist()], index=values.index, dtype=object)
+
+
+def worst(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """The worst result per row over ``columns`` (None where every one is None)."""
+    ranks = pd.DataFrame({c: frame[c].map(_RANK) for c in columns}, index=frame.index)
+    top = ranks.max(axis=1)
+    names = {v: k for k, v in _RANK.items()}
+    return pd.Series([names.get(v) if pd.notna(v) else None for v in top.tolist()],
+                     index=frame.index, dtype=object)
+
+
+# ---------------------------------------------------------------------- formatting helpers
+
+
+def _key(values: pd.Series) -> pd.Series:
+    """Matching key: NFKC, trimmed, case-folded text; None for empty."""
+    def one(v: Any) -> str | None:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return None
+        text = unicodedata.normalize("NFKC", str(v)).strip().casefold()
+        return text or None
+    return pd.Series([one(v) for v in values.tolist()], index=values.index, dtype=object)
+
+
+def _money(v: float) -> str:
+    if v is None or pd.isna(v):
+        return ""
+    text = f"{v:.4f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def _qty(v: float) -> str:
+    if v is None or pd.isna(v):
+        return ""
+    return f"{v:g}" if float(v) != int(v) else f"{int(v)}"
+
+
+def _day(v: Any) -> str:
+    return "" if v is None or pd.isna(v) else pd.Timestamp(v).date().isoformat()
+
+
+def _text(v: Any) -> str:
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def _fmt(template: str, rows: dict[str, list]) -> list[str]:
+    keys = list(rows)
+    return [template.format(**dict(zip(keys, values))) for values in zip(*rows.values())]
+
+
+def _num(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
+
+
+def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame[column]).dt.normalize()
+
+
+def _col(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(None, index=frame.index, dtype=object)
+    return frame[column]
+
+
+# ---------------------------------------------------------------------- the review
+
+
+def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: WorkingCalendar,
+                 lang: str = "en", history: pd.DataFrame | None = None,
+                 as_of: dt.date | None = None, plan: Plan | None = None,
+                 price_tolerance: float = PRICE_TOLERANCE) -> pd.DataFrame:
+    """One row per PO line (same order and index as ``orders``) with the PO's own columns plus
+
+    * ``charge_kind`` (``tooling``/``moq`` for a charge line, else None), ``quote_no``,
+      ``quote_revision``, ``quote_price``, ``quote_currency``, ``break_qty``, ``earliest_date``;
+    * ``<check>_result`` (``pass``/``warn``/``fail``, None when the check could not run) and
+      ``<check>_reason`` for each check of :data:`CONTRACT_CHECKS` (and :data:`PLAN_CHECKS` when
+      ``plan`` is given, with ``material_ready``, ``capacity_finish``, ``promise_date``, ``split``);
+    * ``verdict``: the worst result of the line.
+
+    ``history`` is a ledger of earlier POs (tooling paid there counts); ``as_of`` stands in for a
+    missing order date and is the start of the promise plan (required with ``plan``).
+    """
+    if lang not in TEXT:
+        raise ValueError(f"lang must be one of {sorted(TEXT)}, not {lang!r}")
+    t = TEXT[lang]
+    out = orders.copy()
+    index = out.index
+    lines = pd.DataFrame({
+        "_line": np.arange(len(out)),
+        "_order_shown": _col(out, "order_no").to_numpy(dtype=object),
+        "_order": _key(_col(out, "order_no")).to_numpy(),
+        "_cust": _key(_col(out, "customer")).to_numpy(),
+        "_part": _key(_col(out, "part_no")).to_numpy(),
+        "_qty": _num(out, "qty").to_numpy(),
+        "_price": _num(out, "unit_price").to_numpy(),
+        "_cur": _key(_col(out, "currency")).to_numpy(),
+        "_cur_shown": _col(out, "currency").to_numpy(dtype=object),
+        "_od": _dates(out, "order_date").to_numpy(),
+        "_req": _dates(out, "requested_date").to_numpy(),
+        "_rev": _col(out, "revision").to_numpy(dtype=object),
+        "_tool_col": _num(out, "tooling_charge").to_numpy(),
+        "_moq_col": _num(out, "moq_charge").to_numpy(),
+    })
+    lines["_od_eff"] = lines["_od"]
+    if as_of is not None:
+        lines["_od_eff"] = lines["_od"].fillna(pd.Timestamp(as_of))
+
+    book = _quote_book(quotes)
+    charges = book[book["_kind"].notna()]
+    products = book[book["_kind"].isna()]
+
+    # charge lines: the PO line's part is a charge in the quote book of that customer
+    charge_of = (charges[["_cust", "_part", "_kind", "_qno"]]
+                 .drop_duplicates(["_cust", "_part"])
+                 .rename(columns={"_kind": "charge_kind", "_qno": "_charge_qno"}))
+    lines = lines.merge(charge_of, on=["_cust", "_part"], how="left")
+
+    chosen = _choose_quote(lines, book)
+    lines = lines.merge(chosen, on="_line", how="left")
+    lines = lines.merge(_price_break(lines, book), on="_line", how="left")
+    lines = lines.sort_values("_line").reset_index(drop=True)
+    # the break row's currency wins over the quote's first row
+    lines["_q_cur"] = lines["_b_cur"].where(lines["_b_cur"].notna(), lines["_q_cur"])
+    lines["_q_cur_key"] = lines["_b_cur_key"].where(lines["_b_cur_key"].notna(), lines["_q_cur_key"])
+
+    is_charge = lines["charge_kind"].notna().to_numpy()
+    has_quote = lines["_has_quote"].fillna(False).to_numpy(dtype=bool)
+    product = has_quote & ~is_charge
+
+    result: dict[str, np.ndarray] = {}
+    reason: dict[str, list[str]] = {}
+
+    # -- quote
+    od_known = lines["_od_eff"].notna().to_numpy()
+    valid = lines["_valid"].fillna(False).to_numpy(dtype=bool)
+    expired = (lines["_vu"] < lines["_od_eff"]).to_numpy()
+    q_text = [_text(v) for v in lines["_qno_shown"]]
+    vf = [_day(v) or "…" for v in lines["_vf"]]
+    vu = [_day(v) or "…" for v in lines["_vu"]]
+    kinds = [t.get(f"kind_{k}", "") if isinstance(k, str) else "" for k in lines["charge_kind"]]
+    options = {
+        "none": _fmt(t["quote_none"], {"cust": [_text(v) for v in out["customer"]] if "customer" in out
+                                       else [""] * len(out),
+                                       "part": [_text(v) for v in out["part_no"]] if "part_no" in out
+                                       else [""] * len(out)}),
+        "no_date": _fmt(t["quote_no_date"], {"q": q_text}),
+        "expired": _fmt(t["quote_expired"], {"q": q_text, "vu": vu}),
+        "future": _fmt(t["quote_future"], {"q": q_text, "vf": vf}),
+        "charge": _fmt(t["charge_ok"], {"kind": kinds, "q": q_text}),
+        "ok": _fmt(t["quote_ok"], {"q": q_text, "vf": vf, "vu": vu}),
+    }
+    conditions = [~has_quote, ~od_known, ~valid & expired, ~valid, is_charge, np.ones(len(lines), bool)]
+    labels = ["none", "no_date", "expired", "future", "charge", "ok"]
+    verdicts = ["fail", "warn", "fail", "fail", "pass", "pass"]
+    pick = np.select(conditions, np.arange(len(labels)), default=len(labels) - 1)
+    result["quote"] = np.array([verdicts[i] for i in pick], dtype=object)
+    reason["quote"] = [options[labels[i]][row] for row, i in enumerate(pick)]
+
+    # -- revision (products only)
+    rev = [_text(v).strip() for v in lines["_rev"]]
+    qrev = [_text(v).strip() for v in lines["_q_rev"]]
+    rev_same = np.array([a.casefold() == b.casefold() for a, b in zip(rev, qrev)], dtype=bool)
+    no_qrev = np.array([not b for b in qrev], dtype=bool)
+    no_rev = np.array([not a for a in rev], dtype=bool)
+    pick = np.select([no_qrev, no_rev, rev_same], [0, 1, 2], default=3)
+    texts = [_fmt(t["rev_none_quote"], {"r": rev}), _fmt(t["rev_missing"], {"qrev": qrev}),
+             _fmt(t["rev_ok"], {"rev": qrev}), _fmt(t["rev_diff"], {"rev": rev, "qrev": qrev})]
+    result["revision"] = _only(product, np.array(["pass", "warn", "pass", "fail"], dtype=object)[pick])
+    reason["revision"] = _reasons(product, texts, pick)
+
+    # -- price (products and charges)
+    po_price = lines["_price"].to_numpy()
+    quote_price = lines["_break_price"].to_numpy()
+    qty = lines["_qty"].to_numpy()
+    below_breaks = lines["_below_breaks"].fillna(False).to_numpy(dtype=bool)
+    po_cur, q_cur = lines["_cur"].to_numpy(dtype=object), lines["_q_cur_key"].to_numpy(dtype=object)
+    cur_diff = np.array([isinstance(a, str) and isinstance(b, str) and a != b for a, b in zip(po_cur, q_cur)],
+                        dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = po_price < quote_price * (1 - price_tolerance)
+        high = po_price > quote_price * (1 + price_tolerance)
+    fmt_args = {"po": [_money(v) for v in po_price], "qp": [_money(v) for v in quote_price],
+                "qty": [_qty(v) for v in qty], "brk": [_qty(v) for v in lines["_break_qty"]],
+                "pc": [_text(v) for v in lines["_cur_shown"]], "qc": [_text(v) for v in lines["_q_cur"]]}
+    texts = [_fmt(t["price_noquote"], fmt_args), _fmt(t["price_currency"], fmt_args),
+             _fmt(t["price_missing"], fmt_args), _fmt(t["price_low"], fmt_args),
+             _fmt(t["price_small"], fmt_args), _fmt(t["price_high"], fmt_args),
+             _fmt(t["price_ok"], fmt_args)]
+    pick = np.select([np.isnan(quote_price), cur_diff, np.isnan(po_price), low, below_breaks, high],
+                     [0, 1, 2, 3, 4, 5], default=6)
+    grades = np.array(["warn", "fail", "warn", "fail", "warn", "warn", "pass"], dtype=object)
+    result["price"] = _only(has_quote, grades[pick])
+    reason["price"] = _reasons(has_quote, texts, pick)
+
+    # -- lead time (products)
+    lead = lines["_q_lt"].to_numpy()
+    earliest = calendar.workday_many(pd.Series(lines["_od_eff"]), pd.Series(lead)).to_numpy()
+    req = lines["_req"].to_numpy()
+    args = {"req": [_day(v) for v in req], "earliest": [_day(v) for v in earliest],
+            "days": [_qty(v) for v in lead], "od": [_day(v) for v in lines["_od_eff"]]}
+    texts = [_fmt(t["lt_none"], args), _fmt(t["lt_no_order_date"], args), _fmt(t["lt_missing"], args),
+             _fmt(t["lt_ok"], args), _fmt(t["lt_late"], args)]
+    with np.errstate(invalid="ignore"):
+        ok = req >= earliest
+    pick = np.select([np.isnan(lead), ~od_known, pd.isna(req), ok], [0, 1, 2, 3], default=4)
+    result["lead_time"] = _only(product, np.array(["pass", "warn", "warn", "pass", "fail"], dtype=object)[pick])
+    reason["lead_time"] = _reasons(product, texts, pick)
+    lines["earliest_date"] = np.where(product, earliest, np.datetime64("NaT"))
+
+    # -- charges paid on this PO / earlier POs
+    quote_parts = products[["_cust", "_qno", "_part"]].drop_duplicates()
+    batch_pay = {kind: _payments(lines, kind, quote_parts, batch=True) for kind in ("tooling", "moq")}
+    on_po = {kind: _paid_on_po(lines, batch_pay[kind]) for kind in ("tooling", "moq")}
+
+    # -- moq (products)
+    moq = lines["_q_moq"].to_numpy()
+    paid_moq = on_po["moq"]
+    quoted_moq_charge = lines["_q_moq_charge"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        moq_met = qty >= moq
+        charge_low = paid_moq < quoted_moq_charge * (1 - price_tolerance)
+    args = {"qty": [_qty(v) for v in qty], "moq": [_qty(v) for v in moq],
+            "paid": [_money(v) if not np.isinf(v) else "" for v in paid_moq],
+            "quoted": [_money(v) for v in quoted_moq_charge]}
+    texts = [_fmt(t["moq_none"], args), _fmt(t["moq_ok"], args), _fmt(t["moq_charge_low"], args),
+             _fmt(t["moq_charge"], args), _fmt(t["moq_fail"], args)]
+    has_moq_charge = ~np.isnan(paid_moq)
+    pick = np.select([np.isnan(moq) | (moq <= 0), moq_met, has_moq_charge & charge_low, has_moq_charge],
+                     [0, 1, 2, 3], default=4)
+    result["moq"] = _only(product, np.array(["pass", "pass", "warn", "pass", "fail"], dtype=object)[pick])
+    reason["moq"] = _reasons(product, texts, pick)
+
+    # -- tooling (products)
+    quoted_tool = lines["_q_tool"].to_numpy()
+    paid_tool = on_po["tooling"]
+    earlier = _paid_earlier(lines, batch_pay["tooling"],
+                            None if history is None else _history_payments(history, quote_parts, charge_of))
+    with np.errstate(invalid="ignore"):
+        tool_low = paid_tool < quoted_tool * (1 - price_tolerance)
+    args = {"paid": [_money(v) if not np.isinf(v) else "" for v in paid_tool],
+            "quoted": [_money(v) for v in quoted_tool], "po": [_text(v) for v in earlier]}
+    texts = [_fmt(t["tool_none"], args), _fmt(t["tool_po_low"], args), _fmt(t["tool_po"], args),
+             _fmt(t["tool_earlier"], args), _fmt(t["tool_fail"], args)]
+    has_tool = ~np.isnan(paid_tool)
+    pick = np.select([np.isnan(quoted_tool) | (quoted_tool <= 0), has_tool & tool_low, has_tool,
+                      np.array([v is not None for v in earlier], dtype=bool)], [0, 1, 2, 3], default=4)
+    result["tooling"] = _only(product, np.array(["pass", "warn", "pass", "pass", "fail"], dtype=object)[pick])
+    reason["tooling"] = _reasons(product, texts, pick)
+
+    # -- assemble
+    out["charge_kind"] = _objects(lines["charge_kind"], index)
+    out["quote_no"] = _objects(lines["_qno_shown"], index)
+    out["quote_revision"] = _objects(lines["_q_rev"], index)
+    out["quote_price"] = quote_price
+    out["quote_currency"] = _objects(lines["_q_cur"], index)
+    out["break_qty"] = lines["_break_qty"].to_numpy(dtype="float64")
+    out["earliest_date"] = pd.to_datetime(lines["earliest_date"]).to_numpy()
+    for check in CONTRACT_CHECKS:
+        out[f"{check}_result"] = pd.Series(result[check], index=index, dtype=object)
+        out[f"{check}_reason"] = pd.Series(reason[check], index=index, dtype=object)
+    checks = list(CONTRACT_CHECKS)
+    if plan is not None:
+        from addin.promise import promise_lines
+        if as_of is None:
+            raise ValueError("as_of is needed to plan a promise date")
+        planned = promise_lines(orders.iloc[np.flatnonzero(~is_charge)], plan, calendar=calendar,
+                                as_of=as_of, lang=lang)
+        planned = planned.reindex(index)
+        for column in planned.columns:
+            out[column] = planned[column]
+        checks += [c for c in PLAN_CHECKS if f"{c}_result" in planned.columns]
+    out["verdict"] = worst(out, [f"{c}_result" for c in checks])
+    return out
+
+
+def _objects(values: pd.Series, index: pd.Index) -> pd.Series:
+    """Text column with None (not NaN) where empty, as the canonical frames hold text."""
+    return pd.Series([None if not isinstance(v, str) else v for v in values.tolist()], index=index, dtype=object)
+
+
+def _only(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.where(mask, values, None).astype(object)
+
+
+def _reasons(mask: np.ndarray, texts: list[list[str]], pick: np.ndarray) -> list[str | None]:
+    return [texts[i][row] if mask[row] else None for row, i in enumerate(pick)]
+
+
+def _quote_book(quotes: pd.DataFrame) -> pd.DataFrame:
+    book = pd.DataFrame({
+        "_qno_shown": _col(quotes, "quote_no").to_numpy(dtype=object),
+        "_cust": _key(_col(quotes, "customer")).to_numpy(),
+        "_part": _key(_col(quotes, "part_no")).to_numpy(),
+        "_kind": charge_kind(_col(quotes, "charge_type")).to_numpy(),
+        "_min_qty": _num(quotes, "min_qty").to_numpy(),
+        "_unit_price": _num(quotes, "unit_price").to_numpy(),
+        "_q_cur": _col(quotes, "currency").to_numpy(dtype=object),
+        "_q_cur_key": _key(_col(quotes, "currency")).to_numpy(),
+        "_q_rev": _col(quotes, "revision").to_numpy(dtype=object),
+        "_q_lt": _num(quotes, "lead_time_days").to_numpy(),
+        "_q_moq": _num(quotes, "moq").to_numpy(),
+        "_q_moq_charge": _num(quotes, "moq_charge").to_numpy(),
+        "_q_tool": _num(quotes, "tooling_charge").to_numpy(),
+        "_vf": _dates(quotes, "valid_from").to_numpy(),
+        "_vu": _dates(quotes, "valid_until").to_numpy(),
+    })
+    book["_qno"] = _key(book["_qno_shown"]).fillna("")
+    # a charge row may give its amount as the price or in the charge column
+    charge_amount = np.where(book["_kind"] == "moq", book["_q_moq_charge"], book["_q_tool"])
+    book["_unit_price"] = np.where(book["_kind"].notna() & np.isnan(book["_unit_price"]),
+                                   charge_amount, book["_unit_price"])
+    return book[book["_cust"].notna() & book["_part"].notna()]
+
+
+_HEADER = ["_qno_shown", "_q_rev", "_q_cur", "_q_cur_key", "_q_lt", "_q_moq", "_q_moq_charge", "_q_tool"]
+
+
+def _choose_quote(lines: pd.DataFrame, book: pd.DataFrame) -> pd.DataFrame:
+    """Per line the quote to review against: the latest valid one; else the nearest invalid one
+    (so the reason can name its expiry and the other checks still compare)."""
+    agg = {c: "first" for c in _HEADER}
+    agg.update(_vf="min", _vu="max")
+    header = book.groupby(["_cust", "_part", "_qno"], sort=False, dropna=False).agg(agg).reset_index()
+    cand = lines[["_line", "_cust", "_part", "_od_eff"]].merge(header, on=["_cust", "_part"])
+    od = cand["_od_eff"]
+    valid = ((cand["_vf"].isna() | (cand["_vf"] <= od)) & (cand["_vu"].isna() | (od <= cand["_vu"])))
+    cand["_valid"] = valid | od.isna()
+    low, high = pd.Timestamp.min, pd.Timestamp.max
+    cand["_s_vf"] = cand["_vf"].fillna(low)
+    cand["_s_vu"] = cand["_vu"].fillna(high)
+    cand = cand.sort_values(["_line", "_valid", "_s_vf", "_s_vu", "_qno"], kind="stable")
+    best = cand.drop_duplicates("_line", keep="last")
+    best = best.assign(_has_quote=True)
+    return best[["_line", "_qno", "_valid", "_vf", "_vu", "_has_quote"] + _HEADER]
+
+
+def _price_break(lines: pd.DataFrame, book: pd.DataFrame) -> pd.DataFrame:
+    """The price break for each line's quantity: the largest min_qty ≤ qty; below every break,
+    the smallest one (flagged)."""
+    rows = lines.loc[lines["_qno"].notna(), ["_line", "_cust", "_part", "_qno", "_qty"]].merge(
+        book[["_cust", "_part", "_qno", "_min_qty", "_unit_price", "_q_cur", "_q_cur_key"]]
+        .rename(columns={"_q_cur": "_b_cur", "_q_cur_key": "_b_cur_key"}),
+        on=["_cust", "_part", "_qno"])
+    rows = rows[rows["_unit_price"].notna()]
+    min_qty = rows["_min_qty"].fillna(0.0)
+    eligible = (min_qty <= rows["_qty"]) | rows["_qty"].isna()
+    rows = rows.assign(_score=np.where(eligible, min_qty, -min_qty - 1e18), _elig=eligible)
+    rows = rows.sort_values(["_line", "_score"], kind="stable").drop_duplicates("_line", keep="last")
+    result = pd.DataFrame({
+        "_line": rows["_line"].to_numpy(),
+        "_break_price": rows["_unit_price"].to_numpy(),
+        "_break_qty": rows["_min_qty"].to_numpy(),
+        "_below_breaks": ~rows["_elig"].to_numpy(dtype=bool),
+        "_b_cur": rows["_b_cur"].to_numpy(dtype=object),
+        "_b_cur_key": rows["_b_cur_key"].to_numpy(dtype=object),
+    })
+    return result
+
+
+def _payments(frame: pd.DataFrame, kind: str, quote_parts: pd.DataFrame, *, batch: bool) -> pd.DataFrame:
+    """Charges of ``kind`` found on the lines of ``frame`` (a prepared line frame), one row per
+    (order, customer, product part) they pay for: columns _order, _cust, _part, _amount, _od, _pos."""
+    column = "_tool_col" if kind == "tooling" else "_moq_col"
+    own = frame.loc[frame[column] > 0, ["_order", "_cust", "_part", column, "_od_eff", "_line"]]
+    own = own.rename(columns={column: "_amount"})
+    charge = frame[frame["charge_kind"] == kind]
+    amount = np.where(charge["_price"].notna(),
+                      charge["_price"] * charge["_qty"].where(charge["_qty"].notna(), 1.0), np.nan)
+    charge = charge.assign(_amount=amount)[["_order", "_cust", "_charge_qno", "_amount", "_od_eff", "_line"]]
+    by_quote = charge[charge["_charge_qno"].fillna("") != ""].merge(
+        quote_parts.rename(columns={"_qno": "_charge_qno"}), on=["_cust", "_charge_qno"])
+    # a charge row without a quote number pays for every product line of the same PO
+    loose = charge[charge["_charge_qno"].fillna("") == ""].merge(
+        frame.loc[frame["charge_kind"].isna(), ["_order", "_cust", "_part"]], on=["_order", "_cust"])
+    parts = pd.concat([own, by_quote.drop(columns="_charge_qno"), loose.drop(columns="_charge_qno")],
+                      ignore_index=True)
+    return parts.rename(columns={"_od_eff": "_pay_od", "_line": "_pay_line"})
+
+
+def _paid_on_po(lines: pd.DataFrame, pay: pd.DataFrame) -> np.ndarray:
+    """Sum of charges on the same PO for each line's part; NaN where none (inf-safe: an amount
+    that is unknown counts as paid in full)."""
+    hit = lines[["_line", "_order", "_cust", "_part"]].merge(pay, on=["_order", "_cust", "_part"])
+    amount = hit["_amount"].fillna(np.inf)
+    total = amount.groupby(hit["_line"]).sum()
+    return total.reindex(lines["_line"]).to_numpy(dtype="float64")
+
+
+def _history_payments(history: pd.DataFrame, quote_parts: pd.DataFrame,
+                      charge_of: pd.DataFrame) -> pd.DataFrame:
+    status = _col(history, "status")
+    history = history[status.fillna("").astype(str) != "cancelled"]
+    frame = pd.DataFrame({
+        "_line": -1 - np.arange(len(history)),
+        "_order_shown": _col(history, "order_no").to_numpy(dtype=object),
+        "_order": _key(_col(history, "order_no")).to_numpy(),
+        "_cust": _key(_col(history, "customer")).to_numpy(),
+        "_part": _key(_col(history, "part_no")).to_numpy(),
+        "_qty": _num(history, "qty").to_numpy(),
+        "_price": _num(history, "unit_price").to_numpy(),
+        "_od_eff": _dates(history, "order_date").to_numpy(),
+        "_tool_col": _num(history, "tooling_charge").to_numpy(),
+        "_moq_col": _num(history, "moq_charge").to_numpy(),
+    })
+    frame = frame.merge(charge_of, on=["_cust", "_part"], how="left")
+    pay = _payments(frame, "tooling", quote_parts, batch=False)
+    shown = frame.set_index("_line")["_order_shown"]
+    pay["_po"] = shown.reindex(pay["_pay_line"]).to_numpy()
+    return pay
+
+
+def _paid_earlier(lines: pd.DataFrame, batch_pay: pd.DataFrame, history_pay: pd.DataFrame | None) -> list:
+    """Per line the PO number on which the tooling for its customer + part was paid earlier
+    (another PO: earlier in the history, or earlier in this batch by order date then position)."""
+    shown = pd.Series(lines["_order_shown"].to_numpy(dtype=object) if "_order_shown" in lines else
+                      [None] * len(lines), index=lines["_line"])
+    frames = []
+    if len(batch_pay):
+        pay = batch_pay.assign(_po=shown.reindex(batch_pay["_pay_line"]).to_numpy(), _hist=False)
+        frames.append(pay)
+    if history_pay is not None and len(history_pay):
+        frames.append(history_pay.assign(_hist=True))
+    found: list = [None] * len(lines)
+    if not frames:
+        return found
+    pay = pd.concat(frames, ignore_index=True)
+    hit = lines[["_line", "_order", "_cust", "_part", "_od_eff"]].merge(pay, on=["_cust", "_part"],
+                                                                       suffixes=("", "_p"))
+    other_po = hit["_order"].fillna("") != hit["_order_p"].fillna("")
+    pay_od = hit["_pay_od"].fillna(pd.Timestamp.min)
+    line_od = hit["_od_eff"].fillna(pd.Timestamp.max)
+    before = (pay_od < line_od) | ((pay_od == line_od) & (hit["_pay_line"] < hit["_line"]))
+    hit = hit[other_po & (hit["_hist"] | before)]
+    first = hit.sort_values(["_line", "_hist"], ascending=[True, False]).drop_duplicates("_line")
+    for line, po in zip(first["_line"].tolist(), first["_po"].tolist()):
+        found[line] = po if po is not None else ""
+    return found
