@@ -57,6 +57,8 @@ def _to_day(value: Any, what: str = "date") -> np.datetime64:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):
         raise InputError(f"{what} {value!r} is not a date", value=value, expected="a date") from None
+    if stamp is pd.NaT:  # pd.Timestamp("") is NaT
+        raise InputError(f"{what} is empty: a date is needed", value=value, expected="a date")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)  # keep the wall-clock date the user sees
     day = np.datetime64(stamp.date(), "D")
@@ -330,7 +332,7 @@ def _offsets(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _truncate(n: Any) -> int:
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, float, np.integer, np.floating)):
         raise TypeError(f"n must be a number of working days, not {n!r}")
-    if np.isnan(n) if isinstance(n, (float, np.floating)) else False:
+    if isinstance(n, (float, np.floating)) and np.isnan(n):
         raise InputError("the number of working days is empty", value=n, expected="a number")
     return int(n)  # Excel truncates towards zero
 
@@ -438,7 +440,11 @@ def load_calendar(spec: str | Path | None, base_dir: Path | None = None,
     if not path.is_file():
         raise FileError(f"calendar workbook {path} does not exist", file=str(path))
     overrides = _read_overrides(path)
-    return WorkingCalendar.from_frame(overrides, base=base, name=f"{_base(base).name}+{path.name}")
+    try:
+        return WorkingCalendar.from_frame(overrides, base=base, name=f"{_base(base).name}+{path.name}")
+    except InputError as exc:  # from_frame knows rows, not the file
+        raise InputError(f"{path.name}, {exc}", file=str(path), value=exc.value,
+                         expected=exc.expected) from None
 
 
 def _read_overrides(path: Path) -> pd.DataFrame:

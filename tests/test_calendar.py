@@ -381,3 +381,21 @@ def test_bad_value_cell_follows_the_working_column_wherever_it_is(tmp_path):
 def test_parse_working_values(value, expected):
     from addin.calendar import parse_working
     assert parse_working(value) is expected
+
+
+def test_calendar_workbook_conflicting_rows_name_the_file(tmp_path):
+    write_calendar(tmp_path / "factory.xlsx", [
+        (dt.datetime(2026, 10, 8), "休息", None),
+        (dt.datetime(2026, 10, 9), "休息", None),
+        (dt.datetime(2026, 10, 8), "上班", None),
+    ])
+    with pytest.raises(InputError) as err:
+        load_calendar(tmp_path / "factory.xlsx")
+    assert str(err.value) == ("factory.xlsx, calendar rows 2 and 4 disagree on 2026-10-08: "
+                              "one says working, the other not")
+
+
+def test_empty_text_date_is_an_input_error():
+    with pytest.raises(InputError) as err:
+        CN.next_working_day("")
+    assert str(err.value) == "date is empty: a date is needed"
