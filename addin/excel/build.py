@@ -1,0 +1,392 @@
+"""Build the OrderDesk add-in (``OrderDesk.xlam``) and the macro-enabled templates from
+``macros/`` and the installed xlwings package, reproducibly and without Excel.
+
+- The xlwings VBA module and its Dictionary class come from the installed xlwings package
+  (read with importlib.resources at build time; they are never copied into this repository),
+  so the VBA always declares the DLL of the installed version (``xlwings64-<version>.dll``).
+- The UDF wrapper module is written by xlwings' own generator
+  (``xlwings.udfs.generate_vba_wrapper``); the result is committed under ``macros/generated``
+  and :func:`stale_generated` says when it no longer matches ``addin/excel/udfs.py``.
+- Same inputs give byte-identical files: fixed document dates, fixed zip timestamps,
+  deterministic VBA project (see :mod:`addin.excel.ovba`).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import importlib.util
+import io
+import os
+import re
+import sys
+import tempfile
+import types
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+from addin.errors import FileError
+from addin.excel.ovba import (WORKBOOK_BASE, WORKSHEET_BASE, Module, build_vba_project, class_from_cls,
+                              document_module)
+
+ROOT = Path(__file__).resolve().parents[2]
+MACROS = ROOT / "macros"
+GENERATED = MACROS / "generated"
+TEMPLATES = ROOT / "workbook_templates"
+UDF_MODULE = "addin.excel.udfs"
+UDF_SOURCE = Path(__file__).with_name("udfs.py")
+ADDIN_NAME = "OrderDesk.xlam"
+FIXED_DATE = _dt.datetime(2026, 1, 1)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+CONFIG_SHEET = "xlwings.conf"
+
+# Config rows written into the xlwings.conf sheets: only keys with a value (an empty value
+# in the sheet would hide the user's own config file, where `orderdesk addin install` writes
+# Interpreter_Win / Interpreter_Mac).
+CONFIG_ROWS = (("UDF Modules", UDF_MODULE), ("Use UDF Server", False), ("Show Console", False))
+CONFIG_NOTE = ("Interpreter_Win / Interpreter_Mac / PYTHONPATH: add a row here only to override "
+               "what `orderdesk addin install` wrote into ~/.xlwings/xlwings.conf")
+
+BUTTONS = {  # macro -> caption (the ribbon uses the same labels)
+    "ContractReview": "合同评审 Contract review",
+    "RefreshRiskColours": "刷新风险颜色 Refresh risk colours",
+    "RefreshOtdPivot": "刷新准交率透视 Refresh OTD pivot",
+    "RootCauseSummary": "根因汇总 Root-cause summary",
+    "PromiseDate": "承诺交期 Promise date",
+}
+
+
+# ---------------------------------------------------------------- xlwings' own files
+
+def xlwings_version() -> str:
+    import xlwings
+    return xlwings.__version__
+
+
+def _xlwings_text(name: str) -> str:
+    return resources.files("xlwings").joinpath(name).read_text(encoding="utf-8")
+
+
+def vba_xlwings_version(text: str) -> str:
+    """The xlwings version a VBA module was written for (its ``xlwings64-<v>.dll`` declaration)."""
+    found = set(re.findall(r"xlwings64-([0-9][0-9.]*[0-9])\.dll", text))
+    if len(found) != 1:
+        raise ValueError(f"expected one xlwings DLL version in the VBA module, found {sorted(found)}")
+    return found.pop()
+
+
+def xlwings_module(for_addin: bool) -> Module:
+    """xlwings' VBA module: ``xlwings_custom_addin.bas`` for the add-in (the module of
+    ``xlwings quickstart --addin``), ``xlwings.bas`` for a workbook. Both read the
+    ``xlwings.conf`` sheet and ``~/.xlwings/xlwings.conf``."""
+    if for_addin:
+        text = _xlwings_text("xlwings_custom_addin.bas")
+        # The one edit xlwings asks of a custom add-in: its project name, which names the
+        # config sheet and file. "xlwings" shares the user's xlwings config file.
+        text, n = re.subn(r'(Public Const PROJECT_NAME As String = )"myaddin"', r'\1"xlwings"', text)
+        if n != 1:
+            raise ValueError("xlwings_custom_addin.bas: PROJECT_NAME line not found")
+    else:
+        text = _xlwings_text("xlwings.bas")
+    version = vba_xlwings_version(text)
+    if version != xlwings_version():
+        raise ValueError(f"xlwings VBA is for {version} but xlwings {xlwings_version()} is installed")
+    return Module("xlwings", text)
+
+
+def dictionary_class() -> Module:
+    return class_from_cls(_xlwings_text("addin/Dictionary.cls"))
+
+
+# ---------------------------------------------------------------- UDF wrappers (xlwings' generator)
+
+_UDFS: list[types.ModuleType] = []
+
+
+@contextlib.contextmanager
+def _xlwings_udfs() -> Iterator[types.ModuleType]:
+    """Import ``xlwings.udfs`` on any platform: it imports pythoncom/pywintypes/win32com at the
+    top, which exist only on Windows. The stubs live only for the duration of the block."""
+    if sys.platform.startswith("win"):
+        import xlwings.udfs as udfs
+        yield udfs
+        return
+    stub_names = ["pythoncom", "pywintypes", "win32com", "win32com.client"]
+    saved = {name: sys.modules.get(name) for name in stub_names + ["xlwings.udfs"]}
+    try:
+        for name in stub_names:
+            if saved[name] is None:
+                sys.modules[name] = types.ModuleType(name)
+        client = sys.modules["win32com.client"]
+        if not hasattr(client, "Dispatch"):
+            client.Dispatch = None  # only imported by name, never called while generating
+        sys.modules["win32com"].client = client
+        pythoncom = sys.modules["pythoncom"]
+        if not hasattr(pythoncom, "CoInitialize"):
+            pythoncom.CoInitialize = lambda: None  # thread initializer of a pool never used here
+        if not _UDFS:
+            import xlwings.udfs
+            _UDFS.append(xlwings.udfs)
+        sys.modules["xlwings.udfs"] = _UDFS[0]
+        yield _UDFS[0]
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+def load_udf_module() -> types.ModuleType:
+    """A fresh copy of ``addin.excel.udfs`` imported with xlwings' Windows decorators, so each
+    function carries ``__xlfunc__`` (names, argument and return conversion options) exactly as
+    xlwings sees it on Windows. Not registered in ``sys.modules``."""
+    import xlwings as xw
+    with _xlwings_udfs() as udfs:
+        saved = (xw.func, xw.arg, xw.ret, xw.sub)
+        xw.func, xw.arg, xw.ret, xw.sub = udfs.xlfunc, udfs.xlarg, udfs.xlret, udfs.xlsub
+        try:
+            spec = importlib.util.spec_from_file_location("_orderdesk_udfs_with_metadata", UDF_SOURCE)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        finally:
+            xw.func, xw.arg, xw.ret, xw.sub = saved
+    return module
+
+
+class _Workbook:
+    """generate_vba_wrapper only reads ``Name`` (.xlam → wrappers pass ActiveWorkbook)."""
+
+    def __init__(self, name: str):
+        self.Name = name
+
+
+def generate_udf_wrappers(for_addin: bool) -> str:
+    """The ``xlwings_udfs`` VBA module, as xlwings' ``import_udfs`` would write it."""
+    module = load_udf_module()
+    buffer = io.StringIO()
+    buffer.write('Attribute VB_Name = "xlwings_udfs"\n')
+    buffer.write("'Autogenerated code by xlwings - changes will be lost with next import!\n")
+    buffer.write("""#Const App = "Microsoft Excel" 'Adjust when using outside of Excel\n""")
+    with _xlwings_udfs() as udfs:
+        udfs.generate_vba_wrapper(UDF_MODULE, module, buffer, _Workbook(ADDIN_NAME if for_addin else "Book.xlsm"))
+    return buffer.getvalue().replace("\r\n", "\n")
+
+
+def generated_files() -> dict[Path, str]:
+    return {
+        GENERATED / "xlwings_udfs_addin.bas": generate_udf_wrappers(for_addin=True),
+        GENERATED / "xlwings_udfs_workbook.bas": generate_udf_wrappers(for_addin=False),
+    }
+
+
+def write_generated() -> list[Path]:
+    out = []
+    for path, text in generated_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8", newline="\n")
+            out.append(path)
+    return out
+
+
+def stale_generated() -> list[Path]:
+    """Committed generated files that differ from what the generator writes now."""
+    return [p for p, text in generated_files().items()
+            if not p.exists() or p.read_text(encoding="utf-8") != text]
+
+
+# ---------------------------------------------------------------- VBA projects
+
+def macro_text(name: str) -> str:
+    return (MACROS / name).read_text(encoding="utf-8")
+
+
+def vba_modules(for_addin: bool, sheet_count: int) -> list[Module]:
+    """Every module of the add-in or of a template, in project order."""
+    modules = [document_module("ThisWorkbook", WORKBOOK_BASE)]
+    modules += [document_module(f"Sheet{i}", WORKSHEET_BASE) for i in range(1, sheet_count + 1)]
+    modules += [xlwings_module(for_addin), dictionary_class(),
+                Module("OrderDeskMacros", macro_text("OrderDeskMacros.bas"))]
+    if for_addin:
+        modules.append(Module("RibbonOrderDesk", macro_text("RibbonOrderDesk.bas")))
+    udf = GENERATED / ("xlwings_udfs_addin.bas" if for_addin else "xlwings_udfs_workbook.bas")
+    modules.append(Module("xlwings_udfs", udf.read_text(encoding="utf-8")))
+    return modules
+
+
+# ---------------------------------------------------------------- packages
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: tuple[tuple, ...] = ()
+    buttons: tuple[str, ...] = ()   # macro names
+    widths: tuple[float, ...] = ()
+
+
+def _workbook_bytes(sheets: list[Sheet], vba: bytes, title: str) -> bytes:
+    import xlsxwriter
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                      "strings_to_urls": False, "strings_to_numbers": False})
+    wb.set_properties({"title": title, "author": "OrderDesk", "created": FIXED_DATE})
+    wb.set_calc_mode("auto")
+    header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for sheet in sheets:
+        ws = wb.add_worksheet(sheet.name)
+        for c, width in enumerate(sheet.widths):
+            ws.set_column(c, c, width)
+        for r, row in enumerate(sheet.rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, (_dt.date, _dt.datetime)):
+                    ws.write_datetime(r, c, _dt.datetime(value.year, value.month, value.day), date)
+                elif isinstance(value, bool):
+                    ws.write_boolean(r, c, value)
+                elif isinstance(value, (int, float)):
+                    ws.write_number(r, c, value)
+                else:
+                    ws.write_string(r, c, str(value), header if (r == 0 and sheet.name != CONFIG_SHEET) else None)
+        first_col = max((len(r) for r in sheet.rows), default=0) + 1
+        for i, macro in enumerate(sheet.buttons):
+            ws.insert_button(1 + i * 3, first_col, {"macro": macro, "caption": BUTTONS[macro],
+                                                    "width": 220, "height": 40})
+    wb.add_vba_project(io.BytesIO(vba), is_stream=True)
+    wb.set_vba_name("ThisWorkbook")
+    wb.close()
+    return buffer.getvalue()
+
+
+_ADDIN_CONTENT_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
+_MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+_CUSTOMUI_REL = ('<Relationship Id="rIdOrderDeskUI" '
+                 'Type="http://schemas.microsoft.com/office/2007/relationships/ui/extensibility" '
+                 'Target="customUI/customUI14.xml"/>')
+
+
+def _repack(data: bytes, *, addin: bool, custom_ui: bytes | None) -> bytes:
+    """Rewrite the package with fixed zip timestamps; for the add-in, switch the main part's
+    content type and add the ribbon (customUI part + its package relationship)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    if addin:
+        types_xml = parts["[Content_Types].xml"].decode("utf-8")
+        if _MACRO_CONTENT_TYPE not in types_xml:
+            raise ValueError("unexpected workbook content type from XlsxWriter")
+        parts["[Content_Types].xml"] = types_xml.replace(_MACRO_CONTENT_TYPE, _ADDIN_CONTENT_TYPE).encode("utf-8")
+    if custom_ui is not None:
+        rels = parts["_rels/.rels"].decode("utf-8")
+        parts["_rels/.rels"] = rels.replace("</Relationships>", _CUSTOMUI_REL + "</Relationships>").encode("utf-8")
+        parts["customUI/customUI14.xml"] = custom_ui
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, body in parts.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            target.writestr(info, body, compresslevel=9)
+    return out.getvalue()
+
+
+def _config_sheet() -> Sheet:
+    rows = tuple((key, value) for key, value in CONFIG_ROWS)
+    rows = (rows[0] + (None, CONFIG_NOTE),) + rows[1:]
+    return Sheet(CONFIG_SHEET, rows, widths=(18, 22, 2, 80))
+
+
+def addin_bytes() -> bytes:
+    sheets = [_config_sheet()]
+    vba = build_vba_project("OrderDesk", vba_modules(for_addin=True, sheet_count=len(sheets)))
+    data = _workbook_bytes(sheets, vba, "OrderDesk add-in")
+    return _repack(data, addin=True, custom_ui=(MACROS / "customUI14.xml").read_bytes())
+
+
+def _template_bytes(sheets: list[Sheet], title: str) -> bytes:
+    sheets = sheets + [_config_sheet()]
+    vba = build_vba_project("VBAProject", vba_modules(for_addin=False, sheet_count=len(sheets)))
+    return _repack(_workbook_bytes(sheets, vba, title), addin=False, custom_ui=None)
+
+
+LEDGER_HEADER = ("订单号 Order No", "客户 Customer", "料号 Part No", "订单数量 Qty", "订单日期 Order Date",
+                 "客户交期 Requested Date", "承诺交期 Promised Date", "出货日期 Ship Date",
+                 "出货数量 Shipped Qty", "状态 Status", "跟单员 Owner", "异常类型 Exception Type",
+                 "异常说明 Notes")
+
+
+def _ledger_rows() -> tuple[tuple, ...]:
+    d = _dt.date
+    return (LEDGER_HEADER,
+            ("PO-1001", "ACME", "A-100", 500, d(2026, 9, 1), d(2026, 10, 10), d(2026, 10, 12), d(2026, 10, 12), 500,
+             "已出货", "Li Na", None, None),
+            ("PO-1002", "ACME", "B-200", 1200, d(2026, 9, 5), d(2026, 10, 15), d(2026, 10, 15), d(2026, 10, 20), 1200,
+             "已出货", "Li Na", "缺料", "PCB来料延期"),
+            ("PO-1003", "Globex", "C-300", 300, d(2026, 9, 20), d(2026, 11, 5), d(2026, 11, 5), None, None,
+             "生产中", "Wang Wei", None, "设备故障 waiting for repair"),
+            ("PO-1004", "Globex", "A-100", 800, d(2026, 10, 1), d(2026, 11, 30), d(2026, 11, 30), None, None,
+             "待排产", "Wang Wei", None, None),
+            ("PO-1005", "Initech", "D-400", 50, d(2026, 10, 3), d(2026, 11, 20), None, None, None,
+             "已取消", "Li Na", None, "客户取消"))
+
+
+def ledger_template_bytes() -> bytes:
+    sheet = Sheet("Orders", _ledger_rows(), ("RefreshRiskColours", "RefreshOtdPivot", "RootCauseSummary", "PromiseDate"),
+                  widths=(12, 12, 10, 10, 12, 14, 14, 12, 10, 10, 10, 12, 24))
+    return _template_bytes([sheet], "OrderDesk order ledger")
+
+
+def review_template_bytes() -> bytes:
+    d = _dt.date
+    orders = Sheet("Orders", (
+        ("订单号 Order No", "行号 Line", "客户 Customer", "料号 Part No", "版本 Rev", "订单数量 Qty",
+         "单价 Unit Price", "币种 Currency", "订单日期 Order Date", "客户交期 Requested Date"),
+        ("PO-2001", "1", "ACME", "A-100", "B", 500, 1.10, "USD", d(2026, 11, 2), d(2026, 12, 4)),
+        ("PO-2001", "2", "ACME", "B-200", "A", 100, 2.60, "USD", d(2026, 11, 2), d(2026, 11, 6)),
+    ), ("ContractReview", "PromiseDate"), widths=(12, 6, 10, 10, 6, 10, 10, 8, 12, 14))
+    quotes = Sheet("Quotes", (
+        ("报价单号 Quote No", "客户 Customer", "料号 Part No", "版本 Rev", "起订量 Break Qty", "单价 Unit Price",
+         "币种 Currency", "交期天数 Lead Time", "MOQ", "模具费 Tooling", "有效期至 Valid Until"),
+        ("Q-01", "ACME", "A-100", "B", 100, 1.20, "USD", 15, 100, None, d(2026, 12, 31)),
+        ("Q-01", "ACME", "A-100", "B", 500, 1.10, "USD", 15, 100, None, d(2026, 12, 31)),
+        ("Q-02", "ACME", "B-200", "A", 200, 2.50, "USD", 20, 200, 300, d(2026, 12, 31)),
+    ), widths=(12, 10, 10, 6, 10, 10, 8, 10, 8, 10, 14))
+    return _template_bytes([orders, quotes], "OrderDesk contract review")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a template is an ordinary shared file
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise FileError(f"{path} is open in Excel — close it and run again", file=str(path)) from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def build(out_dir: Path | None = None) -> list[Path]:
+    """Write ``OrderDesk.xlam``, ``OrderLedger.xlsm`` and ``ContractReview.xlsm`` into
+    ``out_dir`` (default ``workbook_templates/``). Refuses to build from stale generated VBA."""
+    stale = stale_generated()
+    if stale:
+        names = ", ".join(p.name for p in stale)
+        raise FileError(f"macros/generated is stale ({names}): run `orderdesk addin generate` and commit")
+    out_dir = Path(out_dir) if out_dir else TEMPLATES
+    outputs = {ADDIN_NAME: addin_bytes(), "OrderLedger.xlsm": ledger_template_bytes(),
+               "ContractReview.xlsm": review_template_bytes()}
+    written = []
+    for name, data in outputs.items():
+        _write_atomic(out_dir / name, data)
+        written.append(out_dir / name)
+    return written
