@@ -247,10 +247,10 @@ class WorkingCalendar:
                              value=n, expected="a date in the calendar range")
         return _date(self._days[position])
 
-    def workday_many(self, starts: pd.Series, n: int | pd.Series) -> pd.Series:
+    def workday_many(self, starts: pd.Series, n: int | float | pd.Series | np.ndarray) -> pd.Series:
         """Vectorised :meth:`workday` (datetime64[ns] Series, index of ``starts``). ``n`` is one
-        number or a Series with the index of ``starts`` (floats truncated); NaT start or NaN n
-        gives NaT, as does a result outside the calendar range."""
+        number, a Series with the index of ``starts``, or an array matched by position (floats
+        truncated); NaT start or NaN n gives NaT, as does a result outside the calendar range."""
         days, index, name = _to_days(starts)
         offset, ok = _offsets(days)
         steps = _steps_array(n, len(days), index)
@@ -341,12 +341,13 @@ def _steps_array(n: Any, length: int, index: pd.Index | None) -> np.ndarray:
     """``n`` as a float array (NaN where missing), truncated towards zero."""
     if isinstance(n, pd.Series):
         if index is not None and not n.index.equals(index):
-            raise ValueError("starts and n must share the same index")
+            raise ValueError("starts and n must share the same index (pass n as a numpy array "
+                             "to match by position)")
         if not (pd.api.types.is_numeric_dtype(n.dtype) and not pd.api.types.is_bool_dtype(n.dtype)):
             raise TypeError(f"n must be numbers of working days, not {n.dtype}")
         steps = n.to_numpy(dtype="float64", na_value=np.nan)
-    elif isinstance(n, np.ndarray):
-        steps = n.astype("float64")
+    elif isinstance(n, (np.ndarray, list, tuple, pd.Index)):
+        steps = np.asarray(n, dtype="float64")  # by position
     else:
         steps = np.full(length, float(_truncate(n)))
     if len(steps) != length:

@@ -399,3 +399,12 @@ def test_empty_text_date_is_an_input_error():
     with pytest.raises(InputError) as err:
         CN.next_working_day("")
     assert str(err.value) == "date is empty: a date is needed"
+
+
+def test_workday_many_n_by_index_or_by_position():
+    starts = pd.Series(pd.to_datetime(["2026-03-02", "2026-02-12"]), index=[5, 6])
+    expected = [pd.Timestamp("2026-03-16"), pd.Timestamp("2026-02-26")]
+    assert CN.workday_many(starts, pd.Series([10, 5], index=[5, 6])).tolist() == expected
+    assert CN.workday_many(starts, np.array([10.0, 5.0])).tolist() == expected
+    with pytest.raises(ValueError, match="must share the same index"):
+        CN.workday_many(starts, pd.Series([10, 5]))
