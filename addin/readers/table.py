@@ -326,6 +326,8 @@ def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: 
     if match is None or not _requirement_met(kind, match.columns):
         raise _missing_columns(grid, kind, match)
     for text, fld, cols in match.duplicates:
+        if fld in _kind_module_attr(kind, "DUPLICATE_HEADERS_OK", ()):
+            continue   # the kind's finish reads every such column (a BOM's part-number columns)
         cells = " and ".join(cell_name(grid.sheet, c, match.header_index + 1) for c in cols)
         raise InputError(f"{name}: the header '{text}' appears twice ({cells}) — rename one so "
                          f"'{fld}' is unambiguous", file=str(grid.file), sheet=grid.sheet)
@@ -339,7 +341,10 @@ def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputE
     table = aliases()[kind]
     with resources.files("addin.data").joinpath("aliases.toml").open("rb") as fh:
         raw = tomllib.load(fh)[kind]
-    parts = [f"'{f}' (a column such as {', '.join(raw[f][:4])})" for f in missing]
+    def examples(words: list[str]) -> str:  # two Chinese and two English names
+        zh = [w for w in words if _CJK.search(w)][:2]
+        return ", ".join(zh + [w for w in words if not _CJK.search(w)][:2])
+    parts = [f"'{f}' (a column such as {examples(raw[f])})" for f in missing]
     if req.any_of and not any(f in found for f in req.any_of):
         parts.append("a due date (" + " or ".join(raw[f][0] + "/" + raw[f][-1] if f in raw else f
                                                   for f in req.any_of) + ")")
@@ -463,6 +468,15 @@ def _finish(kind: str, result: ReadResult, grid: Grid, match: HeaderMatch) -> No
     module = f"addin.readers.{kind}"
     if importlib.util.find_spec(module) is not None:
         importlib.import_module(module).finish(result, grid, match)
+
+
+def _kind_module_attr(kind: str, name: str, default):
+    import importlib
+    import importlib.util
+    module = f"addin.readers.{kind}"
+    if importlib.util.find_spec(module) is None:
+        return default
+    return getattr(importlib.import_module(module), name, default)
 
 
 def _row_of(cell: str) -> int:
