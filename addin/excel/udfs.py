@@ -213,7 +213,13 @@ def OD_PROMISE(part, qty, need_date=None):
     needs = _column(need_date) if need_date is not None else [None] * len(parts)
     if not (len(parts) == len(quantities) == len(needs)):
         raise InputError("part, qty and need_date must be ranges of the same height")
-    return [[d] for d in compute.promise_dates(parts, quantities, dates(needs, "need date"), _today())]
+    from addin.excel.book import XlwingsBook
+    try:
+        book = XlwingsBook.caller()   # inside Excel: the workbook holding the formula
+    except Exception as exc:
+        raise InputError("OD_PROMISE plans against the workbook's Stock and Capacity sheets: "
+                         "it runs only inside Excel") from exc
+    return [[d] for d in compute.promise_dates(parts, quantities, dates(needs, "need date"), _today(), book)]
 
 
 @xw.func(category="OrderDesk")

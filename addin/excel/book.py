@@ -1,0 +1,289 @@
+"""The workbook interface the button actions work through, and its two implementations:
+
+- :class:`XlwingsBook`: the workbook open in Excel (``xw.Book.caller()``), used by RunPython;
+- :class:`FileBook`: a workbook file on disk (openpyxl), used by tests and batch runs.
+
+Actions see only :class:`Book`, so the same code runs in Excel and on a file.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+import pandas as pd
+
+from addin.errors import FileError, InputError
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A conditional-formatting rule: highlight a row where ``formula`` (relative to the top-left
+    cell of the range, e.g. ``=$N2="overdue"``) is true."""
+    formula: str
+    fill: str            # RRGGBB
+    font: str | None = None
+
+
+@runtime_checkable
+class Book(Protocol):
+    name: str
+
+    def sheet_names(self) -> list[str]: ...
+    def active_sheet(self) -> str: ...
+    def read_rows(self, sheet: str) -> list[list]: ...
+    def write_rows(self, sheet: str, rows: Sequence[Sequence[Any]], *, top_left: str = "A1",
+                   clear: bool = True) -> None: ...
+    def apply_rules(self, sheet: str, cell_range: str, rules: Sequence[Rule]) -> None: ...
+    def selected_row(self) -> tuple[str, int]: ...
+    def message(self, text: str, title: str = "OrderDesk") -> None: ...
+    def save(self) -> None: ...
+
+
+# ---------------------------------------------------------------- helpers shared by both books
+
+def column_letter(index: int) -> str:
+    """1-based column number -> letters (1 -> A, 27 -> AA)."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """'B3' -> (row 3, column 2)."""
+    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?([0-9]+)", ref)
+    if not m:
+        raise ValueError(f"not a cell reference: {ref}")
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
+def read_table(book: Book, sheet: str, kind: str):
+    """A sheet's table as the readers' ReadResult: header row found as in files, issues naming
+    ``Sheet!Cell`` of this workbook."""
+    from addin.readers.grid import Grid
+    from addin.readers.table import read_grid
+    rows = book.read_rows(sheet)
+    return read_grid(Grid(Path(book.name), sheet, rows, book.sheet_names()), kind)
+
+
+def frame_rows(frame: pd.DataFrame, header: Sequence[str] | None = None) -> list[list]:
+    """A DataFrame as rows of plain cell values (NaN/NaT -> empty, Timestamp -> datetime)."""
+    from addin.excel.udfs import _cell
+    rows = [list(header if header is not None else frame.columns)]
+    rows += [[_cell(v) for v in r] for r in frame.itertuples(index=False, name=None)]
+    return rows
+
+
+# ---------------------------------------------------------------- a file on disk
+
+class FileBook:
+    """A workbook file opened with openpyxl (VBA kept for .xlsm/.xlam). Messages are collected
+    in :attr:`messages`; :meth:`save` writes atomically to the same path or ``save_as``."""
+
+    def __init__(self, path: str | os.PathLike, *, save_as: str | os.PathLike | None = None,
+                 selection: tuple[str, int] | None = None):
+        import openpyxl
+        self.path = Path(path)
+        self.save_as = Path(save_as) if save_as else self.path
+        self.name = self.path.name
+        self.messages: list[str] = []
+        self._selection = selection
+        self._values: Any = None  # cached formula values, loaded only when a formula is read
+        keep_vba = self.path.suffix.lower() in (".xlsm", ".xlam")
+        try:
+            self.wb = openpyxl.load_workbook(self.path, keep_vba=keep_vba)
+        except FileNotFoundError as exc:
+            raise FileError(f"{self.path}: file not found", file=str(self.path)) from exc
+        except PermissionError as exc:
+            raise FileError(f"{self.path} is open in Excel — close it and run again", file=str(self.path)) from exc
+
+    def sheet_names(self) -> list[str]:
+        return list(self.wb.sheetnames)
+
+    def active_sheet(self) -> str:
+        return self.wb.active.title
+
+    def read_rows(self, sheet: str) -> list[list]:
+        ws = self._sheet(sheet)
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        if any(isinstance(v, str) and v.startswith("=") for r in rows for v in r):
+            if self._values is None:
+                import openpyxl
+                self._values = openpyxl.load_workbook(self.path, data_only=True)
+            cached = [list(r) for r in self._values[sheet].iter_rows(values_only=True)]
+            for r, row in enumerate(rows):
+                for c, v in enumerate(row):
+                    if isinstance(v, str) and v.startswith("=") and ws.cell(r + 1, c + 1).data_type == "f":
+                        row[c] = cached[r][c] if r < len(cached) and c < len(cached[r]) else None
+        return rows
+
+    def write_rows(self, sheet: str, rows: Sequence[Sequence[Any]], *, top_left: str = "A1",
+                   clear: bool = True) -> None:
+        if sheet in self.wb.sheetnames:
+            ws = self.wb[sheet]
+            if clear:
+                ws.delete_rows(1, ws.max_row)
+                ws.conditional_formatting = type(ws.conditional_formatting)()
+        else:
+            ws = self.wb.create_sheet(sheet)
+        row0, col0 = parse_cell(top_left)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                cell = ws.cell(row0 + r, col0 + c)
+                cell.value = value
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"   # user text stays text, never a formula
+                elif isinstance(value, (_dt.date, _dt.datetime)):
+                    cell.number_format = "yyyy-mm-dd"
+
+    def apply_rules(self, sheet: str, cell_range: str, rules: Sequence[Rule]) -> None:
+        from openpyxl.formatting.rule import FormulaRule
+        from openpyxl.styles import Font, PatternFill
+        ws = self._sheet(sheet)
+        for rule in rules:
+            fill = PatternFill(start_color=rule.fill, end_color=rule.fill, fill_type="solid")
+            font = Font(color=rule.font) if rule.font else None
+            ws.conditional_formatting.add(cell_range, FormulaRule(formula=[rule.formula.lstrip("=")],
+                                                                  fill=fill, font=font, stopIfTrue=True))
+
+    def selected_row(self) -> tuple[str, int]:
+        if self._selection:
+            return self._selection
+        ws = self.wb.active
+        ref = ws.sheet_view.selection[0].activeCell if ws.sheet_view.selection else "A1"
+        return ws.title, parse_cell(ref or "A1")[0]
+
+    def message(self, text: str, title: str = "OrderDesk") -> None:
+        self.messages.append(text)
+
+    def save(self) -> None:
+        target = self.save_as
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+        try:
+            self.wb.save(tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except PermissionError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise FileError(f"{target.name} is open in Excel — close it and run again", file=str(target)) from exc
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _sheet(self, sheet: str):
+        if sheet not in self.wb.sheetnames:
+            raise InputError(f"{self.name}: there is no sheet '{sheet}'", file=str(self.path), sheet=sheet)
+        return self.wb[sheet]
+
+
+# ---------------------------------------------------------------- the workbook open in Excel
+
+XL_EXPRESSION = 2  # XlFormatConditionType.xlExpression
+
+
+def _bgr(hex_rgb: str) -> int:
+    """Excel's COM colours are BGR integers."""
+    r, g, b = int(hex_rgb[0:2], 16), int(hex_rgb[2:4], 16), int(hex_rgb[4:6], 16)
+    return r + (g << 8) + (b << 16)
+
+
+class XlwingsBook:
+    """The workbook that called Python (RunPython) or a given ``xw.Book``."""
+
+    def __init__(self, xl_book: Any):
+        self.book = xl_book
+        self.name = xl_book.name
+
+    @classmethod
+    def caller(cls) -> XlwingsBook:
+        import xlwings as xw  # only when Excel calls in
+        return cls(xw.Book.caller())
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def active_sheet(self) -> str:
+        return self.book.sheets.active.name
+
+    def read_rows(self, sheet: str) -> list[list]:
+        ws = self._sheet(sheet)
+        used = ws.used_range
+        values = used.options(ndim=2).value or []
+        # the readers expect absolute positions: pad up to the used range's first row/column
+        pad_cols = [None] * (used.column - 1)
+        rows = [[None] * (used.column - 1 + used.columns.count) for _ in range(used.row - 1)]
+        rows += [pad_cols + list(r) for r in values]
+        return rows
+
+    def write_rows(self, sheet: str, rows: Sequence[Sequence[Any]], *, top_left: str = "A1",
+                   clear: bool = True) -> None:
+        names = self.sheet_names()
+        if sheet in names:
+            ws = self.book.sheets[sheet]
+            if clear:
+                ws.clear()
+        else:
+            ws = self.book.sheets.add(sheet, after=self.book.sheets[len(names) - 1])
+        if not rows:
+            return
+        target = ws[top_left].resize(len(rows), max(len(r) for r in rows))
+        # text that looks like a formula goes in as text: format the cells as Text first
+        if any(isinstance(v, str) and v.startswith("=") for r in rows for v in r):
+            target.number_format = "@"
+        target.value = [list(r) for r in rows]
+
+    def apply_rules(self, sheet: str, cell_range: str, rules: Sequence[Rule]) -> None:
+        rng = self._sheet(sheet)[cell_range]
+        import sys
+        if sys.platform.startswith("win"):
+            conditions = rng.api.FormatConditions
+            conditions.Delete()
+            for rule in rules:
+                cond = conditions.Add(Type=XL_EXPRESSION, Formula1=rule.formula)
+                cond.Interior.Color = _bgr(rule.fill)
+                if rule.font:
+                    cond.Font.Color = _bgr(rule.font)
+                cond.StopIfTrue = True
+        else:
+            # macOS: AppleScript has no FormatConditions.Add; colour the matching rows directly
+            self._static_colours(rng, rules)
+
+    def _static_colours(self, rng: Any, rules: Sequence[Rule]) -> None:
+        top, left = rng.row, rng.column
+        for rule in rules:
+            m = re.fullmatch(r'=\$([A-Z]+)\$?(\d+)="(.*)"', rule.formula)
+            if not m:
+                continue
+            _, col = parse_cell(m.group(1) + "1")
+            values = rng.sheet.range((top, col), (top + rng.rows.count - 1, col)).options(ndim=1).value
+            for i, v in enumerate(values):
+                if v == m.group(3):
+                    rng.sheet.range((top + i, left), (top + i, left + rng.columns.count - 1)).color = "#" + rule.fill
+
+    def selected_row(self) -> tuple[str, int]:
+        selection = self.book.app.selection
+        return selection.sheet.name, selection.row
+
+    def message(self, text: str, title: str = "OrderDesk") -> None:
+        self.book.app.alert(text, title=title)
+
+    def save(self) -> None:
+        """Nothing to do: the user saves the open workbook when they choose."""
+
+    def _sheet(self, sheet: str):
+        if sheet not in self.sheet_names():
+            raise InputError(f"{self.name}: there is no sheet '{sheet}'", sheet=sheet)
+        return self.book.sheets[sheet]

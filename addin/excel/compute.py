@@ -1,0 +1,185 @@
+"""The computations the buttons and worksheet functions show, as tables of plain values.
+
+Thin on purpose: every definition lives in the engines (``addin.otd``, ``addin.risk``,
+``addin.rootcause``, ``addin.review``, ``addin.promise``); this module only picks their
+columns and labels them for a sheet.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from addin.errors import InputError
+
+RISK_FILL = {"overdue": "F8CBAD", "at_risk": "FFE699", "done": "D9D9D9"}   # red, amber, grey
+VERDICT_FILL = {"fail": "F8CBAD", "warn": "FFE699", "pass": "C6EFCE"}
+
+
+def calendar():
+    from addin.calendar import WorkingCalendar
+    return WorkingCalendar.cn()
+
+
+def risk_frame(ledger: pd.DataFrame, as_of: _dt.date, lang: str = "en", basis: str = "promised") -> pd.DataFrame:
+    """``risk`` and ``risk_reason`` per ledger line (addin.risk)."""
+    from addin.risk import assess_risk
+    return assess_risk(ledger, as_of, calendar(), basis=basis, lang=lang)
+
+
+def risk_of(due: pd.Series, ship: pd.Series, status: pd.Series, as_of: _dt.date) -> list[str]:
+    """Risk codes for bare columns (OD_RISK): the due date stands as the promised date."""
+    n = len(due)
+    ledger = pd.DataFrame({
+        "promised_date": due.to_numpy(), "requested_date": np.full(n, np.datetime64("NaT", "ns")),
+        "first_promised_date": np.full(n, np.datetime64("NaT", "ns")),
+        "ship_date": ship.to_numpy(), "status": status.to_numpy(dtype=object),
+        "qty": np.full(n, np.nan), "shipped_qty": np.full(n, np.nan),
+    })
+    return risk_frame(ledger, as_of)["risk"].tolist()
+
+
+def classified(ledger: pd.DataFrame, as_of: _dt.date, basis: str = "promised") -> pd.DataFrame:
+    from addin.otd import OtdSettings, classify
+    return classify(ledger, as_of, OtdSettings(basis=basis))
+
+
+OTD_COLUMNS = ("lines", "on_time", "late", "early", "pending", "otd", "otif", "avg_days_late")
+BY_FIELDS = ("customer", "month", "part_no", "owner", "priority")
+
+
+def otd_table(ledger: pd.DataFrame, by: Sequence[str], basis: str, as_of: _dt.date) -> pd.DataFrame:
+    """OTD/OTIF per group and a total row (addin.otd.summarise), rates as fractions."""
+    from addin.otd import OtdSettings, summarise
+    for field in by:
+        if field not in BY_FIELDS:
+            raise InputError(f"cannot group by '{field}': use {', '.join(BY_FIELDS)}", value=field)
+    settings = OtdSettings(basis=basis)
+    table = summarise(classified(ledger, as_of, basis), by=list(by), settings=settings)
+    out = table[list(by) + list(OTD_COLUMNS)].copy()
+    for field in by:
+        out[field] = out[field].astype(object)
+    if by:
+        out.loc[table["is_total"].to_numpy(), by[0]] = "Total"
+    else:
+        out.insert(0, "group", ["Total"] * len(out))
+    return out
+
+
+def otd_pivot(ledger: pd.DataFrame, as_of: _dt.date, basis: str = "promised") -> pd.DataFrame:
+    """OTD % by customer (rows) and month (columns), with each customer's and the month's total."""
+    by_month = otd_table(ledger, ["customer", "month"], basis, as_of)
+    detail = by_month[by_month["customer"] != "Total"]
+    if detail.empty:
+        return pd.DataFrame({"customer": ["Total"], "lines": [0]})
+    pivot = detail.pivot_table(index="customer", columns="month", values="otd", aggfunc="first", dropna=False)
+    pivot = pivot.reindex(sorted(pivot.columns), axis=1)
+    per_customer = otd_table(ledger, ["customer"], basis, as_of).set_index("customer")
+    per_month = otd_table(ledger, ["month"], basis, as_of).set_index("month")
+    pivot["Total"] = per_customer["otd"].reindex(pivot.index)
+    total_row = [per_month["otd"].get(m, np.nan) for m in pivot.columns[:-1]] + [per_customer.loc["Total", "otd"]]
+    pivot.loc["Total"] = total_row
+    pivot.columns = [str(c) for c in pivot.columns]
+    return pivot.reset_index().rename(columns={"index": "customer"})
+
+
+def pareto_table(ledger: pd.DataFrame, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
+    from addin.rootcause import pareto
+    return pareto(classified(ledger, as_of), lang)
+
+
+def review_frame(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
+    from addin.review import review_lines
+    return review_lines(orders, quotes, calendar=calendar(), lang=lang, as_of=as_of)
+
+
+def review_table(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
+    """One row per PO line: key, verdict, each check that ran (result and reason), the earliest
+    date the quoted lead time allows."""
+    from addin.review import CHECKS
+    reviewed = review_frame(orders, quotes, as_of, lang)
+    columns = ["order_no", "line_no", "part_no", "verdict"]
+    for check in CHECKS:
+        result = f"{check}_result"
+        if result in reviewed and reviewed[result].notna().any():
+            columns += [result, f"{check}_reason"]
+    for extra in ("earliest_date", "promise_date"):
+        if extra in reviewed:
+            columns.append(extra)
+    return reviewed[[c for c in columns if c in reviewed]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- promise dates
+
+PLAN_SHEETS = {  # Plan field -> (reader kind, sheet names tried)
+    "stock": ("stock", ("Stock", "库存")),
+    "bom": ("bom", ("BOM", "物料清单")),
+    "purchases": ("purchases", ("Purchases", "Open POs", "采购", "在途")),
+    "capacity": ("capacity", ("Capacity", "产能")),
+    "routing": ("routing", ("Routing", "工艺", "工时")),
+}
+
+
+def plan_from_book(book) -> object | None:
+    """An ``addin.promise.Plan`` from the workbook's Stock/BOM/Purchases/Capacity/Routing
+    sheets (any may be absent); None when there is none of them."""
+    from addin.excel.book import read_table
+    from addin.promise import Plan
+    lower = {s.lower(): s for s in book.sheet_names()}
+    frames = {}
+    for field, (kind, names) in PLAN_SHEETS.items():
+        for name in names:
+            if name.lower() in lower:
+                frames[field] = read_table(book, lower[name.lower()], kind).data
+                break
+    return Plan(**frames) if frames else None
+
+
+def _plan_promise(orders: pd.DataFrame, plan, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
+    from addin.promise import promise_lines
+    return promise_lines(orders, plan, calendar=calendar(), as_of=as_of, lang=lang)
+
+
+def promise_for_line(line: pd.DataFrame, quotes: pd.DataFrame | None, as_of: _dt.date, book) -> tuple[_dt.date | None, str]:
+    """(date, how it was found) for one order line: capable-to-promise from the workbook's stock
+    and capacity sheets when there are any, else the earliest date the quoted lead time allows."""
+    plan = plan_from_book(book)
+    if plan is not None and (plan.has_material or plan.has_capacity):
+        out = _plan_promise(line, plan, as_of)
+        day = out["promise_date"].iloc[0]
+        reasons = "; ".join(str(out[c].iloc[0]) for c in ("material_reason", "capacity_reason")
+                            if c in out and out[c].iloc[0] is not None and not pd.isna(out[c].iloc[0]))
+        how = "capable to promise from stock and capacity" + (f" ({reasons})" if reasons else "")
+        return (None if pd.isna(day) else pd.Timestamp(day).date()), how
+    if quotes is not None:
+        reviewed = review_frame(line, quotes, as_of)
+        day = reviewed["earliest_date"].iloc[0] if "earliest_date" in reviewed else pd.NaT
+        how = "earliest date the quoted lead time allows (add Stock and Capacity sheets for a capable-to-promise date)"
+        return (None if pd.isna(day) else pd.Timestamp(day).date()), how
+    raise InputError(f"{book.name}: no Quotes, Stock or Capacity sheet to promise from — add one")
+
+
+def promise_dates(parts: list, qty: list, need: pd.Series, as_of: _dt.date, book) -> list:
+    """Promise dates for bare columns (OD_PROMISE), planned against the workbook's sheets."""
+    from addin.readers.values import number_column
+    plan = plan_from_book(book)
+    if plan is None or not (plan.has_material or plan.has_capacity):
+        raise InputError("OD_PROMISE needs a Stock sheet (and Capacity + Routing sheets) in this workbook")
+    quantities, problems = number_column(pd.Series(qty, dtype=object))
+    bad = problems.notna()
+    if bad.any():
+        i = int(bad.idxmax())
+        raise InputError(f"row {i + 1}: qty {qty[i]!r} is {problems[i]}", value=qty[i])
+    orders = pd.DataFrame({
+        "order_no": [f"row {i + 1}" for i in range(len(parts))],
+        "line_no": None, "customer": None,
+        "part_no": [None if p is None else str(p).strip() for p in parts],
+        "qty": quantities.to_numpy(dtype="float64"),
+        "requested_date": need.to_numpy(),
+        "order_date": np.full(len(parts), np.datetime64("NaT", "ns")),
+        "status": "open",
+    })
+    out = _plan_promise(orders, plan, as_of)
+    return [None if pd.isna(d) else pd.Timestamp(d).to_pydatetime() for d in out["promise_date"]]
