@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: turns OrderDeskError into `Error: ...` and exit status 1 (SPEC section 6)."""
     from addin.errors import DeliveryError, OrderDeskError
     try:
-        cli.main(args=argv, prog_name="orderdesk", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="orderdesk", standalone_mode=False)
+        if isinstance(status, int) and status:  # click returns ctx.exit(n) codes here
+            return status
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
