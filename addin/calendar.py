@@ -27,7 +27,7 @@ import pandas as pd
 
 from addin.errors import ConfigError, FileError, InputError
 
-__all__ = ["WorkingCalendar", "load_calendar", "RANGE_START", "RANGE_END"]
+__all__ = ["WorkingCalendar", "load_calendar", "parse_working", "RANGE_START", "RANGE_END"]
 
 # Wide enough for any real ledger (Excel dates start in 1900) and still tiny: ~78,000 working days.
 RANGE_START = _dt.date(1900, 1, 1)
@@ -39,9 +39,6 @@ _ALL_DAYS = np.arange(_LO, _HI + np.timedelta64(1, "D"), dtype="datetime64[D]")
 _NAT_D = np.datetime64("NaT", "D")
 
 DateLike = _dt.date | _dt.datetime | pd.Timestamp | np.datetime64 | str
-
-_BASES = ("cn", "mon-fri")
-
 
 def _mon_fri_mask() -> np.ndarray:
     # 1970-01-01 (day 0) was a Thursday: weekday (Mon=0) = (day + 3) % 7
