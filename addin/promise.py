@@ -1,0 +1,624 @@
+"""Capable-to-promise (SPEC section 4): material netting over a multi-level BOM and line
+capacity, pure pandas.
+
+Model, in the words a PMC planner would use:
+
+* **Queue.** The PO lines under review and the open ledger lines (not shipped, closed or
+  cancelled; the quantity still to ship) stand in one queue by due date (promised, else
+  requested; an open order before a new line on the same day). A line only sees what the lines
+  before it have not claimed, so nothing is promised twice.
+* **Explosion.** The BOM is exploded level by level; each level multiplies
+  ``qty_per × (1 + scrap_pct/100)``; DNP lines (and what hangs under them) are left out.
+  Components that are not themselves parents are bought and netted; sub-assemblies are made
+  (their routing loads capacity). A part without BOM is netted itself (a traded part).
+* **Netting** per component: on hand − safety stock − allocated − claims of earlier lines, plus
+  open purchase lines (an overdue one counts from the as-of date). The earlier lines' claims
+  take the earliest supply (cumulative, first come first served).
+* **Shortage.** Supply that arrives only after a new purchase would (purchase lead time +
+  inspection, working days from the as-of date) does not count; the primary component is used
+  first, then its alternates in order, then the rest is bought, rounded up to the MOQ (the
+  surplus serves later lines).
+* **Capacity.** Each part's routing puts hours per unit on a line; the line works its hours per
+  working day from the as-of date, in queue order.
+* **Promise** = later of material-ready and capacity finish, plus inspection and transport days.
+  When the stock on hand already covers part of the quantity and that part could ship
+  earlier, the promise is split in two.
+
+The sequential part (who gets which stock) runs once per PO line under review, over that line's
+components only; the explosion, the claims of open orders and the capacity queue are computed
+with merges and cumulative sums over whole tables.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from addin.errors import InputError
+from addin.review import _col, _dates, _key, _num, _qty
+
+if TYPE_CHECKING:  # pragma: no cover
+    from addin.calendar import WorkingCalendar
+
+__all__ = ["Plan", "promise_lines", "explode_bom", "MAX_BOM_LEVELS"]
+
+MAX_BOM_LEVELS = 30
+_CLOSED = {"shipped", "closed", "cancelled"}
+_FAR = np.datetime64("2199-12-31", "D")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the factory has: canonical frames (see docs/ARCHITECTURE.md), any may be None.
+
+    ``open_orders`` is the order ledger (its open lines claim material and capacity ahead of
+    later lines). ``inspection_days`` (outgoing QC) and ``transport_days`` are working days
+    added after production. ``bom_parent`` names the product of a BOM without a parent column
+    (a KiCad/Altium export of one board)."""
+    bom: pd.DataFrame | None = None
+    stock: pd.DataFrame | None = None
+    purchases: pd.DataFrame | None = None
+    capacity: pd.DataFrame | None = None
+    routing: pd.DataFrame | None = None
+    open_orders: pd.DataFrame | None = None
+    inspection_days: int = 0
+    transport_days: int = 0
+    bom_parent: str | None = None
+
+    @property
+    def has_material(self) -> bool:
+        return self.stock is not None
+
+    @property
+    def has_capacity(self) -> bool:
+        return self.capacity is not None and self.routing is not None
+
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "mat_ok": "{count} components available by {ready}",
+        "mat_ok_one": "{part} available by {ready}",
+        "mat_short": "short by {need}: {parts}",
+        "mat_part": "{part} ready {ready}",
+        "mat_part_buy": "{part} ready {ready} ({qty} to buy)",
+        "mat_part_none": "{part} {qty} short, no stock, purchase or lead time",
+        "mat_no_date": "PO has no requested date; material ready {ready}",
+        "mat_unknown": "cannot plan: {parts}",
+        "more": "… and {n} more",
+        "cap_ok": "{lines} finishes {finish} ({hours} h)",
+        "cap_late": "{lines}: finishes {finish}, after {need}; {over} h over on {days}",
+        "cap_no_line": "line {lines} is not in the capacity sheet",
+        "cap_no_routing": "no routing for {part}",
+        "cap_no_date": "PO has no requested date; capacity finish {finish}",
+    },
+    "zh": {
+        "mat_ok": "{count} 个物料于 {ready} 前齐套",
+        "mat_ok_one": "{part} 于 {ready} 前可用",
+        "mat_short": "{need} 前欠料：{parts}",
+        "mat_part": "{part} {ready} 到料",
+        "mat_part_buy": "{part} {ready} 到料（需采购 {qty}）",
+        "mat_part_none": "{part} 欠 {qty}，无库存、采购单或采购周期",
+        "mat_no_date": "订单无要求交期；物料齐套 {ready}",
+        "mat_unknown": "无法排程：{parts}",
+        "more": "…另 {n} 项",
+        "cap_ok": "{lines} {finish} 完工（{hours} 小时）",
+        "cap_late": "{lines}：{finish} 完工，晚于 {need}；{days} 超负荷 {over} 小时",
+        "cap_no_line": "产能表中没有产线 {lines}",
+        "cap_no_routing": "{part} 无工艺路线",
+        "cap_no_date": "订单无要求交期；产能完工 {finish}",
+    },
+}
+
+
+# ---------------------------------------------------------------------- BOM explosion
+
+
+def explode_bom(bom: pd.DataFrame, tops: list[str] | pd.Series, *, bom_parent: str | None = None) -> pd.DataFrame:
+    """Every node under each top part, per one top unit: columns ``top``, ``part`` (matching
+    keys: trimmed, case-folded), ``per`` (cumulated qty_per with scrap), ``level`` (0 = the top
+    itself), ``leaf`` (bought: not itself a parent), ``alternates`` (tuple of keys), ``part_text``
+    (as written), ``lead_time_days``, ``moq`` (from the BOM line).
+
+    Leaves are summed per (top, part) when a component appears under several parents.
+    Raises :class:`InputError` on a BOM cycle."""
+    edges = _bom_edges(bom, bom_parent)
+    tops = pd.Series(pd.unique(_key(pd.Series(list(tops), dtype=object)).dropna()), dtype=object)
+    frontier = pd.DataFrame({"top": tops, "part": tops, "per": 1.0, "level": 0,
+                             "alternates": [()] * len(tops), "part_text": None,
+                             "lead_time_days": np.nan, "moq": np.nan})
+    nodes = [frontier]
+    level = 0
+    while len(frontier):
+        level += 1
+        child = frontier[["top", "part", "per"]].merge(edges, left_on="part", right_on="parent")
+        if not len(child):
+            break
+        if level > MAX_BOM_LEVELS:
+            loop = child["parent_text"].iloc[0]
+            raise InputError(f"BOM: part '{loop}' is its own component (a loop more than "
+                             f"{MAX_BOM_LEVELS} levels deep) — correct the parent/component columns",
+                             value=loop, expected="a BOM without loops")
+        frontier = pd.DataFrame({"top": child["top"].to_numpy(), "part": child["component"].to_numpy(),
+                                 "per": (child["per"] * child["eff"]).to_numpy(), "level": level,
+                                 "alternates": child["alternates"].to_numpy(),
+                                 "part_text": child["component_text"].to_numpy(),
+                                 "lead_time_days": child["lead_time_days"].to_numpy(),
+                                 "moq": child["moq"].to_numpy()})
+        nodes.append(frontier)
+    tree = pd.concat(nodes, ignore_index=True)
+    parents = set(edges["parent"].dropna().tolist())
+    tree["leaf"] = ~tree["part"].isin(parents)
+    leaves = tree[tree["leaf"]]
+    made = tree[~tree["leaf"]]
+    leaves = leaves.groupby(["top", "part"], sort=False, as_index=False).agg(
+        per=("per", "sum"), level=("level", "min"), alternates=("alternates", _union),
+        part_text=("part_text", "first"), lead_time_days=("lead_time_days", "first"),
+        moq=("moq", "first"), leaf=("leaf", "first"))
+    made = made.groupby(["top", "part"], sort=False, as_index=False).agg(
+        per=("per", "sum"), level=("level", "min"), alternates=("alternates", _union),
+        part_text=("part_text", "first"), lead_time_days=("lead_time_days", "first"),
+        moq=("moq", "first"), leaf=("leaf", "first"))
+    return pd.concat([made, leaves], ignore_index=True)
+
+
+def _union(values: pd.Series) -> tuple:
+    seen: dict[str, None] = {}
+    for alts in values:
+        for alt in alts or ():
+            seen.setdefault(alt, None)
+    return tuple(seen)
+
+
+def _bom_edges(bom: pd.DataFrame, bom_parent: str | None) -> pd.DataFrame:
+    dnp = _col(bom, "dnp").fillna(False).astype(bool).to_numpy()
+    bom = bom[~dnp]
+    parent = _key(_col(bom, "parent"))
+    if parent.isna().any():
+        if bom_parent is None:
+            if parent.notna().any():
+                row = _col(bom, "source_row")[parent.isna()].iloc[0]
+                raise InputError(f"BOM row {row}: no parent part number — fill the parent column",
+                                 value=None, expected="a parent part number")
+            raise InputError("BOM has no parent column: name the product it builds (--bom-parent)",
+                             expected="a parent column or --bom-parent")
+        parent = parent.fillna(_key(pd.Series([bom_parent])).iloc[0])
+    qty_per = _num(bom, "qty_per")
+    designators = _col(bom, "designators")
+    counted = pd.Series([len([d for d in str(v).replace(";", ",").split(",") if d.strip()])
+                         if isinstance(v, str) else np.nan for v in designators.tolist()], index=bom.index)
+    qty_per = qty_per.fillna(counted).fillna(1.0)
+    scrap = _num(bom, "scrap_pct").fillna(0.0)
+    alternates = [tuple(k for k in (_key(pd.Series(list(a), dtype=object)).tolist() if a else []) if k)
+                  for a in _col(bom, "alternates").tolist()]
+    edges = pd.DataFrame({
+        "parent": parent.to_numpy(), "parent_text": _col(bom, "parent").to_numpy(dtype=object),
+        "component": _key(_col(bom, "component")).to_numpy(),
+        "component_text": _col(bom, "component").to_numpy(dtype=object),
+        "eff": (qty_per * (1.0 + scrap / 100.0)).to_numpy(),
+        "alternates": pd.Series(alternates, dtype=object).to_numpy() if alternates else np.array([], object),
+        "lead_time_days": _num(bom, "lead_time_days").to_numpy(),
+        "moq": _num(bom, "moq").to_numpy(),
+    })
+    return edges[edges["component"].notna()]
+
+
+# ---------------------------------------------------------------------- the queue
+
+
+def _queue(orders: pd.DataFrame, open_orders: pd.DataFrame | None) -> pd.DataFrame:
+    """Batch lines and open ledger lines in due-date order: _seq, _line (batch position, -1 for
+    open lines), _batch, top, _qty, _due."""
+    due = _dates(orders, "requested_date")
+    due = due.fillna(_dates(orders, "promised_date"))
+    batch = pd.DataFrame({"_line": np.arange(len(orders)), "_batch": True,
+                          "top": _key(_col(orders, "part_no")).to_numpy(),
+                          "_qty": _num(orders, "qty").fillna(0.0).to_numpy(), "_due": due.to_numpy(),
+                          "_id": (_key(_col(orders, "order_no")).fillna("") + "\x1f"
+                                  + _key(_col(orders, "line_no")).fillna("")).to_numpy()})
+    frames = [batch]
+    if open_orders is not None and len(open_orders):
+        status = _col(open_orders, "status").astype(object)
+        keep = ~status.isin(_CLOSED).to_numpy()
+        ledger = open_orders[keep]
+        rest = (_num(ledger, "qty") - _num(ledger, "shipped_qty").fillna(0.0)).clip(lower=0.0)
+        due_open = _dates(ledger, "promised_date").fillna(_dates(ledger, "requested_date"))
+        ids = (_key(_col(ledger, "order_no")).fillna("") + "\x1f"
+               + _key(_col(ledger, "line_no")).fillna(""))
+        opened = pd.DataFrame({"_line": -1, "_batch": False, "top": _key(_col(ledger, "part_no")).to_numpy(),
+                               "_qty": rest.fillna(0.0).to_numpy(), "_due": due_open.to_numpy(),
+                               "_id": ids.to_numpy()})
+        # a PO under review may already be typed into the ledger: do not count it twice
+        opened = opened[~opened["_id"].isin(set(batch["_id"])) & (opened["_qty"] > 0)]
+        frames.append(opened)
+    queue = pd.concat(frames, ignore_index=True)
+    queue["_order"] = np.arange(len(queue))
+    queue = queue.sort_values(["_due", "_batch", "_order"], na_position="last", kind="stable")
+    queue["_seq"] = np.arange(len(queue))
+    return queue.drop(columns=["_order", "_id"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- promise
+
+
+def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar, as_of: dt.date,
+                  lang: str = "en") -> pd.DataFrame:
+    """Per PO line (index of ``orders``): ``material_result``/``material_reason`` (when stock is
+    given), ``capacity_result``/``capacity_reason`` (when capacity and routing are given),
+    ``material_ready``, ``capacity_finish``, ``promise_date`` (NaT when neither ran or the plan
+    cannot be made), ``split`` (list of ``{"qty", "date"}`` or None) and ``short_components``
+    (tuple of part numbers short by the need date)."""
+    if lang not in TEXT:
+        raise ValueError(f"lang must be one of {sorted(TEXT)}, not {lang!r}")
+    t = TEXT[lang]
+    start = np.datetime64(pd.Timestamp(as_of).date(), "D")
+    n = len(orders)
+    lead_days = int(plan.inspection_days) + int(plan.transport_days)
+    out = pd.DataFrame(index=orders.index)
+    queue = _queue(orders, plan.open_orders)
+    batch = queue[queue["_batch"]].sort_values("_line")
+    qty = batch["_qty"].to_numpy()
+    request = _dates(orders, "requested_date").to_numpy()
+    need = calendar.workday_many(pd.Series(request), -lead_days).to_numpy().astype("datetime64[D]")
+
+    tops = queue["top"].dropna().unique().tolist()
+    tree = (explode_bom(plan.bom, tops, bom_parent=plan.bom_parent) if plan.bom is not None
+            else pd.DataFrame({"top": tops, "part": tops, "per": 1.0, "level": 0, "leaf": True,
+                               "alternates": [()] * len(tops), "part_text": None,
+                               "lead_time_days": np.nan, "moq": np.nan}))
+    shown = dict(zip(_key(_col(orders, "part_no")).tolist(), _col(orders, "part_no").tolist()))
+    if plan.stock is not None:
+        names = dict(zip(_key(_col(plan.stock, "part_no")).tolist(), _col(plan.stock, "part_no").tolist()))
+        names.update(shown)
+    else:
+        names = shown
+    tree["part_text"] = [text if isinstance(text, str) else names.get(part, part)
+                         for text, part in zip(tree["part_text"], tree["part"])]
+
+    ready = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    finish = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    early_qty = np.zeros(n)
+    ran_material = ran_capacity = False
+    short_names: list[tuple] = [()] * n
+
+    if plan.has_material:
+        ran_material = True
+        ready, early_qty, short_rows, unknown = _net_material(queue, tree, plan, calendar, start)
+        results, reasons, short_names = [], [], []
+        for i in range(n):
+            rows = short_rows[i]
+            late = [r for r in rows if r[1] is None or pd.isna(need[i]) or r[1] > need[i]]
+            # the latest component is the one that sets the date: name it first
+            late.sort(key=lambda r: -(r[1] - start).astype(int) if r[1] is not None else -10**9)
+            names = tuple(r[0] for r in late)
+            if unknown[i]:
+                results.append("fail")
+                reasons.append(t["mat_unknown"].format(parts=_join(
+                    [t["mat_part_none"].format(part=r[0], qty=_qty(r[2])) for r in rows if r[1] is None], t)))
+            elif pd.isna(need[i]):
+                results.append("warn")
+                reasons.append(t["mat_no_date"].format(ready=_iso(ready[i])))
+            elif ready[i] <= need[i]:
+                results.append("pass")
+                count = len(rows)
+                reasons.append(t["mat_ok"].format(count=count, ready=_iso(ready[i])) if count != 1 else
+                               t["mat_ok_one"].format(part=rows[0][0], ready=_iso(ready[i])))
+            else:
+                results.append("fail")
+                parts = [t["mat_part_buy"].format(part=r[0], ready=_iso(r[1]), qty=_qty(r[2])) if r[2] > 0
+                         else t["mat_part"].format(part=r[0], ready=_iso(r[1])) for r in late]
+                reasons.append(t["mat_short"].format(need=_iso(need[i]), parts=_join(parts, t)))
+            short_names.append(names)
+        out["material_result"] = pd.Series(results, index=out.index, dtype=object)
+        out["material_reason"] = pd.Series(reasons, index=out.index, dtype=object)
+
+    cap_hours_before = np.full(n, np.nan)
+    if plan.has_capacity:
+        ran_capacity = True
+        finish, results, reasons, early_finish = _capacity(queue, tree, plan, calendar, start, need,
+                                                           early_qty if ran_material else None, shown, t)
+        out["capacity_result"] = pd.Series(results, index=out.index, dtype=object)
+        out["capacity_reason"] = pd.Series(reasons, index=out.index, dtype=object)
+    else:
+        early_finish = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+
+    # promise = later of material ready and capacity finish, + inspection and transport
+    nat = np.datetime64("NaT", "D")
+    latest = np.full(n, nat, dtype="datetime64[D]")
+    if ran_material:
+        latest = ready.copy()
+    if ran_capacity:
+        known = ~np.isnat(finish)
+        if ran_material:
+            latest = np.where(known & ~np.isnat(latest), np.maximum(latest, finish), latest)
+        else:
+            latest = finish.copy()
+    promise = calendar.workday_many(pd.Series(latest.astype("datetime64[ns]")), lead_days) \
+        .to_numpy().astype("datetime64[D]")
+
+    splits: list[Any] = [None] * n
+    if ran_material:
+        first = np.full(n, start)
+        if ran_capacity:
+            first = np.where(np.isnat(early_finish), start, np.maximum(start, early_finish))
+        early_date = calendar.workday_many(pd.Series(first.astype("datetime64[ns]")), lead_days) \
+            .to_numpy().astype("datetime64[D]")
+        for i in range(n):
+            x = early_qty[i]
+            if 0 < x < qty[i] and not np.isnat(promise[i]) and early_date[i] < promise[i]:
+                splits[i] = [{"qty": float(x), "date": pd.Timestamp(early_date[i])},
+                             {"qty": float(qty[i] - x), "date": pd.Timestamp(promise[i])}]
+
+    out["material_ready"] = pd.Series(ready.astype("datetime64[ns]"), index=out.index)
+    out["capacity_finish"] = pd.Series(finish.astype("datetime64[ns]"), index=out.index)
+    out["promise_date"] = pd.Series(promise.astype("datetime64[ns]"), index=out.index)
+    out["split"] = pd.Series(splits, index=out.index, dtype=object)
+    out["short_components"] = pd.Series(short_names if ran_material else [()] * n, index=out.index, dtype=object)
+    return out
+
+
+def _join(parts: list[str], t: dict[str, str], limit: int = 5) -> str:
+    if len(parts) <= limit:
+        return "; ".join(parts)
+    return "; ".join(parts[:limit]) + " " + t["more"].format(n=len(parts) - limit)
+
+
+def _iso(day: Any) -> str:
+    return "" if day is None or pd.isna(day) else str(np.datetime64(day, "D"))
+
+
+class _Supply:
+    """The supply curve of one component: dates (sorted) and cumulative quantity by then."""
+    __slots__ = ("dates", "cum")
+
+    def __init__(self, start: np.datetime64, on_hand: float, receipts: list[tuple[np.datetime64, float]]):
+        receipts = sorted(receipts)
+        self.dates = [start] + [d for d, _ in receipts]
+        cum, total = [on_hand], on_hand
+        for _, q in receipts:
+            total += q
+            cum.append(total)
+        self.cum = cum
+
+    def by(self, day: np.datetime64) -> float:
+        """Cumulative supply on ``day``."""
+        i = int(np.searchsorted(np.array(self.dates, dtype="datetime64[D]"), day, side="right")) - 1
+        return self.cum[i] if i >= 0 else 0.0
+
+    def when(self, level: float) -> np.datetime64 | None:
+        """First date the cumulative supply reaches ``level``."""
+        i = int(np.searchsorted(np.array(self.cum), level - 1e-9, side="left"))
+        return self.dates[i] if i < len(self.dates) else None
+
+    def add(self, day: np.datetime64, qty: float) -> None:
+        pairs = [(d, c - p) for d, c, p in zip(self.dates[1:], self.cum[1:], self.cum[:-1])] + [(day, qty)]
+        self.__init__(self.dates[0], self.cum[0], pairs)
+
+
+def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: WorkingCalendar,
+                  start: np.datetime64):
+    """Allocate supply to the batch lines in queue order. Returns per batch line: material-ready
+    date, quantity buildable from what is on hand now, the (part, ready, bought) rows, and whether
+    some shortage cannot be planned (no lead time)."""
+    n = int(queue["_batch"].sum())
+    leaves = tree[tree["leaf"]]
+    demand = queue[["_seq", "_line", "_batch", "top", "_qty"]].merge(leaves, on="top")
+    demand["_need"] = demand["_qty"] * demand["per"]
+
+    # claims of open orders: cumulative need per component in queue order
+    open_need = demand.loc[~demand["_batch"], ["part", "_seq", "_need"]].sort_values(["part", "_seq"])
+    open_need["_cum"] = open_need.groupby("part")["_need"].cumsum()
+    batch_rows = demand[demand["_batch"]].copy()
+    batch_rows["_cb"] = _claims_before(batch_rows[["part", "_seq"]], open_need)
+    alt_rows = batch_rows[["_seq", "alternates"]].explode("alternates").dropna()
+    alt_rows = alt_rows.rename(columns={"alternates": "part"}).drop_duplicates()
+    alt_claims = dict(zip(zip(alt_rows["part"], alt_rows["_seq"]), _claims_before(alt_rows, open_need)))
+
+    # supply per part
+    stock = plan.stock
+    stock_key = _key(_col(stock, "part_no"))
+    free = (_num(stock, "on_hand").fillna(0.0) - _num(stock, "safety_stock").fillna(0.0)
+            - _num(stock, "allocated").fillna(0.0))
+    on_hand = dict(zip(stock_key.tolist(), free.tolist()))
+    plt = dict(zip(stock_key.tolist(), _num(stock, "purchase_lead_time_days").tolist()))
+    insp = dict(zip(stock_key.tolist(), _num(stock, "inspection_days").fillna(0.0).tolist()))
+    moq = dict(zip(stock_key.tolist(), _num(stock, "moq").tolist()))
+    receipts: dict[str, list] = {}
+    if plan.purchases is not None and len(plan.purchases):
+        pur = pd.DataFrame({"part": _key(_col(plan.purchases, "part_no")).to_numpy(),
+                            "qty": _num(plan.purchases, "qty").to_numpy(),
+                            "due": _dates(plan.purchases, "due_date").to_numpy().astype("datetime64[D]")})
+        pur = pur[pur["part"].notna() & (pur["qty"] > 0) & pur["due"].notna()]
+        pur["due"] = np.maximum(pur["due"].to_numpy().astype("datetime64[D]"), start)
+        for part, day, q in zip(pur["part"], pur["due"].to_numpy().astype("datetime64[D]"), pur["qty"]):
+            receipts.setdefault(part, []).append((day, float(q)))
+    supplies: dict[str, _Supply] = {}
+
+    def supply(part: str) -> _Supply:
+        if part not in supplies:
+            supplies[part] = _Supply(start, float(on_hand.get(part, 0.0)), receipts.get(part, []))
+        return supplies[part]
+
+    bom_lt = dict(zip(leaves["part"], leaves["lead_time_days"]))
+    bom_moq = dict(zip(leaves["part"], leaves["moq"]))
+    buy_date: dict[str, np.datetime64 | None] = {}
+
+    def arrival(part: str) -> np.datetime64 | None:
+        if part not in buy_date:
+            days = plt.get(part, np.nan)
+            if days is None or np.isnan(days):
+                days = bom_lt.get(part, np.nan)
+            if days is None or np.isnan(days):
+                buy_date[part] = None
+            else:
+                total = int(days) + int(insp.get(part, 0.0) or 0)
+                buy_date[part] = np.datetime64(calendar.workday(start.item(), total), "D")
+        return buy_date[part]
+
+    used: dict[str, float] = {}
+    ready = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    early = np.zeros(n)
+    rows_of: list[list] = [[] for _ in range(n)]
+    unknown = np.zeros(n, dtype=bool)
+    text_of = dict(zip(leaves["part"], leaves["part_text"]))
+
+    batch_rows = batch_rows.sort_values(["_seq", "level"], kind="stable")
+    lines_qty = dict(zip(queue.loc[queue["_batch"], "_line"], queue.loc[queue["_batch"], "_qty"]))
+    for line, group in batch_rows.groupby("_line", sort=False):
+        line_ready = start
+        units_now = math.inf
+        line_qty = lines_qty[line]
+        for part, need_qty, claims, alts, seq, per in zip(group["part"], group["_need"], group["_cb"],
+                                                          group["alternates"], group["_seq"], group["per"]):
+            if need_qty <= 0:
+                continue
+            horizon = arrival(part)
+            limit = horizon if horizon is not None else _FAR
+            primary = supply(part)
+            consumed = claims + used.get(part, 0.0)
+            now = min(max(primary.by(start) - consumed, 0.0), need_qty)
+            take = min(max(primary.by(limit) - consumed, 0.0), need_qty)
+            dates = []
+            if take > 0:
+                dates.append(primary.when(consumed + take))
+                used[part] = used.get(part, 0.0) + take
+            rest = need_qty - take
+            for alt in alts or ():
+                if rest <= 1e-9:
+                    break
+                alt_supply = supply(alt)
+                alt_consumed = alt_claims.get((alt, seq), 0.0) + used.get(alt, 0.0)
+                alt_take = min(max(alt_supply.by(limit) - alt_consumed, 0.0), rest)
+                if alt_take > 0:
+                    now += min(max(alt_supply.by(start) - alt_consumed, 0.0), alt_take)
+                    dates.append(alt_supply.when(alt_consumed + alt_take))
+                    used[alt] = used.get(alt, 0.0) + alt_take
+                    rest -= alt_take
+            bought = 0.0
+            if rest > 1e-9:
+                if horizon is None:
+                    unknown[line] = True
+                    rows_of[line].append((text_of.get(part) or part, None, rest))
+                    units_now = min(units_now, now / per if per else math.inf)
+                    continue
+                order_qty = rest
+                minimum = moq.get(part, np.nan)
+                if minimum is None or np.isnan(minimum):
+                    minimum = bom_moq.get(part, np.nan)
+                if minimum is not None and not np.isnan(minimum):
+                    order_qty = max(rest, float(minimum))
+                primary.add(horizon, order_qty)
+                used[part] = used.get(part, 0.0) + rest
+                dates.append(horizon)
+                bought = rest
+            part_ready = max(dates) if dates else start
+            rows_of[line].append((text_of.get(part) or part, part_ready, bought))
+            line_ready = max(line_ready, part_ready)
+            units_now = min(units_now, now / per if per else math.inf)
+        ready[line] = np.datetime64("NaT") if unknown[line] else line_ready
+        early[line] = 0.0 if units_now is math.inf else min(math.floor(units_now + 1e-9), line_qty)
+    # a line without any component to net (qty 0) is ready at once
+    for line in range(n):
+        if not rows_of[line] and not unknown[line]:
+            ready[line] = start
+            early[line] = lines_qty.get(line, 0.0)
+    return ready, early, rows_of, unknown
+
+
+def _claims_before(rows: pd.DataFrame, open_need: pd.DataFrame) -> np.ndarray:
+    """Cumulative open-order need of ``rows.part`` strictly before ``rows._seq``."""
+    if not len(rows):
+        return np.zeros(0)
+    left = rows.reset_index(drop=True).assign(_pos=lambda f: np.arange(len(f)))
+    left = left.sort_values("_seq")
+    right = open_need[["part", "_seq", "_cum"]].sort_values("_seq")
+    merged = pd.merge_asof(left, right, on="_seq", by="part", allow_exact_matches=False)
+    merged = merged.sort_values("_pos")
+    return merged["_cum"].fillna(0.0).to_numpy()
+
+
+# ---------------------------------------------------------------------- capacity
+
+
+def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
+    n = int(queue["_batch"].sum())
+    routing = pd.DataFrame({"part": _key(_col(plan.routing, "part_no")).to_numpy(),
+                            "work_line": _col(plan.routing, "line").to_numpy(dtype=object),
+                            "hpu": _num(plan.routing, "hours_per_unit").fillna(0.0).to_numpy()})
+    routing["_wl"] = _key(routing["work_line"])
+    cap = plan.capacity
+    hours = _num(cap, "hours_per_day")
+    hours = hours.fillna(_num(cap, "shifts").fillna(1.0) * _num(cap, "hours_per_shift"))
+    per_day = pd.Series(hours.to_numpy(), index=_key(_col(cap, "line")).to_numpy())
+    per_day = per_day[per_day.index.notna()].groupby(level=0).sum()
+
+    loads = tree[["top", "part", "per"]].merge(routing, on="part")
+    loads["hpt"] = loads["per"] * loads["hpu"]
+    loads = loads.groupby(["top", "_wl"], as_index=False).agg(hpt=("hpt", "sum"), work_line=("work_line", "first"))
+    rows = queue[["_seq", "_line", "_batch", "top", "_qty"]].merge(loads, on="top")
+    rows["_hours"] = rows["_qty"] * rows["hpt"]
+    rows = rows.sort_values(["_wl", "_seq"])
+    rows["_cum"] = rows.groupby("_wl")["_hours"].cumsum()
+    rows["_hpd"] = rows["_wl"].map(per_day)
+    rows = rows[rows["_batch"]]
+    known = rows["_hpd"] > 0
+    cum_before = rows["_cum"] - rows["_hours"]
+    day_index = np.ceil((rows["_cum"] / rows["_hpd"]).where(known) - 1e-9).clip(lower=1)
+    base = pd.Series(np.full(len(rows), np.datetime64(start - 1, "ns")))
+    rows["_finish"] = calendar.workday_many(base, pd.Series(day_index.to_numpy())).to_numpy()
+    if early_qty is not None:
+        part_hours = cum_before + early_qty[rows["_line"].to_numpy()] * rows["hpt"]
+        early_index = np.ceil((part_hours / rows["_hpd"]).where(known) - 1e-9).clip(lower=1)
+        rows["_early"] = calendar.workday_many(base, pd.Series(early_index.to_numpy())).to_numpy()
+    else:
+        rows["_early"] = pd.NaT
+    # free hours up to the need date, to say how much is over
+    need_rows = pd.Series(need[rows["_line"].to_numpy()].astype("datetime64[ns]"))
+    days_to_need = calendar.networkdays_many(pd.Series(np.full(len(rows), np.datetime64(start, "ns"))),
+                                             need_rows).astype("float64").fillna(0.0).clip(lower=0).to_numpy()
+    rows["_over"] = rows["_cum"].to_numpy() - days_to_need * rows["_hpd"].to_numpy()
+    rows["_known"] = known.to_numpy()
+
+    finish = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    early = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    results: list[str] = ["warn"] * n
+    reasons: list[str] = [""] * n
+    part_text = queue.loc[queue["_batch"]].sort_values("_line")["top"].tolist()
+    for i in range(n):
+        reasons[i] = t["cap_no_routing"].format(part=shown.get(part_text[i], part_text[i]))
+    for line, group in rows.groupby("_line", sort=False):
+        missing = group[~group["_known"]]
+        ok = group[group["_known"]]
+        if len(missing):
+            results[line] = "warn"
+            reasons[line] = t["cap_no_line"].format(lines=", ".join(map(str, missing["work_line"])))
+            if not len(ok):
+                continue
+        finish_days = ok["_finish"].to_numpy().astype("datetime64[D]")
+        last = finish_days.max()
+        finish[line] = last
+        early[line] = ok["_early"].to_numpy().astype("datetime64[D]").max() if early_qty is not None \
+            else np.datetime64("NaT")
+        if len(missing):
+            continue
+        names = ", ".join(map(str, ok["work_line"]))
+        if np.isnat(need[line]):
+            results[line] = "warn"
+            reasons[line] = t["cap_no_date"].format(finish=_iso(last))
+        elif last <= need[line]:
+            results[line] = "pass"
+            reasons[line] = t["cap_ok"].format(lines=names, finish=_iso(last), hours=_qty(round(ok["_hours"].sum(), 2)))
+        else:
+            results[line] = "fail"
+            late = ok[finish_days > need[line]]
+            parts = []
+            first = np.datetime64(calendar.workday(need[line].item(), 1), "D")
+            for wl, fin, over in zip(late["work_line"], late["_finish"], late["_over"]):
+                days = _iso(first) if _iso(first) == _iso(fin) else f"{_iso(first)}..{_iso(fin)}"
+                parts.append(t["cap_late"].format(lines=wl, finish=_iso(fin), need=_iso(need[line]),
+                                                  over=_qty(round(float(over), 1)), days=days))
+            reasons[line] = "; ".join(parts)
+    return finish, results, reasons, early
