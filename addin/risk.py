@@ -121,9 +121,11 @@ def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar
     at_risk = candidate & reasons.notna().to_numpy(dtype=bool)
 
     if overdue.any():
-        days = (day - due[overdue]).dt.days.astype("int64").astype(str).astype(object)
+        days = (day - due[overdue]).dt.days.astype("int64")
         before, after = text["overdue"].split("{n}")
-        reasons[overdue] = before + days + after
+        if lang != "zh":   # "1 day", "2 days"
+            after = pd.Series(np.where(days == 1, after.replace("days", "day"), after), index=days.index)
+        reasons[overdue] = before + days.astype(str).astype(object) + after
 
     code = np.select([cancelled, done, overdue, at_risk], [4, 3, 0, 1], default=2)
     risk = pd.Series(np.asarray(RISKS, dtype=object)[code], index=index, dtype=object)
