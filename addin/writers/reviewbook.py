@@ -1,0 +1,180 @@
+"""The review workbook (SPEC section 5): one row per PO line with every check, its reason, the
+verdict and the capable-to-promise date, coloured, with the review record that ISO 9001 8.2.3
+asks for (who reviewed, when, sign-off by sales, PMC, purchasing and engineering)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from addin.review import CHECKS
+from addin.writers.xlsx import Styles, is_blank, open_workbook, print_setup, set_widths, write_value
+
+__all__ = ["write_review_book", "LABELS", "SHEET"]
+
+SHEET = {"en": "Review", "zh": "合同评审"}
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Contract review", "reviewer": "Reviewer", "review_date": "Review date",
+        "sources": "Sources", "lines": "PO lines", "pass": "pass", "warn": "warn", "fail": "fail",
+        "order_no": "PO", "line_no": "Line", "customer": "Customer", "part_no": "Part No",
+        "revision": "Rev", "qty": "Qty", "unit_price": "Unit price", "currency": "Currency",
+        "order_date": "Order date", "requested_date": "Requested date", "quote_no": "Quote",
+        "quote": "Quote", "price": "Price", "lead_time": "Lead time", "moq": "MOQ",
+        "tooling": "Tooling", "material": "Material", "capacity": "Capacity",
+        "result": "result", "reason": "reason",
+        "verdict": "Verdict", "earliest_date": "Earliest by lead time", "promise_date": "Promise date",
+        "split": "Split promise", "sign_sales": "Sales sign-off", "sign_pmc": "PMC sign-off",
+        "sign_purchasing": "Purchasing sign-off", "sign_engineering": "Engineering sign-off",
+        "comment": "Comments", "by": "by",
+        "note": "Review record per ISO 9001 8.2.3: each department signs in its column.",
+    },
+    "zh": {
+        "title": "合同评审", "reviewer": "评审人", "review_date": "评审日期",
+        "sources": "来源文件", "lines": "订单行数", "pass": "通过", "warn": "警告", "fail": "不通过",
+        "order_no": "订单号", "line_no": "行号", "customer": "客户", "part_no": "料号",
+        "revision": "版本", "qty": "数量", "unit_price": "单价", "currency": "币种",
+        "order_date": "下单日期", "requested_date": "要求交期", "quote_no": "报价单号",
+        "quote": "报价", "price": "价格", "lead_time": "交期", "moq": "起订量",
+        "tooling": "模具费", "material": "物料", "capacity": "产能",
+        "result": "结果", "reason": "说明",
+        "verdict": "评审结论", "earliest_date": "按报价交期最早日期", "promise_date": "可承诺交期",
+        "split": "分批承诺", "sign_sales": "业务签字", "sign_pmc": "PMC签字",
+        "sign_purchasing": "采购签字", "sign_engineering": "工程签字",
+        "comment": "备注", "by": "前",
+        "note": "评审记录（ISO 9001 8.2.3）：各部门在本栏签字确认。",
+    },
+}
+
+_PO_COLUMNS = ["order_no", "line_no", "customer", "part_no", "revision", "qty", "unit_price", "currency",
+               "order_date", "requested_date", "quote_no"]
+_SIGN = ["sign_sales", "sign_pmc", "sign_purchasing", "sign_engineering", "comment"]
+HEADER_ROW = 8  # 0-based row of the table header
+
+
+def write_text(ws, row: int, col: int, value: Any, fmt=None) -> None:
+    """User text as text, never a formula or link (``writers.xlsx.write_text`` passes the
+    (text, truncated) pair of ``safeio.clean_cell_text`` on as the text; this one unpacks it)."""
+    from addin.safeio import clean_cell_text
+    if is_blank(value):
+        ws.write_blank(row, col, None, fmt)
+        return
+    ws.write_string(row, col, clean_cell_text(str(value))[0], fmt)
+
+
+def split_text(split: Any, lang: str) -> str:
+    """``[{"qty", "date"}, ...]`` as ``300 by 2026-11-28; 200 by 2026-12-04`` (zh: ``2026-11-28 前 300``)."""
+    if not isinstance(split, (list, tuple)) or not split:
+        return ""
+    parts = []
+    for part in split:
+        qty = float(part["qty"])
+        qty_text = f"{int(qty)}" if qty.is_integer() else f"{qty:g}"
+        day = pd.Timestamp(part["date"]).date().isoformat()
+        parts.append(f"{day} 前 {qty_text}" if lang == "zh" else f"{qty_text} by {day}")
+    return "; ".join(parts)
+
+
+def write_review_book(path: Path, review: pd.DataFrame, *, lang: str = "en", reviewer: str | None = None,
+                      review_date: dt.date, sources: Iterable[str] = (), inputs: Iterable[Path] = ()) -> Path:
+    """Write the review workbook for the frame :func:`addin.review.review_lines` returned.
+    Written atomically; refuses to overwrite one of ``inputs``."""
+    from addin.safeio import atomic_write
+    if lang not in LABELS:
+        raise ValueError(f"lang must be one of {sorted(LABELS)}, not {lang!r}")
+    sources = list(sources)
+    return atomic_write(Path(path), lambda tmp: _write(tmp, review, lang, reviewer, review_date, sources),
+                        inputs=[Path(p) for p in inputs])
+
+
+def _write(target: Path, review: pd.DataFrame, lang: str, reviewer: str | None, review_date: dt.date,
+           sources: list[str]) -> None:
+    L = LABELS[lang]
+    checks = [c for c in CHECKS if f"{c}_result" in review.columns]
+    wb = open_workbook(str(target))
+    st = Styles(wb)
+    ws = wb.add_worksheet(SHEET[lang])
+    words = {"pass": L["pass"], "warn": L["warn"], "fail": L["fail"]}
+
+    # columns: (header, values, format name)
+    columns: list[tuple[str, list, str]] = []
+    for field in _PO_COLUMNS:
+        values = review[field].tolist() if field in review.columns else [None] * len(review)
+        kind = ("date" if field.endswith("_date") else "num" if field in ("qty", "unit_price") else "text")
+        columns.append((L[field], values, kind))
+    result_cols = []
+    for check in checks:
+        result_cols.append(len(columns))
+        columns.append((f"{L[check]} {L['result']}",
+                        [words.get(v, "") if isinstance(v, str) else "" for v in review[f"{check}_result"]],
+                        "result"))
+        columns.append((f"{L[check]} {L['reason']}", review[f"{check}_reason"].tolist(), "wrap"))
+    verdict_col = len(columns)
+    result_cols.append(verdict_col)
+    columns.append((L["verdict"], [words.get(v, "") if isinstance(v, str) else "" for v in review["verdict"]],
+                    "result"))
+    for field in ("earliest_date", "promise_date"):
+        if field in review.columns:
+            columns.append((L[field], review[field].tolist(), "date"))
+    if "split" in review.columns:
+        columns.append((L["split"], [split_text(s, lang) for s in review["split"]], "text"))
+    columns.append((L["reviewer"], [reviewer] * len(review), "text"))
+    columns.append((L["review_date"], [pd.Timestamp(review_date)] * len(review), "date"))
+    for field in _SIGN:
+        columns.append((L[field], [None] * len(review), "sign"))
+
+    # title and summary block
+    write_text(ws, 0, 0, L["title"], st["title"])
+    write_text(ws, 1, 0, f"{L['reviewer']}: {reviewer or ''}    {L['review_date']}: {review_date.isoformat()}",
+               st["subtitle"])
+    write_text(ws, 2, 0, f"{L['sources']}: {', '.join(sources)}" if sources else "", st["subtitle"])
+    counts = review["verdict"].value_counts()
+    summary = [(L["lines"], len(review), None), (L["pass"], int(counts.get("pass", 0)), "green"),
+               (L["warn"], int(counts.get("warn", 0)), "amber"), (L["fail"], int(counts.get("fail", 0)), "red")]
+    for offset, (label, value, colour) in enumerate(summary):
+        write_text(ws, 3 + offset, 0, label, st["label_bold"])
+        ws.write_number(3 + offset, 1, value, st["int"])
+        if colour:
+            ws.write_blank(3 + offset, 2, None, st[colour])
+    write_text(ws, HEADER_ROW - 1, 0, L["note"], st["note"])
+
+    fmt = {"text": st["text"], "wrap": st["text_wrap"], "num": st["num1"], "date": st["date"],
+           "result": st["label"], "sign": st["text"]}
+    qty_fmt = wb.add_format({"num_format": "#,##0.####", "border": 1, "border_color": "#D9D9D9",
+                             "font_name": "Microsoft YaHei"})
+    for col, (header, values, kind) in enumerate(columns):
+        write_text(ws, HEADER_ROW, col, header, st["header"])
+        cell_fmt = qty_fmt if kind == "num" else fmt[kind]
+        for offset, value in enumerate(values):
+            row = HEADER_ROW + 1 + offset
+            if kind in ("text", "wrap", "result", "sign"):
+                write_text(ws, row, col, None if is_blank(value) else value, cell_fmt)
+            else:
+                write_value(ws, row, col, value, cell_fmt, st["date"])
+    last_row = HEADER_ROW + max(len(review), 1)
+    last_col = len(columns) - 1
+
+    # colours by result: conditional formats so an edited result recolours itself
+    for col in result_cols:
+        for word, colour in (("pass", "green"), ("warn", "amber"), ("fail", "red")):
+            ws.conditional_format(HEADER_ROW + 1, col, last_row, col,
+                                  {"type": "cell", "criteria": "==", "value": f'"{words[word]}"',
+                                   "format": st[colour]})
+
+    ws.freeze_panes(HEADER_ROW + 1, 4)
+    ws.autofilter(HEADER_ROW, 0, last_row, last_col)
+    widths = []
+    for header, values, kind in columns:
+        if kind == "wrap":
+            widths.append([header[:20], "x" * 34])
+        elif kind == "sign":
+            widths.append([header, "x" * 14])
+        else:
+            widths.append([header[:18]] + values[:500])
+    set_widths(ws, widths)
+    ws.set_row(HEADER_ROW, 32)
+    print_setup(ws, repeat_rows=(HEADER_ROW, HEADER_ROW))
+    wb.close()
