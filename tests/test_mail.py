@@ -8,11 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 import trustme
-import xlsxwriter
 
 from addin.config import load_config
 from addin.mail import MonthFigures, build_message, message_id, send_message, subject_for
-from test_mail_support import PASSWORD, USER, Handler, start_server, test_ca, write_config  # noqa: F401
+from test_mail_support import PASSWORD, USER, make_workbook, start_server, test_ca, write_config  # noqa: F401
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIGURES = MonthFigures(month="2026-10", otd=0.9167, otif=0.9, lines=124, on_time=110, late=9, early=1, pending=4,
@@ -20,18 +19,9 @@ FIGURES = MonthFigures(month="2026-10", otd=0.9167, otif=0.9, lines=124, on_time
 SHA = "0" * 64
 
 
-def make_workbook(path: Path, text: str = "OTD 2026-10") -> Path:
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    sheet = workbook.add_worksheet("Summary")
-    sheet.write_string(0, 0, text)
-    sheet.write_number(1, 0, 0.9167)
-    workbook.close()
-    return path
-
-
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    return make_workbook(tmp_path / "OTD-2026-10.xlsx")
+    return make_workbook(tmp_path / "OTD-2026-10.xlsx", "OTD 2026-10")
 
 
 @pytest.fixture

@@ -1,0 +1,291 @@
+"""The scheduled monthly job (SPEC section 8): build the month's workbook, e-mail it once per
+month and recipient.
+
+Beside the config file live two small files:
+
+* ``.orderdesk-sent.sqlite`` — one row per (month, recipient): ``sending`` is written before each
+  send, ``sent`` or ``failed`` (with the server's reply) after it. A recipient whose row says
+  ``sent`` is skipped unless ``force``. A row left at ``sending`` means a run stopped mid-send;
+  the next run sends again (the Message-ID is the same, so clients can recognise the copy).
+* ``.orderdesk-monthly.lock`` — held (``flock`` / ``msvcrt.locking``) for the whole run, so two
+  runs at once cannot both send. A second run waits for the first (up to ``lock_timeout``
+  seconds), then reads the record and sends only what is still missing — usually nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Callable, Protocol
+
+from addin.config import Config
+from addin.errors import ConfigError, FileError, InputError, OrderDeskError
+from addin.mail import DeliveryResult, MonthFigures, build_message, send_message
+
+SENT_DB = ".orderdesk-sent.sqlite"
+LOCK_FILE = ".orderdesk-monthly.lock"
+
+
+class WorkbookBuilder(Protocol):
+    def __call__(self, config: Config, month: dt.date, as_of: dt.date, lang: str, out: Path) -> MonthFigures: ...
+
+
+@dataclass(frozen=True)
+class RecipientOutcome:
+    recipient: str      # as configured, e.g. "Li Lei <li@example.com>"
+    status: str         # sent | already_sent | failed | not_attempted | would_send
+    reply: str = ""
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class MonthlyOutcome:
+    month: str                      # "2026-10"
+    workbook: Path | None           # None when nothing had to be sent (the workbook is not rebuilt)
+    figures: MonthFigures | None
+    recipients: tuple[RecipientOutcome, ...]
+    dry_run: bool = False
+    subject: str | None = None
+
+    def with_status(self, *statuses: str) -> list[RecipientOutcome]:
+        return [r for r in self.recipients if r.status in statuses]
+
+    @property
+    def ok(self) -> bool:
+        return not self.with_status("failed", "not_attempted")
+
+
+def default_month(as_of: dt.date) -> dt.date:
+    """The calendar month before the as-of date (its first day)."""
+    first = as_of.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def workbook_path(config: Config, month: dt.date) -> Path:
+    return config.report.out_dir / f"OTD-{month:%Y-%m}.xlsx"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class SentLog:
+    """What was sent, per month and recipient (the envelope address, lower case)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            # autocommit: every state change is on disk before the next network step
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.execute("""CREATE TABLE IF NOT EXISTS deliveries (
+                month TEXT NOT NULL, recipient TEXT NOT NULL, state TEXT NOT NULL,
+                reply TEXT, message_id TEXT, workbook_sha256 TEXT, attempts INTEGER,
+                updated_at TEXT NOT NULL, PRIMARY KEY (month, recipient))""")
+        except sqlite3.Error as exc:
+            raise FileError(f"{path}: cannot keep the record of sent mail there ({exc}) — "
+                            f"check the folder is writable", file=str(path)) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def state(self, month: str, recipient: str) -> str | None:
+        row = self.db.execute("SELECT state FROM deliveries WHERE month = ? AND recipient = ?",
+                              (month, recipient.lower())).fetchone()
+        return row[0] if row else None
+
+    def rows(self, month: str) -> dict[str, tuple[str, str | None]]:
+        return {r: (s, reply) for r, s, reply in self.db.execute(
+            "SELECT recipient, state, reply FROM deliveries WHERE month = ? ORDER BY recipient", (month,))}
+
+    def _write(self, month: str, recipient: str, state: str, **values: object) -> None:
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        self.db.execute(
+            """INSERT INTO deliveries (month, recipient, state, reply, message_id, workbook_sha256, attempts, updated_at)
+               VALUES (:month, :recipient, :state, :reply, :message_id, :workbook_sha256, :attempts, :now)
+               ON CONFLICT (month, recipient) DO UPDATE SET state = excluded.state, reply = excluded.reply,
+                 message_id = coalesce(excluded.message_id, message_id),
+                 workbook_sha256 = coalesce(excluded.workbook_sha256, workbook_sha256),
+                 attempts = excluded.attempts, updated_at = excluded.updated_at""",
+            {"month": month, "recipient": recipient.lower(), "state": state, "now": now,
+             "reply": values.get("reply"), "message_id": values.get("message_id"),
+             "workbook_sha256": values.get("workbook_sha256"), "attempts": values.get("attempts")})
+
+    def sending(self, month: str, recipient: str, message_id: str, workbook_sha256: str) -> None:
+        self._write(month, recipient, "sending", message_id=message_id, workbook_sha256=workbook_sha256)
+
+    def finished(self, month: str, result: DeliveryResult) -> None:
+        self._write(month, result.recipient, "sent" if result.ok else "failed",
+                    reply=result.reply, attempts=result.attempts)
+
+
+class RunLock:
+    """An exclusive lock on a file beside the config, held for the whole run."""
+
+    def __init__(self, path: Path, timeout: float = 600.0, poll: float = 0.2):
+        self.path, self.timeout, self.poll = path, timeout, poll
+        self._fh = None
+
+    def _try_lock(self, fh) -> bool:
+        if sys.platform == "win32":  # pragma: no cover - Windows
+            import msvcrt
+            try:
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+                return True
+            except OSError:
+                return False
+        import fcntl
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def __enter__(self) -> "RunLock":
+        try:
+            fh = open(self.path, "a+b")
+        except OSError as exc:
+            raise FileError(f"{self.path}: cannot create the lock file ({exc.strerror or exc}) — "
+                            f"check the config folder is writable", file=str(self.path)) from None
+        deadline = time.monotonic() + self.timeout
+        while not self._try_lock(fh):
+            if time.monotonic() >= deadline:
+                holder = self._holder()
+                fh.close()
+                raise FileError(f"another 'orderdesk monthly' run{holder} is still working with this config "
+                                f"(lock {self.path}); waited {self.timeout:g} s and sent nothing — "
+                                f"run again when it has finished", file=str(self.path))
+            time.sleep(self.poll)
+        # Who holds it, for the message a waiting run may show.
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n".encode())
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def _holder(self) -> str:
+        try:
+            pid = self.path.read_text().strip()
+        except OSError:
+            return ""
+        return f" (process {pid})" if pid.isdigit() else ""
+
+    def __exit__(self, *exc: object) -> None:
+        fh, self._fh = self._fh, None
+        if fh is None:
+            return
+        if sys.platform == "win32":  # pragma: no cover - Windows
+            import msvcrt
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        fh.close()  # closing releases the flock
+
+
+def build_with_report_writer(config: Config, month: dt.date, as_of: dt.date, lang: str, out: Path) -> MonthFigures:
+    """The default builder: the monthly-report writer over the configured ledger."""
+    try:
+        from addin.writers import monthly as writer
+    except ImportError as exc:
+        raise OrderDeskError(f"the monthly report writer is not available ({exc})") from None
+    return _figures_from_summary(_call_writer(writer, config, month, as_of, lang, out), month)
+
+
+def _call_writer(writer, config: Config, month: dt.date, as_of: dt.date, lang: str, out: Path):
+    # Bound to addin.writers.monthly.write_report once its signature is final.
+    return writer.write_report(config=config, month=month, as_of=as_of, lang=lang, out=out)
+
+
+def _figures_from_summary(summary, month: dt.date) -> MonthFigures:
+    if isinstance(summary, MonthFigures):
+        return summary
+    get = (lambda k, d=None: summary.get(k, d)) if isinstance(summary, dict) else \
+        (lambda k, d=None: getattr(summary, k, d))
+    causes = get("top_causes", ()) or ()
+    return MonthFigures(month=f"{month:%Y-%m}", otd=get("otd"), otif=get("otif"), lines=int(get("lines", 0) or 0),
+                        on_time=int(get("on_time", 0) or 0), late=int(get("late", 0) or 0),
+                        early=int(get("early", 0) or 0), pending=int(get("pending", 0) or 0),
+                        previous_otd=get("previous_otd"),
+                        top_causes=tuple((str(c), int(n)) for c, n in list(causes)[:3]))
+
+
+def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None, lang: str | None = None,
+                dry_run: bool = False, force: bool = False, build: WorkbookBuilder | None = None,
+                sleep: Callable[[float], None] = time.sleep, lock_timeout: float = 600.0,
+                echo: Callable[[str], None] | None = None) -> MonthlyOutcome:
+    """Build ``OTD-YYYY-MM.xlsx`` for ``month`` (default: the month before ``as_of``) and send it to
+    every configured recipient who has not had it yet (all of them with ``force``). Returns what
+    happened per recipient; SMTP failures are in the outcome, not raised."""
+    if config.mail is None:
+        raise ConfigError(f"{config.path.name}: [mail] section is missing — the monthly job needs "
+                          f"at least host, sender and to")
+    mail = config.mail
+    month = (month or default_month(as_of)).replace(day=1)
+    if month > as_of.replace(day=1):
+        raise InputError(f"month {month:%Y-%m} is after the as-of date {as_of.isoformat()}: no line of it is due yet "
+                         f"— leave --month out for the month before the as-of date")
+    key = f"{month:%Y-%m}"
+    lang = lang or config.report.lang or "en"
+    build = build or build_with_report_writer
+    say = echo or (lambda _text: None)
+    recipients = [(entry, parseaddr(entry)[1]) for entry in mail.to]
+
+    with RunLock(config.folder / LOCK_FILE, timeout=lock_timeout):
+        log = SentLog(config.folder / SENT_DB)
+        try:
+            states = {addr: log.state(key, addr) for _, addr in recipients}
+            pending = [(entry, addr) for entry, addr in recipients if force or states[addr] != "sent"]
+            if not pending and not dry_run:
+                # Nothing to send: the workbook on disk stays the one the recipients received.
+                return MonthlyOutcome(key, None, None, tuple(RecipientOutcome(entry, "already_sent")
+                                                              for entry, _ in recipients))
+            out = workbook_path(config, month)
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise FileError(f"{out.parent}: cannot create the report folder ({exc.strerror or exc})",
+                                file=str(out.parent)) from None
+            figures = build(config, month, as_of, lang, out)
+            sha = file_sha256(out)
+            messages = {addr: build_message(figures=figures, workbook=out, workbook_sha256=sha, sender=mail.sender,
+                                            recipient=entry, lang=lang, subject_template=mail.subject,
+                                            as_of=as_of.isoformat()) for entry, addr in pending}
+            subject = str(next(iter(messages.values()))["Subject"]) if messages else None
+            pending_addrs = {addr for _, addr in pending}
+            if dry_run:
+                return MonthlyOutcome(key, out, figures, tuple(
+                    RecipientOutcome(entry, "would_send" if addr in pending_addrs else "already_sent")
+                    for entry, addr in recipients), dry_run=True, subject=subject)
+
+            results: dict[str, RecipientOutcome] = {}
+            stop: str | None = None
+            for entry, addr in pending:
+                if stop is not None:
+                    results[addr] = RecipientOutcome(entry, "not_attempted", stop)
+                    continue
+                if states[addr] == "sending":
+                    say(f"{entry}: the previous run stopped while sending; sending again "
+                        f"(same Message-ID, so a duplicate is recognisable)")
+                message = messages[addr]
+                log.sending(key, addr, str(message["Message-ID"]), sha)
+                result = send_message(message, mail, recipient=addr, sleep=sleep)
+                log.finished(key, result)
+                results[addr] = RecipientOutcome(entry, "sent" if result.ok else "failed", result.reply, result.attempts)
+                if result.fatal:
+                    # TLS or login cannot work: every further recipient would fail the same way.
+                    stop = f"not attempted: {result.reply}"
+            return MonthlyOutcome(key, out, figures, tuple(
+                results.get(addr, RecipientOutcome(entry, "already_sent")) for entry, addr in recipients),
+                subject=subject)
+        finally:
+            log.close()
