@@ -56,9 +56,8 @@ def addin_folder() -> Path:
 
 def user_config_file() -> Path:
     """xlwings' user config (the add-in reads it after the workbook's xlwings.conf sheet)."""
-    if _platform() == "macos":
-        return Path.home() / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / "xlwings.conf"
-    return Path.home() / ".xlwings" / "xlwings.conf"
+    import xlwings
+    return Path(xlwings.USER_CONFIG_FILE)
 
 
 def config_lines(existing: str, settings: dict[str, str]) -> str:
