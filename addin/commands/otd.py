@@ -1,0 +1,209 @@
+"""`orderdesk otd LEDGER`: OTD/OTIF by the groups asked for (SPEC section 6)."""
+from __future__ import annotations
+
+import calendar as _calendar
+import csv
+import datetime as dt
+import io
+import json
+import math
+import unicodedata
+from pathlib import Path
+
+import click
+
+from addin.commands.common import (as_of_option, basis_option, default_lang, early_tol_option, existing_file,
+                                   format_option, lang_option, late_tol_option, map_option, month_option,
+                                   parse_date_option, quiet_option, sheet_option)
+
+GROUP_FIELDS = ("customer", "month", "part_no", "owner", "priority")
+
+LABELS = {
+    "en": {"customer": "Customer", "month": "Month", "part_no": "Part No", "owner": "Owner", "priority": "Priority",
+           "lines": "Lines", "on_time": "On time", "late": "Late", "early": "Early", "pending": "Pending",
+           "otd": "OTD", "otif": "OTIF", "avg_days_late": "Avg days late", "total": "Total",
+           "title": "On-time delivery as of {as_of} (basis {basis}, late tolerance {late} d{early}{period}{weight})",
+           "early_window": ", early tolerance {n} d", "period": ", due {start} to {end}",
+           "weight": ", weighted by {w}",
+           "excluded": "Not in the cohort: {cancelled} cancelled, {no_due_date} without a due date, "
+                       "{not_yet_due} not yet due",
+           "rows": "Rows: read {read} = valid {valid} + issues {issues} + blank/total {blank_or_total}",
+           "risk": "Open lines at {as_of}: {overdue} overdue, {at_risk} at risk (due within {h} working days, "
+                   "calendar {cal})",
+           "unknown": "n/a", "none": "(none)"},
+    "zh": {"customer": "客户", "month": "月份", "part_no": "料号", "owner": "跟单员", "priority": "客户等级",
+           "lines": "行数", "on_time": "准时", "late": "延误", "early": "提前", "pending": "未到期",
+           "otd": "准时交付率", "otif": "准时足量率", "avg_days_late": "平均延误天数", "total": "合计",
+           "title": "截至 {as_of} 的准时交付（交期基准 {basis}，延误容差 {late} 天{early}{period}{weight}）",
+           "early_window": "，提前容差 {n} 天", "period": "，交期 {start} 至 {end}",
+           "weight": "，按{w}加权",
+           "excluded": "不在统计范围：已取消 {cancelled}，无交期 {no_due_date}，未到期 {not_yet_due}",
+           "rows": "行数：读取 {read} = 有效 {valid} + 问题 {issues} + 空行/合计行 {blank_or_total}",
+           "risk": "截至 {as_of} 的未完成行：逾期 {overdue}，有风险 {at_risk}（{h} 个工作日内到期，日历 {cal}）",
+           "unknown": "未知", "none": "（空）"},
+}
+WEIGHT_WORDS = {"en": {"qty": "quantity", "value": "value"}, "zh": {"qty": "数量", "value": "金额"}}
+METRICS = ("lines", "on_time", "late", "early", "pending", "otd", "otif", "avg_days_late")
+
+
+def _by_callback(ctx, param, value: str | None) -> list[str]:
+    if not value:
+        return []
+    fields = [v.strip() for v in value.split(",") if v.strip()]
+    wrong = [f for f in fields if f not in GROUP_FIELDS]
+    if wrong:
+        raise click.BadParameter(f"'{wrong[0]}' cannot be grouped by (use any of {', '.join(GROUP_FIELDS)}, "
+                                 f"comma-separated)")
+    if len(set(fields)) != len(fields):
+        raise click.BadParameter("a field is named twice")
+    return fields
+
+
+def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    if month is not None:
+        if start is not None or end is not None:
+            raise click.UsageError("give either --month or --from/--to, not both")
+        last = _calendar.monthrange(month.year, month.month)[1]
+        return month.replace(day=1), month.replace(day=last)
+    if start is not None and end is not None and start > end:
+        raise click.UsageError(f"--from {start.isoformat()} is after --to {end.isoformat()}")
+    return start, end
+
+
+@click.command()
+@click.argument("ledger", type=existing_file)
+@click.option("--by", "by", callback=_by_callback, metavar="FIELDS",
+              help=f"Group by any of {', '.join(GROUP_FIELDS)} (comma-separated); default: the total only.")
+@basis_option
+@as_of_option
+@month_option
+@click.option("--from", "start", callback=lambda c, p, v: parse_date_option(v), metavar="DATE",
+              help="First due date of the period, YYYY-MM-DD.")
+@click.option("--to", "end", callback=lambda c, p, v: parse_date_option(v), metavar="DATE",
+              help="Last due date of the period, YYYY-MM-DD.")
+@late_tol_option
+@early_tol_option
+@click.option("--weight", type=click.Choice(["lines", "qty", "value"]), default="lines", show_default=True,
+              help="Weight of each line in the rates: lines, quantity or value (qty × unit price).")
+@format_option(("table", "json", "csv"))
+@sheet_option
+@map_option
+@click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="CALENDAR",
+              help="Working calendar for the at-risk count of open lines: cn, mon-fri or a calendar workbook.")
+@lang_option
+@quiet_option
+def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: dt.date | None,
+        start: dt.date | None, end: dt.date | None, late_tolerance: int, early_tolerance: int | None,
+        weight: str, fmt: str, sheet: str | None, map_file: Path | None, calendar_spec: str,
+        lang: str | None, quiet: bool) -> None:
+    """Print on-time delivery (OTD) and on-time-in-full (OTIF) of LEDGER, by the groups asked for.
+
+    The cohort is the lines not cancelled whose due date is in the period and on or before the
+    as-of date; open overdue lines count as late. JSON output is the object of SPEC section 6.
+
+    \b
+    Example:
+      orderdesk otd ledger.xlsx --by customer,month
+      orderdesk otd ledger.xlsx --month 2026-10 --by owner --format json
+      orderdesk otd ledger.xlsx --basis requested --late-tolerance 2 --weight value
+    """
+    from addin.otd import OtdSettings, otd_json, otd_report
+    from addin.readers import read
+
+    start, end = _period(month, start, end)
+    as_of = as_of or dt.date.today()
+    lang = lang or default_lang()
+    settings = OtdSettings(basis=basis, late_tolerance=late_tolerance, early_tolerance=early_tolerance,
+                           weight=weight)
+    result = read(ledger, "ledger", sheet=sheet, mapping=map_file)
+    if fmt == "json":
+        click.echo(json.dumps(otd_json(result, as_of, settings, by, start, end), ensure_ascii=False))
+        return
+    period, summary, excluded = otd_report(result.data, as_of, settings, by, start, end)
+    if fmt == "csv":
+        click.echo(_csv(summary, by, lang), nl=False)
+        return
+    if quiet:
+        return
+    from addin.calendar import load_calendar
+    from addin.risk import assess_risk
+    cal = load_calendar(calendar_spec)
+    risk = assess_risk(result.data, as_of, cal, settings.risk_horizon, basis=basis, lang=lang)["risk"]
+    text = LABELS[lang]
+    early = "" if early_tolerance is None else text["early_window"].format(n=early_tolerance)
+    span = "" if start is None and end is None else text["period"].format(
+        start=start.isoformat() if start else "…", end=end.isoformat() if end else "…")
+    w = "" if weight == "lines" else text["weight"].format(w=WEIGHT_WORDS[lang][weight])
+    click.echo(text["title"].format(as_of=as_of.isoformat(), basis=basis, late=late_tolerance,
+                                    early=early, period=span, weight=w))
+    click.echo(_table(summary, by, lang))
+    click.echo(text["excluded"].format(**excluded))
+    click.echo(text["risk"].format(as_of=as_of.isoformat(), overdue=int((risk == "overdue").sum()),
+                                   at_risk=int((risk == "at_risk").sum()), h=settings.risk_horizon, cal=cal.name))
+    click.echo(text["rows"].format(**result.rows.as_dict()))
+
+
+def _percent(value, unknown: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return unknown
+    return f"{value * 100:.1f}%"
+
+
+def _cells(summary, by: list[str], lang: str) -> list[list[str]]:
+    text = LABELS[lang]
+    rows = []
+    for record in summary.to_dict("records"):
+        if record["is_total"]:
+            keys = [text["total"]] + [""] * (len(by) - 1) if by else []
+        else:
+            keys = [text["none"] if record[b] is None else str(record[b]) for b in by]
+        avg = record["avg_days_late"]
+        rows.append(keys + [str(record[c]) for c in ("lines", "on_time", "late", "early", "pending")] +
+                    [_percent(record["otd"], text["unknown"]), _percent(record["otif"], text["unknown"]),
+                     "" if avg is None or math.isnan(avg) else f"{avg:.1f}"])
+    return rows
+
+
+def _width(s: str) -> int:
+    """Display width: Chinese characters take two columns in a terminal."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _table(summary, by: list[str], lang: str) -> str:
+    text = LABELS[lang]
+    header = [text[b] for b in by] + [text[m] for m in METRICS]
+    rows = _cells(summary, by, lang)
+    widths = [max(_width(r[i]) for r in [header] + rows) for i in range(len(header))]
+    numeric = set(range(len(by), len(header)))
+
+    def fmt(row: list[str]) -> str:
+        out = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _width(cell))
+            out.append(pad + cell if i in numeric else cell + pad)
+        return "  ".join(out).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    lines = [fmt(header), rule] + [fmt(r) for r in rows[:-1]]
+    if by:
+        lines.append(rule)
+    lines.append(fmt(rows[-1]))
+    return "\n".join(lines)
+
+
+def _csv(summary, by: list[str], lang: str) -> str:
+    """Machine-readable: field names as headers, rates as fractions (4 decimals), empty = unknown."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(by + list(METRICS))
+    for record in summary.to_dict("records"):
+        if record["is_total"]:
+            keys = [LABELS[lang]["total"]] + [""] * (len(by) - 1) if by else []
+        else:
+            keys = ["" if record[b] is None else record[b] for b in by]
+        values = [record[c] for c in ("lines", "on_time", "late", "early", "pending")]
+        for c, digits in (("otd", 4), ("otif", 4), ("avg_days_late", 2)):
+            v = record[c]
+            values.append("" if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), digits))
+        writer.writerow(keys + values)
+    return buffer.getvalue()
