@@ -213,7 +213,7 @@ def finish(result: table.ReadResult, grid: Grid, match: table.HeaderMatch) -> No
             refs = expand_designators(v)
             if _DNP_TOKEN.search(v):
                 dnp[i] = True
-                refs = expand_designators(_DNP_TOKEN.sub(" ", v).replace("()", " "))
+                refs = expand_designators(re.sub(r"[()\[\]（）]", " ", _DNP_TOKEN.sub(" ", v)))
             if refs is None:
                 designators[i] = v
             else:
