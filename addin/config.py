@@ -13,7 +13,7 @@ import string
 import sys
 from dataclasses import dataclass, field
 from email.headerregistry import Address
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -274,6 +274,8 @@ def _no_line_breaks(v: _Validator, key: str, value: str) -> None:
 
 def _address(v: _Validator, key: str, text: str) -> str:
     _no_line_breaks(v, key, text)
+    if len(getaddresses([text])) != 1:
+        raise v.error("mail", f"{key}: '{text}' holds more than one address — write one address per list entry")
     name, addr = parseaddr(text, strict=True) if _parseaddr_is_strict() else parseaddr(text)
     problem = None
     if not addr or "@" not in addr:

@@ -135,6 +135,9 @@ def test_default_port_follows_security(folder: Path) -> None:
      "orderdesk.toml: [mail] to: 'manager' is not an e-mail address (expected name@example.com or Name <name@example.com>)"),
     (MINIMAL_MAIL.replace('to = ["manager@example.com"]', 'to = ["a@example.com", "A <A@example.com>"]'),
      "orderdesk.toml: [mail] to: 'A <A@example.com>' is listed twice"),
+    (MINIMAL_MAIL.replace('to = ["manager@example.com"]', 'to = ["a@example.com, b@example.com"]'),
+     "orderdesk.toml: [mail] to: 'a@example.com, b@example.com' holds more than one address — write one address "
+     "per list entry"),
     (MINIMAL_MAIL.replace('to = ["manager@example.com"]', 'to = []'),
      "orderdesk.toml: [mail] to must be a list of e-mail addresses, not a list"),
     (MINIMAL_MAIL.replace('to = ["manager@example.com"]', 'to = [3]'),
