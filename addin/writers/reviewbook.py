@@ -25,7 +25,7 @@ LABELS: dict[str, dict[str, str]] = {
         "order_date": "Order date", "requested_date": "Requested date", "quote_no": "Quote",
         "quote": "Quote", "price": "Price", "lead_time": "Lead time", "moq": "MOQ",
         "tooling": "Tooling", "material": "Material", "capacity": "Capacity",
-        "result": "result", "reason": "reason",
+        "result": "result", "reason": "reason", "check_revision": "Revision",
         "verdict": "Verdict", "earliest_date": "Earliest by lead time", "promise_date": "Promise date",
         "split": "Split promise", "sign_sales": "Sales sign-off", "sign_pmc": "PMC sign-off",
         "sign_purchasing": "Purchasing sign-off", "sign_engineering": "Engineering sign-off",
@@ -40,7 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "order_date": "下单日期", "requested_date": "要求交期", "quote_no": "报价单号",
         "quote": "报价", "price": "价格", "lead_time": "交期", "moq": "起订量",
         "tooling": "模具费", "material": "物料", "capacity": "产能",
-        "result": "结果", "reason": "说明",
+        "result": "结果", "reason": "说明", "check_revision": "版本核对",
         "verdict": "评审结论", "earliest_date": "按报价交期最早日期", "promise_date": "可承诺交期",
         "split": "分批承诺", "sign_sales": "业务签字", "sign_pmc": "PMC签字",
         "sign_purchasing": "采购签字", "sign_engineering": "工程签字",
@@ -108,10 +108,11 @@ def _write(target: Path, review: pd.DataFrame, lang: str, reviewer: str | None, 
     result_cols = []
     for check in checks:
         result_cols.append(len(columns))
-        columns.append((f"{L[check]} {L['result']}",
+        name = L.get(f"check_{check}", L[check])
+        columns.append((f"{name} {L['result']}",
                         [words.get(v, "") if isinstance(v, str) else "" for v in review[f"{check}_result"]],
                         "result"))
-        columns.append((f"{L[check]} {L['reason']}", review[f"{check}_reason"].tolist(), "wrap"))
+        columns.append((f"{name} {L['reason']}", review[f"{check}_reason"].tolist(), "wrap"))
     verdict_col = len(columns)
     result_cols.append(verdict_col)
     columns.append((L["verdict"], [words.get(v, "") if isinstance(v, str) else "" for v in review["verdict"]],
