@@ -179,7 +179,7 @@ def inspect_input(path: Path, expected: set[str] | None = None, *,
         info = InputInfo("csv", path, size, encoding=encoding)
     kind = info.kind
     if expected is not None and kind not in expected:
-        wanted = " or ".join(KIND_WORDS[k] for k in sorted(expected))
+        wanted = " or ".join(KIND_WORDS[k] for k in KIND_WORDS if k in expected)
         raise fail(f"this is {KIND_WORDS[kind]}, but {wanted} is needed here"
                    f" — open it in Excel and save it in that format")
     return info
@@ -301,8 +301,8 @@ def _check_ooxml(path: Path, fail, limits: Limits) -> tuple[SheetExtent, ...]:
             raise fail("is a zip archive, not an Excel workbook — check that you attached the right file")
         declared = sum(i.file_size for i in infos)
         if declared > limits.max_uncompressed:
-            raise fail(f"would expand to {declared // MB:,} MB when opened, more than OrderDesk reads"
-                       f" ({limits.max_uncompressed // MB:,} MB) — ask the sender for a smaller file")
+            raise fail(f"would expand to {_size(declared)} when opened, more than OrderDesk reads"
+                       f" ({_size(limits.max_uncompressed)}) — ask the sender for a smaller file")
         for i in infos:
             if i.flag_bits & 0x1:
                 raise fail("encrypted — save it without a password")
@@ -345,7 +345,7 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail, limits: Limit
                     break
                 total += len(block)
                 if total > limits.max_uncompressed:
-                    raise fail(f"expands to more than {limits.max_uncompressed // MB:,} MB when opened"
+                    raise fail(f"expands to more than {_size(limits.max_uncompressed)} when opened"
                                f" — ask the sender for a smaller file")
                 buf = tail + block
                 if b"!" in buf and any(marker in buf for marker in _DTD_MARKERS):
@@ -573,12 +573,19 @@ def run_isolated(func: Callable[..., Any], *args: Any, memory_mb: int = 3000, ti
     label = file if file is not None else next((a for a in args if isinstance(a, (os.PathLike, str))), None)
     prefix = f"{Path(label).name}: could not be read safely" if label is not None else "the file could not be read safely"
 
+    child_stderr = ""
+
     def unsafe(reason: str) -> FileError:
-        return FileError(f"{prefix} — {reason}; open it in Excel, save a fresh copy and try again",
-                         file=str(label) if label is not None else None)
+        err = FileError(f"{prefix} — {reason}; open it in Excel, save a fresh copy and try again",
+                        file=str(label) if label is not None else None)
+        err.detail = child_stderr  # what the child printed (for logs, not for the user)
+        return err
 
     sys.stdout.flush()
     sys.stderr.flush()
+    # the child's stderr (a Rust panic prints a page of backtrace) goes to a file, kept on the error
+    import tempfile
+    stderr_file = tempfile.TemporaryFile()
     read_fd, write_fd = os.pipe()
     with warnings.catch_warnings():  # Python 3.12+ warns about fork in threaded processes
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -587,6 +594,9 @@ def run_isolated(func: Callable[..., Any], *args: Any, memory_mb: int = 3000, ti
         os.close(read_fd)
         code = 0
         try:
+            os.dup2(stderr_file.fileno(), 2)
+            import faulthandler  # it writes to its own copy of stderr: keep a crash quiet
+            faulthandler.disable()
             _limit_memory(memory_mb)
             try:
                 payload = pickle.dumps(("ok", func(*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -628,6 +638,9 @@ def run_isolated(func: Callable[..., Any], *args: Any, memory_mb: int = 3000, ti
         if pid:  # interrupted (Ctrl-C): do not leave the child running
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+        stderr_file.seek(0)
+        child_stderr = stderr_file.read(4000).decode("utf-8", "replace")
+        stderr_file.close()
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
