@@ -122,7 +122,7 @@ def table(values: Any, kind: str, what: str):
     from addin.readers.grid import Grid
     from addin.readers.table import read_grid
     rows = [[None if (isinstance(v, str) and not v.strip()) else v for v in r] for r in _rows(values)]
-    if not rows:
+    if not any(v is not None for r in rows for v in r):
         raise InputError(f"{what}: the range is empty — select the table with its header row")
     return read_grid(Grid(Path(what), RANGE_NAME, rows, [RANGE_NAME]), kind)
 
