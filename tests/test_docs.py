@@ -11,7 +11,9 @@ from addin.cli import COMMANDS
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-CODE = "\n".join(re.findall(r"```(?:sh|bash|console)?\n(.*?)```", README, flags=re.S))
+# Fences pair up from the top, so a ```toml block's closing fence never opens a shell block.
+CODE = "\n".join(body for lang, body in re.findall(r"^```(\w*)\n(.*?)^```", README, flags=re.S | re.M)
+                 if lang in ("", "sh", "bash", "console"))
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
