@@ -60,7 +60,8 @@ CHUNK = 1 << 20
 class Limits:
     """Bounds for what OrderDesk agrees to parse. Real ledgers are far inside every one."""
     max_entries: int = 10_000                 # zip members
-    max_uncompressed: int = 2 * 1024 * MB     # declared and actual, whole archive
+    # declared and actual, whole archive: a million-row x 40-column ledger is ~1.5 GB of XML
+    max_uncompressed: int = 4 * 1024 * MB
     max_ratio: float = 200.0                  # real sheet XML compresses ~10-30:1
     ratio_min_size: int = 10 * MB             # small parts may compress better; harmless
     max_cells: int = 60_000_000               # rows x columns of one sheet
