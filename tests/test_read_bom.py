@@ -271,3 +271,12 @@ def test_parent_column_carried_down_and_cycles_refused(tmp_path):
     with pytest.raises(InputError) as err:
         read_bom(loop)
     assert str(err.value) == "the BOM contains itself: A → B → C → A — remove the line that closes the loop"
+
+
+def test_no_quantity_and_no_designators_is_refused(tmp_path):
+    f = write_csv(tmp_path / "noqty.csv", "MPN,Footprint\nRC0402,0402\n")
+    with pytest.raises(InputError) as err:
+        read(f, "bom")
+    assert str(err.value) == (
+        "noqty.csv: sheet 'noqty': no column for required field one of 'qty_per', 'designators' "
+        "(用量/Qty Per Assembly or 位号/Ref Des) in the header (row 1) — add the column or name it in a --map file")
