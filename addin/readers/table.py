@@ -346,8 +346,9 @@ def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputE
         return ", ".join(zh + [w for w in words if not _CJK.search(w)][:2])
     parts = [f"'{f}' (a column such as {examples(raw[f])})" for f in missing]
     if req.any_of and not any(f in found for f in req.any_of):
-        parts.append("a due date (" + " or ".join(raw[f][0] + "/" + raw[f][-1] if f in raw else f
-                                                  for f in req.any_of) + ")")
+        what = "a due date" if kind == "ledger" else "one of " + ", ".join(f"'{f}'" for f in req.any_of)
+        parts.append(what + " (" + " or ".join(raw[f][0] + "/" + raw[f][-1] if f in raw else f
+                                                for f in req.any_of) + ")")
     where = f"row {match.header_index + 1}" if match and match.columns else "the first rows"
     del table
     return InputError(f"{grid.file.name}: sheet '{grid.sheet}': no column for required "
