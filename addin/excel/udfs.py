@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import gc
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,12 +35,20 @@ def _guard(func: Callable) -> Callable:
     """Turn any error into one text cell; Excel shows it where the spill would start."""
     @functools.wraps(func)
     def wrapper(*args):
+        # Whole columns are 100,000s of small tuples and lists: the cyclic garbage collector
+        # would rescan them many times during one call (a third of the time), and they hold no
+        # cycles, so it pauses for the call.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             return func(*args)
         except OrderDeskError as exc:
             return [[ERROR_PREFIX + str(exc)]]
         except Exception as exc:  # a UDF must never show Python's traceback in a cell
             return [[f"{ERROR_PREFIX}{type(exc).__name__}: {exc}"]]
+        finally:
+            if collecting:
+                gc.enable()
     return wrapper
 
 
@@ -71,32 +80,41 @@ def _empty(values: pd.Series) -> np.ndarray:
     return (values.isna() | strings.astype(bool)).to_numpy()
 
 
+def _distinct(values: list) -> tuple[np.ndarray, list]:
+    """(codes, distinct values): parse each distinct value once; columns repeat a lot."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return codes, list(uniques)
+
+
 def dates(values: list, what: str) -> pd.Series:
-    """Dates of a column, vectorised: serial numbers and datetimes on a fast path, text through
-    the readers' date parser. Raises InputError naming the first bad row (1-based)."""
-    n = len(values)
-    array = np.asarray(values, dtype=object) if n else np.empty(0, dtype=object)
-    kinds = np.fromiter((type(v) for v in array), dtype=object, count=n) if n else array
-    out = np.full(n, np.datetime64("NaT", "ns"))
-    is_float = (kinds == float) | (kinds == int)
-    if is_float.any():
-        serial = array[is_float].astype("float64")
-        bad = (serial < 1) | (serial > 2958465) | ~np.isfinite(serial)
+    """Dates of a column, vectorised: serial numbers (and empty cells) on a fast path, anything
+    else parsed once per distinct value by the readers' date parser. Raises InputError naming
+    the first bad row (1-based)."""
+    try:
+        serial = np.asarray(values, dtype="float64")   # None -> NaN; text or datetimes raise
+    except (TypeError, ValueError):
+        serial = None
+    if serial is not None and serial.ndim == 1:
+        bad = ~np.isnan(serial) & ((serial < 1) | (serial > 2958465))
         if bad.any():
-            row = int(np.flatnonzero(is_float)[np.argmax(bad)]) + 1
-            raise InputError(f"row {row}: {what} {array[row - 1]!r} is not a date", value=array[row - 1])
-        out[is_float] = (EXCEL_EPOCH + np.floor(serial).astype("timedelta64[D]")).astype("datetime64[ns]")
-    rest = ~is_float & (kinds != type(None))
-    if rest.any():
-        from addin.readers.values import date_column
-        idx = np.flatnonzero(rest)
-        parsed, problems, _ = date_column(pd.Series(array[idx], index=idx, dtype=object))
-        bad = problems.notna() & ~pd.Series(_empty(pd.Series(array[idx], index=idx, dtype=object)), index=idx)
-        if bad.any():
-            i = int(bad.idxmax())
-            raise InputError(f"row {i + 1}: {what} {array[i]!r} is {problems[i]}", value=array[i])
-        out[idx] = parsed.to_numpy(dtype="datetime64[ns]")
-    return pd.Series(out, dtype="datetime64[ns]")
+            row = int(np.argmax(bad)) + 1
+            raise InputError(f"row {row}: {what} {values[row - 1]!r} is not a date", value=values[row - 1])
+        days = np.where(np.isnan(serial), 0, np.floor(serial)).astype("int64")
+        out = (EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
+        out[np.isnan(serial)] = np.datetime64("NaT", "ns")
+        return pd.Series(out, dtype="datetime64[ns]")
+    from addin.readers.values import date_column
+    codes, uniques = _distinct(values)
+    distinct = pd.Series(uniques, dtype=object)
+    parsed, problems, _ = date_column(distinct)
+    blank = pd.Series(_empty(distinct), index=distinct.index)
+    bad_codes = np.flatnonzero((problems.notna() & ~blank).to_numpy())
+    if len(bad_codes):
+        row = int(np.flatnonzero(np.isin(codes, bad_codes))[0])
+        code = codes[row]
+        raise InputError(f"row {row + 1}: {what} {values[row]!r} is {problems[code]}", value=values[row])
+    table = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return pd.Series(table[codes], dtype="datetime64[ns]")   # code -1 (empty) -> the NaT at the end
 
 
 def one_date(value: Any, what: str) -> _dt.date | None:
@@ -107,14 +125,16 @@ def one_date(value: Any, what: str) -> _dt.date | None:
 
 
 def statuses(values: list) -> pd.Series:
+    """Canonical status per row, each distinct word parsed once by the readers' vocabulary."""
     from addin.readers.values import status_column
-    s = pd.Series(values, dtype=object)
-    out, problems = status_column(s)
-    bad = problems.notna()
-    if bad.any():
-        i = int(bad.idxmax())
-        raise InputError(f"row {i + 1}: status {values[i]!r} is {problems[i]}", value=values[i])
-    return out
+    codes, uniques = _distinct(values)
+    out, problems = status_column(pd.Series(uniques, dtype=object))
+    bad_codes = np.flatnonzero(problems.notna().to_numpy())
+    if len(bad_codes):
+        row = int(np.flatnonzero(np.isin(codes, bad_codes))[0])
+        raise InputError(f"row {row + 1}: status {values[row]!r} is {problems[codes[row]]}", value=values[row])
+    table = np.append(out.to_numpy(dtype=object), None)
+    return pd.Series(table[codes], dtype=object)
 
 
 def table(values: Any, kind: str, what: str):
