@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from addin.config import Config
-from addin.errors import ConfigError, FileError, InputError, OrderDeskError
+from addin.errors import ConfigError, FileError, InputError
 from addin.mail import DeliveryResult, MonthFigures, build_message, send_message
 
 SENT_DB = ".orderdesk-sent.sqlite"
@@ -193,30 +193,24 @@ class RunLock:
 
 
 def build_with_report_writer(config: Config, month: dt.date, as_of: dt.date, lang: str, out: Path) -> MonthFigures:
-    """The default builder: the monthly-report writer over the configured ledger."""
-    try:
-        from addin.writers import monthly as writer
-    except ImportError as exc:
-        raise OrderDeskError(f"the monthly report writer is not available ({exc})") from None
-    return _figures_from_summary(_call_writer(writer, config, month, as_of, lang, out), month)
+    """The default builder: read the configured ledger, write the monthly workbook with
+    ``addin.writers.monthly.write_report``, return the figures the message quotes."""
+    from addin.calendar import load_calendar
+    from addin.readers import read
+    from addin.writers.monthly import write_report
+
+    ledger = read(config.ledger.path, kind="ledger", sheet=config.ledger.sheet, mapping=config.ledger.map)
+    summary = write_report(ledger, month=month, out=out, as_of=as_of, settings=config.otd, lang=lang,
+                           calendar=load_calendar(config.calendar))
+    return figures_from_summary(summary)
 
 
-def _call_writer(writer, config: Config, month: dt.date, as_of: dt.date, lang: str, out: Path):
-    # Bound to addin.writers.monthly.write_report once its signature is final.
-    return writer.write_report(config=config, month=month, as_of=as_of, lang=lang, out=out)
-
-
-def _figures_from_summary(summary, month: dt.date) -> MonthFigures:
-    if isinstance(summary, MonthFigures):
-        return summary
-    get = (lambda k, d=None: summary.get(k, d)) if isinstance(summary, dict) else \
-        (lambda k, d=None: getattr(summary, k, d))
-    causes = get("top_causes", ()) or ()
-    return MonthFigures(month=f"{month:%Y-%m}", otd=get("otd"), otif=get("otif"), lines=int(get("lines", 0) or 0),
-                        on_time=int(get("on_time", 0) or 0), late=int(get("late", 0) or 0),
-                        early=int(get("early", 0) or 0), pending=int(get("pending", 0) or 0),
-                        previous_otd=get("previous_otd"),
-                        top_causes=tuple((str(c), int(n)) for c, n in list(causes)[:3]))
+def figures_from_summary(summary) -> MonthFigures:
+    """The message's figures from the writer's ``ReportSummary``."""
+    return MonthFigures(month=summary.month, otd=summary.otd, otif=summary.otif, lines=summary.lines,
+                        on_time=summary.on_time, late=summary.late, early=summary.early, pending=summary.pending,
+                        previous_otd=summary.previous.otd,
+                        top_causes=tuple((c.cause, c.count) for c in summary.top_causes[:3]))
 
 
 def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None, lang: str | None = None,
