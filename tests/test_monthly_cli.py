@@ -122,3 +122,43 @@ def test_partial_failure_is_exit_3_and_rerun_sends_the_rest(tmp_path: Path, serv
     assert (status, out, err) == (0, "", "")
     assert len(server.handler.to("manager@example.com")) == 1
     assert len(server.handler.to("pmc@example.com")) == 1
+
+
+@needs_writer
+def test_message_carries_the_report_figures(tmp_path: Path, server) -> None:
+    """The real writer over the sample ledger: the figures in the subject and body are the month's
+    OTD as the OTD engine computes it, and the attachment is the workbook written."""
+    import datetime as dt
+
+    from addin.config import load_config
+    from addin.jobs import run_monthly
+    from addin.otd import otd_report
+    from addin.readers import read
+    from addin.rootcause import cause_label
+
+    config = load_config(_ledger_config(tmp_path, server.port))
+    outcome = run_monthly(config, as_of=dt.date(2026, 11, 20))
+    assert outcome.ok and outcome.month == "2026-10"
+
+    ledger = read(config.ledger.path, kind="ledger").data
+    _, table, _ = otd_report(ledger, dt.date(2026, 11, 20), config.otd,
+                             start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    expected = table.iloc[-1]
+    figures = outcome.figures
+    assert (figures.lines, figures.on_time, figures.late, figures.early, figures.pending) == \
+        tuple(int(expected[k]) for k in ("lines", "on_time", "late", "early", "pending"))
+    assert figures.lines > 0 and figures.late > 0  # the sample has late October lines to explain
+    assert figures.otd == pytest.approx(float(expected["otd"]), abs=1e-4)
+
+    [message] = server.handler.to("manager@example.com")
+    assert message["Subject"] == f"OTD 2026-10: {figures.otd * 100:.1f} % on time"
+    body = message.get_body(("plain",)).get_content()
+    assert (f"Lines due: {figures.lines} (on time {figures.on_time}, late {figures.late}, "
+            f"early {figures.early}, pending {figures.pending})") in body
+    assert figures.top_causes
+    cause, count = figures.top_causes[0]
+    assert f"1. {cause_label(cause, 'en')}: {count} lines" in body
+    attachment = next(message.iter_attachments())
+    assert attachment.get_content() == outcome.workbook.read_bytes()
+    book = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
+    assert "Summary" in book.sheetnames
