@@ -97,6 +97,7 @@ class Mapping:
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     date_order: str | None = None      # "dmy" | "mdy"
+    defaults: dict[str, Any] = field(default_factory=dict)   # field -> value when the file has no column
 
     @classmethod
     def load(cls, path: Path | str | None) -> "Mapping":
@@ -113,7 +114,7 @@ class Mapping:
 
     @classmethod
     def from_dict(cls, raw: dict, name: str = "mapping") -> "Mapping":
-        known = {"sheet", "header_row", "columns", "values", "date_order"}
+        known = {"sheet", "header_row", "columns", "values", "date_order", "defaults"}
         for key in raw:
             if key not in known:
                 raise ConfigError(f"{name}: unknown key '{key}' (expected: {', '.join(sorted(known))})")
@@ -136,7 +137,13 @@ class Mapping:
         vals = raw.get("values") or {}
         if not isinstance(vals, dict) or not all(isinstance(v, dict) for v in vals.values()):
             raise ConfigError(f"{name}: [values.<field>] tables map raw values to canonical ones")
-        return cls(raw.get("sheet"), header_row, columns, {k: dict(v) for k, v in vals.items()}, date_order)
+        defaults = raw.get("defaults") or {}
+        for fld, v in defaults.items():
+            if fld not in all_fields or not isinstance(v, (str, int, float)):
+                raise ConfigError(f"{name}: [defaults] {fld} must be a field OrderDesk knows, given one value "
+                                  f"(qty = 1 for a file of one item per line)")
+        return cls(raw.get("sheet"), header_row, columns, {k: dict(v) for k, v in vals.items()}, date_order,
+                   dict(defaults))
 
 
 # --- header matching ------------------------------------------------------------------------
@@ -216,6 +223,12 @@ def _match_row(kind: str, texts: list[str], mapping: Mapping) -> tuple[dict[str,
             continue
         if fld not in chosen or priority < chosen[fld][0]:
             chosen[fld] = (priority, col)
+    # one column may serve two fields the user named (Olist's order id is also the part)
+    for f, hs in mapping.columns.items():
+        if f in kind_fields and f not in chosen:
+            found = next(((i, seen[header_key(h)][0]) for i, h in enumerate(hs) if header_key(h) in seen), None)
+            if found:
+                chosen[f] = ((0, found[0]), found[1])
     columns = {f: c for f, (_, c) in chosen.items()}
     dups = [(texts[cols[0]], f, cols) for f, c in columns.items()
             for key in [header_key(texts[c])] for cols in [seen[key]] if len(cols) > 1]
@@ -236,9 +249,10 @@ def _bilingual_key(text: str, *tables: dict) -> str | None:
     return None
 
 
-def _requirement_met(kind: str, columns: dict[str, int]) -> bool:
+def _requirement_met(kind: str, columns: dict[str, int], mapping: Mapping | None = None) -> bool:
     req = schema.REQUIRED[kind]
-    return all(f in columns for f in req.fields) and (not req.any_of or any(f in columns for f in req.any_of))
+    have = set(columns) | set(mapping.defaults if mapping else ())
+    return all(f in have for f in req.fields) and (not req.any_of or any(f in have for f in req.any_of))
 
 
 def _header_texts(rows: list[list], index: int, width: int) -> list[str]:
@@ -266,7 +280,7 @@ def find_header(grid: Grid, kind: str, mapping: Mapping) -> HeaderMatch | None:
                 options.append((i - 1, _combine(upper, lower)))
         for first, texts in options:
             cols, found, dups = _match_row(kind, texts, mapping)
-            score = len(cols) + (100 if _requirement_met(kind, cols) else 0)
+            score = len(cols) + (100 if _requirement_met(kind, cols, mapping) else 0)
             if best is None or score > best.score:
                 best = HeaderMatch(i, first, cols, found, score, dups)
     return best
@@ -323,7 +337,7 @@ def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: 
     if not any(any(_cell_text(v) for v in r) for r in grid.rows[:HEADER_SCAN_ROWS * 10]):
         raise InputError(f"{name}: sheet '{grid.sheet}' is empty", file=str(grid.file), sheet=grid.sheet)
     match = find_header(grid, kind, mapping)
-    if match is None or not _requirement_met(kind, match.columns):
+    if match is None or not _requirement_met(kind, match.columns, mapping):
         raise _missing_columns(grid, kind, match)
     for text, fld, cols in match.duplicates:
         if fld in _kind_module_attr(kind, "DUPLICATE_HEADERS_OK", ()):
@@ -380,6 +394,11 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     totals = _total_rows(body, raw, empty, kind, blank)
     skipped = blank | totals
     keep = ~skipped
+    # a field the file has no column for, one value for every line from the mapping's [defaults]
+    for f, v in mapping.defaults.items():
+        if f in fields and f not in raw:
+            raw[f] = pd.Series([v] * n, index=index, dtype=object)
+            empty[f] = pd.Series(False, index=index)
 
     problems: dict[str, pd.Series] = {}
     parsed: dict[str, pd.Series] = {}
@@ -439,7 +458,9 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
         if not bad.any():
             continue
         rejected |= bad
-        col = match.columns[f]
+        col = match.columns.get(f)
+        if col is None:
+            raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {p[bad].iat[0]}")
         for i in np.flatnonzero(bad):
             value = raw[f].iat[i]
             issues.append(Issue(cell_name(grid.sheet, col, int(source_row[i])), f,
@@ -560,7 +581,7 @@ def detect_kind(grid: Grid, mapping: Mapping | None = None) -> str:
     best, best_score = None, -1
     for kind in KIND_ORDER:
         match = find_header(grid, kind, mapping)
-        if match is None or not _requirement_met(kind, match.columns):
+        if match is None or not _requirement_met(kind, match.columns, mapping):
             continue
         score = len(match.columns) * 10 + len(schema.REQUIRED[kind].fields)
         if score > best_score:
