@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from addin.errors import ConfigError, InputError
+from addin.schema import STATUS_WORDS
 
 BASES: tuple[str, ...] = ("promised", "requested", "first_promised")
 WEIGHTS: tuple[str, ...] = ("lines", "qty", "value")
@@ -150,12 +151,6 @@ def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name]
 
 
-def _objects(values: np.ndarray, index: pd.Index) -> pd.Series:
-    """An object column (text or None) without pandas' string inference, which costs ~0.1 s per
-    million lines and turns None into NaN."""
-    return pd.Series(values, index=index, dtype=object)
-
-
 # --------------------------------------------------------------------------- definitions
 
 def due_dates(ledger: pd.DataFrame, basis: str = "promised") -> pd.Series:
@@ -205,59 +200,61 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
 
     settings = settings or OtdSettings()
     day = _as_timestamp(as_of)
-    out = ledger.copy()
+    added: dict[str, Any] = {}            # new columns, joined to the ledger once at the end
     requested = _date_column(ledger, "requested_date")
     first = _date_column(ledger, "first_promised_date")
     promised = _date_column(ledger, "promised_date")
     ship = _date_column(ledger, "ship_date")
-    status = _text_column(ledger, "status")
+    # one hashing pass over the status text: codes index STATUS_WORDS, -1 for none
+    status = pd.Categorical(_text_column(ledger, "status"), categories=STATUS_WORDS).codes
 
-    out["due_requested"] = requested
-    out["due_first_promised"] = first.fillna(promised).fillna(requested)
-    out["due_promised"] = promised.fillna(requested)
-    due = out[f"due_{settings.basis}"]
-    out["due_date"] = due
+    ladder = {"requested": requested, "first_promised": first.fillna(promised).fillna(requested),
+              "promised": promised.fillna(requested)}
+    due = ladder[settings.basis]
+    added["due_date"] = due.to_numpy()
+    for basis in ("requested", "first_promised", "promised"):
+        added[f"due_{basis}"] = ladder[basis].to_numpy()
 
-    late_tol, early_tol = line_tolerances(_text_column(ledger, "customer"), settings)
-    late_limit = due + pd.to_timedelta(late_tol, unit="D")
-    early_limit = due - pd.to_timedelta(early_tol, unit="D")     # NaT where no early window
+    if settings.customer_tolerances:
+        late_tol, early_tol = line_tolerances(_text_column(ledger, "customer"), settings)
+        late_limit = due + pd.to_timedelta(late_tol, unit="D")
+        early_limit = due - pd.to_timedelta(early_tol, unit="D")     # NaT where no early window
+    else:   # one tolerance for every line: scalar arithmetic is much cheaper
+        late_limit = due + pd.Timedelta(days=settings.late_tolerance)
+        early_limit = None if settings.early_tolerance is None else due - pd.Timedelta(days=settings.early_tolerance)
 
-    cancelled = (status == "cancelled").to_numpy(dtype=bool)
-    shipped = (ship.notna() & (ship <= day)).to_numpy()
+    cancelled = status == STATUS_WORDS.index("cancelled")
+    shipped = (ship <= day).to_numpy()                       # NaT compares False
     ship_after_limit = (ship > late_limit).to_numpy()
-    ship_before_window = (ship < early_limit).to_numpy()
+    ship_before_window = np.zeros(len(ledger), dtype=bool) if early_limit is None else (ship < early_limit).to_numpy()
     overdue = (late_limit < day).to_numpy()
-    # codes index _OUTCOME_ORDER; first matching condition wins, as in SPEC's definitions
+    # codes index OUTCOMES; the first condition that holds wins, in the order of SPEC's definitions
     code = np.select(
         [cancelled, due.isna().to_numpy(), (due > day).to_numpy(),
          shipped & ship_after_limit, shipped & ship_before_window, shipped, overdue],
         [4, 5, 6, 1, 2, 0, 1], default=3)
     outcome = np.asarray(OUTCOMES, dtype=object)[code]
-    out["outcome"] = pd.Series(outcome, index=out.index, dtype=object)
-    is_late = outcome == "late"
+    added["outcome"] = outcome
+    is_late = code == 1
 
     finish = ship.where(shipped, day)
-    days = (finish - due).dt.days.astype("float64")
-    out["days_late"] = np.where(is_late, days, np.nan)
-    severity = np.where(days >= settings.major_days, "major", "general").astype(object)
-    out["severity"] = _objects(np.where(is_late, severity, None), out.index)
+    days = (finish - due).dt.days.to_numpy(dtype="float64")
+    added["days_late"] = np.where(is_late, days, np.nan)
+    added["severity"] = np.where(is_late, np.where(days >= settings.major_days, "major", "general"), None).astype(object)
 
-    qty = _number_column(ledger, "qty")
-    shipped_qty = _number_column(ledger, "shipped_qty")
-    in_full = pd.array(np.asarray(shipped_qty >= qty), dtype="boolean")
-    in_full[np.asarray(shipped_qty.isna() | qty.isna())] = pd.NA
-    out["in_full"] = in_full
+    qty = _number_column(ledger, "qty").to_numpy()
+    shipped_qty = _number_column(ledger, "shipped_qty").to_numpy()
+    added["in_full"] = pd.arrays.BooleanArray(shipped_qty >= qty, np.isnan(shipped_qty) | np.isnan(qty))
 
-    out["month"] = _objects(_month_labels(due), out.index)
+    added["month"] = _month_labels(due)
 
-    both = first.notna() & promised.notna()
-    drift_count = pd.array((first != promised).astype("int64"), dtype="Int64")
-    drift_days = (promised - first).dt.days.astype("float64")
-    only_first = first.notna() & promised.isna()           # one promise so far: no drift
-    drift_count[np.asarray(~both)] = pd.NA
-    drift_count[np.asarray(only_first)] = 0
-    out["drift_count"] = drift_count
-    out["drift_days"] = np.where(only_first, 0.0, np.where(both, drift_days, np.nan))
+    has_first, has_promised = first.notna().to_numpy(), promised.notna().to_numpy()
+    both = has_first & has_promised
+    only_first = has_first & ~has_promised                   # one promise so far: no drift
+    drift_days = (promised - first).dt.days.to_numpy(dtype="float64")
+    added["drift_count"] = pd.arrays.IntegerArray(np.where(both, (drift_days != 0).astype("int64"), 0),
+                                                  ~(both | only_first))
+    added["drift_days"] = np.where(only_first, 0.0, np.where(both, drift_days, np.nan))
 
     causes = np.full(len(ledger), None, dtype=object)
     scopes = np.full(len(ledger), None, dtype=object)
@@ -267,14 +264,20 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
                                       settings.cause_keywords)
         causes[is_late] = late_causes.to_numpy()
         scopes[is_late] = cause_scope(late_causes).to_numpy()
-    out["root_cause"] = _objects(causes, out.index)
-    out["cause_scope"] = _objects(scopes, out.index)
+    added["root_cause"] = causes
+    added["cause_scope"] = scopes
 
-    closed_words = status.isin(["shipped", "closed"]).to_numpy(dtype=bool)
-    flag = np.select([ship.gt(day).to_numpy(), ~cancelled & closed_words & ship.isna().to_numpy()],
-                     [1, 2], default=0)
-    out["flag"] = _objects(np.array([None, "ship_after_as_of", "no_ship_date"], dtype=object)[flag], out.index)
-    return out
+    closed_words = (status == STATUS_WORDS.index("shipped")) | (status == STATUS_WORDS.index("closed"))
+    flag = np.select([(ship > day).to_numpy(), ~cancelled & closed_words & ship.isna().to_numpy()], [1, 2], default=0)
+    added["flag"] = np.array([None, "ship_after_as_of", "no_ship_date"], dtype=object)[flag]
+
+    order = ["due_date", "due_requested", "due_first_promised", "due_promised", "outcome", "days_late", "severity",
+             "in_full", "month", "drift_count", "drift_days", "root_cause", "cause_scope", "flag"]
+    # object arrays stay object: pandas' string inference would cost time and turn None into NaN
+    new = pd.DataFrame({k: pd.Series(added[k], dtype=object) if isinstance(added[k], np.ndarray)
+                        and added[k].dtype == object else added[k] for k in order})
+    new.index = ledger.index
+    return pd.concat([ledger.drop(columns=[c for c in order if c in ledger.columns]), new], axis=1)
 
 
 def in_period(classified: pd.DataFrame, start: _dt.date | None = None, end: _dt.date | None = None) -> pd.Series:
@@ -318,51 +321,62 @@ def summarise(classified: pd.DataFrame, by: Sequence[str] = (), settings: OtdSet
     missing = [b for b in by if b not in classified.columns]
     if missing:
         raise InputError(f"cannot group by {missing[0]}: the ledger has no such column", value=missing[0])
-    cohort = classified.loc[classified["outcome"].isin(COHORT)]
-    outcome = cohort["outcome"]
-    weights = line_weights(cohort, settings.weight)
+    # one hashing pass over the outcome text, then integer work (a million lines stay fast)
+    code = pd.Categorical(classified["outcome"], categories=OUTCOMES).codes
+    in_cohort = (code >= 0) & (code < len(COHORT))          # OUTCOMES starts with the cohort
+    needed = [c for c in dict.fromkeys(by + ["outcome", "in_full", "days_late", "qty", "unit_price", "source_row"])
+              if c in classified.columns]
+    cohort = classified[needed].loc[in_cohort]      # only the columns used: copying text columns is slow
+    code = code[in_cohort]
+    weights = line_weights(cohort, settings.weight).to_numpy(dtype="float64")
     in_full = cohort["in_full"].astype("boolean")
-    is_on_time = outcome == "on_time"
-    measured = outcome.isin(MEASURED)
-    parts = pd.DataFrame({
-        "lines": 1,
-        "on_time": is_on_time.astype("int64"),
-        "late": (outcome == "late").astype("int64"),
-        "early": (outcome == "early").astype("int64"),
-        "pending": (outcome == "pending").astype("int64"),
-        "_base": weights.where(measured, 0.0),
-        "_on_time_w": weights.where(is_on_time, 0.0),
-        "_otif_w": weights.where(is_on_time & in_full.fillna(False).astype(bool), 0.0),
-        "_otif_unknown": (is_on_time & in_full.isna()).astype("int64"),
-        "_days_late": cohort["days_late"].fillna(0.0),
-    }, index=cohort.index)
+    full = in_full.fillna(False).to_numpy(dtype=bool)
+    unknown_full = in_full.isna().to_numpy(dtype=bool)
+    on_time = code == 0
+    measured = code < len(MEASURED)
+    days_late = np.nan_to_num(cohort["days_late"].to_numpy(dtype="float64"))
     has_shipped_qty = bool(_number_column(classified, "shipped_qty").notna().any())
 
-    if by:
-        keys = [cohort[b].astype(object).where(cohort[b].notna(), None) for b in by]
-        grouped = parts.groupby(keys, dropna=False, sort=True).sum()
-        grouped = grouped.reset_index()
-        grouped.columns = by + list(parts.columns)
-    else:
-        grouped = pd.DataFrame(columns=list(parts.columns))
-    total = parts.sum().to_frame().T
+    # group number of each line: keys sorted, missing last; the total is one more group
+    group = np.zeros(len(cohort), dtype="int64")
+    key_tables: list[np.ndarray] = []
     for b in by:
-        total[b] = None
-    table = pd.concat([grouped.astype({c: "float64" for c in parts.columns}),
-                       total.astype("float64")], ignore_index=True) if len(grouped) else \
-        total.astype("float64")
-    table["is_total"] = [False] * (len(table) - 1) + [True]
-    for c in ("lines", "on_time", "late", "early", "pending"):
-        table[c] = table[c].astype("int64")
-    base = table["_base"]
+        codes, uniques = pd.factorize(cohort[b].to_numpy(dtype=object), sort=True, use_na_sentinel=True)
+        codes = np.where(codes < 0, len(uniques), codes)
+        key_tables.append(np.append(np.asarray(uniques, dtype=object), None))
+        group = group * (len(uniques) + 1) + codes
+    used, group = np.unique(group, return_inverse=True) if by else (np.empty(0, dtype="int64"), group)
+    n = len(used)
+
+    def sums(values: np.ndarray) -> np.ndarray:
+        per_group = np.bincount(group, weights=values, minlength=n)[:n] if n else np.empty(0)
+        return np.append(per_group, values.sum())
+
+    table = pd.DataFrame({
+        "lines": sums(np.ones(len(cohort))),
+        "on_time": sums(on_time.astype(float)),
+        "late": sums((code == 1).astype(float)),
+        "early": sums((code == 2).astype(float)),
+        "pending": sums((code == 3).astype(float)),
+    }).round().astype("int64")
+    base = sums(np.where(measured, weights, 0.0))
+    on_time_w = sums(np.where(on_time, weights, 0.0))
+    otif_w = sums(np.where(on_time & full, weights, 0.0))
+    otif_unknown = sums((on_time & unknown_full).astype(float))
+    late_days = sums(days_late)
     with np.errstate(invalid="ignore", divide="ignore"):
-        table["otd"] = np.where(base > 0, table["_on_time_w"] / base.where(base > 0, 1.0), np.nan)
-        otif = np.where(base > 0, table["_otif_w"] / base.where(base > 0, 1.0), np.nan)
-        table["avg_days_late"] = np.where(table["late"] > 0, table["_days_late"] / table["late"].clip(lower=1), np.nan)
-    known = has_shipped_qty & (table["_otif_unknown"] == 0) & (base > 0)
-    table["otif"] = pd.Series(otif, index=table.index).astype(object).where(known, None)
-    for b in by:
-        table[b] = table[b].astype(object).where(table[b].notna(), None)
+        table["otd"] = np.where(base > 0, on_time_w / np.where(base > 0, base, 1.0), np.nan)
+        otif = np.where(base > 0, otif_w / np.where(base > 0, base, 1.0), np.nan)
+        late = table["late"].to_numpy()
+        table["avg_days_late"] = np.where(late > 0, late_days / np.maximum(late, 1), np.nan)
+    known = has_shipped_qty & (otif_unknown == 0) & (base > 0)
+    table["otif"] = pd.Series(np.where(known, otif, None), dtype=object)
+    # the key values of each group back from its number (last digit = last field)
+    rest = used.copy()
+    for b, values in reversed(list(zip(by, key_tables))):
+        table[b] = pd.Series(np.append(values[rest % len(values)], None), dtype=object)
+        rest = rest // len(values)
+    table["is_total"] = np.arange(n + 1) == n
     return table[by + list(METRICS) + ["is_total"]]
 
 
