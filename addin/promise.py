@@ -30,6 +30,7 @@ with merges and cumulative sums over whole tables.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -192,8 +193,12 @@ def _bom_edges(bom: pd.DataFrame, bom_parent: str | None) -> pd.DataFrame:
                          if isinstance(v, str) else np.nan for v in designators.tolist()], index=bom.index)
     qty_per = qty_per.fillna(counted).fillna(1.0)
     scrap = _num(bom, "scrap_pct").fillna(0.0)
-    alternates = [tuple(k for k in (_key(pd.Series(list(a), dtype=object)).tolist() if a else []) if k)
-                  for a in _col(bom, "alternates").tolist()]
+    raw_alts = [tuple(a) if isinstance(a, (tuple, list)) else () for a in _col(bom, "alternates").tolist()]
+    flat = _key(pd.Series([x for a in raw_alts for x in a], dtype=object)).tolist()
+    alternates, at = [], 0
+    for a in raw_alts:  # keyed in one pass, then regrouped per BOM line
+        alternates.append(tuple(k for k in flat[at:at + len(a)] if k))
+        at += len(a)
     edges = pd.DataFrame({
         "parent": parent.to_numpy(), "parent_text": _col(bom, "parent").to_numpy(dtype=object),
         "component": _key(_col(bom, "component")).to_numpy(),
@@ -371,31 +376,39 @@ def _iso(day: Any) -> str:
 
 
 class _Supply:
-    """The supply curve of one component: dates (sorted) and cumulative quantity by then."""
+    """The supply curve of one component: days (sorted, days since 1970) and cumulative quantity by then.
+    Plain lists and bisect: a curve has a handful of points and is asked thousands of times."""
     __slots__ = ("dates", "cum")
 
-    def __init__(self, start: np.datetime64, on_hand: float, receipts: list[tuple[np.datetime64, float]]):
-        receipts = sorted(receipts)
-        self.dates = [start] + [d for d, _ in receipts]
-        cum, total = [on_hand], on_hand
-        for _, q in receipts:
-            total += q
-            cum.append(total)
-        self.cum = cum
+    def __init__(self, start: int, on_hand: float, receipts: list[tuple[int, float]]):
+        self.dates: list[int] = [start]
+        self.cum: list[float] = [on_hand]
+        for day, qty in sorted(receipts):
+            self._append(day, qty)
 
-    def by(self, day: np.datetime64) -> float:
+    def _append(self, day: int, qty: float) -> None:
+        self.dates.append(day)
+        self.cum.append(self.cum[-1] + qty)
+
+    def by(self, day: int) -> float:
         """Cumulative supply on ``day``."""
-        i = int(np.searchsorted(np.array(self.dates, dtype="datetime64[D]"), day, side="right")) - 1
+        i = bisect.bisect_right(self.dates, day) - 1
         return self.cum[i] if i >= 0 else 0.0
 
-    def when(self, level: float) -> np.datetime64 | None:
+    def when(self, level: float) -> int | None:
         """First date the cumulative supply reaches ``level``."""
-        i = int(np.searchsorted(np.array(self.cum), level - 1e-9, side="left"))
+        i = bisect.bisect_left(self.cum, level - 1e-9)
         return self.dates[i] if i < len(self.dates) else None
 
-    def add(self, day: np.datetime64, qty: float) -> None:
-        pairs = [(d, c - p) for d, c, p in zip(self.dates[1:], self.cum[1:], self.cum[:-1])] + [(day, qty)]
-        self.__init__(self.dates[0], self.cum[0], pairs)
+    def add(self, day: int, qty: float) -> None:
+        i = bisect.bisect_right(self.dates, day)
+        if i == len(self.dates):
+            self._append(day, qty)
+            return
+        self.dates.insert(i, day)
+        self.cum.insert(i, self.cum[i - 1])
+        for j in range(i, len(self.cum)):
+            self.cum[j] += qty
 
 
 def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: WorkingCalendar,
@@ -434,19 +447,21 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
         pur = pur[pur["part"].notna() & (pur["qty"] > 0) & pur["due"].notna()]
         pur["due"] = np.maximum(pur["due"].to_numpy().astype("datetime64[D]"), start)
         for part, day, q in zip(pur["part"], pur["due"].to_numpy().astype("datetime64[D]"), pur["qty"]):
-            receipts.setdefault(part, []).append((day, float(q)))
+            receipts.setdefault(part, []).append((_int_day(day), float(q)))
     supplies: dict[str, _Supply] = {}
 
     def supply(part: str) -> _Supply:
         if part not in supplies:
-            supplies[part] = _Supply(start, float(on_hand.get(part, 0.0)), receipts.get(part, []))
+            supplies[part] = _Supply(start_day, float(on_hand.get(part, 0.0)), receipts.get(part, []))
         return supplies[part]
 
     bom_lt = dict(zip(leaves["part"], leaves["lead_time_days"]))
     bom_moq = dict(zip(leaves["part"], leaves["moq"]))
-    buy_date: dict[str, np.datetime64 | None] = {}
+    buy_date: dict[str, int | None] = {}
+    start_day = _int_day(start)
+    far_day = _int_day(_FAR)
 
-    def arrival(part: str) -> np.datetime64 | None:
+    def arrival(part: str) -> int | None:
         if part not in buy_date:
             days = plt.get(part, np.nan)
             if days is None or np.isnan(days):
@@ -455,7 +470,7 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
                 buy_date[part] = None
             else:
                 total = int(days) + int(insp.get(part, 0.0) or 0)
-                buy_date[part] = np.datetime64(calendar.workday(start.item(), total), "D")
+                buy_date[part] = _int_day(np.datetime64(calendar.workday(start.item(), total), "D"))
         return buy_date[part]
 
     used: dict[str, float] = {}
@@ -467,19 +482,22 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
 
     batch_rows = batch_rows.sort_values(["_seq", "level"], kind="stable")
     lines_qty = dict(zip(queue.loc[queue["_batch"], "_line"], queue.loc[queue["_batch"], "_qty"]))
-    for line, group in batch_rows.groupby("_line", sort=False):
-        line_ready = start
+    columns = [batch_rows[c].tolist() for c in ("_line", "part", "_need", "_cb", "alternates", "_seq", "per")]
+    rows_by_line: dict[int, list] = {}
+    for row in zip(*columns):
+        rows_by_line.setdefault(row[0], []).append(row[1:])
+    for line, group in rows_by_line.items():
+        line_ready = start_day
         units_now = math.inf
         line_qty = lines_qty[line]
-        for part, need_qty, claims, alts, seq, per in zip(group["part"], group["_need"], group["_cb"],
-                                                          group["alternates"], group["_seq"], group["per"]):
+        for part, need_qty, claims, alts, seq, per in group:
             if need_qty <= 0:
                 continue
             horizon = arrival(part)
-            limit = horizon if horizon is not None else _FAR
+            limit = horizon if horizon is not None else far_day
             primary = supply(part)
             consumed = claims + used.get(part, 0.0)
-            now = min(max(primary.by(start) - consumed, 0.0), need_qty)
+            now = min(max(primary.by(start_day) - consumed, 0.0), need_qty)
             take = min(max(primary.by(limit) - consumed, 0.0), need_qty)
             dates = []
             if take > 0:
@@ -493,7 +511,7 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
                 alt_consumed = alt_claims.get((alt, seq), 0.0) + used.get(alt, 0.0)
                 alt_take = min(max(alt_supply.by(limit) - alt_consumed, 0.0), rest)
                 if alt_take > 0:
-                    now += min(max(alt_supply.by(start) - alt_consumed, 0.0), alt_take)
+                    now += min(max(alt_supply.by(start_day) - alt_consumed, 0.0), alt_take)
                     dates.append(alt_supply.when(alt_consumed + alt_take))
                     used[alt] = used.get(alt, 0.0) + alt_take
                     rest -= alt_take
@@ -514,11 +532,11 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
                 used[part] = used.get(part, 0.0) + rest
                 dates.append(horizon)
                 bought = rest
-            part_ready = max(dates) if dates else start
-            rows_of[line].append((text_of.get(part) or part, part_ready, bought))
+            part_ready = max(dates) if dates else start_day
+            rows_of[line].append((text_of.get(part) or part, np.datetime64(part_ready, "D"), bought))
             line_ready = max(line_ready, part_ready)
             units_now = min(units_now, now / per if per else math.inf)
-        ready[line] = np.datetime64("NaT") if unknown[line] else line_ready
+        ready[line] = np.datetime64("NaT") if unknown[line] else np.datetime64(line_ready, "D")
         early[line] = 0.0 if units_now is math.inf else min(math.floor(units_now + 1e-9), line_qty)
     # a line without any component to net (qty 0) is ready at once
     for line in range(n):
@@ -526,6 +544,10 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
             ready[line] = start
             early[line] = lines_qty.get(line, 0.0)
     return ready, early, rows_of, unknown
+
+
+def _int_day(day: np.datetime64) -> int:
+    return int(np.datetime64(day, "D").astype("int64"))
 
 
 def _claims_before(rows: pd.DataFrame, open_need: pd.DataFrame) -> np.ndarray:
@@ -589,36 +611,45 @@ def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
     part_text = queue.loc[queue["_batch"]].sort_values("_line")["top"].tolist()
     for i in range(n):
         reasons[i] = t["cap_no_routing"].format(part=shown.get(part_text[i], part_text[i]))
-    for line, group in rows.groupby("_line", sort=False):
-        missing = group[~group["_known"]]
-        ok = group[group["_known"]]
-        if len(missing):
-            results[line] = "warn"
-            reasons[line] = t["cap_no_line"].format(lines=", ".join(map(str, missing["work_line"])))
-            if not len(ok):
-                continue
-        finish_days = ok["_finish"].to_numpy().astype("datetime64[D]")
-        last = finish_days.max()
+    rows["_finish_d"] = rows["_finish"].to_numpy().astype("datetime64[D]")
+    rows["_early_d"] = pd.to_datetime(rows["_early"]).to_numpy().astype("datetime64[D]")
+    ok = rows[rows["_known"]]
+    missing = rows.loc[~rows["_known"], ["_line", "work_line"]]
+    missing_names: dict[int, list] = {}
+    for line, name in zip(missing["_line"].tolist(), missing["work_line"].tolist()):
+        missing_names.setdefault(line, []).append(str(name))
+    per_line = ok.groupby("_line").agg(finish=("_finish_d", "max"), early=("_early_d", "max"),
+                                       hours=("_hours", "sum"), names=("work_line", lambda v: ", ".join(map(str, v))))
+    for line, last, first_part, hours, names in zip(per_line.index.tolist(), per_line["finish"].to_numpy(),
+                                                    per_line["early"].to_numpy(), per_line["hours"].tolist(),
+                                                    per_line["names"].tolist()):
+        last = np.datetime64(last, "D")
         finish[line] = last
-        early[line] = ok["_early"].to_numpy().astype("datetime64[D]").max() if early_qty is not None \
-            else np.datetime64("NaT")
-        if len(missing):
+        early[line] = np.datetime64(first_part, "D")
+        if line in missing_names:
             continue
-        names = ", ".join(map(str, ok["work_line"]))
         if np.isnat(need[line]):
             results[line] = "warn"
             reasons[line] = t["cap_no_date"].format(finish=_iso(last))
         elif last <= need[line]:
             results[line] = "pass"
-            reasons[line] = t["cap_ok"].format(lines=names, finish=_iso(last), hours=_qty(round(ok["_hours"].sum(), 2)))
+            reasons[line] = t["cap_ok"].format(lines=names, finish=_iso(last), hours=_qty(round(hours, 2)))
         else:
             results[line] = "fail"
-            late = ok[finish_days > need[line]]
-            parts = []
-            first = np.datetime64(calendar.workday(need[line].item(), 1), "D")
-            for wl, fin, over in zip(late["work_line"], late["_finish"], late["_over"]):
-                days = _iso(first) if _iso(first) == _iso(fin) else f"{_iso(first)}..{_iso(fin)}"
-                parts.append(t["cap_late"].format(lines=wl, finish=_iso(fin), need=_iso(need[line]),
-                                                  over=_qty(round(float(over), 1)), days=days))
-            reasons[line] = "; ".join(parts)
+    for line, names in missing_names.items():
+        results[line] = "warn"
+        reasons[line] = t["cap_no_line"].format(lines=", ".join(names))
+    late = ok[ok["_finish_d"].to_numpy() > need[ok["_line"].to_numpy()]]
+    late_parts: dict[int, list] = {}
+    for line, wl, fin, over in zip(late["_line"].tolist(), late["work_line"].tolist(),
+                                   late["_finish_d"].to_numpy(), late["_over"].tolist()):
+        if results[line] != "fail":
+            continue
+        first = np.datetime64(calendar.workday(need[line].item(), 1), "D")
+        days = _iso(first) if _iso(first) == _iso(fin) else f"{_iso(first)}..{_iso(fin)}"
+        late_parts.setdefault(line, []).append(
+            t["cap_late"].format(lines=wl, finish=_iso(fin), need=_iso(need[line]),
+                                 over=_qty(round(float(over), 1)), days=days))
+    for line, parts in late_parts.items():
+        reasons[line] = "; ".join(parts)
     return finish, results, reasons, early

@@ -138,13 +138,15 @@ def worst(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 
 def _key(values: pd.Series) -> pd.Series:
-    """Matching key: NFKC, trimmed, case-folded text; None for empty."""
-    def one(v: Any) -> str | None:
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return None
-        text = unicodedata.normalize("NFKC", str(v)).strip().casefold()
-        return text or None
-    return pd.Series([one(v) for v in values.tolist()], index=values.index, dtype=object)
+    """Matching key: NFKC, trimmed, case-folded text; None for empty. Each distinct value is
+    normalised once (a quote book repeats a few thousand part numbers over many rows)."""
+    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object), use_na_sentinel=True)
+    keyed = []
+    for value in uniques:
+        text = unicodedata.normalize("NFKC", str(value)).strip().casefold()
+        keyed.append(text or None)
+    table = np.array(keyed + [None], dtype=object)  # code -1 (empty) takes the last slot
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 def _money(v: float) -> str:
