@@ -21,7 +21,6 @@ __all__ = ["open_workbook", "Styles", "write_value", "write_text", "text_width",
            "print_setup", "cell", "col_name", "MAX_STRING", "quote_sheet", "criterion"]
 
 MAX_STRING = 32767  # Excel's limit for one cell
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 cell = xl_rowcol_to_cell
 col_name = xl_col_to_name
@@ -100,16 +99,9 @@ class Styles:
 
 
 def clean_text(value: str) -> str:
-    """Text Excel accepts: no XML-illegal control characters, at most 32,767 characters."""
-    try:  # prefer the team's single definition when safeio is there
-        from addin.safeio import clean_cell_text
-    except ImportError:  # pragma: no cover - safeio arrives in parallel
-        clean_cell_text = None
-    if clean_cell_text is not None:
-        value = clean_cell_text(value)
-    else:
-        value = _CONTROL.sub("", value)
-    return value[:MAX_STRING]
+    """Text Excel accepts: no XML-illegal control characters, at most 32,767 UTF-16 units."""
+    from addin.safeio import clean_cell_text
+    return clean_cell_text(value)[0]
 
 
 def is_blank(value: Any) -> bool:

@@ -1,0 +1,256 @@
+"""The monthly on-time-delivery workbook (SPEC section 5): ``write_report``.
+
+Every figure comes from the engine (``addin.otd``, ``addin.risk``, ``addin.rootcause``); this
+module only arranges it. Pivots are live COUNTIFS formulas over the ``OrderData`` table on the
+Data sheet, written with the engine's figure as the cached value, so a viewer that does not
+recalculate (a phone, pandas, the e-mail preview) shows the same numbers Excel computes.
+Above :data:`LIVE_FORMULA_LIMIT` formula-row evaluations Excel would crawl: pivots are then
+written as values and the sheets say so.
+
+The sheet layout lives in ``monthly_sheets.py``; the formulas in ``monthly_formulas.py``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from addin.errors import InputError
+
+__all__ = ["write_report", "ReportSummary", "MonthFigures", "CauseCount", "build_model", "ReportModel",
+           "LIVE_FORMULA_LIMIT"]
+
+# Live formulas cost (COUNTIFS terms in the workbook) x (data lines). LibreOffice, as a proxy for
+# Excel, recalculates about 2e8 of these per second on this class of machine (see
+# tests/bench_report.py); above ~4e9 opening the file takes longer than a user would wait, so the
+# pivots are written as values.
+LIVE_FORMULA_LIMIT = 4_000_000_000
+
+LADDER_BASES = ("requested", "first_promised", "promised")
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """OTD figures of one month (the cohort of lines due in it, SPEC section 3)."""
+    month: str                 # YYYY-MM
+    lines: int = 0
+    on_time: int = 0
+    late: int = 0
+    early: int = 0
+    pending: int = 0
+    otd: float | None = None   # None without measured lines
+    otif: float | None = None  # None when unknown
+    avg_days_late: float | None = None
+
+
+@dataclass(frozen=True)
+class CauseCount:
+    cause: str                 # taxonomy code, e.g. "material"
+    label: str                 # in the report's language
+    count: int
+    share: float
+    scope: str | None          # internal / external / None
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What ``write_report`` wrote, for a caller that e-mails it (figures of the report month)."""
+    out: Path
+    month: str                 # YYYY-MM
+    as_of: dt.date
+    lines: int
+    on_time: int
+    late: int
+    early: int
+    pending: int
+    otd: float | None
+    otif: float | None
+    avg_days_late: float | None
+    previous: MonthFigures     # the month before
+    last_year: MonthFigures    # the same month a year earlier
+    top_causes: list[CauseCount]
+    ladder: dict[str, MonthFigures]   # basis -> figures of the month under that basis
+    major: int = 0             # late lines of the month by severity
+    general: int = 0
+    live_formulas: bool = True
+
+
+# --------------------------------------------------------------------------- the model
+
+@dataclass
+class ReportModel:
+    """Everything the sheets show, computed once by the engine."""
+    lang: str
+    month: dt.date                     # first day of the report month
+    as_of: dt.date
+    settings: Any                      # addin.otd.OtdSettings
+    classified: pd.DataFrame           # classify() + ladder columns + risk
+    months: list[dt.date]              # the 12 months ending with the report month
+    by_month: dict[str, dict]          # YYYY-MM -> summarise row (chosen basis)
+    ladder: dict[str, dict[str, dict]] # basis -> YYYY-MM -> summarise row
+    pareto: pd.DataFrame               # root causes of the month's late lines
+    has_shipped_qty: bool
+    ledger_fields: list[str]           # canonical fields in the Data table, ledger order
+    read_result: Any
+    source_files: list[tuple[str, str]]  # (name, sha256)
+    live: bool = True
+    cost: int = 0
+
+    @property
+    def month_key(self) -> str:
+        return month_key(self.month)
+
+    def figures(self, month: dt.date, basis: str | None = None) -> MonthFigures:
+        table = self.by_month if basis is None else self.ladder[basis]
+        return _figures(month_key(month), table.get(month_key(month)))
+
+
+def month_key(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _none_if_nan(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return float(value)
+
+
+def _figures(key: str, row: dict | None) -> MonthFigures:
+    if row is None:
+        return MonthFigures(month=key)
+    return MonthFigures(month=key, lines=int(row["lines"]), on_time=int(row["on_time"]), late=int(row["late"]),
+                        early=int(row["early"]), pending=int(row["pending"]), otd=_none_if_nan(row["otd"]),
+                        otif=_none_if_nan(row["otif"]), avg_days_late=_none_if_nan(row["avg_days_late"]))
+
+
+def summary_rows(classified: pd.DataFrame, by: Sequence[str], settings: Any) -> dict:
+    """``addin.otd.summarise`` as a dict: group key (a value, or a tuple for several fields) -> row."""
+    from addin.otd import summarise
+    table = summarise(classified, by, settings)
+    groups = table.loc[~table["is_total"]]
+    out: dict = {}
+    for row in groups.to_dict("records"):
+        key = tuple(row[b] for b in by) if len(by) > 1 else row[by[0]]
+        out[key] = row
+    return out
+
+
+def _month_start(keys: pd.Series) -> pd.Series:
+    """The engine's ``YYYY-MM`` month as the first day of that month (a date Excel can compare)."""
+    return pd.to_datetime(keys, format="%Y-%m", errors="coerce")
+
+
+def _ledger_fields(read_result: Any, data: pd.DataFrame) -> list[str]:
+    from addin.schema import LEDGER
+    found = set(getattr(read_result, "columns", {}) or {})
+    always = {"order_no", "line_no", "customer", "part_no", "qty", "requested_date", "promised_date",
+              "ship_date", "status", "owner"}
+    return [f for f in LEDGER if f in data.columns and (f in found or f in always)]
+
+
+def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings: Any = None,
+                lang: str = "en", calendar: Any = None, source_files: Iterable[Path | str] | None = None,
+                live: bool | None = None) -> ReportModel:
+    """Run the engine for the report: classify under the chosen basis and the two others (the
+    ladder), risk at the as-of date, root causes of the month. ``live`` None = decide by size."""
+    from addin.otd import OtdSettings, classify
+    from addin.risk import assess_risk
+    from addin.rootcause import pareto
+    from addin.safeio import sha256_file
+
+    settings = settings or OtdSettings()
+    data: pd.DataFrame = getattr(ledger_result, "data", ledger_result)
+    month = dt.date(month.year, month.month, 1)
+    classified = classify(data, as_of, settings)
+    classified["month_start"] = _month_start(classified["month"])
+    ladder: dict[str, dict[str, dict]] = {}
+    for basis in LADDER_BASES:
+        other = classified if basis == settings.basis else classify(data, as_of, replace(settings, basis=basis))
+        classified[f"month_{basis}"] = _month_start(other["month"])
+        classified[f"outcome_{basis}"] = other["outcome"]
+        ladder[basis] = summary_rows(other, ["month"], replace(settings, basis=basis))
+    risk = assess_risk(data, as_of, calendar, settings.risk_horizon, basis=settings.basis, lang=lang)
+    classified["risk"] = risk["risk"]
+    classified["risk_reason"] = risk["risk_reason"]
+
+    in_month = classified["month"] == month_key(month)
+    causes = pareto(classified.loc[in_month], lang)
+    files = list(source_files) if source_files is not None else (
+        [ledger_result.path] if getattr(ledger_result, "path", None) else [])
+    sources = [(Path(f).name, sha256_file(Path(f))) for f in files]
+    has_shipped_qty = bool(pd.to_numeric(classified.get("shipped_qty", pd.Series(dtype=float)),
+                                         errors="coerce").notna().any())
+    model = ReportModel(
+        lang=lang, month=month, as_of=as_of, settings=settings, classified=classified,
+        months=[add_months(month, -i) for i in range(11, -1, -1)],
+        by_month=summary_rows(classified, ["month"], settings), ladder=ladder, pareto=causes,
+        has_shipped_qty=has_shipped_qty, ledger_fields=_ledger_fields(ledger_result, data),
+        read_result=ledger_result, source_files=sources)
+    from addin.writers.monthly_sheets import formula_cost
+    model.cost = formula_cost(model)
+    model.live = (model.cost <= LIVE_FORMULA_LIMIT) if live is None else live
+    return model
+
+
+def _summary(model: ReportModel, out: Path) -> ReportSummary:
+    this = model.figures(model.month)
+    late = model.classified.loc[(model.classified["month"] == model.month_key) &
+                                (model.classified["outcome"] == "late"), "severity"]
+    top = [CauseCount(cause=r["cause"], label=r["label"], count=int(r["count"]), share=float(r["share"]),
+                      scope=r["scope"] if isinstance(r["scope"], str) else None)
+           for r in model.pareto.head(5).to_dict("records")]
+    return ReportSummary(
+        out=out, month=model.month_key, as_of=model.as_of, lines=this.lines, on_time=this.on_time,
+        late=this.late, early=this.early, pending=this.pending, otd=this.otd, otif=this.otif,
+        avg_days_late=this.avg_days_late, previous=model.figures(add_months(model.month, -1)),
+        last_year=model.figures(add_months(model.month, -12)), top_causes=top,
+        ladder={b: model.figures(model.month, b) for b in LADDER_BASES},
+        major=int((late == "major").sum()), general=int((late == "general").sum()),
+        live_formulas=model.live)
+
+
+def write_report(ledger_result: Any, *, month: dt.date, out: Path | str, as_of: dt.date | None = None,
+                 settings: Any = None, lang: str = "en", calendar: Any = None,
+                 source_files: Iterable[Path | str] | None = None, live: bool | None = None) -> ReportSummary:
+    """Write the monthly on-time-delivery workbook and return its headline figures.
+
+    ``ledger_result``: what ``addin.readers.read(path, kind="ledger")`` returns (its ``.data``,
+    ``.issues``, ``.rows``, ``.file``, ``.sheet``, ``.path``); a bare canonical DataFrame works
+    too (no data-quality sheet then). ``month``: any date in the report month. ``out``: the
+    .xlsx to write (atomically; never one of the inputs). ``as_of``: measurement date (default
+    today). ``settings``: ``addin.otd.OtdSettings`` (basis, tolerances, major days, risk horizon).
+    ``lang``: ``zh`` or ``en``. ``calendar``: ``addin.calendar.WorkingCalendar`` for the risk
+    horizon (default ``cn``). ``source_files``: files hashed on the About sheet (default the
+    ledger's path). ``live``: force live formulas (True) or values (False); None decides by size.
+
+    Raises ``FileError`` when ``out`` cannot be written (open in Excel, is the input, missing
+    folder) and ``InputError`` when the ledger cannot be measured.
+    """
+    from addin.safeio import atomic_write
+    from addin.writers.monthly_sheets import write_workbook
+
+    if lang not in ("zh", "en"):
+        raise InputError(f"language '{lang}' is not supported: use zh or en", value=lang, expected="zh or en")
+    out = Path(out)
+    as_of = as_of or dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    model = build_model(ledger_result, month=month, as_of=as_of, settings=settings, lang=lang,
+                        calendar=calendar, source_files=source_files, live=live)
+    inputs = [p for p in ([getattr(ledger_result, "path", None)] + list(source_files or [])) if p]
+    atomic_write(out, lambda tmp: write_workbook(model, tmp), inputs=[Path(p) for p in inputs])
+    return _summary(model, out)

@@ -1,0 +1,759 @@
+"""Sheets of the monthly workbook, one function each, written from a ``ReportModel``.
+
+Cells that show an engine figure go through ``Book.figure``: a live formula with the engine's
+value cached, or, above the size limit, the value alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from addin import __version__
+from addin.i18n import month_label, outcome_label, risk_label, t
+from addin.writers import monthly_formulas as F
+from addin.writers.xlsx import (Styles, cell, col_name, open_workbook, print_setup, set_widths,
+                                text_width, write_text, write_value)
+
+SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "data",
+          "issues", "about")
+DIMENSIONS = (("customer", "customer"), ("part", "part_no"), ("owner", "owner"))
+OUTCOMES = ("on_time", "late", "early", "pending")
+
+# Helper columns of the OrderData table after the ledger's own fields.
+COMPUTED = ("source_row", "due_date", "due_requested", "due_first_promised", "due_promised", "month",
+            "outcome", "days_late", "severity", "in_full", "root_cause", "cause_scope", "risk",
+            "risk_reason", "month_requested", "outcome_requested", "month_first_promised",
+            "outcome_first_promised", "month_promised", "outcome_promised", "drift_count", "drift_days",
+            "flag")
+
+RED, YELLOW, GREEN = "#F8696B", "#FFEB84", "#63BE7B"
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def cached(value: Any) -> Any:
+    """An engine figure as a formula's cached value: a number, or "" for none/unknown."""
+    if _blank(value):
+        return ""
+    return float(value)
+
+
+class Book:
+    def __init__(self, model, target):
+        from addin.safeio import safe_sheet_name
+        self.model, self.lang = model, model.lang
+        self.wb = open_workbook(target)
+        self.s = Styles(self.wb)
+        taken: set[str] = set()
+        self.names: dict[str, str] = {}
+        for key in SHEETS:
+            name = safe_sheet_name(t(f"sheet.{key}", self.lang), taken)
+            taken.add(name)
+            self.names[key] = name
+        self.ws = {key: self.wb.add_worksheet(self.names[key]) for key in SHEETS}
+
+    def figure(self, ws, row: int, col: int, formula: str | None, value: Any, fmt) -> None:
+        """An engine figure: live formula with the value cached, or the value alone."""
+        if formula is not None and self.model.live:
+            ws.write_formula(row, col, "=" + formula, fmt, cached(value))
+        else:
+            write_value(ws, row, col, None if cached(value) == "" else value, fmt)
+
+    def ref(self, key: str, row: int, col: int, absolute: bool = True) -> str:
+        from addin.writers.xlsx import quote_sheet
+        return f"{quote_sheet(self.names[key])}!{cell(row, col, absolute, absolute)}"
+
+    def title(self, ws, text: str, subtitle: str | None = None, width: int = 8) -> None:
+        ws.set_row(0, 32)
+        write_text(ws, 0, 0, text, self.s["title"])
+        if subtitle:
+            write_text(ws, 1, 0, subtitle, self.s["subtitle"])
+
+    def live_note(self, ws, row: int) -> None:
+        m = self.model
+        text = t("summary.live_note", self.lang) if m.live else \
+            t("summary.values_note", self.lang, rows=f"{len(m.classified):,}")
+        write_text(ws, row, 0, text, self.s["note"])
+
+
+def _month_date(month: dt.date) -> dt.datetime:
+    return dt.datetime(month.year, month.month, 1)
+
+
+def _subtitle(model) -> str:
+    basis = t(f"basis.{model.settings.basis}", model.lang)
+    return t("summary.subtitle", model.lang, as_of=model.as_of.isoformat(), basis=basis)
+
+
+# --------------------------------------------------------------------------- summary
+
+def _kpi_formulas(month_ref: str, shipped_qty: bool) -> dict[str, str | None]:
+    base = [("month", "=", month_ref)]
+    out: dict[str, str | None] = {o: F.outcome_count(base, o) for o in OUTCOMES}
+    out["lines"] = F.lines(base)
+    out["otd"] = F.otd(base)
+    out["otif"] = F.otif(base) if shipped_qty else None
+    out["avg_days_late"] = F.average("days_late", [*base, ("outcome", "=", F.lit("late"))])
+    return out
+
+
+def _figure_value(fig, name: str) -> Any:
+    return getattr(fig, name)
+
+
+def write_summary(book: Book) -> None:
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws["summary"]
+    ws.hide_gridlines(2)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 5, 13.5)
+    book.title(ws, t("summary.title", lang, month=month_label(m.month, lang)), _subtitle(m))
+    book.live_note(ws, 2)
+
+    this, prev, last_year = m.month, _add(m.month, -1), _add(m.month, -12)
+    figs = [m.figures(this), m.figures(prev), m.figures(last_year)]
+
+    # KPI table first (the tiles refer to it)
+    kpi_top = 10
+    write_text(ws, kpi_top - 2, 0, t("summary.kpis", lang), s["section"])
+    headers = [t("summary.measure", lang), t("summary.this_month", lang, month=""),
+               t("summary.prev_month", lang, month=""), t("summary.last_year", lang, month=""),
+               t("summary.change", lang)]
+    for c, h in enumerate(headers):
+        write_text(ws, kpi_top - 1, c, h.strip(), s["header"] if c else s["header_left"])
+    write_text(ws, kpi_top, 0, t("trend.month", lang), s["label_bold"])
+    for c, month in enumerate((this, prev, last_year), start=1):
+        ws.write_datetime(kpi_top, c, _month_date(month), s["month"])
+    write_text(ws, kpi_top, 4, "", s["text"])
+    rows = [("lines", "m.lines", "int"), ("on_time", "m.on_time", "int"), ("late", "m.late", "int"),
+            ("early", "m.early", "int"), ("pending", "m.pending", "int"), ("otd", "m.otd", "pct"),
+            ("otif", "m.otif", "pct"), ("avg_days_late", "m.avg_days_late", "num1")]
+    row_of: dict[str, int] = {}
+    for i, (name, label, fmt) in enumerate(rows):
+        r = kpi_top + 1 + i
+        row_of[name] = r
+        write_text(ws, r, 0, t(label, lang), s["label_bold"] if name == "otd" else s["label"])
+        for c, fig in enumerate(figs, start=1):
+            month_ref = cell(kpi_top, c, True, False)
+            formulas = _kpi_formulas(month_ref, m.has_shipped_qty)
+            if name == "otif" and not m.has_shipped_qty:
+                write_text(ws, r, c, t("otif.unknown", lang), s["text"])
+                continue
+            book.figure(ws, r, c, formulas[name], _figure_value(fig, name), s[fmt])
+        # change vs previous month
+        a, b = cell(r, 1), cell(r, 2)
+        va, vb = _figure_value(figs[0], name), _figure_value(figs[1], name)
+        change = "" if _blank(va) or _blank(vb) or (name == "otif" and not m.has_shipped_qty) else va - vb
+        if name == "otif" and not m.has_shipped_qty:
+            write_text(ws, r, 4, "", s["text"])
+        else:
+            book.figure(ws, r, 4, f'IF(OR({a}="",{b}=""),"",{a}-{b})', change,
+                        s["pct_change"] if fmt == "pct" else s["int_change"] if fmt == "int" else s["num1"])
+    ws.conditional_format(row_of["otd"], 1, row_of["otd"], 3, _scale())
+
+    # tiles at a glance: OTD, OTIF, late lines of the month (formulas pointing at the KPI table)
+    tiles = [("summary.tile.otd", "otd", "tile_pct", 0, 0), ("summary.tile.otif", "otif", "tile_pct", 1, 2),
+             ("summary.tile.late", "late", "tile_int", 3, 4)]
+    ws.set_row(4, 24)
+    ws.set_row(5, 44)
+    for label, name, fmt, c0, c1 in tiles:
+        if c0 == c1:
+            write_text(ws, 4, c0, t(label, lang), s["tile_label"])
+        else:
+            ws.merge_range(4, c0, 4, c1, t(label, lang), s["tile_label"])
+        value = _figure_value(figs[0], name)
+        target = cell(row_of[name], 1)
+        if name == "otif" and not m.has_shipped_qty:
+            _merged_text(ws, 5, c0, c1, t("otif.unknown", lang), s["tile_text"])
+            continue
+        if c0 != c1:
+            ws.merge_range(5, c0, 5, c1, None, s[fmt])
+        book.figure(ws, 5, c0, f'IF({target}="","",{target})', value, s[fmt])
+    write_text(ws, 6, 0, t("summary.this_month", lang, month=month_label(this, lang)), s["note"])
+
+    # OTD ladder
+    r = row_of["avg_days_late"] + 2
+    write_text(ws, r, 0, t("summary.ladder", lang), s["section"])
+    r += 1
+    head = [t("summary.ladder.basis", lang), t("m.otd", lang), t("m.lines", lang), t("m.on_time", lang),
+            t("m.late", lang), t("m.early", lang)]
+    for c, h in enumerate(head):
+        write_text(ws, r, c, h, s["header"] if c else s["header_left"])
+    month_ref = cell(kpi_top, 1)
+    ladder_first = r + 1
+    for basis in ("requested", "first_promised", "promised"):
+        r += 1
+        fig = m.figures(this, basis)
+        base = [(f"month_{basis}", "=", month_ref)]
+        oc = f"outcome_{basis}"
+        write_text(ws, r, 0, t(f"basis.{basis}", lang), s["label_bold" if basis == m.settings.basis else "label"])
+        book.figure(ws, r, 1, F.otd(base, outcome_col=oc), fig.otd, s["pct"])
+        book.figure(ws, r, 2, F.lines(base, outcome_col=oc), fig.lines, s["int"])
+        for c, o in enumerate(("on_time", "late", "early"), start=3):
+            book.figure(ws, r, c, F.outcome_count(base, o, outcome_col=oc), getattr(fig, o), s["int"])
+    ws.conditional_format(ladder_first, 1, r, 1, _scale())
+
+    # severity of the late lines, this month and the previous one
+    r += 2
+    write_text(ws, r, 0, t("summary.severity", lang), s["section"])
+    r += 1
+    for c, h in enumerate([t("col.severity", lang), t("summary.this_month", lang, month=month_label(this, lang)),
+                           t("summary.prev_month", lang, month=month_label(prev, lang))]):
+        write_text(ws, r, c, h, s["header"] if c else s["header_left"])
+    late_rows = m.classified.loc[m.classified["outcome"] == "late"]
+    for severity in ("major", "general"):
+        r += 1
+        write_text(ws, r, 0, t(f"severity.{severity}", lang, days=m.settings.major_days), s["label"])
+        for c, month in enumerate((this, prev), start=1):
+            n = int(((late_rows["month"] == _key(month)) & (late_rows["severity"] == severity)).sum())
+            formula = F.count([("month", "=", cell(kpi_top, c, True, False)), ("outcome", "=", F.lit("late")),
+                               ("severity", "=", F.lit(severity))])
+            book.figure(ws, r, c, formula, n, s["int"])
+
+    # top causes of this month's late lines
+    r += 2
+    write_text(ws, r, 0, t("summary.top_causes", lang), s["section"])
+    r += 1
+    for c, h in enumerate([t("m.cause", lang), t("m.count", lang), t("m.share", lang), t("m.scope", lang)]):
+        write_text(ws, r, c, h, s["header"] if c else s["header_left"])
+    if m.pareto.empty:
+        write_text(ws, r + 1, 0, t("summary.no_late", lang), s["note"])
+        r += 1
+    late_cell = cell(row_of["late"], 1)
+    for rec in m.pareto.head(5).to_dict("records"):
+        r += 1
+        write_text(ws, r, 0, rec["label"], s["label"])
+        formula = F.count([("month", "=", month_ref), ("outcome", "=", F.lit("late")),
+                           ("root_cause", "=", F.lit(rec["cause"]))])
+        book.figure(ws, r, 1, formula, rec["count"], s["int"])
+        book.figure(ws, r, 2, f'IFERROR({cell(r, 1)}/{late_cell},"")', rec["share"], s["pct"])
+        scope = rec["scope"] if isinstance(rec["scope"], str) else None
+        write_text(ws, r, 3, t(f"scope.{scope}", lang) if scope else "", s["text"])
+
+    # a trend chart beside the figures
+    chart = _trend_chart(book, width=500, height=330)
+    ws.insert_chart(8, 6, chart, {"x_offset": 10, "y_offset": 0})
+    ws.set_column(6, 6, 2)
+    ws.freeze_panes(2, 0)
+    print_setup(ws, repeat_rows=(0, 1), fit_width=True)
+    ws.fit_to_pages(1, 1)
+    ws.activate()
+
+
+def _merged_text(ws, row: int, c0: int, c1: int, text: str, fmt) -> None:
+    if c0 == c1:
+        write_text(ws, row, c0, text, fmt)
+    else:
+        ws.merge_range(row, c0, row, c1, "", fmt)
+        write_text(ws, row, c0, text, fmt)
+
+
+def _scale() -> dict:
+    """Red below 80 %, yellow at 90 %, green at 100 % (SPEC: rates at a glance)."""
+    return {"type": "3_color_scale", "min_type": "num", "min_value": 0.8, "min_color": RED,
+            "mid_type": "num", "mid_value": 0.9, "mid_color": YELLOW,
+            "max_type": "num", "max_value": 1, "max_color": GREEN}
+
+
+def _add(month: dt.date, n: int) -> dt.date:
+    from addin.writers.monthly import add_months
+    return add_months(month, n)
+
+
+def _key(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+# --------------------------------------------------------------------------- pivots
+
+def _window(model) -> pd.DataFrame:
+    keys = {_key(mo) for mo in model.months}
+    c = model.classified
+    return c.loc[c["month"].isin(keys) & c["outcome"].isin(OUTCOMES)]
+
+
+def pivot_groups(model, field: str) -> list:
+    """Groups with lines due in the 12 months: most lines this month first, then 12-month lines."""
+    window = _window(model)
+    if window.empty:
+        return []
+    key = window[field].astype(object).where(window[field].notna(), None)
+    this = (window["month"] == model.month_key)
+    frame = pd.DataFrame({"g": key.map(lambda v: ("", "") if v is None else ("x", str(v))),
+                          "this": this.astype(int), "all": 1})
+    agg = frame.groupby("g", sort=False).sum()
+    agg = agg.sort_values(["this", "all"], ascending=False, kind="stable")
+    ordered = sorted(agg.index, key=lambda g: (-agg.loc[[g], "this"].iloc[0], -agg.loc[[g], "all"].iloc[0], g))
+    return [None if g == ("", "") else g[1] for g in ordered]
+
+
+PIVOT_TOP = 4  # header row (0-based) of every pivot sheet
+
+
+def pivot_formulas(field: str, row: int, label: Any, exact: bool, first_month_col: int = 1) -> dict:
+    """Formulas of one pivot row: per month OTD, 12-month OTD, lines and late this month."""
+    ref = F.lit("") if label is None else cell(row, 0, False, True)
+    group = (field, "=", ref)
+    exact_cols = {field} if exact else set()
+    out: dict = {"months": []}
+    for j in range(12):
+        month_ref = cell(PIVOT_TOP, first_month_col + j, True, False)
+        out["months"].append(F.otd([group, ("month", "=", month_ref)], exact_cols))
+    first = cell(PIVOT_TOP, first_month_col, True, True)
+    last = cell(PIVOT_TOP, first_month_col + 11, True, True)
+    out["total"] = F.otd([group, ("month", ">=", first), ("month", "<=", last)], exact_cols)
+    this_ref = cell(PIVOT_TOP, first_month_col + 11, True, True)
+    out["lines"] = F.lines([group, ("month", "=", this_ref)], exact_cols)
+    out["late"] = F.outcome_count([group, ("month", "=", this_ref)], "late", exact_cols)
+    return out
+
+
+def write_pivot(book: Book, key: str, field: str) -> None:
+    from addin.writers.monthly import summary_rows
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws[key]
+    book.title(ws, t(f"pivot.{key}.title", lang), _subtitle(m))
+    book.live_note(ws, 2)
+    write_text(ws, 3, 0, t("pivot.note", lang), s["note"])
+    head = t(f"pivot.{field}", lang)
+    write_text(ws, PIVOT_TOP, 0, head, s["header_left"])
+    for j, month in enumerate(m.months):
+        ws.write_datetime(PIVOT_TOP, 1 + j, _month_date(month), s["header_month"])
+    extra = [t("pivot.total12", lang), t("pivot.month_lines", lang), t("pivot.month_late", lang)]
+    for j, h in enumerate(extra):
+        write_text(ws, PIVOT_TOP, 13 + j, h, s["header"])
+
+    window = _window(m)
+    groups = pivot_groups(m, field)
+    by_month = summary_rows(window, [field, "month"], m.settings) if len(window) else {}
+    totals = summary_rows(window, [field], m.settings) if len(window) else {}
+    folded = F.casefold_counts(groups)
+    labels = []
+    for i, group in enumerate(groups):
+        r = PIVOT_TOP + 1 + i
+        label = t("pivot.none", lang) if group is None else group
+        labels.append(label)
+        write_text(ws, r, 0, label, s["text"])
+        formulas = pivot_formulas(field, r, group, F.needs_exact(group, folded))
+        for j, month in enumerate(m.months):
+            row = by_month.get((group, _key(month)))
+            book.figure(ws, r, 1 + j, formulas["months"][j], None if row is None else row["otd"], s["pct"])
+        total = totals.get(group)
+        book.figure(ws, r, 13, formulas["total"], None if total is None else total["otd"], s["pct"])
+        this = by_month.get((group, m.month_key))
+        book.figure(ws, r, 14, formulas["lines"], 0 if this is None else this["lines"], s["int"])
+        book.figure(ws, r, 15, formulas["late"], 0 if this is None else this["late"], s["int"])
+    last = PIVOT_TOP + max(len(groups), 1)
+    if groups:
+        ws.conditional_format(PIVOT_TOP + 1, 1, last, 13, _scale())
+        ws.conditional_format(PIVOT_TOP + 1, 15, last, 15,
+                              {"type": "cell", "criteria": ">", "value": 0, "format": book.s["red"]})
+    ws.autofilter(PIVOT_TOP, 0, last, 15)
+    ws.freeze_panes(PIVOT_TOP + 1, 1)
+    widths = max([text_width(head)] + [text_width(x) for x in labels])
+    ws.set_column(0, 0, min(max(widths + 2, 14), 40))
+    ws.set_column(1, 12, 9)
+    ws.set_column(13, 15, 12)
+    print_setup(ws, repeat_rows=(PIVOT_TOP, PIVOT_TOP))
+
+
+# --------------------------------------------------------------------------- trend
+
+TREND_TOP = 4
+
+
+def write_trend(book: Book) -> None:
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws["trend"]
+    book.title(ws, t("trend.title", lang), _subtitle(m))
+    book.live_note(ws, 2)
+    names = ["lines", "on_time", "late", "early", "pending", "otd", "otif", "avg_days_late"]
+    fmts = ["int"] * 5 + ["pct", "pct", "num1"]
+    write_text(ws, TREND_TOP, 0, t("trend.month", lang), s["header_left"])
+    for c, name in enumerate(names, start=1):
+        write_text(ws, TREND_TOP, c, t(f"m.{name}", lang), s["header"])
+    for i, month in enumerate(m.months):
+        r = TREND_TOP + 1 + i
+        ws.write_datetime(r, 0, _month_date(month), s["month"])
+        formulas = _kpi_formulas(cell(r, 0, False, True), m.has_shipped_qty)
+        fig = m.figures(month)
+        for c, name in enumerate(names, start=1):
+            if name == "otif" and not m.has_shipped_qty:
+                write_text(ws, r, c, t("otif.unknown", lang), s["text"])
+                continue
+            book.figure(ws, r, c, formulas[name], getattr(fig, name), s[fmts[c - 1]])
+    last = TREND_TOP + 12
+    ws.conditional_format(TREND_TOP + 1, 6, last, 7, _scale())
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 8, 12)
+    ws.freeze_panes(TREND_TOP + 1, 1)
+    ws.insert_chart(last + 2, 0, _trend_chart(book, width=760, height=320))
+    print_setup(ws, repeat_rows=(TREND_TOP, TREND_TOP))
+
+
+def _trend_chart(book: Book, width: int, height: int):
+    m, lang = book.model, book.lang
+    chart = book.wb.add_chart({"type": "line"})
+    name = book.names["trend"]
+    first, last = TREND_TOP + 1, TREND_TOP + 12
+    series = [(6, t("m.otd", lang), "#2F5597")]
+    if m.has_shipped_qty:
+        series.append((7, t("m.otif", lang), "#ED7D31"))
+    for col, label, colour in series:
+        chart.add_series({"name": label, "categories": [name, first, 0, last, 0],
+                          "values": [name, first, col, last, col],
+                          "line": {"color": colour, "width": 2.25},
+                          "marker": {"type": "circle", "size": 5, "fill": {"color": colour},
+                                     "border": {"color": colour}}})
+    chart.set_title({"name": t("trend.chart", lang), "name_font": {"size": 12}})
+    chart.set_x_axis({"num_format": "yyyy-mm", "date_axis": False, "num_font": {"rotation": -45}})
+    chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True,
+                      "line": {"color": "#D9D9D9"}}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": width, "height": height})
+    return chart
+
+
+# --------------------------------------------------------------------------- root causes
+
+CAUSE_TOP = 4
+
+
+def write_causes(book: Book) -> None:
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws["causes"]
+    book.title(ws, t("causes.title", lang, month=month_label(m.month, lang)), _subtitle(m))
+    write_text(ws, 2, 0, t("trend.month", lang), s["label_bold"])
+    ws.write_datetime(2, 1, _month_date(m.month), s["month"])
+    month_ref = cell(2, 1)
+    head = [t("m.cause", lang), "code", t("m.count", lang), t("m.share", lang), t("m.cum_pct", lang),
+            t("m.scope", lang), t(f"severity.major", lang, days=m.settings.major_days),
+            t(f"severity.general", lang, days=m.settings.major_days)]
+    for c, h in enumerate(head):
+        write_text(ws, CAUSE_TOP, c, h, s["header"] if c else s["header_left"])
+    records = m.pareto.to_dict("records")
+    first, last = CAUSE_TOP + 1, CAUSE_TOP + max(len(records), 1)
+    total = f"SUM({cell(first, 2)}:{cell(last, 2)})"
+    for i, rec in enumerate(records):
+        r = CAUSE_TOP + 1 + i
+        write_text(ws, r, 0, rec["label"], s["text"])
+        write_text(ws, r, 1, rec["cause"], s["mono"])
+        base = [("month", "=", month_ref), ("outcome", "=", F.lit("late")),
+                ("root_cause", "=", cell(r, 1, False, True))]
+        book.figure(ws, r, 2, F.count(base), rec["count"], s["int"])
+        book.figure(ws, r, 3, f'IFERROR({cell(r, 2)}/{total},"")', rec["share"], s["pct"])
+        book.figure(ws, r, 4, f'IFERROR(SUM({cell(first, 2)}:{cell(r, 2, False, False)})/{total},"")',
+                    rec["cumulative_share"], s["pct"])
+        scope = rec["scope"] if isinstance(rec["scope"], str) else None
+        write_text(ws, r, 5, t(f"scope.{scope}", lang) if scope else "", s["text"])
+        for c, sev in ((6, "major"), (7, "general")):
+            book.figure(ws, r, c, F.count([*base, ("severity", "=", F.lit(sev))]), rec[sev], s["int"])
+    if not records:
+        write_text(ws, first, 0, t("summary.no_late", lang), s["note"])
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 7, 13)
+    ws.freeze_panes(CAUSE_TOP + 1, 1)
+    if records:
+        name = book.names["causes"]
+        bars = book.wb.add_chart({"type": "column"})
+        bars.add_series({"name": t("m.count", lang), "categories": [name, first, 0, last, 0],
+                         "values": [name, first, 2, last, 2], "fill": {"color": "#2F5597"},
+                         "data_labels": {"value": True}, "gap": 60})
+        line = book.wb.add_chart({"type": "line"})
+        line.add_series({"name": t("m.cum_pct", lang), "categories": [name, first, 0, last, 0],
+                         "values": [name, first, 4, last, 4], "y2_axis": True,
+                         "line": {"color": "#C00000", "width": 2.25},
+                         "marker": {"type": "circle", "size": 5, "fill": {"color": "#C00000"},
+                                    "border": {"color": "#C00000"}}})
+        bars.combine(line)
+        bars.set_title({"name": t("causes.chart", lang), "name_font": {"size": 12}})
+        bars.set_y_axis({"name": t("m.count", lang), "min": 0, "major_gridlines": {"visible": True,
+                         "line": {"color": "#D9D9D9"}}})
+        line.set_y2_axis({"name": t("m.cum_pct", lang), "num_format": "0%", "min": 0, "max": 1})
+        bars.set_legend({"position": "bottom"})
+        bars.set_size({"width": 720, "height": 340})
+        ws.insert_chart(last + 2, 0, bars)
+    print_setup(ws, repeat_rows=(CAUSE_TOP, CAUSE_TOP))
+
+
+# --------------------------------------------------------------------------- line lists
+
+def _date(value: Any) -> Any:
+    return None if _blank(value) else pd.Timestamp(value)
+
+
+def _list_sheet(book: Book, ws, top: int, headers: list[str], rows: list[list], kinds: list[str]) -> None:
+    s = book.s
+    for c, h in enumerate(headers):
+        write_text(ws, top, c, h, s["header"] if c else s["header_left"])
+    fmt = {"text": s["text"], "int": s["int"], "date": s["date"], "wrap": s["text_wrap"], "num": s["num1"]}
+    for i, values in enumerate(rows):
+        for c, (value, kind) in enumerate(zip(values, kinds)):
+            if kind in ("text", "wrap"):
+                write_text(book.ws_current, top + 1 + i, c, value, fmt[kind])
+            else:
+                write_value(book.ws_current, top + 1 + i, c, value, fmt[kind])
+    last = top + max(len(rows), 1)
+    ws.autofilter(top, 0, last, len(headers) - 1)
+    ws.freeze_panes(top + 1, 0)
+    columns = [[h] + [r[c] for r in rows[:2000]] for c, h in enumerate(headers)]
+    set_widths(ws, columns, maximum=45)
+    print_setup(ws, repeat_rows=(top, top))
+
+
+def write_late(book: Book) -> None:
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws_current = book.ws["late"]
+    book.title(ws, t("late.title", lang, as_of=m.as_of.isoformat()), _subtitle(m))
+    c = m.classified
+    late_month = (c["month"] == m.month_key) & (c["outcome"] == "late")
+    risky = c["risk"].isin(["overdue", "at_risk"])
+    rows = c.loc[late_month | risky].copy()
+    rows["_sort"] = rows["days_late"].fillna(-1)
+    rows = rows.sort_values(["_sort", "due_date"], ascending=[False, True], kind="stable")
+    headers = [t(f"col.{k}", lang) for k in ("order_no", "line_no", "customer", "part_no", "qty", "due_date",
+                                              "ship_date", "outcome", "days_late", "severity", "risk")] + \
+        [t("col.message", lang), t("col.root_cause", lang), t("col.owner", lang), t("col.problem", lang),
+         t("col.source_row", lang)]
+    kinds = ["text", "text", "text", "text", "num", "date", "date", "text", "int", "text", "text", "wrap",
+             "text", "text", "wrap", "int"]
+    from addin.rootcause import cause_label
+    data = []
+    for rec in rows.to_dict("records"):
+        severity = rec.get("severity")
+        data.append([rec.get("order_no"), rec.get("line_no"), rec.get("customer"), rec.get("part_no"), rec.get("qty"),
+                     _date(rec.get("due_date")), _date(rec.get("ship_date")), outcome_label(rec.get("outcome"), lang),
+                     rec.get("days_late"), "" if _blank(severity) else t(f"severity.{severity}", lang,
+                                                                           days=m.settings.major_days),
+                     risk_label(rec.get("risk"), lang), rec.get("risk_reason"),
+                     cause_label(rec.get("root_cause"), lang) if isinstance(rec.get("root_cause"), str) else None,
+                     rec.get("owner"), rec.get("exception_note") or rec.get("exception_type"), rec.get("source_row")])
+    write_text(ws, 2, 0, "" if data else t("late.none", lang), s["note"])
+    top = 3
+    _list_sheet(book, ws, top, headers, data, kinds)
+    if data:
+        last = top + len(data)
+        risk_col = col_name(10)
+        for word, style in (("overdue", "red"), ("at_risk", "amber"), ("done", "grey")):
+            ws.conditional_format(top + 1, 0, last, len(headers) - 1, {
+                "type": "formula", "criteria": f'=${risk_col}{top + 2}="{risk_label(word, lang)}"',
+                "format": s[style]})
+
+
+def write_exceptions(book: Book) -> None:
+    """The exception log in four-element form: problem, owner, action, deadline."""
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws_current = book.ws["exceptions"]
+    book.title(ws, t("exc.title", lang), _subtitle(m))
+    c = m.classified
+    late = c.loc[(c["month"] == m.month_key) & (c["outcome"] == "late")]
+    late = late.sort_values("days_late", ascending=False, kind="stable")
+    from addin.rootcause import cause_label
+    headers = [t(f"col.{k}", lang) for k in ("problem", "owner", "action", "deadline", "order_no", "customer",
+                                              "part_no", "due_date", "days_late", "root_cause")]
+    kinds = ["wrap", "text", "wrap", "date", "text", "text", "text", "date", "int", "text"]
+    data = []
+    for rec in late.to_dict("records"):
+        problem = rec.get("exception_note") or rec.get("exception_type")
+        cause = rec.get("root_cause")
+        data.append([problem, rec.get("owner"), rec.get("action"), _date(rec.get("action_deadline")),
+                     rec.get("order_no"), rec.get("customer"), rec.get("part_no"), _date(rec.get("due_date")),
+                     rec.get("days_late"), cause_label(cause, lang) if isinstance(cause, str) else None])
+    write_text(ws, 2, 0, "" if data else t("exc.none", lang), s["note"])
+    top = 3
+    _list_sheet(book, ws, top, headers, data, kinds)
+    ws.set_column(0, 0, 40)
+    ws.set_column(2, 2, 36)
+    if data:
+        # an incomplete record (no problem, owner, action or deadline) stands out in amber
+        ws.conditional_format(top + 1, 0, top + len(data), 3, {"type": "blanks", "format": s["amber"]})
+
+
+# --------------------------------------------------------------------------- data table
+
+def table_columns(model) -> list[str]:
+    return list(model.ledger_fields) + [c for c in COMPUTED if c in model.classified.columns or
+                                        c in ("month",)]
+
+
+_EPOCH = np.datetime64("1899-12-30", "D")
+
+
+def _serials(values: pd.Series) -> np.ndarray:
+    """Dates as Excel serial numbers (NaN for NaT): one vectorised pass instead of a datetime per cell."""
+    days = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = (days - _EPOCH).astype("float64")
+    out[np.isnat(days)] = np.nan
+    return out
+
+
+def write_data(book: Book) -> None:
+    m, s = book.model, book.s
+    ws = book.ws["data"]
+    frame = m.classified
+    columns = table_columns(m)
+    n = len(frame)
+    date_cols = {c for c in columns if c.endswith("_date") or c in ("due_requested", "due_first_promised",
+                                                                      "due_promised")}
+    month_cols = {"month", "month_requested", "month_first_promised", "month_promised"}
+    number_cols = {"qty", "shipped_qty", "unit_price", "days_late", "source_row", "drift_count", "drift_days",
+                   "tooling_charge", "moq_charge", "in_full"}
+    date_fmt = book.wb.add_format({"num_format": "yyyy-mm-dd"})
+    month_fmt = book.wb.add_format({"num_format": "yyyy-mm"})
+    specs = []
+    for j, name in enumerate(columns):
+        source = frame["month_start"] if name == "month" else frame[name]
+        if name in date_cols or name in month_cols:
+            fmt = month_fmt if name in month_cols else date_fmt
+            values = _serials(source)
+            for i in np.flatnonzero(~np.isnan(values)):
+                ws.write_number(1 + int(i), j, float(values[i]), fmt)
+        elif name in number_cols:
+            if name == "in_full":   # 1 / 0 / blank, so COUNTIFS can tell unknown from no
+                source = source.astype("boolean").astype("Float64")
+            values = pd.to_numeric(source, errors="coerce").astype("float64").to_numpy()
+            fmt = None
+            for i in np.flatnonzero(~np.isnan(values)):
+                ws.write_number(1 + int(i), j, float(values[i]), fmt)
+        else:
+            for i, value in enumerate(source.tolist()):
+                if not _blank(value) and value != "":
+                    ws.write_string(1 + i, j, _text(value))
+        specs.append({"header": name})
+    ws.add_table(0, 0, max(n, 1), max(len(columns) - 1, 0),
+                 {"name": F.TABLE, "columns": specs, "style": "Table Style Light 9"})
+    ws.freeze_panes(1, 0)
+    widths = []
+    sample = frame.head(200)
+    for name in columns:
+        if name in date_cols:
+            widths.append(11)
+        elif name in month_cols:
+            widths.append(10)
+        else:
+            values = sample[name].tolist() if name in sample.columns else []
+            widths.append(min(40, max([text_width(name) + 3] + [text_width(v) + 1 for v in values])))
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+
+
+def _text(value: Any) -> str:
+    from addin.writers.xlsx import clean_text
+    if isinstance(value, tuple):
+        value = ", ".join(str(v) for v in value)
+    return clean_text(str(value))
+
+
+# --------------------------------------------------------------------------- issues, about
+
+def write_issues(book: Book) -> None:
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws_current = book.ws["issues"]
+    result = m.read_result
+    file = getattr(result, "file", None) or ""
+    book.title(ws, t("issues.title", lang, file=file))
+    rows = getattr(result, "rows", None)
+    if rows is not None:
+        write_text(ws, 1, 0, t("issues.rows", lang, read=rows.read, valid=rows.valid, issues=rows.issues,
+                               blank=rows.blank_or_total), s["subtitle"])
+    issues = list(getattr(result, "issues", []) or [])
+    data = [[i.cell, i.field, None if _blank(i.value) else (i.value.isoformat() if hasattr(i.value, "isoformat")
+                                                              else str(i.value)), i.message, i.severity]
+            for i in issues]
+    # the engine's flags on valid lines (ship date after the as-of date, closed without a ship date)
+    sheet = getattr(result, "sheet", None) or ""
+    flagged = m.classified.loc[m.classified["flag"].notna()] if "flag" in m.classified else []
+    for rec in (flagged.to_dict("records") if len(flagged) else []):
+        row = rec.get("source_row")
+        where = f"{sheet}!{int(row)}" if not _blank(row) else ""
+        data.append([where, "ship_date", None if _blank(rec.get("ship_date")) else
+                     pd.Timestamp(rec["ship_date"]).date().isoformat(), rec["flag"], "warning"])
+    write_text(ws, 2, 0, "" if data else t("issues.none", lang), s["note"])
+    headers = [t("col.cell", lang), t("col.field", lang), t("col.value", lang), t("col.message", lang),
+               t("col.severity_issue", lang)]
+    _list_sheet(book, ws, 3, headers, data, ["text", "text", "text", "wrap", "text"])
+    ws.set_column(3, 3, 60)
+
+
+def write_about(book: Book) -> None:
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws_current = book.ws["about"]
+    book.title(ws, t("about.title", lang))
+    st = m.settings
+    info = [("about.month", month_label(m.month, lang)), ("about.as_of", m.as_of.isoformat()),
+            ("about.basis", t(f"basis.{st.basis}", lang)), ("about.late_tolerance", str(st.late_tolerance)),
+            ("about.early_tolerance", t("about.early_none", lang) if st.early_tolerance is None
+             else str(st.early_tolerance)),
+            ("about.major_days", str(st.major_days)), ("about.version", __version__),
+            ("about.live", t("def.live", lang) if m.live else
+             t("def.values", lang, limit=f"{len(m.classified):,}"))]
+    r = 2
+    for key, value in info:
+        write_text(ws, r, 0, t(key, lang), s["label_bold"])
+        write_text(ws, r, 1, value, s["text_wrap"])
+        r += 1
+    r += 1
+    write_text(ws, r, 0, t("about.sources", lang), s["section"])
+    r += 1
+    write_text(ws, r, 0, t("about.file", lang), s["header_left"])
+    write_text(ws, r, 1, t("about.sha256", lang), s["header_left"])
+    for name, digest in m.source_files:
+        r += 1
+        write_text(ws, r, 0, name, s["text"])
+        write_text(ws, r, 1, digest, s["mono"])
+    r += 2
+    write_text(ws, r, 0, t("about.definitions", lang), s["section"])
+    r += 1
+    write_text(ws, r, 0, t("about.term", lang), s["header_left"])
+    write_text(ws, r, 1, t("about.meaning", lang), s["header_left"])
+    terms = [("col.due_date", "def.due_date"), ("m.lines", "def.cohort"), ("m.on_time", "def.on_time"),
+             ("m.late", "def.late"), ("m.early", "def.early"), ("m.pending", "def.pending"),
+             ("m.otd", "def.otd"), ("m.otif", "def.otif"), ("col.days_late", "def.days_late"),
+             ("col.severity", "def.severity"), ("col.root_cause", "def.root_cause"), ("col.risk", "def.risk")]
+    for term, definition in terms:
+        r += 1
+        write_text(ws, r, 0, t(term, lang), s["label_bold"])
+        write_text(ws, r, 1, t(definition, lang, days=st.major_days, horizon=st.risk_horizon), s["text_wrap"])
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 100)
+    print_setup(ws, landscape=False)
+
+
+# --------------------------------------------------------------------------- the workbook
+
+def formula_cost(model) -> int:
+    """COUNTIFS passes x data lines: the recalculation work of the live workbook."""
+    per_group = 12 * 4 + 4 + 4 + 1
+    groups = sum(len(pivot_groups(model, field)) for _, field in DIMENSIONS)
+    summary = 3 * (4 + 4 + 4 + 10 + 2) + 3 * (4 + 4 + 3) + 4 + 5
+    trend = 12 * (4 + 4 + 4 + 10 + 1)
+    causes = 3 * len(model.pareto)
+    return (groups * per_group + summary + trend + causes) * max(len(model.classified), 1)
+
+
+def write_workbook(model, target) -> None:
+    book = Book(model, target)
+    write_summary(book)
+    for key, field in DIMENSIONS:
+        write_pivot(book, key, field)
+    write_trend(book)
+    write_causes(book)
+    write_late(book)
+    write_exceptions(book)
+    write_data(book)
+    write_issues(book)
+    write_about(book)
+    book.wb.set_properties({"title": t("summary.title", model.lang, month=month_label(model.month, model.lang)),
+                            "comments": f"OrderDesk {__version__}"})
+    book.wb.close()
