@@ -1,0 +1,52 @@
+"""`orderdesk risk LEDGER --out FILE`: a copy of the ledger with a risk column and colours."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from addin.commands.common import (as_of_option, basis_option, default_lang, existing_file, lang_option,
+                                   map_option, quiet_option, sheet_option)
+
+
+@click.command()
+@click.argument("ledger", type=existing_file)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Workbook to write (.xlsx, or .xlsm for a macro ledger); never the ledger itself.")
+@as_of_option
+@basis_option
+@sheet_option
+@map_option
+@click.option("--separate", is_flag=True,
+              help="Write the risk sheet into a new workbook instead of a copy of the ledger "
+                   "(for ledgers with charts, images or controls a copy would lose).")
+@click.option("--horizon", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Working days ahead within which an open line is at risk.")
+@click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="cn|mon-fri|FILE",
+              help="Working calendar for the horizon.")
+@lang_option
+@quiet_option
+def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str | None, map_file: Path | None,
+         separate: bool, horizon: int, calendar_spec: str, lang: str | None, quiet: bool) -> None:
+    """Write a copy of LEDGER with a risk column after its last column and its rows coloured:
+    red overdue, amber at risk, grey done. The ledger's own layout, formats and other sheets are
+    kept; the ledger itself is never modified. A .csv or .xls ledger, or --separate, gives a new
+    workbook with the risk sheet.
+
+    \b
+    Example:
+      orderdesk risk ledger.xlsx --out ledger-risk.xlsx --as-of 2026-04-05
+    """
+    from addin.calendar import load_calendar
+    from addin.i18n import t
+    from addin.readers import read
+    from addin.writers.riskcopy import write_risk_copy
+
+    lang = lang or default_lang()
+    result = read(ledger, "ledger", sheet=sheet, mapping=map_file)
+    summary = write_risk_copy(result, out=out, as_of=as_of or dt.date.today(), calendar=load_calendar(calendar_spec),
+                              horizon=horizon, basis=basis, separate=separate, lang=lang)
+    if not quiet:
+        click.echo(t("msg.risk_written", lang, out=out, rows=summary.rows, overdue=summary.overdue,
+                     at_risk=summary.at_risk))
