@@ -4,9 +4,13 @@ position: row 0 of the grid is worksheet row 1, column 0 is column A."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from addin.errors import FileError, InputError
 
@@ -17,8 +21,83 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 class Grid:
     file: Path
     sheet: str
-    rows: list[list]          # absolute: rows[r][c] is the cell at row r+1, column c+1
+    rows: "list[list] | ArrowRows"   # absolute: rows[r][c] is the cell at row r+1, column c+1
     sheet_names: list[str]
+    # xlsx read by fastexcel: every cell as text in Arrow columns (absolute rows; column j of
+    # the batch is worksheet column j + col_offset); ``rows`` is then a lazy typed view of it
+    batch: Any = None
+    col_offset: int = 0
+
+    def text_column(self, col: int, start: int, n: int):
+        """Cells ``start .. start+n-1`` (0-based grid rows) of column ``col`` as an Arrow string
+        array (null = empty), or None when the grid has no Arrow batch."""
+        if self.batch is None:
+            return None
+        import pyarrow as pa
+        j = col - self.col_offset
+        if j < 0 or j >= self.batch.num_columns:
+            return pa.nulls(n, pa.string())
+        return self.batch.column(j).slice(start, n)
+
+
+# how fastexcel writes a datetime cell as text; a year 1899 date is a time-of-day cell
+DATETIME_TEXT = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
+# a number as fastexcel writes it that Python's repr/str(int) writes the same way: the text
+# of such a cell reads the same whether the cell was a number or text
+NUMBER_TEXT = re.compile(r"^-?(?:0|[1-9]\d{0,14})(?:\.\d{0,14}[1-9])?$")
+
+
+def typed_value(v: str | None) -> Any:
+    """A cell read as text by fastexcel back as python-calamine gives it: float, date,
+    datetime, time or str (None when empty)."""
+    if v is None:
+        return None
+    m = DATETIME_TEXT.match(v) if len(v) >= 19 else None
+    if m:
+        y, mo, d, h, mi, s = (int(x) for x in m.groups()[:6])
+        us = int((m.group(7) or "0").ljust(6, "0")[:6])
+        if y == 1899 and mo == 12 and d in (30, 31):
+            return dt.time(h, mi, s, us)
+        if not (h or mi or s or us):
+            return dt.date(y, mo, d)
+        return dt.datetime(y, mo, d, h, mi, s, us)
+    if NUMBER_TEXT.match(v):
+        f = float(v)
+        if repr(f) == v or (f.is_integer() and abs(f) < 1e15 and str(int(f)) == v):
+            return f
+    return v
+
+
+class ArrowRows(Sequence):
+    """``Grid.rows`` over an Arrow batch: rows are made (typed) only when asked for, so the
+    header scan of a million-line sheet touches 40 rows, not a million."""
+
+    def __init__(self, batch: Any, col_offset: int) -> None:
+        self.batch = batch
+        self.col_offset = col_offset
+
+    def __len__(self) -> int:
+        return self.batch.num_rows
+
+    def _rows(self, start: int, stop: int) -> list[list]:
+        if stop <= start:
+            return []
+        part = self.batch.slice(start, stop - start)
+        cols = [[typed_value(v) for v in c.to_pylist()] for c in part.columns]
+        pad = [None] * self.col_offset
+        return [pad + list(r) for r in zip(*cols)] if cols else [[] for _ in range(stop - start)]
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            rows = self._rows(start, stop)
+            return rows if step == 1 else rows[::step]
+        n = len(self)
+        if key < 0:
+            key += n
+        if not 0 <= key < n:
+            raise IndexError(key)
+        return self._rows(key, key + 1)[0]
 
 
 def _inspect(path: Path):
@@ -84,6 +163,8 @@ def load_grid(path: Path, sheet: str | None = None, *, sheet_index: int = 0) -> 
         if sheet not in (None, path.stem):
             raise InputError(f"{path.name}: a CSV file has no sheet '{sheet}'", file=str(path))
         return Grid(path, path.stem, read_csv_rows(path), [path.stem])
+    if kind == "xlsx" and _has_fastexcel():
+        return _load_fastexcel(path, sheet, sheet_index)
     from python_calamine import CalamineWorkbook
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -96,6 +177,33 @@ def load_grid(path: Path, sheet: str | None = None, *, sheet_index: int = 0) -> 
     except Exception as exc:  # calamine raises its own error types for damaged files
         raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
     return Grid(path, name, rows, names)
+
+
+def _has_fastexcel() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("fastexcel") is not None and importlib.util.find_spec("pyarrow") is not None
+
+
+def _load_fastexcel(path: Path, sheet: str | None, sheet_index: int) -> Grid:
+    """One parse of the sheet (fastexcel, calamine underneath) into Arrow text columns.
+    Every cell as text: the header and title rows above the data would make a typed read
+    string-typed anyway, and one parse is what a million-line sheet can afford; the reader
+    parses the columns it needs vectorised (``values``)."""
+    import fastexcel
+    try:
+        reader = fastexcel.read_excel(str(path))
+        names = list(reader.sheet_names)
+        name = _pick_sheet(path, names, sheet, sheet_index)
+        # skip_rows=0 keeps leading empty rows: batch row r is worksheet row r+1
+        xsheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+        offset = min((c.absolute_index for c in xsheet.available_columns()), default=0)
+        batch = xsheet.to_arrow()
+        del xsheet, reader   # frees calamine's cell range before the reader works on the batch
+    except (InputError, FileError):
+        raise
+    except Exception as exc:  # calamine/fastexcel raise their own error types for damaged files
+        raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
+    return Grid(path, name, ArrowRows(batch, offset), names, batch, offset)
 
 
 def _pick_sheet(path: Path, names: list[str], sheet: str | None, index: int) -> str:
