@@ -21,4 +21,26 @@ def run(out_dir: Path, *, lang: str | None = None) -> list[tuple[str, Path]]:
     check_file = out_dir / "checks.json"
     check_file.write_text(json.dumps(checks, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     outputs.append(("check", check_file))
+    t = {p.name: str(p) for p in inputs}
+    ledger = t["sample_ledger_zh.xlsx" if lang == "zh" else "sample_ledger_en.xlsx"]
+    as_of = samples.AS_OF.isoformat()
+    # the same code paths as the command line, in-process
+    _command(["review", t["sample_new_pos.xlsx"], "--quotes", t["sample_quotes.xlsx"], "--bom", t["sample_bom.xlsx"],
+              "--stock", t["sample_stock.xlsx"], "--history", ledger, "--as-of", as_of,
+              "--out", str(out_dir / "review.xlsx"), "--reviewer", "Demo", *_lang(lang)], quiet=True)
+    outputs.append(("review", out_dir / "review.xlsx"))
     return outputs
+
+
+def _lang(lang: str | None) -> list[str]:
+    return ["--lang", lang] if lang else []
+
+
+def _command(args: list[str], *, quiet: bool = False) -> None:
+    import contextlib
+    import io
+
+    from addin.cli import cli
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+        cli.main(args=args, prog_name="orderdesk", standalone_mode=False)

@@ -24,7 +24,7 @@ PARTS = [  # part, revision, description, unit price (CNY), line, hours per unit
     ("PCBA-1002", "A", "电源板 Power board", 42.5, "SMT-1", 0.012),
     ("PCBA-2001", "C", "传感器板 Sensor board", 23.8, "SMT-2", 0.008),
     ("BOX-3001", "A", "整机 Finished unit", 560.0, "ASSY-1", 0.250),
-    ("CAB-4001", "B", "线束 Cable harness", 12.6, "ASSY-1", 0.030),
+    ("CAB-4001", "B", "线束 Cable harness", 12.6, "ASSY-1", 0.005),
 ]
 CAUSES = [  # exception type (zh, en), note (zh, en)
     (("物料", "Material"), ("PCB来料延期3天", "PCB arrived 3 days late from supplier")),

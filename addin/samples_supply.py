@@ -30,20 +30,20 @@ BOM = [
 ]
 # part, on hand, safety stock, allocated, purchase lead time (working days), inspection days, MOQ
 STOCK = [
-    ("IC-STM32F407", 1800, 200, 300, 40, 2, 500), ("IC-GD32F407", 600, 0, 0, 30, 2, 500),
-    ("IC-TPS5430", 5200, 500, 1000, 25, 2, 1000), ("CAP-0603-100N", 120000, 10000, 20000, 10, 1, 10000),
-    ("CAP-0603-100N-S", 40000, 0, 0, 10, 1, 10000), ("RES-0603-10K", 90000, 5000, 10000, 10, 1, 10000),
-    ("CON-USB-C", 900, 100, 0, 20, 2, 1000), ("CON-USB-C-ALT", 2000, 0, 0, 20, 2, 1000),
-    ("LED-0603-G", 5000, 0, 0, 10, 1, 4000), ("PCB-1001", 1500, 0, 200, 12, 1, 500),
-    ("PCB-1002", 3000, 0, 0, 12, 1, 500), ("PCB-2001", 800, 0, 0, 12, 1, 500),
-    ("IC-BME280", 300, 50, 0, 35, 2, 250), ("CAB-4001", 600, 0, 0, 15, 1, 200),
+    ("IC-STM32F407", 14000, 200, 300, 40, 2, 500), ("IC-GD32F407", 600, 0, 0, 30, 2, 500),
+    ("IC-TPS5430", 45000, 500, 1000, 25, 2, 1000), ("CAP-0603-100N", 600000, 10000, 20000, 10, 1, 10000),
+    ("CAP-0603-100N-S", 40000, 0, 0, 10, 1, 10000), ("RES-0603-10K", 250000, 5000, 10000, 10, 1, 10000),
+    ("CON-USB-C", 14000, 100, 0, 20, 2, 1000), ("CON-USB-C-ALT", 2000, 0, 0, 20, 2, 1000),
+    ("LED-0603-G", 5000, 0, 0, 10, 1, 4000), ("PCB-1001", 14000, 0, 200, 12, 1, 500),
+    ("PCB-1002", 16000, 0, 0, 12, 1, 500), ("PCB-2001", 14000, 0, 0, 12, 1, 500),
+    ("IC-BME280", 14000, 50, 0, 35, 2, 250), ("CAB-4001", 600, 0, 0, 15, 1, 200),
     ("ENC-5001", 150, 0, 0, 25, 2, 100),
 ]
 PURCHASES = [("CG2611001", "IC-STM32F407", 2000, dt.date(2026, 12, 4)),
              ("CG2611002", "PCB-1001", 2000, dt.date(2026, 11, 30)),
              ("CG2611003", "IC-BME280", 1000, dt.date(2027, 1, 8)),
              ("CG2611004", "ENC-5001", 200, dt.date(2026, 12, 11))]
-CAPACITY = [("SMT-1", 2, 10), ("SMT-2", 1, 10), ("ASSY-1", 2, 8)]   # line, shifts, hours per shift
+CAPACITY = [("SMT-1", 2, 10), ("SMT-2", 1, 10), ("ASSY-1", 3, 8)]   # line, shifts, hours per shift
 
 
 def quote_rows() -> list[tuple]:
@@ -75,11 +75,11 @@ def new_po_rows() -> list[tuple]:
         ("PO-N2611003", 1, "星河智能", "PCBA-2001", "C", 2000, 21.0, "CNY", od, dt.date(2026, 12, 31), 800, None, "price below quote"),
         ("PO-N2611004", 1, "蓝海医疗", "CAB-4001", "B", 500, 12.6, "CNY", od, dt.date(2026, 11, 25), None, None, "lead time too short"),
         ("PO-N2611005", 1, "ACME Electronics", "PCBA-2001", "C", 60, 25.7, "CNY", od, dt.date(2026, 12, 31), 800, None, "below MOQ, no charge"),
-        ("PO-N2611006", 1, "Beta Robotics", "BOX-3001", "A", 50, 560.0, "CNY", od, dt.date(2027, 1, 29), None, None, "tooling not on PO"),
+        ("PO-N2611006", 1, "Beta Robotics", "BOX-3001", "A", 50, 604.8, "CNY", od, dt.date(2027, 1, 29), None, None, "tooling not on PO"),
         ("PO-N2611007", 1, "Nordic Audio", "PCBA-1002", "A", 1000, 42.5, "USD", od, dt.date(2026, 12, 31), None, None, "quote expired"),
         ("PO-N2611008", 1, "Nordic Audio", "PCBA-1001", "B", 500, 85.0, "CNY", od, dt.date(2026, 12, 31), None, None, "currency CNY vs USD"),
         ("PO-N2611009", 1, "ACME Electronics", "PCBA-9999", "A", 100, 10.0, "CNY", od, dt.date(2026, 12, 31), None, None, "no quote"),
-        ("PO-N2611010", 1, "星河智能", "BOX-3001", "A", 400, 560.0, "CNY", od, dt.date(2026, 12, 18), 3000, None, "material and capacity short"),
+        ("PO-N2611010", 1, "星河智能", "BOX-3001", "A", 1500, 604.8, "CNY", od, dt.date(2026, 12, 24), 3000, None, "material and capacity short"),
     ]
 
 
