@@ -184,6 +184,12 @@ def line_tolerances(customers: pd.Series, settings: OtdSettings) -> tuple[np.nda
     own_late, own_early = own_late[slot], own_early[slot]
     return np.where(np.isnan(own_late), late, own_late), np.where(np.isnan(own_early), early, own_early)
 
+def codes_of(values: pd.Series, words: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``words`` (-1 for anything else or missing): one hashing pass,
+    after which tests on the value are integer comparisons."""
+    return pd.Index(list(words), dtype=object).get_indexer(pd.Series(values, dtype=object))
+
+
 def _month_labels(dates: pd.Series) -> np.ndarray:
     """``YYYY-MM`` per date (None for NaT), formatted once per distinct month."""
     key = (dates.dt.year * 100 + dates.dt.month).to_numpy(dtype="float64")
@@ -206,7 +212,7 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     promised = _date_column(ledger, "promised_date")
     ship = _date_column(ledger, "ship_date")
     # one hashing pass over the status text: codes index STATUS_WORDS, -1 for none
-    status = pd.Categorical(_text_column(ledger, "status"), categories=STATUS_WORDS).codes
+    status = codes_of(_text_column(ledger, "status"), STATUS_WORDS)
 
     ladder = {"requested": requested, "first_promised": first.fillna(promised).fillna(requested),
               "promised": promised.fillna(requested)}
@@ -322,7 +328,7 @@ def summarise(classified: pd.DataFrame, by: Sequence[str] = (), settings: OtdSet
     if missing:
         raise InputError(f"cannot group by {missing[0]}: the ledger has no such column", value=missing[0])
     # one hashing pass over the outcome text, then integer work (a million lines stay fast)
-    code = pd.Categorical(classified["outcome"], categories=OUTCOMES).codes
+    code = codes_of(classified["outcome"], OUTCOMES)
     in_cohort = (code >= 0) & (code < len(COHORT))          # OUTCOMES starts with the cohort
     needed = [c for c in dict.fromkeys(by + ["outcome", "in_full", "days_late", "qty", "unit_price", "source_row"])
               if c in classified.columns]

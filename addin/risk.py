@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from addin.otd import _as_timestamp, _date_column, _number_column, _text_column, due_dates
-from addin.schema import MILESTONES
+from addin.otd import _as_timestamp, _date_column, _number_column, _text_column, codes_of, due_dates
+from addin.schema import MILESTONES, STATUS_WORDS
 
 if TYPE_CHECKING:
     from addin.calendar import WorkingCalendar
@@ -44,19 +44,20 @@ _TEXT = {
 }
 
 
-def _fmt(dates: pd.Series) -> pd.Series:
-    return dates.dt.strftime("%Y-%m-%d").astype(object)
+def _texts(values: np.ndarray, make) -> np.ndarray:
+    """``make(value)`` once per distinct value (a date or a day count), broadcast to the lines:
+    reasons repeat, and formatting a million dates one by one is what makes risk slow."""
+    codes, uniques = pd.factorize(values)
+    return np.array([make(u) for u in uniques], dtype=object)[codes]
 
 
-def _join(acc: pd.Series, part: pd.Series, sep: str = "; ") -> pd.Series:
-    """Reasons joined with '; ' where both are present (object Series, None = no reason)."""
-    a, b = acc.to_numpy(dtype=object), part.to_numpy(dtype=object)
-    has_a, has_b = pd.notna(a), pd.notna(b)
-    out = np.where(has_a, a, b)
-    both = has_a & has_b
-    if both.any():   # positional, so duplicate index labels cannot misalign
-        out[both] = a[both] + sep + b[both]
-    return pd.Series(out, index=acc.index, dtype=object)
+def _join(acc: np.ndarray, mask: np.ndarray, texts: np.ndarray, sep: str) -> None:
+    """Add ``texts`` (one per True in ``mask``) to the reasons in ``acc``, in place."""
+    current = acc[mask]
+    has = pd.notna(current)
+    joined = texts.astype(object).copy()
+    joined[has] = current[has] + sep + joined[has]       # object arrays add element-wise
+    acc[mask] = joined
 
 
 def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar | None = None,
@@ -72,62 +73,56 @@ def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar
     labels = MILESTONE_LABELS.get(lang, MILESTONE_LABELS["en"])
     sep = "；" if lang == "zh" else "; "
     day = _as_timestamp(as_of)
-    index = ledger.index
     due = due_dates(ledger, basis)
-    status = _text_column(ledger, "status")
+    due_values = due.to_numpy()
+    status = codes_of(_text_column(ledger, "status"), STATUS_WORDS)
     ship = _date_column(ledger, "ship_date")
-    qty, shipped_qty = _number_column(ledger, "qty"), _number_column(ledger, "shipped_qty")
+    qty, shipped_qty = _number_column(ledger, "qty").to_numpy(), _number_column(ledger, "shipped_qty").to_numpy()
 
-    cancelled = (status == "cancelled").to_numpy(dtype=bool)
-    closed_status = status.isin(["shipped", "closed"]).to_numpy(dtype=bool)
-    partial = (shipped_qty < qty).to_numpy(dtype=bool)
-    shipped = (ship.notna() & (ship <= day)).to_numpy(dtype=bool)
+    cancelled = status == STATUS_WORDS.index("cancelled")
+    closed_status = (status == STATUS_WORDS.index("shipped")) | (status == STATUS_WORDS.index("closed"))
+    partial = shipped_qty < qty                                     # NaN compares False
+    shipped = (ship <= day).to_numpy()
     done = ~cancelled & (closed_status | (shipped & ~partial))
     open_ = ~cancelled & ~done
 
-    overdue = open_ & (due < day).to_numpy(dtype=bool)
+    overdue = open_ & (due < day).to_numpy()
     limit = pd.Timestamp(calendar.workday(day.date(), int(horizon)))
     candidate = open_ & ~overdue
-    reasons = pd.Series(None, index=index, dtype=object)
+    reasons = np.full(len(ledger), None, dtype=object)
 
-    near = candidate & (due <= limit).to_numpy(dtype=bool)
+    def iso(value) -> str:
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+    near = candidate & (due <= limit).to_numpy()
     if near.any():
-        part = pd.Series(None, index=index, dtype=object)
-        before, after = text["horizon"].replace("{h}", str(int(horizon))).split("{date}")
-        part[near] = before + _fmt(due[near]) + after
-        reasons = _join(reasons, part, sep)
+        template = text["horizon"].replace("{h}", str(int(horizon)))
+        _join(reasons, near, _texts(due_values[near], lambda d: template.replace("{date}", iso(d))), sep)
     for milestone in MILESTONES:
         planned = _date_column(ledger, f"planned_{milestone}_date")
-        actual = _date_column(ledger, f"actual_{milestone}_date")
-        missed = candidate & (planned < day).to_numpy(dtype=bool) & actual.isna().to_numpy(dtype=bool)
+        missed = candidate & (planned < day).to_numpy() & _date_column(ledger, f"actual_{milestone}_date").isna().to_numpy()
         if missed.any():
-            before, after = text["milestone"].replace("{m}", labels[milestone]).split("{date}")
-            part = pd.Series(None, index=index, dtype=object)
-            part[missed] = before + _fmt(planned[missed]) + after
-            reasons = _join(reasons, part, sep)
+            template = text["milestone"].replace("{m}", labels[milestone])
+            _join(reasons, missed, _texts(planned.to_numpy()[missed], lambda d: template.replace("{date}", iso(d))), sep)
     if projected_finish is not None:
-        projected = pd.to_datetime(pd.Series(projected_finish).set_axis(index)).dt.normalize()
-        behind = candidate & (projected > due).to_numpy(dtype=bool)
+        projected = pd.to_datetime(pd.Series(projected_finish)).dt.normalize().to_numpy()
+        behind = candidate & (projected > due_values)
         if behind.any():
-            before, after = text["projected"].split("{date}")
-            part = pd.Series(None, index=index, dtype=object)
-            part[behind] = before + _fmt(projected[behind]) + after
-            reasons = _join(reasons, part, sep)
-    no_due = candidate & due.isna().to_numpy(dtype=bool)
+            _join(reasons, behind, _texts(projected[behind], lambda d: text["projected"].replace("{date}", iso(d))), sep)
+    no_due = candidate & due.isna().to_numpy()
     if no_due.any():
-        part = pd.Series(None, index=index, dtype=object)
-        part[no_due] = text["no_due"]
-        reasons = _join(reasons, part, sep)
-    at_risk = candidate & reasons.notna().to_numpy(dtype=bool)
+        _join(reasons, no_due, np.full(int(no_due.sum()), text["no_due"], dtype=object), sep)
+    at_risk = candidate & pd.notna(reasons)
 
     if overdue.any():
-        days = (day - due[overdue]).dt.days.astype("int64")
-        before, after = text["overdue"].split("{n}")
-        if lang != "zh":   # "1 day", "2 days"
-            after = pd.Series(np.where(days == 1, after.replace("days", "day"), after), index=days.index)
-        reasons[overdue] = before + days.astype(str).astype(object) + after
+        days = ((day - due[overdue]).dt.days).to_numpy(dtype="int64")
+
+        def overdue_text(n: int) -> str:
+            words = text["overdue"].replace("{n}", str(n))
+            return words.replace("days", "day") if n == 1 and lang != "zh" else words
+        reasons[overdue] = _texts(days, overdue_text)
 
     code = np.select([cancelled, done, overdue, at_risk], [4, 3, 0, 1], default=2)
-    risk = pd.Series(np.asarray(RISKS, dtype=object)[code], index=index, dtype=object)
-    reasons = reasons.where(pd.Series(overdue | at_risk, index=index), None)
-    return pd.DataFrame({"risk": risk, "risk_reason": reasons.astype(object)}, index=index)
+    return pd.DataFrame({"risk": pd.Series(np.asarray(RISKS, dtype=object)[code], dtype=object),
+                         "risk_reason": pd.Series(np.where(overdue | at_risk, reasons, None), dtype=object)}
+                        ).set_axis(ledger.index)

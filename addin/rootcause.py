@@ -54,9 +54,9 @@ def cause_label(cause: str | None, lang: str = "en") -> str | None:
 def cause_scope(causes: pd.Series) -> pd.Series:
     """``external`` for customer, logistics and force majeure, ``internal`` for the other causes,
     None for unclassified or missing."""
-    scope = {**{c: "internal" for c in INTERNAL}, **{c: "external" for c in EXTERNAL}}
-    return causes.map(scope).astype(object).where(causes.isin(scope.keys()), None)
-
+    codes = pd.Index(CAUSES).get_indexer(pd.Series(causes, dtype=object))
+    table = np.array(["external" if c in EXTERNAL else "internal" for c in CAUSES] + [None], dtype=object)
+    return pd.Series(table[np.where(codes < 0, len(CAUSES), codes)], index=causes.index, dtype=object)
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
