@@ -375,3 +375,37 @@ def test_otd_ladder_side_by_side():
     assert list(ladder.index) == ["requested", "first_promised", "promised"]
     # requested: only the third on time; first promised (3-05, 3-05, 3-09): first and third
     assert ladder["otd"].tolist() == pytest.approx([1 / 3, 2 / 3, 1.0])
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings as hyp_settings, strategies as st  # noqa: E402
+
+_day = st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2026, 5, 31)).map(dt.date.isoformat))
+_line = st.fixed_dictionaries({
+    "customer": st.sampled_from(["ACME", "Beta", None]),
+    "promised_date": _day, "requested_date": _day, "ship_date": _day,
+    "status": st.sampled_from([None, "open", "shipped", "closed", "cancelled"]),
+    "qty": st.just(10.0), "shipped_qty": st.one_of(st.none(), st.sampled_from([0.0, 5.0, 10.0])),
+})
+
+
+@hyp_settings(max_examples=60, deadline=None)
+@given(rows=st.lists(_line, min_size=1, max_size=25), late=st.integers(0, 3),
+       early=st.one_of(st.none(), st.integers(0, 3)))
+def test_every_line_lands_in_exactly_one_place(rows, late, early):
+    settings = OtdSettings(late_tolerance=late, early_tolerance=early)
+    classified = classify(make_ledger(rows), AS_OF, settings)
+    result = otd_json(make_ledger(rows), AS_OF, settings, ["customer"])
+    total = result["total"]
+    assert total["lines"] == total["on_time"] + total["late"] + total["early"] + total["pending"]
+    assert total["lines"] + sum(result["excluded"].values()) == len(rows)
+    assert sum(g["lines"] for g in result["groups"]) == total["lines"]
+    assert sum(g["late"] for g in result["groups"]) == total["late"]
+    if total["otd"] is not None:
+        assert 0.0 <= total["otd"] <= 1.0
+        assert total["otif"] is None or total["otif"] <= total["otd"]
+    late_lines = classified["outcome"] == "late"
+    assert (classified.loc[late_lines, "days_late"] > late).all()          # late means past the window
+    assert classified.loc[~late_lines, "days_late"].isna().all()
+    assert classified.loc[late_lines, "root_cause"].notna().all()

@@ -14,7 +14,7 @@ import click
 
 from addin.commands.common import (as_of_option, basis_option, default_lang, early_tol_option, existing_file,
                                    format_option, lang_option, late_tol_option, map_option, month_option,
-                                   parse_date_option, quiet_option, sheet_option)
+                                   parse_date_option, progress, quiet_option, sheet_option)
 
 GROUP_FIELDS = ("customer", "month", "part_no", "owner", "priority")
 
@@ -115,7 +115,9 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
     lang = lang or default_lang()
     settings = OtdSettings(basis=basis, late_tolerance=late_tolerance, early_tolerance=early_tolerance,
                            weight=weight)
+    progress(f"reading {ledger.name}")
     result = read(ledger, "ledger", sheet=sheet, mapping=map_file)
+    progress(f"measuring {result.rows.valid} lines")
     if fmt == "json":
         click.echo(json.dumps(otd_json(result, as_of, settings, by, start, end), ensure_ascii=False))
         return
