@@ -29,6 +29,17 @@ def run(out_dir: Path, *, lang: str | None = None) -> list[tuple[str, Path]]:
               "--stock", t["sample_stock.xlsx"], "--history", ledger, "--as-of", as_of,
               "--out", str(out_dir / "review.xlsx"), "--reviewer", "Demo", *_lang(lang)], quiet=True)
     outputs.append(("review", out_dir / "review.xlsx"))
+    month = f"{samples.AS_OF.year}-{samples.AS_OF.month - 1:02d}" if samples.AS_OF.month > 1 else f"{samples.AS_OF.year - 1}-12"
+    # the monthly workbook from each sample ledger, each in its own language unless one is asked for
+    for ledger_lang in ("en", "zh"):
+        source = t[f"sample_ledger_{ledger_lang}.xlsx"]
+        report = out_dir / (f"OTD-{month}.xlsx" if ledger_lang == "en" else f"OTD-{month}-zh.xlsx")
+        _command(["report", source, "--month", month, "--as-of", as_of, "--out", str(report),
+                  "--lang", lang or ledger_lang], quiet=True)
+        outputs.append(("report", report))
+    risk = out_dir / Path(ledger).name.replace(".xlsx", "-risk.xlsx")
+    _command(["risk", ledger, "--as-of", as_of, "--out", str(risk)], quiet=True)
+    outputs.append(("risk", risk))
     return outputs
 
 
