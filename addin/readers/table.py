@@ -371,6 +371,16 @@ def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputE
                       file=str(grid.file), sheet=grid.sheet)
 
 
+class _LazyBody:
+    """``body[i]``: worksheet row ``start + i`` made on demand from a lazy row view."""
+
+    def __init__(self, rows, start: int) -> None:
+        self.rows, self.start = rows, start
+
+    def __getitem__(self, i: int) -> list:
+        return self.rows[self.start + i]
+
+
 def _column(rows: list[list], col: int) -> list:
     return [r[col] if col < len(r) else None for r in rows]
 
@@ -378,11 +388,19 @@ def _column(rows: list[list], col: int) -> list:
 def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> ReadResult:
     fields = schema.KINDS[kind]
     start = match.header_index + 1
-    body = grid.rows[start:]
-    n = len(body)
-    index = pd.RangeIndex(n)
+    if grid.batch is not None:
+        # Arrow text columns (xlsx): no per-cell Python; rows are made only for the few
+        # blank/total candidates
+        n = max(len(grid.rows) - start, 0)
+        index = pd.RangeIndex(n)
+        raw = {f: values.text_series(grid.text_column(c, start, n), index) for f, c in match.columns.items()}
+        body = _LazyBody(grid.rows, start)
+    else:
+        body = grid.rows[start:]
+        n = len(body)
+        index = pd.RangeIndex(n)
+        raw = {f: pd.Series(_column(body, c), index=index, dtype=object) for f, c in match.columns.items()}
     source_row = np.arange(start + 1, start + 1 + n)
-    raw = {f: pd.Series(_column(body, c), index=index, dtype=object) for f, c in match.columns.items()}
 
     # blank and total rows: decided on the mapped columns, confirmed on the whole row
     empty = {f: values.is_empty(s) for f, s in raw.items()}
@@ -403,6 +421,7 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     problems: dict[str, pd.Series] = {}
     parsed: dict[str, pd.Series] = {}
     notes: list[str] = []
+    warnings: list[Issue] = []   # kept rows with a note (text cut to Excel's cell limit)
     order_dates = None
     if "order_date" in raw:  # parsed first: it gives '4月30' its year
         order_dates, problems["order_date"], _ = values.date_column(raw["order_date"])
@@ -428,6 +447,12 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
             parsed[f] = values.list_column(s)
         else:
             text = values.text_column(s)
+            text, too_long = _excel_text(text)
+            for i in np.flatnonzero((too_long > 0) & keep.to_numpy()):
+                warnings.append(Issue(cell_name(grid.sheet, match.columns[f], int(source_row[i])), f,
+                                      text.iat[i][:40] + "…", f"text of {too_long[i]:,} characters is longer than"
+                                      f" Excel's 32,767 per cell: the workbooks OrderDesk writes keep the first"
+                                      f" 32,767", "warning"))
             if f in mapping.values:
                 table = {values.norm_key(k): v for k, v in mapping.values[f].items()}
                 text = text.map(lambda v: table.get(values.norm_key(v), v) if v is not None else None)
@@ -462,10 +487,11 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
         if col is None:
             raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {p[bad].iat[0]}")
         for i in np.flatnonzero(bad):
-            value = raw[f].iat[i]
+            value = values.cell_value(raw[f], i)
             issues.append(Issue(cell_name(grid.sheet, col, int(source_row[i])), f,
                                 None if values.is_empty(pd.Series([value], dtype=object)).iat[0] else value,
                                 p.iat[i]))
+    issues += warnings
     issues.sort(key=lambda it: (_row_of(it.cell), it.cell))
 
     valid = keep.to_numpy() & ~rejected
@@ -506,6 +532,38 @@ def _row_of(cell: str) -> int:
     return int(m.group(1)) if m else 0
 
 
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+
+
+def _excel_text(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Text as Excel can store it: control characters removed (an XML part cannot hold them),
+    at most 32,767 UTF-16 units. Returns the text and, per row, the original length of a text
+    that was cut (0 elsewhere). The scan runs in Arrow; only the rare hits are rebuilt."""
+    from addin.safeio import EXCEL_MAX_TEXT, clean_cell_text
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    too_long = np.zeros(len(text), dtype=np.int64)
+    try:
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        hit = pc.or_(pc.match_substring_regex(arr, _CONTROL),
+                     pc.greater(pc.utf8_length(arr), EXCEL_MAX_TEXT // 2))  # UTF-16 checked below
+        hits = np.flatnonzero(pc.fill_null(hit, False).to_numpy(zero_copy_only=False))
+    except (pa.ArrowException, UnicodeError, TypeError):   # lone surrogates: scan in Python
+        rx = re.compile(_CONTROL)
+        hits = np.array([i for i, v in enumerate(text.to_numpy(dtype=object)) if isinstance(v, str)
+                         and (rx.search(v) or len(v) > EXCEL_MAX_TEXT // 2)], dtype=np.int64)
+    if not len(hits):
+        return text, too_long
+    text = text.copy()
+    for i in hits:
+        original = text.iat[i]
+        cleaned, cut = clean_cell_text(original)
+        text.iat[i] = cleaned.strip() or None
+        if cut:
+            too_long[i] = len(original)
+    return text, too_long
+
+
 def _empty_column(kind_of: str, n: int) -> pd.Series:
     if kind_of == schema.DATE:
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
@@ -526,13 +584,30 @@ def _total_rows(body: list[list], raw: dict[str, pd.Series], empty: dict[str, pd
     candidates = ~blank
     if key_fields:
         k = key_fields[0]
-        key_text = raw[k].map(lambda v: _is_total_word(v, words))
+        key_text = pd.Series(False, index=blank.index)
+        maybe = _maybe_total_word(raw[k])
+        if maybe.any():
+            key_text[maybe] = values._objects(raw[k][maybe]).map(lambda v: _is_total_word(v, words)).to_numpy(bool)
         candidates &= empty[k] | key_text
     out = pd.Series(False, index=blank.index)
     for i in np.flatnonzero(candidates.to_numpy()):
         if any(_is_total_word(v, words) for v in body[i][:40]):
             out.iat[i] = True
     return out
+
+
+# Every total word (合计, 小计, total, sum, ...) holds 计, t or s once normalised; a cell
+# with none of them, in any width or case, cannot be one: the per-cell check runs on the rest.
+_TOTAL_HINT = "[计tTsSｔＴｓＳſ]"
+
+
+def _maybe_total_word(s: pd.Series) -> np.ndarray:
+    arr = values.arrow_text(s)
+    hint_ok = all(re.search("[计ts]", w) for w in values.total_words())
+    if arr is None or not hint_ok:
+        return s.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    import pyarrow.compute as pc
+    return values._mask(pc.match_substring_regex(arr, _TOTAL_HINT))
 
 
 def _is_total_word(v: Any, words: frozenset[str]) -> bool:

@@ -43,7 +43,7 @@ def _blank(value: Any) -> bool:
 
 def cached(value: Any) -> Any:
     """An engine figure as a formula's cached value: a number, or "" for none/unknown."""
-    if _blank(value):
+    if _blank(value) or (isinstance(value, str) and value == ""):  # "" = a change with no month to compare
         return ""
     return float(value)
 
@@ -435,7 +435,7 @@ def write_causes(book: Book) -> None:
     book.title(ws, t("causes.title", lang, month=month_label(m.month, lang)), _subtitle(m))
     write_text(ws, 2, 0, t("trend.month", lang), s["label_bold"])
     ws.write_datetime(2, 1, _month_date(m.month), s["month"])
-    month_ref = cell(2, 1)
+    month_ref = cell(2, 1, True, True)
     head = [t("m.cause", lang), "code", t("m.count", lang), t("m.share", lang), t("m.cum_pct", lang),
             t("m.scope", lang), t(f"severity.major", lang, days=m.settings.major_days),
             t(f"severity.general", lang, days=m.settings.major_days)]
