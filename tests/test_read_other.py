@@ -176,3 +176,28 @@ def test_check_json_on_a_sheet_of_the_supply_book(supply_book):
     assert report["rows"] == {"read": 5, "valid": 3, "issues": 2, "blank_or_total": 0}
     assert [i["cell"] for i in report["issues"]] == ["产能!D6", "产能!D7", "产能!A8"]
     assert report["issues"][0]["severity"] == "warning"
+
+
+# --- mapping features the real files needed ---------------------------------------------------
+
+def test_mapping_defaults_give_a_missing_column_one_value(tmp_path):
+    f = tmp_path / "orders.csv"
+    f.write_text("order_id,customer_id,estimated\nA1,C1,2026-05-01\nA2,C2,2026-05-03\n,,\n", encoding="utf-8")
+    m = tmp_path / "m.toml"
+    m.write_text('[columns]\norder_no = "order_id"\npart_no = "order_id"\ncustomer = "customer_id"\n'
+                 'requested_date = "estimated"\n[defaults]\nqty = 1\n', encoding="utf-8")
+    res = read(f, "ledger", mapping=m)
+    assert res.rows.as_dict() == {"read": 3, "valid": 2, "issues": 0, "blank_or_total": 1}
+    assert res.data["qty"].tolist() == [1.0, 1.0]
+    assert res.data["part_no"].tolist() == res.data["order_no"].tolist() == ["A1", "A2"]
+    m.write_text('[columns]\norder_no = "order_id"\npart_no = "order_id"\ncustomer = "customer_id"\n'
+                 'requested_date = "estimated"\n[defaults]\nqty = 0\n', encoding="utf-8")
+    from addin.errors import ConfigError
+    with pytest.raises(ConfigError) as err:
+        read(f, "ledger", mapping=m)
+    assert str(err.value) == "mapping: [defaults] qty = 0: must be more than 0"
+    m.write_text('[defaults]\nquantity = 1\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        read(f, "ledger", mapping=m)
+    assert str(err.value) == ("m.toml: [defaults] quantity must be a field OrderDesk knows, given one value "
+                              "(qty = 1 for a file of one item per line)")

@@ -251,3 +251,11 @@ def test_lumenpnp_two_levels(real_data):
     frame = bom.explode_frame()
     assert frame.loc[frame["parent"] == "motherboard", "qty_per"].sum() == \
         ref_child["Quantity Per PCB"].astype(int).sum()
+
+
+@pytest.mark.parametrize("name", [
+    "BOM_Glasgow_revC3_kicad.csv", "BOM_LumenPnP_motherboard_mobo-bom.csv", "BOM_LumenPnP_toplevel_bom.csv",
+    "BOM_MarbleMini_BerkeleyLab_KiBoM.xlsx", "BOM_MitayiPico_R0.6_kicad_AltMPN.xlsx",
+    "BOM_MitayiPico_Rev0.2_LCSC_prices.xls", "BOM_ubertooth-zero.csv"])
+def test_every_bom_recognised_without_kind(real_data, name):
+    assert read(real_data / name).kind == "bom"
