@@ -250,6 +250,10 @@ def test_read_bom_joins_levels(tmp_path):
     # keyed by stem or path as well as by file name
     assert read_bom([child], parents={"mobo-bom": "mb"}).data["parent"].tolist() == ["mb", "mb"]
     assert read_bom([child], parents={str(child): "mb2"}).data["parent"].tolist() == ["mb2", "mb2"]
+    with pytest.raises(InputError) as err:
+        read_bom([top, child], parents={"mobo.csv": "motherboard"})
+    assert str(err.value) == ("parents names 'mobo.csv', which is not among the BOM files read "
+                              "(machine.csv, mobo-bom.csv)")
 
 
 def test_parent_column_carried_down_and_cycles_refused(tmp_path):

@@ -456,6 +456,12 @@ def read_bom(files: Iterable[Path | str] | Path | str, parents: TMapping[str, st
     if isinstance(files, (str, Path)):
         files = [files]
     parents = dict(parents or {})
+    files = [Path(f) for f in files]
+    names = {k for f in files for k in (str(f), f.name, f.stem)}
+    unknown = [k for k in parents if k not in names]
+    if unknown:
+        raise InputError(f"parents names {', '.join(repr(k) for k in unknown)}, which is not among the BOM "
+                         f"files read ({', '.join(f.name for f in files)})")
     results, frames = [], []
     for f in files:
         path = Path(f)
