@@ -88,7 +88,8 @@ def test_stock(supply_book):
         "warning: 库存!E3: allocated '80': is more than the 50 on hand: 30 short already",
         "error: 库存!C5: on_hand 'abc': not a number",
     ]
-    assert res.notes == ["1 part(s) listed on more than one row (M-1): their quantities are added up"]
+    assert res.notes == ["1 part(s) listed on more than one row (M-1): each row is kept (one per warehouse or "
+                         "lot); netting adds them up per part"]
 
 
 def test_purchases(supply_book):

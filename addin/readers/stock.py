@@ -20,5 +20,5 @@ def finish(result: table.ReadResult, grid: Grid, match: table.HeaderMatch) -> No
         parts = list(dict.fromkeys(d.loc[repeated, "part_no"]))
         shown = ", ".join(parts[:5]) + (", ..." if len(parts) > 5 else "")
         result.notes.append(f"{len(parts)} part(s) listed on more than one row ({shown}): "
-                            f"their quantities are added up")
+                            f"each row is kept (one per warehouse or lot); netting adds them up per part")
     _rules.apply(result, new)
