@@ -6,12 +6,13 @@ from pathlib import Path
 
 from addin import samples
 from addin.readers import read
+from addin.safeio import atomic_write
 
 
 def run(out_dir: Path, *, lang: str | None = None) -> list[tuple[str, Path]]:
     """Write the samples and the outputs into ``out_dir``; return (what, path) pairs."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    inputs = samples.write_all(out_dir)
+    inputs = _write_samples(out_dir)
     outputs: list[tuple[str, Path]] = [("sample", p) for p in inputs]
     checks = {}
     for path in inputs:
@@ -19,7 +20,8 @@ def run(out_dir: Path, *, lang: str | None = None) -> list[tuple[str, Path]]:
         checks[path.name] = {"kind": result.kind, "sheet": result.sheet, "header_row": result.header_row,
                              "rows": result.rows.as_dict(), "issues": [i.as_dict() for i in result.issues]}
     check_file = out_dir / "checks.json"
-    check_file.write_text(json.dumps(checks, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    text = json.dumps(checks, ensure_ascii=False, indent=1, default=str)
+    atomic_write(check_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     outputs.append(("check", check_file))
     t = {p.name: str(p) for p in inputs}
     ledger = t["sample_ledger_zh.xlsx" if lang == "zh" else "sample_ledger_en.xlsx"]
@@ -41,6 +43,19 @@ def run(out_dir: Path, *, lang: str | None = None) -> list[tuple[str, Path]]:
     _command(["risk", ledger, "--as-of", as_of, "--out", str(risk)], quiet=True)
     outputs.append(("risk", risk))
     return outputs
+
+
+def _write_samples(out_dir: Path) -> list[Path]:
+    """The samples are written into a hidden staging folder, then each moved into ``out_dir``
+    atomically (previous file kept as a backup, refused while open in Excel)."""
+    import shutil
+    import tempfile
+    staging = Path(tempfile.mkdtemp(prefix=".~orderdesk-demo-", dir=out_dir))
+    try:
+        written = samples.write_all(staging)
+        return [atomic_write(out_dir / p.name, lambda tmp, src=p: shutil.copyfile(src, tmp)) for p in written]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _lang(lang: str | None) -> list[str]:

@@ -7,11 +7,9 @@ Actions see only :class:`Book`, so the same code runs in Excel and on a file.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence, runtime_checkable
@@ -140,6 +138,9 @@ class FileBook:
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 cell = ws.cell(row0 + r, col0 + c)
+                if isinstance(value, str):  # openpyxl refuses control characters; Excel caps a cell
+                    from addin.safeio import clean_cell_text
+                    value = clean_cell_text(value)[0]
                 cell.value = value
                 if isinstance(value, str) and value.startswith("="):
                     cell.data_type = "s"   # user text stays text, never a formula
@@ -167,21 +168,11 @@ class FileBook:
         self.messages.append(text)
 
     def save(self) -> None:
-        target = self.save_as
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
-        os.close(fd)
-        try:
-            self.wb.save(tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except PermissionError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise FileError(f"{target.name} is open in Excel — close it and run again", file=str(target)) from exc
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        """Atomically (temp file, reopened, then moved into place), the previous file kept as
+        ``<stem>.bak<suffix>``; refused while the file is open in Excel."""
+        from addin.safeio import atomic_write
+        inputs = [self.path] if self.save_as != self.path else []  # save-as never overwrites the source
+        atomic_write(self.save_as, lambda tmp: self.wb.save(tmp), inputs=inputs)
 
     def _sheet(self, sheet: str):
         if sheet not in self.wb.sheetnames:

@@ -16,10 +16,8 @@ import contextlib
 import datetime as _dt
 import importlib.util
 import io
-import os
 import re
 import sys
-import tempfile
 import types
 import zipfile
 from dataclasses import dataclass
@@ -358,21 +356,11 @@ def review_template_bytes() -> bytes:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Through ``safeio.atomic_write``: temp file in the same folder, reopened (.xlsm), moved into
+    place, the previous build kept as ``<stem>.bak<suffix>``, refused while open in Excel."""
+    from addin.safeio import atomic_write
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a template is an ordinary shared file
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise FileError(f"{path} is open in Excel — close it and run again", file=str(path)) from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def build(out_dir: Path | None = None) -> list[Path]:
