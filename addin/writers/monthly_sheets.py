@@ -79,6 +79,10 @@ class Book:
         if subtitle:
             write_text(ws, 1, 0, subtitle, self.s["subtitle"])
 
+    def header_row(self, ws, row: int, height: float = 30) -> None:
+        """Room for two lines: headers wrap instead of being cut off."""
+        ws.set_row(row, height)
+
     def live_note(self, ws, row: int) -> None:
         m = self.model
         text = t("summary.live_note", self.lang) if m.live else \
@@ -129,6 +133,7 @@ def write_summary(book: Book) -> None:
     headers = [t("summary.measure", lang), t("summary.this_month", lang, month=""),
                t("summary.prev_month", lang, month=""), t("summary.last_year", lang, month=""),
                t("summary.change", lang)]
+    book.header_row(ws, kpi_top - 1)
     for c, h in enumerate(headers):
         write_text(ws, kpi_top - 1, c, h.strip(), s["header"] if c else s["header_left"])
     write_text(ws, kpi_top, 0, t("trend.month", lang), s["label_bold"])
@@ -187,6 +192,7 @@ def write_summary(book: Book) -> None:
     r += 1
     head = [t("summary.ladder.basis", lang), t("m.otd", lang), t("m.lines", lang), t("m.on_time", lang),
             t("m.late", lang), t("m.early", lang)]
+    book.header_row(ws, r)
     for c, h in enumerate(head):
         write_text(ws, r, c, h, s["header"] if c else s["header_left"])
     month_ref = cell(kpi_top, 1)
@@ -196,7 +202,8 @@ def write_summary(book: Book) -> None:
         fig = m.figures(this, basis)
         base = [(f"month_{basis}", "=", month_ref)]
         oc = f"outcome_{basis}"
-        write_text(ws, r, 0, t(f"basis.{basis}", lang), s["label_bold" if basis == m.settings.basis else "label"])
+        label = t(f"basis.{basis}", lang)
+        write_text(ws, r, 0, label[:1].upper() + label[1:], s["label_bold" if basis == m.settings.basis else "label"])
         book.figure(ws, r, 1, F.otd(base, outcome_col=oc), fig.otd, s["pct"])
         book.figure(ws, r, 2, F.lines(base, outcome_col=oc), fig.lines, s["int"])
         for c, o in enumerate(("on_time", "late", "early"), start=3):
@@ -207,6 +214,7 @@ def write_summary(book: Book) -> None:
     r += 2
     write_text(ws, r, 0, t("summary.severity", lang), s["section"])
     r += 1
+    book.header_row(ws, r)
     for c, h in enumerate([t("col.severity", lang), t("summary.this_month", lang, month=month_label(this, lang)),
                            t("summary.prev_month", lang, month=month_label(prev, lang))]):
         write_text(ws, r, c, h, s["header"] if c else s["header_left"])
@@ -224,6 +232,7 @@ def write_summary(book: Book) -> None:
     r += 2
     write_text(ws, r, 0, t("summary.top_causes", lang), s["section"])
     r += 1
+    book.header_row(ws, r)
     for c, h in enumerate([t("m.cause", lang), t("m.count", lang), t("m.share", lang), t("m.scope", lang)]):
         write_text(ws, r, c, h, s["header"] if c else s["header_left"])
     if m.pareto.empty:
@@ -326,6 +335,7 @@ def write_pivot(book: Book, key: str, field: str) -> None:
     book.live_note(ws, 2)
     write_text(ws, 3, 0, t("pivot.note", lang), s["note"])
     head = t(f"pivot.{field}", lang)
+    book.header_row(ws, PIVOT_TOP)
     write_text(ws, PIVOT_TOP, 0, head, s["header_left"])
     for j, month in enumerate(m.months):
         ws.write_datetime(PIVOT_TOP, 1 + j, _month_date(month), s["header_month"])
@@ -379,6 +389,7 @@ def write_trend(book: Book) -> None:
     book.live_note(ws, 2)
     names = ["lines", "on_time", "late", "early", "pending", "otd", "otif", "avg_days_late"]
     fmts = ["int"] * 5 + ["pct", "pct", "num1"]
+    book.header_row(ws, TREND_TOP)
     write_text(ws, TREND_TOP, 0, t("trend.month", lang), s["header_left"])
     for c, name in enumerate(names, start=1):
         write_text(ws, TREND_TOP, c, t(f"m.{name}", lang), s["header"])
@@ -439,6 +450,7 @@ def write_causes(book: Book) -> None:
     head = [t("m.cause", lang), "code", t("m.count", lang), t("m.share", lang), t("m.cum_pct", lang),
             t("m.scope", lang), t(f"severity.major", lang, days=m.settings.major_days),
             t(f"severity.general", lang, days=m.settings.major_days)]
+    book.header_row(ws, CAUSE_TOP)
     for c, h in enumerate(head):
         write_text(ws, CAUSE_TOP, c, h, s["header"] if c else s["header_left"])
     records = m.pareto.to_dict("records")
@@ -495,6 +507,7 @@ def _date(value: Any) -> Any:
 
 def _list_sheet(book: Book, ws, top: int, headers: list[str], rows: list[list], kinds: list[str]) -> None:
     s = book.s
+    book.header_row(ws, top)
     for c, h in enumerate(headers):
         write_text(ws, top, c, h, s["header"] if c else s["header_left"])
     fmt = {"text": s["text"], "int": s["int"], "date": s["date"], "wrap": s["text_wrap"], "num": s["num1"]}
@@ -524,9 +537,9 @@ def write_late(book: Book) -> None:
     rows = rows.sort_values(["_sort", "due_date"], ascending=[False, True], kind="stable")
     headers = [t(f"col.{k}", lang) for k in ("order_no", "line_no", "customer", "part_no", "qty", "due_date",
                                               "ship_date", "outcome", "days_late", "severity", "risk")] + \
-        [t("col.message", lang), t("col.root_cause", lang), t("col.owner", lang), t("col.problem", lang),
+        [t("col.reason", lang), t("col.root_cause", lang), t("col.owner", lang), t("col.problem", lang),
          t("col.source_row", lang)]
-    kinds = ["text", "text", "text", "text", "num", "date", "date", "text", "int", "text", "text", "wrap",
+    kinds = ["text", "text", "text", "text", "int", "date", "date", "text", "int", "text", "text", "wrap",
              "text", "text", "wrap", "int"]
     from addin.rootcause import cause_label
     data = []
