@@ -115,7 +115,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.field": {"zh": "字段", "en": "Field"},
     "col.value": {"zh": "值", "en": "Value"},
     "col.message": {"zh": "问题说明", "en": "Message"},
-    "col.reason": {"zh": "风险原因", "en": "Why"},
+    "col.reason": {"zh": "风险原因", "en": "Reason"},
     "col.severity_issue": {"zh": "级别", "en": "Level"},
     "late.none": {"zh": "无延误或风险订单", "en": "No late or at-risk lines"},
     "exc.none": {"zh": "无异常", "en": "No exceptions"},

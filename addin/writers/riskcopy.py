@@ -244,7 +244,7 @@ def _write_separate(tmp: Path, ledger_result: Any, frame: pd.DataFrame, as_of: d
     fields = [f for f in _SEPARATE_COLUMNS if f in frame.columns and
               (f in (ledger_result.columns or {}) or f in ("order_no", "customer", "part_no", "qty"))]
     headers = [(ledger_result.columns or {}).get(f, f) for f in fields] + \
-        [t("col.risk", lang), t("col.message", lang), t("col.source_row", lang)]
+        [t("col.risk", lang), t("col.reason", lang), t("col.source_row", lang)]
     title = f"{ledger_result.file} · {ledger_result.sheet} · {t('about.as_of', lang)} {as_of.isoformat()}"
     write_text(ws, 0, 0, title, s["subtitle"])
     top = 1
