@@ -102,12 +102,24 @@ class ArrowRows(Sequence):
 
 def _inspect(path: Path):
     """Run the input guards when the safe-I/O module is there (it checks zip bombs, sparse
-    coordinates, DTDs, encryption and renamed files before any native parser sees the file)."""
+    coordinates, DTDs, encryption and renamed files before any native parser sees the file).
+    Once per file version: reading a workbook asks for its sheet names, then loads a sheet."""
     try:
         from addin.safeio import inspect_input
     except ImportError:  # pragma: no cover - only while the module is being written
         return _fallback_kind(path)
-    return inspect_input(path).kind
+    try:
+        st = Path(path).stat()
+        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError:
+        return inspect_input(path).kind      # raises the guard's own message
+    if key not in _INSPECTED:
+        _INSPECTED.clear()                   # one file at a time is all a read needs
+        _INSPECTED[key] = inspect_input(path).kind
+    return _INSPECTED[key]
+
+
+_INSPECTED: dict[tuple, str] = {}
 
 
 def _fallback_kind(path: Path) -> str:

@@ -371,6 +371,16 @@ def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputE
                       file=str(grid.file), sheet=grid.sheet)
 
 
+class _LazyBody:
+    """``body[i]``: worksheet row ``start + i`` made on demand from a lazy row view."""
+
+    def __init__(self, rows, start: int) -> None:
+        self.rows, self.start = rows, start
+
+    def __getitem__(self, i: int) -> list:
+        return self.rows[self.start + i]
+
+
 def _column(rows: list[list], col: int) -> list:
     return [r[col] if col < len(r) else None for r in rows]
 
@@ -378,11 +388,19 @@ def _column(rows: list[list], col: int) -> list:
 def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> ReadResult:
     fields = schema.KINDS[kind]
     start = match.header_index + 1
-    body = grid.rows[start:]
-    n = len(body)
-    index = pd.RangeIndex(n)
+    if grid.batch is not None:
+        # Arrow text columns (xlsx): no per-cell Python; rows are made only for the few
+        # blank/total candidates
+        n = max(len(grid.rows) - start, 0)
+        index = pd.RangeIndex(n)
+        raw = {f: values.text_series(grid.text_column(c, start, n), index) for f, c in match.columns.items()}
+        body = _LazyBody(grid.rows, start)
+    else:
+        body = grid.rows[start:]
+        n = len(body)
+        index = pd.RangeIndex(n)
+        raw = {f: pd.Series(_column(body, c), index=index, dtype=object) for f, c in match.columns.items()}
     source_row = np.arange(start + 1, start + 1 + n)
-    raw = {f: pd.Series(_column(body, c), index=index, dtype=object) for f, c in match.columns.items()}
 
     # blank and total rows: decided on the mapped columns, confirmed on the whole row
     empty = {f: values.is_empty(s) for f, s in raw.items()}
@@ -469,7 +487,7 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
         if col is None:
             raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {p[bad].iat[0]}")
         for i in np.flatnonzero(bad):
-            value = raw[f].iat[i]
+            value = values.cell_value(raw[f], i)
             issues.append(Issue(cell_name(grid.sheet, col, int(source_row[i])), f,
                                 None if values.is_empty(pd.Series([value], dtype=object)).iat[0] else value,
                                 p.iat[i]))
@@ -566,13 +584,31 @@ def _total_rows(body: list[list], raw: dict[str, pd.Series], empty: dict[str, pd
     candidates = ~blank
     if key_fields:
         k = key_fields[0]
-        key_text = raw[k].map(lambda v: _is_total_word(v, words))
+        key_text = pd.Series(False, index=blank.index)
+        maybe = _maybe_total_word(raw[k])
+        if maybe.any():
+            key_text[maybe] = values._objects(raw[k][maybe]).map(lambda v: _is_total_word(v, words)).to_numpy(bool)
         candidates &= empty[k] | key_text
     out = pd.Series(False, index=blank.index)
     for i in np.flatnonzero(candidates.to_numpy()):
         if any(_is_total_word(v, words) for v in body[i][:40]):
             out.iat[i] = True
     return out
+
+
+# Every total word (合计, 小计, total, sum, ...) holds 计, t or s once normalised. A cell of
+# plain ASCII and CJK ideographs without any of them cannot be one (NFKC changes neither);
+# the per-cell check runs on the rest (full-width, compatibility forms, ...).
+_TOTAL_HINT = "[计tTsS]|[^\\x00-\\x7f\u4e00-\u9fff]"
+
+
+def _maybe_total_word(s: pd.Series) -> np.ndarray:
+    arr = values.arrow_text(s)
+    hint_ok = all(re.search("[计ts]", w) for w in values.total_words())
+    if arr is None or not hint_ok:
+        return s.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    import pyarrow.compute as pc
+    return values._mask(pc.match_substring_regex(arr, _TOTAL_HINT))
 
 
 def _is_total_word(v: Any, words: frozenset[str]) -> bool:

@@ -42,9 +42,120 @@ def total_words() -> frozenset[str]:
     return frozenset(norm_key(w).replace(" ", "") for w in vocab()["totals"]["words"])
 
 
+# --- Arrow text columns (xlsx read by fastexcel: every cell as text) ------------------------
+# Such a column holds what a typed reader would give as text: a datetime cell as
+# '2026-01-05 00:00:00' (a time of day on 1899-12-30/31), a number as '1200' or '42.5'.
+# The tags below recover the cell types from that text, column-wise, so the parsers keep one
+# vectorised path per type and fall back to per-cell Python only for the odd cells.
+_DATETIME_RX = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?$"
+_NUMBER_RX = r"^-?(0|[1-9]\d{0,14})(\.\d{0,14}[1-9])?$"
+
+
+def arrow_text(s: pd.Series):
+    """The Arrow string array behind ``s``, or None when ``s`` holds Python objects."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in ("string", "large_string"):
+        import pyarrow as pa
+        return pa.chunked_array(s.array._pa_array).combine_chunks()
+    return None
+
+
+def text_series(arr, index: pd.Index) -> pd.Series:
+    """Wrap an Arrow string array as a Series the parsers take."""
+    return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=index)
+
+
+def _mask(arr) -> np.ndarray:
+    """Arrow boolean -> numpy bool, null as False."""
+    import pyarrow.compute as pc
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+
+
+_KIND_TAGS = ["", "s", "n", "d", "b", "t"]
+
+
+def _tags(codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Kind tags as a categorical: ``kinds == "d"`` compares small integers, not objects."""
+    return pd.Series(pd.Categorical.from_codes(codes, categories=_KIND_TAGS), index=index)
+
+
+def _text_kinds(arr, index: pd.Index) -> pd.Series:
+    import pyarrow.compute as pc
+    codes = np.ones(len(arr), dtype=np.int8)                       # 's'
+    codes[arr.is_null().to_numpy(zero_copy_only=False)] = 0        # ''
+    codes[_mask(pc.match_substring_regex(arr, _NUMBER_RX))] = 2    # 'n'
+    long = _mask(pc.greater_equal(pc.binary_length(arr), 19))
+    if long.any():
+        d = np.zeros(len(arr), bool)
+        d[long] = _mask(pc.match_substring_regex(arr.filter(long), _DATETIME_RX))
+        codes[d] = 3                                               # 'd'
+        t = d.copy()
+        t[d] = _mask(pc.starts_with(arr.filter(d), "1899-12-3"))
+        codes[t] = 5                                               # 't'
+    return _tags(codes, index)
+
+
+def _pure(s: pd.Series, to):
+    """When every filled cell of an Arrow text column casts cleanly to ``to`` (the usual
+    ledger column: all dates, or all numbers), the cast values as numpy (nulls as NaN/NaT)
+    and the null mask; else None and the caller takes the per-kind path."""
+    arr = arrow_text(s)
+    if arr is None or arr.null_count == len(arr):
+        return None
+    import pyarrow as pa
+    try:
+        cast = arr.cast(to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return cast
+
+
+def to_objects(arr, index: pd.Index) -> pd.Series:
+    """Arrow strings -> object Series of str/None, each distinct text made once (ledger
+    columns repeat a few customers, parts and statuses a million times)."""
+    import pyarrow.compute as pc
+    enc = pc.dictionary_encode(arr)
+    words = np.array(enc.dictionary.to_pylist() + [None], dtype=object)
+    codes = pc.fill_null(enc.indices, len(words) - 1).to_numpy(zero_copy_only=False)
+    return pd.Series(words[codes], index=index, dtype=object)
+
+
+def cell_value(s: pd.Series, i: int):
+    """The value of cell ``i`` as a typed reader gives it (for issue messages)."""
+    v = s.iat[i]
+    if arrow_text(s) is None:
+        return v
+    from addin.readers.grid import typed_value
+    return None if v is None or v is pd.NA else typed_value(v)
+
+
+def _objects(s: pd.Series) -> pd.Series:
+    """An Arrow text subset (the rare odd cells) as typed Python objects for the per-cell path."""
+    if arrow_text(s) is None:
+        return s
+    from addin.readers.grid import typed_value
+    return pd.Series([typed_value(v) if isinstance(v, str) else None for v in s.astype(object)],
+                     index=s.index, dtype=object)
+
+
+def map_unique(s: pd.Series, func) -> pd.Series:
+    """``s.map(func)`` computed once per distinct value (str/None cells)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) * 2 > len(s):
+        return s.map(func)
+    missing = codes < 0
+    na = func(s[missing].iloc[0]) if missing.any() else None
+    done = np.array([func(u) for u in uniques] + [na], dtype=object)
+    return pd.Series(done[codes], index=s.index, dtype=object)
+
+
 def _kinds(s: pd.Series) -> pd.Series:
     """Type tag per cell: 's' str, 'n' number, 'd' date/datetime, 'b' bool, '' empty/other."""
-    def tag(v):
+    arr = arrow_text(s)
+    if arr is not None:
+        return _text_kinds(arr, s.index)
+
+    def tag(v):  # noqa: C901 - one branch per cell type
         t = type(v)
         if t is str:
             return "s"
@@ -66,11 +177,23 @@ def _kinds(s: pd.Series) -> pd.Series:
 
 def clean_strings(s: pd.Series) -> pd.Series:
     """NFKC-normalise and trim (Python's strip also removes U+3000) a Series of str."""
-    return s.map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    return map_unique(s, lambda v: unicodedata.normalize("NFKC", v).strip())
 
 
 def text_column(s: pd.Series) -> pd.Series:
     """Text fields: trimmed str, numbers without a spurious '.0', dates as ISO; empty -> None."""
+    arr = arrow_text(s)
+    if arr is not None:
+        import pyarrow.compute as pc
+        trimmed = pc.utf8_trim_whitespace(arr)
+        out = to_objects(pc.if_else(pc.equal(trimmed, ""), None, trimmed), s.index)
+        long = _mask(pc.greater_equal(pc.binary_length(arr), 19))
+        if long.any():   # date cells: ISO text as the typed path writes it (rare in text fields)
+            odd = np.flatnonzero(long)
+            odd = odd[_mask(pc.match_substring_regex(arr.filter(long), _DATETIME_RX))]
+            if len(odd):
+                out.iloc[odd] = text_column(_objects(s.iloc[odd])).to_numpy()
+        return out
     kinds = _kinds(s)
     out = pd.Series([None] * len(s), index=s.index, dtype=object)
     m = kinds == "s"
@@ -93,6 +216,11 @@ def text_column(s: pd.Series) -> pd.Series:
 
 def is_empty(s: pd.Series) -> pd.Series:
     """True where a cell holds nothing (None, NaN, '' or whitespace)."""
+    arr = arrow_text(s)
+    if arr is not None:
+        import pyarrow.compute as pc
+        blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
+        return pd.Series(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), index=s.index)
     kinds = _kinds(s)
     empty = kinds == ""
     m = kinds == "s"
@@ -103,7 +231,7 @@ def is_empty(s: pd.Series) -> pd.Series:
 
 def _placeholder(s: pd.Series) -> pd.Series:
     words = placeholder_set()
-    return s.map(lambda v: norm_key(v) in words)
+    return map_unique(s, lambda v: norm_key(v) in words).astype(bool)
 
 
 # --- numbers ---------------------------------------------------------------------------
@@ -113,15 +241,22 @@ _NUM_STRIP = re.compile(r"^[¥$€£￥]|[,\s\u00a0'](?=\d)|\s*(pcs|pc|ea|个|�
 
 def number_column(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse numbers: real numbers, text such as '4.000', '1,200', full-width digits, '¥3.5'."""
+    cast = _pure(s, "float64")
+    if cast is not None:
+        nums = cast.to_numpy(zero_copy_only=False)
+        # Arrow reads 'nan'/'inf' as numbers; the per-kind path calls them 'not a number'
+        if np.isfinite(nums[~np.isnan(nums)]).all() and not _nan_text(s, nums):
+            return (pd.Series(nums, index=s.index, dtype="float64"),
+                    pd.Series(None, index=s.index, dtype=object))
     kinds = _kinds(s)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     problems = pd.Series(None, index=s.index, dtype=object)
     m = kinds == "n"
     if m.any():
-        out[m] = s[m].astype("float64")
+        out[m] = _floats(s[m])
     m = kinds == "s"
     if m.any():
-        text = clean_strings(s[m])
+        text = clean_strings(_objects(s[m]))
         blank = (text == "") | _placeholder(text)
         text = text[~blank].str.replace(_NUM_STRIP, "", regex=True).str.replace(",", "", regex=False)
         # a '%' sign keeps the number as written: '5%' scrap is 5 (percent), as the column says
@@ -154,6 +289,29 @@ _MD_CN = re.compile(r"^(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?$")
 _MD_SLASH = re.compile(r"^(?P<m>\d{1,2})[/.](?P<d>\d{1,2})$")
 _YYYYMMDD = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})$")
 _SERIAL = re.compile(r"^(?P<serial>\d{5}(?:\.\d+)?)$")
+
+
+def _nan_text(s: pd.Series, nums: np.ndarray) -> bool:
+    """A filled cell that cast to NaN (its text said 'nan')."""
+    return bool((np.isnan(nums) & ~s.isna().to_numpy()).any())
+
+
+def _floats(s: pd.Series) -> pd.Series:
+    arr = arrow_text(s)
+    if arr is None:
+        return s.astype("float64")
+    import pyarrow as pa
+    return pd.Series(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), index=s.index)
+
+
+def _days(s: pd.Series) -> pd.Series:
+    """Date cells (datetime or date objects, or their text) at midnight."""
+    arr = arrow_text(s)
+    if arr is None:
+        return pd.to_datetime(s.map(lambda v: dt.datetime(v.year, v.month, v.day)))
+    import pyarrow.compute as pc
+    day = pc.strptime(pc.utf8_slice_codeunits(arr, 0, 10), format="%Y-%m-%d", unit="s")
+    return pd.Series(day.to_numpy(zero_copy_only=False).astype("datetime64[ns]"), index=s.index)
 
 
 def _year(y: pd.Series) -> pd.Series:
@@ -193,6 +351,15 @@ def date_column(s: pd.Series, *, year_hint: pd.Series | None = None,
     ``year_hint``: per-row reference dates (the order date) to give '4月30' a year; the date is
     put in the year that brings it closest after the hint (a due date is not months before
     the order). ``day_first``: how to read 4/5/2026; None = decide from the column itself."""
+    cast = _pure(s, "timestamp[ms]")
+    if cast is not None:
+        import pyarrow.compute as pc
+        stamps = cast.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+        # a time-of-day cell (1899-12-30/31) is 'not a date': the per-kind path says so
+        if not (stamps < np.datetime64("1900-01-01")).any():
+            return (pd.Series(pc.floor_temporal(cast, unit="day").to_numpy(zero_copy_only=False)
+                              .astype("datetime64[ns]"), index=s.index),
+                    pd.Series(None, index=s.index, dtype=object), {})
     kinds = _kinds(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     problems = pd.Series(None, index=s.index, dtype=object)
@@ -200,10 +367,10 @@ def date_column(s: pd.Series, *, year_hint: pd.Series | None = None,
 
     m = kinds == "d"
     if m.any():
-        out[m] = pd.to_datetime(s[m].map(lambda v: dt.datetime(v.year, v.month, v.day)))
+        out[m] = _days(s[m])
     m = kinds == "n"
     if m.any():
-        serial = s[m].astype("float64")
+        serial = _floats(s[m])
         good = serial.between(SERIAL_MIN, SERIAL_MAX)
         out[serial.index[good]] = EXCEL_EPOCH + np.floor(serial[good].to_numpy()).astype("timedelta64[D]")
         problems[serial.index[~good]] = "not a date"
@@ -214,7 +381,7 @@ def date_column(s: pd.Series, *, year_hint: pd.Series | None = None,
     m = kinds == "s"
     if not m.any():
         return out, problems, notes
-    text = clean_strings(s[m])
+    text = clean_strings(_objects(s[m]))
     text = text[(text != "") & ~_placeholder(text)]
     todo = pd.Series(True, index=text.index)
 
@@ -297,7 +464,7 @@ def status_column(s: pd.Series, extra: dict[str, str] | None = None) -> tuple[pd
     if extra:
         words.update({norm_key(k): v for k, v in extra.items()})
     text = text_column(s)
-    key = text.map(lambda v: norm_key(v) if v is not None else None)
+    key = map_unique(text, lambda v: norm_key(v) if v is not None else None)
     out = key.map(words)
     problems = pd.Series(None, index=s.index, dtype=object)
     bad = key.notna() & out.isna()
@@ -314,7 +481,7 @@ def _bool_map() -> dict[str, bool]:
 
 def bool_column(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = text_column(s)
-    key = text.map(lambda v: norm_key(v) if v is not None else "")
+    key = map_unique(text, lambda v: norm_key(v) if v is not None else "")
     out = key.map(_bool_map())
     problems = pd.Series(None, index=s.index, dtype=object)
     problems[out.isna()] = "not yes/no"
