@@ -83,6 +83,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "pivot.month_lines": {"zh": "本月行数", "en": "Lines this month"},
     "pivot.month_late": {"zh": "本月延误", "en": "Late this month"},
     "pivot.total12": {"zh": "12 个月合计", "en": "12 months"},
+    "pivot.top": {"zh": "按行数显示前 {n} 个 (共 {total} 个), 全部订单行见“数据”表",
+                  "en": "the {n} with most lines of {total}; every line is on the Data sheet"},
     "pivot.note": {"zh": "空白 = 该月无考核行", "en": "blank = no lines due that month"},
     "trend.title": {"zh": "月度趋势 (近 12 个月)", "en": "Monthly trend, last 12 months"},
     "trend.month": {"zh": "月份", "en": "Month"},

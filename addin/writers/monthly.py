@@ -24,11 +24,13 @@ from addin.errors import InputError
 __all__ = ["write_report", "ReportSummary", "MonthFigures", "CauseCount", "build_model", "ReportModel",
            "LIVE_FORMULA_LIMIT"]
 
-# Live formulas cost (COUNTIFS terms in the workbook) x (data lines). LibreOffice, as a proxy for
-# Excel, recalculates about 2e8 of these per second on this class of machine (see
-# tests/bench_report.py); above ~4e9 opening the file takes longer than a user would wait, so the
-# pivots are written as values.
-LIVE_FORMULA_LIMIT = 4_000_000_000
+# Live formulas cost (COUNTIFS passes in the workbook) x (data lines). Measured with
+# bench/bench_report.py, LibreOffice as a proxy for Excel recalculates ~2e6 of these per second
+# plus ~12 s start-up (cost 4.0e7: 33 s; 2.0e8: 118 s; 2 cores, LibreOffice 7.4). Excel is
+# faster, but it recalculates the whole workbook on opening and after every edit of the Data
+# sheet. Above 2e8 (about 20,000 lines for 40 customers, 100 parts shown and 8 owners) the pivots
+# are written as values and the sheets say so.
+LIVE_FORMULA_LIMIT = 200_000_000
 
 LADDER_BASES = ("requested", "first_promised", "promised")
 
@@ -156,7 +158,7 @@ def _month_start(keys: pd.Series) -> pd.Series:
 
 def _ledger_fields(read_result: Any, data: pd.DataFrame) -> list[str]:
     from addin.schema import LEDGER
-    found = set(getattr(read_result, "columns", {}) or {})
+    found = set() if isinstance(read_result, pd.DataFrame) else set(getattr(read_result, "columns", None) or {})
     always = {"order_no", "line_no", "customer", "part_no", "qty", "requested_date", "promised_date",
               "ship_date", "status", "owner"}
     return [f for f in LEDGER if f in data.columns and (f in found or f in always)]

@@ -291,19 +291,25 @@ def _window(model) -> pd.DataFrame:
     return c.loc[c["month"].isin(keys) & c["outcome"].isin(OUTCOMES)]
 
 
-def pivot_groups(model, field: str) -> list:
-    """Groups with lines due in the 12 months: most lines this month first, then 12-month lines."""
+# The by-part sheet shows the parts with the most lines: thousands of rows of 12-month
+# formulas would slow Excel down and no one reads them; every line stays in the Data table.
+PIVOT_LIMIT = {"customer": None, "part_no": 100, "owner": None}
+
+
+def pivot_groups(model, field: str) -> tuple[list, int]:
+    """Groups with lines due in the 12 months, most lines this month first, then most lines over
+    the 12 months, then by name (blank last); and how many groups there are in all."""
     window = _window(model)
     if window.empty:
-        return []
+        return [], 0
     key = window[field].astype(object).where(window[field].notna(), None)
-    this = (window["month"] == model.month_key)
-    frame = pd.DataFrame({"g": key.map(lambda v: ("", "") if v is None else ("x", str(v))),
-                          "this": this.astype(int), "all": 1})
-    agg = frame.groupby("g", sort=False).sum()
-    agg = agg.sort_values(["this", "all"], ascending=False, kind="stable")
-    ordered = sorted(agg.index, key=lambda g: (-agg.loc[[g], "this"].iloc[0], -agg.loc[[g], "all"].iloc[0], g))
-    return [None if g == ("", "") else g[1] for g in ordered]
+    frame = pd.DataFrame({"g": key.map(lambda v: "\uffff" if v is None else str(v)),
+                          "this": (window["month"] == model.month_key).astype(int)})
+    agg = frame.groupby("g", sort=False)["this"].agg(["sum", "size"]).reset_index()
+    agg = agg.sort_values(["sum", "size", "g"], ascending=[False, False, True], kind="stable")
+    groups = [None if g == "\uffff" else g for g in agg["g"].tolist()]
+    limit = PIVOT_LIMIT.get(field)
+    return (groups if limit is None else groups[:limit]), len(groups)
 
 
 PIVOT_TOP = 4  # header row (0-based) of every pivot sheet
@@ -344,7 +350,10 @@ def write_pivot(book: Book, key: str, field: str) -> None:
         write_text(ws, PIVOT_TOP, 13 + j, h, s["header"])
 
     window = _window(m)
-    groups = pivot_groups(m, field)
+    groups, total_groups = pivot_groups(m, field)
+    if len(groups) < total_groups:
+        write_text(ws, 3, 0, t("pivot.note", lang) + " · " + t("pivot.top", lang, n=len(groups), total=total_groups),
+                   s["note"])
     by_month = summary_rows(window, [field, "month"], m.settings) if len(window) else {}
     totals = summary_rows(window, [field], m.settings) if len(window) else {}
     folded = F.casefold_counts(groups)
@@ -673,7 +682,7 @@ def _text(value: Any) -> str:
 def write_issues(book: Book) -> None:
     m, s, lang = book.model, book.s, book.lang
     ws = book.ws_current = book.ws["issues"]
-    result = m.read_result
+    result = None if isinstance(m.read_result, pd.DataFrame) else m.read_result
     file = getattr(result, "file", None) or ""
     book.title(ws, t("issues.title", lang, file=file))
     rows = getattr(result, "rows", None)
@@ -748,7 +757,7 @@ def write_about(book: Book) -> None:
 def formula_cost(model) -> int:
     """COUNTIFS passes x data lines: the recalculation work of the live workbook."""
     per_group = 12 * 4 + 4 + 4 + 1
-    groups = sum(len(pivot_groups(model, field)) for _, field in DIMENSIONS)
+    groups = sum(len(pivot_groups(model, field)[0]) for _, field in DIMENSIONS)
     summary = 3 * (4 + 4 + 4 + 10 + 2) + 3 * (4 + 4 + 3) + 4 + 5
     trend = 12 * (4 + 4 + 4 + 10 + 1)
     causes = 3 * len(model.pareto)
