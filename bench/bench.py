@@ -241,8 +241,9 @@ def make_review_inputs() -> dict[str, Path]:
 
 # --- measuring ------------------------------------------------------------------------------
 
-def run_once(argv: list[str], timeout: float) -> tuple[float, float, int]:
-    """(seconds, peak RSS MiB, exit status) of one fresh process."""
+def run_once(argv: list[str], timeout: float) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MiB, exit status, CPU seconds user+system) of one fresh process.
+    CPU time is reported too: on a machine shared with other jobs wall time is noisy."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=str(ROOT))
     deadline = t0 + timeout
@@ -253,20 +254,22 @@ def run_once(argv: list[str], timeout: float) -> tuple[float, float, int]:
         if time.perf_counter() > deadline:
             proc.kill()
             pid, status, usage = os.wait4(proc.pid, 0)
-            return float("nan"), float("nan"), -9
+            return float("nan"), float("nan"), -9, float("nan")
         time.sleep(0.005)
     wall = time.perf_counter() - t0
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
     if code not in (0,) and err:
         print(f"    ! exit {code}: {err.strip().splitlines()[-1][:200]}", file=sys.stderr)
-    return wall, usage.ru_maxrss / 1024.0, code
+    return wall, usage.ru_maxrss / 1024.0, code, usage.ru_utime + usage.ru_stime
 
 
 def measure(argv: list[str], reps: int, timeout: float = 3600) -> dict:
     runs = [run_once(argv, timeout) for _ in range(reps)]
     secs = [r[0] for r in runs]
+    cpu = [r[3] for r in runs]
     return {"median_s": statistics.median(secs), "min_s": min(secs), "max_s": max(secs),
+            "cpu_median_s": statistics.median(cpu), "cpu_min_s": min(cpu), "cpu_max_s": max(cpu),
             "peak_rss_mib": max(r[1] for r in runs), "exit": [r[2] for r in runs], "reps": reps}
 
 
@@ -404,7 +407,8 @@ def bench_size(n: int, reps: int, naive_max: int, out_dir: Path) -> dict:
         print(f"  {label(n):>5} {name:<34}", end="", flush=True)
         res[name] = measure(argv, r)
         m = res[name]
-        print(f" {m['median_s']:8.2f} s  [{m['min_s']:.2f}-{m['max_s']:.2f}]  {m['peak_rss_mib']:7.0f} MiB"
+        print(f" {m['median_s']:8.2f} s  [{m['min_s']:.2f}-{m['max_s']:.2f}]  cpu {m['cpu_median_s']:7.2f} s"
+              f"  {m['peak_rss_mib']:7.0f} MiB"
               f"{'' if set(m['exit']) <= {0} else '  exit ' + str(m['exit'])}")
 
     # floors: the fastest raw read of the same file
@@ -511,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10k,100k,1m")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--big-reps", type=int, default=1, help="repetitions at 1M lines and more (minutes each)")
     ap.add_argument("--naive-max", default="100k", help="largest size the naive pandas+openpyxl script runs on")
     ap.add_argument("--out", default=str(HERE / "results.json"))
     ap.add_argument("--no-fixed", action="store_true", help="skip --help, the UDF and review")
@@ -526,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             make_ledger(n)
             print(f"ledger {label(n)}: {ledger_path(n).name} ({time.perf_counter() - t:.1f} s to make or find)")
-            out["sizes"][label(n)] = s = bench_size(n, args.reps, parse_size(args.naive_max), Path(tmp))
+            reps = args.reps if n < 1_000_000 else min(args.reps, args.big_reps)
+            out["sizes"][label(n)] = s = bench_size(n, reps, parse_size(args.naive_max), Path(tmp))
             s["ratios"] = ratios(s)
     # the naive script beyond --naive-max: linear in lines, from the largest size it ran on
     ran = [k for k, v in out["sizes"].items() if "naive.pandas_openpyxl_read" in v["results"]]

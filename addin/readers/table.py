@@ -447,7 +447,7 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
             parsed[f] = values.list_column(s)
         else:
             text = values.text_column(s)
-            text, too_long = _excel_text(text)
+            text, too_long = _excel_text(text, values.arrow_text(s))
             for i in np.flatnonzero((too_long > 0) & keep.to_numpy()):
                 warnings.append(Issue(cell_name(grid.sheet, match.columns[f], int(source_row[i])), f,
                                       text.iat[i][:40] + "…", f"text of {too_long[i]:,} characters is longer than"
@@ -495,9 +495,12 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     issues.sort(key=lambda it: (_row_of(it.cell), it.cell))
 
     valid = keep.to_numpy() & ~rejected
-    data = pd.DataFrame({f: _empty_column(t, int(valid.sum())) for f, t in fields.items()})
+    n_valid = int(valid.sum())
+    data = pd.DataFrame({f: parsed[f][valid].reset_index(drop=True) if f in parsed else _empty_column(t, n_valid)
+                         for f, t in fields.items()})
     for f, s in parsed.items():
-        data[f] = s[valid].reset_index(drop=True)
+        if f not in fields:
+            data[f] = s[valid].reset_index(drop=True)
     data["source_row"] = source_row[valid]
     result = ReadResult(kind, grid.file.name, grid.sheet, match.header_index + 1, dict(match.texts), data,
                         issues, RowCount(n, int(valid.sum()), int(rejected.sum()), int(skipped.sum())),
@@ -535,16 +538,19 @@ def _row_of(cell: str) -> int:
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 
-def _excel_text(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _excel_text(text: pd.Series, scan=None) -> tuple[pd.Series, np.ndarray]:
     """Text as Excel can store it: control characters removed (an XML part cannot hold them),
     at most 32,767 UTF-16 units. Returns the text and, per row, the original length of a text
-    that was cut (0 elsewhere). The scan runs in Arrow; only the rare hits are rebuilt."""
+    that was cut (0 elsewhere). The scan runs in Arrow; only the rare hits are rebuilt.
+    ``scan``: the cells' Arrow text the column was made from (trimming and date text add no
+    control character and no length, so its hits cover the text's), scanned as it is."""
     from addin.safeio import EXCEL_MAX_TEXT, clean_cell_text
     import pyarrow as pa
     import pyarrow.compute as pc
     too_long = np.zeros(len(text), dtype=np.int64)
     try:
-        arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        arr = scan if scan is not None else pa.array(text.to_numpy(dtype=object), type=pa.large_string(),
+                                                     from_pandas=True)
         hit = pc.or_(pc.match_substring_regex(arr, _CONTROL),
                      pc.greater(pc.utf8_length(arr), EXCEL_MAX_TEXT // 2))  # UTF-16 checked below
         hits = np.flatnonzero(pc.fill_null(hit, False).to_numpy(zero_copy_only=False))
@@ -557,6 +563,8 @@ def _excel_text(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     text = text.copy()
     for i in hits:
         original = text.iat[i]
+        if original is None:
+            continue
         cleaned, cut = clean_cell_text(original)
         text.iat[i] = cleaned.strip() or None
         if cut:
