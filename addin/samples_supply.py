@@ -83,6 +83,19 @@ def new_po_rows() -> list[tuple]:
     ]
 
 
+def _write_row(ws, r: int, row: tuple, date_fmt) -> None:
+    """Dates as dates, text as text (never a formula), numbers as numbers; None left empty."""
+    for c, v in enumerate(row):
+        if v is None:
+            continue
+        if isinstance(v, dt.date):
+            _write_date(ws, r, c, v, date_fmt)
+        elif isinstance(v, str):
+            ws.write_string(r, c, v)
+        else:
+            ws.write_number(r, c, v)
+
+
 def write_bom(path: Path) -> Path:
     wb = _book(path)
     ws = wb.add_worksheet("BOM")
@@ -120,13 +133,7 @@ def write_quotes(path: Path) -> Path:
     for c, h in enumerate(headers):
         ws.write_string(1, c, h, head)
     for r, row in enumerate(quote_rows(), start=2):
-        for c, v in enumerate(row):
-            if isinstance(v, dt.date):
-                _write_date(ws, r, c, v, date_fmt)
-            elif isinstance(v, str):
-                ws.write_string(r, c, v)
-            else:
-                ws.write_number(r, c, v)
+        _write_row(ws, r, row, date_fmt)
     ws.set_column(0, 2, 16)
     ws.set_column(11, 12, 12)
     wb.close()
@@ -149,13 +156,7 @@ def write_stock(path: Path) -> Path:
         for c, h in enumerate(headers):
             ws.write_string(0, c, h, head)
         for r, row in enumerate(rows, start=1):
-            for c, v in enumerate(row):
-                if isinstance(v, dt.date):
-                    _write_date(ws, r, c, v, date_fmt)
-                elif isinstance(v, str):
-                    ws.write_string(r, c, v)
-                else:
-                    ws.write_number(r, c, v)
+            _write_row(ws, r, row, date_fmt)
         ws.set_column(0, len(headers) - 1, 16)
     wb.close()
     return path
@@ -171,15 +172,7 @@ def write_new_pos(path: Path) -> Path:
     for c, h in enumerate(headers):
         ws.write_string(0, c, h, head)
     for r, row in enumerate(new_po_rows(), start=1):
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            if isinstance(v, dt.date):
-                _write_date(ws, r, c, v, date_fmt)
-            elif isinstance(v, str):
-                ws.write_string(r, c, v)
-            else:
-                ws.write_number(r, c, v)
+        _write_row(ws, r, row, date_fmt)
     ws.set_column(0, 12, 14)
     wb.close()
     return path
