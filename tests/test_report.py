@@ -308,3 +308,17 @@ def test_summary_renders_for_a_manager(tmp_path):
         import shutil
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(pngs[0], Path(keep) / "summary-zh.png")
+
+
+def test_a_month_without_lines_and_an_empty_ledger(tmp_path):
+    ledger = make_ledger(tmp_path / "ledger.xlsx", n=5)
+    result = read(ledger, kind="ledger")
+    out = tmp_path / "future.xlsx"
+    summary = write_report(result, month=dt.date(2030, 1, 1), out=out, as_of=dt.date(2030, 2, 1), lang="en")
+    assert (summary.lines, summary.otd, summary.top_causes) == (0, None, [])
+    wb = openpyxl.load_workbook(out)
+    assert wb["Root causes"]["A6"].value == "No late lines this month"
+    with zipfile.ZipFile(out) as zf:
+        assert len([n for n in zf.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]) == 2
+    empty = write_report(result.data.iloc[0:0], month=MONTH, out=tmp_path / "empty.xlsx", as_of=AS_OF, lang="zh")
+    assert (empty.lines, empty.otd, empty.previous.lines) == (0, None, 0)

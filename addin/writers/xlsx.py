@@ -62,7 +62,7 @@ _STYLE_SPECS: dict[str, dict[str, Any]] = {
     "pct_change": {"num_format": "+0.0%;-0.0%;0.0%", "border": 1, "border_color": "#D9D9D9"},
     "int_change": {"num_format": "+#,##0;-#,##0;0", "border": 1, "border_color": "#D9D9D9"},
     "date": {"num_format": "yyyy-mm-dd", "border": 1, "border_color": "#D9D9D9", "align": "left"},
-    "month": {"num_format": "yyyy-mm", "border": 1, "border_color": "#D9D9D9", "align": "left"},
+    "month": {"num_format": "yyyy-mm", "border": 1, "border_color": "#D9D9D9", "align": "right"},
     "note": {"italic": True, "font_color": "#7F7F7F"},
     "tile_label": {"bold": True, "font_size": 11, "font_color": "#FFFFFF", "bg_color": "#2F5597",
                    "align": "center", "valign": "vcenter", "text_wrap": True},
