@@ -201,8 +201,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "透视表是对“数据”表 (表 OrderData) 的 COUNTIFS 公式; 修改数据后 Excel 自动重算。",
         "en": "Pivots are COUNTIFS formulas over the Data sheet (table OrderData); Excel recalculates them when the data is edited."},
     "def.values": {
-        "zh": "数据超过 {limit} 行, 透视表写为数值以免 Excel 变慢; 修改数据后请重新生成报告。",
-        "en": "More than {limit} lines: pivots are written as values so Excel stays fast; regenerate the report after editing the data."},
+        "zh": "数据共 {limit} 行, 公式过多会使 Excel 变慢, 透视表写为数值; 修改数据后请重新生成报告。",
+        "en": "{limit} lines are too many for live formulas to stay fast in Excel: pivots are written as values; regenerate the report after editing the data."},
 
     # --- messages ------------------------------------------------------------------------------
     "msg.report_written": {"zh": "已写入 {out}: {month} 考核 {lines} 行, OTD {otd}",

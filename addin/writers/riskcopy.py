@@ -141,6 +141,9 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
     from addin.safeio import atomic_write
 
     out = Path(out)
+    if getattr(ledger_result, "path", None) is None:
+        raise InputError("the risk copy needs the ledger read from a file (addin.readers.read)",
+                         expected="a ReadResult with .path")
     source = Path(ledger_result.path)
     as_of = as_of or dt.date.today()
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
