@@ -72,9 +72,17 @@ class ArrowRows(Sequence):
     """``Grid.rows`` over an Arrow batch: rows are made (typed) only when asked for, so the
     header scan of a million-line sheet touches 40 rows, not a million."""
 
+    HEAD = 400    # rows the header scan and the empty-sheet check look at: made once, kept
+
     def __init__(self, batch: Any, col_offset: int) -> None:
         self.batch = batch
         self.col_offset = col_offset
+        self._head: list[list] | None = None
+
+    def head(self) -> list[list]:
+        if self._head is None:
+            self._head = self._rows(0, min(self.HEAD, len(self)))
+        return self._head
 
     def __len__(self) -> int:
         return self.batch.num_rows
@@ -90,13 +98,18 @@ class ArrowRows(Sequence):
     def __getitem__(self, key):
         if isinstance(key, slice):
             start, stop, step = key.indices(len(self))
-            rows = self._rows(start, stop)
+            if stop <= self.HEAD:
+                rows = [list(r) for r in self.head()[start:stop]]
+            else:
+                rows = self._rows(start, stop)
             return rows if step == 1 else rows[::step]
         n = len(self)
         if key < 0:
             key += n
         if not 0 <= key < n:
             raise IndexError(key)
+        if key < self.HEAD:
+            return list(self.head()[key])
         return self._rows(key, key + 1)[0]
 
 

@@ -538,6 +538,25 @@ def _row_of(cell: str) -> int:
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 
+def _may_need_cleaning(arr, max_chars: int) -> bool:
+    """False when no cell of an Arrow string array can hold a control character (a byte below
+    0x20 other than tab/LF/CR, or U+FFFE/U+FFFF) or more than ``max_chars`` characters: one
+    numpy pass over the UTF-8 bytes instead of a regex per cell."""
+    import pyarrow.compute as pc
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return False
+    if (pc.max(pc.binary_length(arr)).as_py() or 0) > max_chars:
+        return True
+    data = arr.buffers()[2]
+    if data is None:
+        return False
+    b = np.frombuffer(data, dtype=np.uint8)
+    if ((b < 0x20) & (b != 0x09) & (b != 0x0A) & (b != 0x0D)).any():
+        return True
+    ef = np.flatnonzero(b[:-2] == 0xEF)
+    return bool(((b[ef + 1] == 0xBF) & ((b[ef + 2] == 0xBE) | (b[ef + 2] == 0xBF))).any())
+
+
 def _excel_text(text: pd.Series, scan=None) -> tuple[pd.Series, np.ndarray]:
     """Text as Excel can store it: control characters removed (an XML part cannot hold them),
     at most 32,767 UTF-16 units. Returns the text and, per row, the original length of a text
@@ -548,6 +567,8 @@ def _excel_text(text: pd.Series, scan=None) -> tuple[pd.Series, np.ndarray]:
     import pyarrow as pa
     import pyarrow.compute as pc
     too_long = np.zeros(len(text), dtype=np.int64)
+    if scan is not None and not _may_need_cleaning(scan, EXCEL_MAX_TEXT // 2):
+        return text, too_long
     try:
         arr = scan if scan is not None else pa.array(text.to_numpy(dtype=object), type=pa.large_string(),
                                                      from_pandas=True)

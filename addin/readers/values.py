@@ -55,8 +55,8 @@ def arrow_text(s: pd.Series):
     """The Arrow string array behind ``s``, or None when ``s`` holds Python objects."""
     dtype = s.dtype
     if isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in ("string", "large_string"):
-        import pyarrow as pa
-        return pa.chunked_array(s.array._pa_array).combine_chunks()
+        chunks = s.array._pa_array
+        return chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
     return None
 
 
@@ -114,6 +114,9 @@ def to_objects(arr, index: pd.Index) -> pd.Series:
     """Arrow strings -> object Series of str/None, each distinct text made once (ledger
     columns repeat a few customers, parts and statuses a million times)."""
     import pyarrow.compute as pc
+    sample = arr.slice(0, 2000)
+    if len(sample) and len(pc.unique(sample)) * 2 > len(sample):   # mostly distinct: no gain
+        return pd.Series(arr.to_numpy(zero_copy_only=False), index=index, dtype=object)
     enc = pc.dictionary_encode(arr)
     words = np.array(enc.dictionary.to_pylist() + [None], dtype=object)
     codes = pc.fill_null(enc.indices, len(words) - 1).to_numpy(zero_copy_only=False)
