@@ -40,10 +40,11 @@ def test_workbook_cell_by_cell(tmp_path: Path, frame):
     header = [c.value for c in ws[HEADER_ROW + 1]]
     assert header[:11] == ["PO", "Line", "Customer", "Part No", "Rev", "Qty", "Unit price", "Currency",
                            "Order date", "Requested date", "Quote"]
-    assert header[11:15] == ["Quote result", "Quote reason", "Revision result", "Revision reason"]
-    assert header[-13:] == ["Capacity result", "Capacity reason", "Verdict", "Earliest by lead time",
-                            "Promise date", "Split promise", "Reviewer", "Review date", "Sales sign-off",
-                            "PMC sign-off", "Purchasing sign-off", "Engineering sign-off", "Comments"]
+    # the verdict and promise right after the PO, then each check, then the review record
+    assert header[11:19] == ["Verdict", "Promise date", "Earliest by lead time", "Split promise",
+                             "Quote result", "Quote reason", "Revision result", "Revision reason"]
+    assert header[-9:] == ["Capacity result", "Capacity reason", "Reviewer", "Review date", "Sales sign-off",
+                           "PMC sign-off", "Purchasing sign-off", "Engineering sign-off", "Comments"]
     col = {name: i + 1 for i, name in enumerate(header)}
     first = HEADER_ROW + 2
     # user text that looks like a formula stays text
@@ -66,7 +67,10 @@ def test_workbook_cell_by_cell(tmp_path: Path, frame):
     assert ws.page_setup.orientation == "landscape"
     rules = {rule.formula[0]: rule.dxf.fill.bgColor.rgb for rng in ws.conditional_formatting for rule in rng.rules}
     assert rules == {'"pass"': "FFC6EFCE", '"warn"': "FFFFEB9C", '"fail"': "FFFFC7CE"}
-    assert ws.column_dimensions["M"].width > 20
+    from openpyxl.utils import get_column_letter
+    assert ws.column_dimensions[get_column_letter(col["Quote reason"])].width > 20   # wide enough to read
+    assert ws.page_setup.paperSize == 8 and ws.page_setup.fitToWidth == 2
+    assert ws.row_dimensions[first].height == 30        # two lines of a wrapped reason
 
 
 def test_workbook_in_chinese(tmp_path: Path, frame):

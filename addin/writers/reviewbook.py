@@ -105,7 +105,15 @@ def _write(target: Path, review: pd.DataFrame, lang: str, reviewer: str | None, 
         values = review[field].tolist() if field in review.columns else [None] * len(review)
         kind = ("date" if field.endswith("_date") else "num" if field in ("qty", "unit_price") else "text")
         columns.append((L[field], values, kind))
-    result_cols = []
+    # the verdict and the promise right after the PO, where a reader looks first; then each check
+    result_cols = [len(columns)]
+    columns.append((L["verdict"], [words.get(v, "") if isinstance(v, str) else "" for v in review["verdict"]],
+                    "result"))
+    for field in ("promise_date", "earliest_date"):
+        if field in review.columns:
+            columns.append((L[field], review[field].tolist(), "date"))
+    if "split" in review.columns:
+        columns.append((L["split"], [split_text(s, lang) for s in review["split"]], "text"))
     for check in checks:
         result_cols.append(len(columns))
         name = L.get(f"check_{check}", L[check])
@@ -113,15 +121,6 @@ def _write(target: Path, review: pd.DataFrame, lang: str, reviewer: str | None, 
                         [words.get(v, "") if isinstance(v, str) else "" for v in review[f"{check}_result"]],
                         "result"))
         columns.append((f"{name} {L['reason']}", review[f"{check}_reason"].tolist(), "wrap"))
-    verdict_col = len(columns)
-    result_cols.append(verdict_col)
-    columns.append((L["verdict"], [words.get(v, "") if isinstance(v, str) else "" for v in review["verdict"]],
-                    "result"))
-    for field in ("earliest_date", "promise_date"):
-        if field in review.columns:
-            columns.append((L[field], review[field].tolist(), "date"))
-    if "split" in review.columns:
-        columns.append((L["split"], [split_text(s, lang) for s in review["split"]], "text"))
     columns.append((L["reviewer"], [reviewer] * len(review), "text"))
     columns.append((L["review_date"], [pd.Timestamp(review_date)] * len(review), "date"))
     for field in _SIGN:
@@ -177,5 +176,9 @@ def _write(target: Path, review: pd.DataFrame, lang: str, reviewer: str | None, 
             widths.append([header[:18]] + values[:500])
     set_widths(ws, widths)
     ws.set_row(HEADER_ROW, 32)
+    for offset in range(len(review)):  # room for a reason wrapped on two lines
+        ws.set_row(HEADER_ROW + 1 + offset, 30)
     print_setup(ws, repeat_rows=(HEADER_ROW, HEADER_ROW))
+    ws.set_paper(8)                      # A3: one row per PO line with every check is wide
+    ws.fit_to_pages(2, 0)
     wb.close()
