@@ -528,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(HERE / "results.json"))
     ap.add_argument("--no-fixed", action="store_true", help="skip --help, the UDF and review")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before one run is killed")
+    ap.add_argument("--merge", metavar="JSON", help="add the sizes of an earlier results file (e.g. a 1M run "
+                                                    "made separately) to this one's table and JSON")
     args = ap.parse_args(argv)
     global TIMEOUT
     TIMEOUT = args.timeout
@@ -554,6 +556,11 @@ def main(argv: list[str] | None = None) -> int:
             if "naive.pandas_openpyxl_read" not in v["results"] and "orderdesk otd" in v["results"]:
                 v["ratios"]["naive_read_over_otd_extrapolated"] = per_line * v["lines"] / \
                     v["results"]["orderdesk otd"]["median_s"]
+    if args.merge:
+        other = json.loads(Path(args.merge).read_text(encoding="utf-8"))
+        for k, v in other["sizes"].items():
+            v["from"] = {"command": other["command"], "machine": other["machine"]}
+            out["sizes"].setdefault(k, v)
     if not args.no_fixed:
         out["fixed"] = fixed_benches(args.reps)
     out["machine"]["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
