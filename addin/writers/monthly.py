@@ -25,11 +25,12 @@ __all__ = ["write_report", "ReportSummary", "MonthFigures", "CauseCount", "build
            "LIVE_FORMULA_LIMIT"]
 
 # Live formulas cost (COUNTIFS passes in the workbook) x (data lines). Measured with
-# bench/bench_report.py, LibreOffice as a proxy for Excel recalculates ~2e6 of these per second
-# plus ~12 s start-up (cost 4.0e7: 33 s; 2.0e8: 118 s; 2 cores, LibreOffice 7.4). Excel is
-# faster, but it recalculates the whole workbook on opening and after every edit of the Data
-# sheet. Above 2e8 (about 20,000 lines for 40 customers, 100 parts shown and 8 owners) the pivots
-# are written as values and the sheets say so.
+# bench/bench_report.py (40 customers, 100 of 300 parts shown, 8 owners; LibreOffice 7.4 as a
+# proxy for Excel, 2 cores): 10,000 lines = cost 8.8e7, recalculated in 42 s; 30,000 lines =
+# 2.7e8, 98 s; 100,000 lines = 8.8e8, not finished after 600 s (values only: 56 s to open).
+# That is ~3e6 per second plus ~14 s start-up. Excel is faster, but it recalculates the whole
+# workbook on opening and after every edit of the Data sheet, so above 2e8 (~75 s in
+# LibreOffice; about 20,000 such lines) the pivots are written as values and the sheets say so.
 LIVE_FORMULA_LIMIT = 200_000_000
 
 LADDER_BASES = ("requested", "first_promised", "promised")
