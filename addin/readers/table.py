@@ -496,11 +496,16 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
 
     valid = keep.to_numpy() & ~rejected
     n_valid = int(valid.sum())
-    data = pd.DataFrame({f: parsed[f][valid].reset_index(drop=True) if f in parsed else _empty_column(t, n_valid)
+    rows_kept = np.flatnonzero(valid)
+
+    def kept(s: pd.Series) -> pd.Series:   # numpy take: a pandas boolean mask costs more per column
+        return pd.Series(s.to_numpy()[rows_kept], dtype=s.dtype)
+
+    data = pd.DataFrame({f: kept(parsed[f]) if f in parsed else _empty_column(t, n_valid)
                          for f, t in fields.items()})
     for f, s in parsed.items():
         if f not in fields:
-            data[f] = s[valid].reset_index(drop=True)
+            data[f] = kept(s)
     data["source_row"] = source_row[valid]
     result = ReadResult(kind, grid.file.name, grid.sheet, match.header_index + 1, dict(match.texts), data,
                         issues, RowCount(n, int(valid.sum()), int(rejected.sum()), int(skipped.sum())),
