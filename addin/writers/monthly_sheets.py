@@ -389,6 +389,7 @@ def write_pivot(book: Book, key: str, field: str) -> None:
 # --------------------------------------------------------------------------- trend
 
 TREND_TOP = 4
+CHART_OTD, CHART_OTIF = 10, 11   # hidden columns the trend chart plots
 
 
 def write_trend(book: Book) -> None:
@@ -412,6 +413,19 @@ def write_trend(book: Book) -> None:
                 write_text(ws, r, c, t("otif.unknown", lang), s["text"])
                 continue
             book.figure(ws, r, c, formulas[name], getattr(fig, name), s[fmts[c - 1]])
+        # the chart plots these hidden copies: #N/A where a month has no lines, so the line has a
+        # gap there (a "" from IFERROR would plot as 0 %)
+        for src, dst in ((6, CHART_OTD), (7, CHART_OTIF)):
+            value = getattr(fig, names[src - 1])
+            if src == 7 and not m.has_shipped_qty:
+                continue
+            na = cached(value) == ""
+            if m.live:
+                ws.write_formula(r, dst, f'=IF({cell(r, src, False, False)}="",NA(),{cell(r, src, False, False)})',
+                                 s["pct"], "#N/A" if na else float(value))
+            elif not na:
+                ws.write_number(r, dst, float(value), s["pct"])
+    ws.set_column(CHART_OTD, CHART_OTIF, None, None, {"hidden": True})
     last = TREND_TOP + 12
     ws.conditional_format(TREND_TOP + 1, 6, last, 7, _scale())
     ws.set_column(0, 0, 12)
@@ -426,9 +440,9 @@ def _trend_chart(book: Book, width: int, height: int):
     chart = book.wb.add_chart({"type": "line"})
     name = book.names["trend"]
     first, last = TREND_TOP + 1, TREND_TOP + 12
-    series = [(6, t("m.otd", lang), "#2F5597")]
+    series = [(CHART_OTD, t("m.otd", lang), "#2F5597")]
     if m.has_shipped_qty:
-        series.append((7, t("m.otif", lang), "#ED7D31"))
+        series.append((CHART_OTIF, t("m.otif", lang), "#ED7D31"))
     for col, label, colour in series:
         chart.add_series({"name": label, "categories": [name, first, 0, last, 0],
                           "values": [name, first, col, last, col],
@@ -440,6 +454,9 @@ def _trend_chart(book: Book, width: int, height: int):
     chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True,
                       "line": {"color": "#D9D9D9"}}})
     chart.set_legend({"position": "bottom"})
+    chart.show_blanks_as("gap")
+    chart.show_na_as_empty_cell()
+    chart.show_hidden_data()          # the series live in hidden helper columns
     chart.set_size({"width": width, "height": height})
     return chart
 
