@@ -434,6 +434,10 @@ def bench_size(n: int, reps: int, naive_max: int, out_dir: Path) -> dict:
     else:
         notes.append("orderdesk report: skipped, the command does not exist yet")
     # floors: the fastest write of the cells the report writes (the month's lines) and of the whole file
+    # made in a child process: a parent grown by a million-row to_python would be counted in the
+    # peak RSS of every process it starts afterwards (fork copies it before exec)
+    subprocess.run([PY, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); from pathlib import Path; "
+                    f"import bench; bench.cells_pickle(Path({str(ledger)!r}), {REPORT_MONTH!r})"], check=True)
     month_pkl = cells_pickle(ledger, REPORT_MONTH)
     do("write.xlsxwriter_cm_month", script("xlsxwriter_constant_memory") + [str(month_pkl), str(out_dir / "w1.xlsx")])
     if has_module("rustpy_xlsxwriter"):
