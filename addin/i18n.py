@@ -44,8 +44,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "summary.severity": {"zh": "延误严重度", "en": "Late lines by severity"},
     "summary.top_causes": {"zh": "主要延误原因 (本月)", "en": "Top causes of late lines (this month)"},
     "summary.no_late": {"zh": "本月无延误", "en": "No late lines this month"},
-    "summary.values_note": {"zh": "数据量大 ({rows} 行): 透视表为数值, 不随数据表自动重算",
-                            "en": "Large ledger ({rows} rows): pivots are values, not live formulas"},
+    "summary.values_note": {"zh": "数据量大 ({rows} 行): 透视表为数值, 不随数据表自动重算; “数据”表只含本月及逾期/风险订单行",
+                            "en": "Large ledger ({rows} rows): pivots are values, not live formulas; "
+                                  "the Data sheet holds this month's lines and the overdue / at-risk ones"},
     "summary.live_note": {"zh": "透视表为公式, 修改“数据”表后自动重算",
                           "en": "Pivots are live formulas over the Data sheet: edit the data and they recalculate"},
     "otif.unknown": {"zh": "未知 (无出货数量)", "en": "unknown (no shipped qty)"},

@@ -267,7 +267,13 @@ def test_values_instead_of_formulas_when_forced_and_the_limit_is_measured(tmp_pa
     assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
     assert "pivots are values" in wb["Summary"]["A3"].value
     assert wb["Summary"]["B17"].value == pytest.approx(summary.otd)
+    # values mode: the Data table holds the month's lines and the overdue / at-risk ones only
     model = build_model(result, month=MONTH, as_of=AS_OF, lang="en")
+    c = model.classified
+    expected = int(((c["month"] == model.month_key) | c["risk"].isin(["overdue", "at_risk"])).sum())
+    data = [ws for ws in wb.worksheets if ws.tables][0]
+    assert 0 < expected < len(c)
+    assert data.max_row - 1 == expected
     assert model.live and 0 < model.cost < LIVE_FORMULA_LIMIT
 
 

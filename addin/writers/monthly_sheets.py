@@ -641,6 +641,10 @@ def write_data(book: Book) -> None:
     m, s = book.model, book.s
     ws = book.ws["data"]
     frame = m.classified
+    if not m.live:
+        # no formula reads the table: a large ledger's whole history would only make the file
+        # slow to write and open; keep the lines this report is about (the notes say so)
+        frame = frame.loc[(frame["month"] == m.month_key) | frame["risk"].isin(["overdue", "at_risk"])]
     columns = table_columns(m)
     n = len(frame)
     date_cols = {c for c in columns if c.endswith("_date") or c in ("due_requested", "due_first_promised",
