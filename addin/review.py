@@ -171,9 +171,24 @@ def _text(v: Any) -> str:
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def _fmt(template: str, rows: dict[str, list]) -> list[str]:
-    keys = list(rows)
-    return [template.format(**dict(zip(keys, values))) for values in zip(*rows.values())]
+def _days(values: Any) -> list[str]:
+    """``_day`` over a whole column at once ("" for NaT)."""
+    days = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy()).astype("datetime64[D]")
+    text = np.datetime_as_string(days)
+    return np.where(np.isnat(days), "", text).tolist()
+
+
+def _pick_reasons(mask: np.ndarray | None, templates: list[str], args: dict[str, list],
+                  pick: np.ndarray) -> list[str | None]:
+    """Per row the reason of the template ``pick`` chose (None where ``mask`` is False): only
+    that one template is formatted, not every candidate for every row."""
+    keys = list(args)
+    columns = [args[k] for k in keys]
+    out: list[str | None] = [None] * len(pick)
+    for row, i in enumerate(pick.tolist()):
+        if mask is None or mask[row]:
+            out[row] = templates[i].format(**{k: c[row] for k, c in zip(keys, columns)})
+    return out
 
 
 def _num(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -268,26 +283,19 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     valid = lines["_valid"].fillna(False).to_numpy(dtype=bool)
     expired = (lines["_vu"] < lines["_od_eff"]).to_numpy()
     q_text = [_text(v) for v in lines["_qno_shown"]]
-    vf = [_day(v) or "…" for v in lines["_vf"]]
-    vu = [_day(v) or "…" for v in lines["_vu"]]
+    vf = [d or "…" for d in _days(lines["_vf"])]
+    vu = [d or "…" for d in _days(lines["_vu"])]
     kinds = [t.get(f"kind_{k}", "") if isinstance(k, str) else "" for k in lines["charge_kind"]]
-    options = {
-        "none": _fmt(t["quote_none"], {"cust": [_text(v) for v in out["customer"]] if "customer" in out
-                                       else [""] * len(out),
-                                       "part": [_text(v) for v in out["part_no"]] if "part_no" in out
-                                       else [""] * len(out)}),
-        "no_date": _fmt(t["quote_no_date"], {"q": q_text}),
-        "expired": _fmt(t["quote_expired"], {"q": q_text, "vu": vu}),
-        "future": _fmt(t["quote_future"], {"q": q_text, "vf": vf}),
-        "charge": _fmt(t["charge_ok"], {"kind": kinds, "q": q_text}),
-        "ok": _fmt(t["quote_ok"], {"q": q_text, "vf": vf, "vu": vu}),
-    }
+    args = {"cust": [_text(v) for v in out["customer"]] if "customer" in out else [""] * len(out),
+            "part": [_text(v) for v in out["part_no"]] if "part_no" in out else [""] * len(out),
+            "q": q_text, "vf": vf, "vu": vu, "kind": kinds}
     conditions = [~has_quote, ~od_known, ~valid & expired, ~valid, is_charge, np.ones(len(lines), bool)]
-    labels = ["none", "no_date", "expired", "future", "charge", "ok"]
-    verdicts = ["fail", "warn", "fail", "fail", "pass", "pass"]
-    pick = np.select(conditions, np.arange(len(labels)), default=len(labels) - 1)
-    result["quote"] = np.array([verdicts[i] for i in pick], dtype=object)
-    reason["quote"] = [options[labels[i]][row] for row, i in enumerate(pick)]
+    templates = [t["quote_none"], t["quote_no_date"], t["quote_expired"], t["quote_future"], t["charge_ok"],
+                 t["quote_ok"]]
+    verdicts = np.array(["fail", "warn", "fail", "fail", "pass", "pass"], dtype=object)
+    pick = np.select(conditions, np.arange(len(templates)), default=len(templates) - 1)
+    result["quote"] = verdicts[pick]
+    reason["quote"] = _pick_reasons(None, templates, args, pick)
 
     # -- revision (products only)
     rev = [_text(v).strip() for v in lines["_rev"]]
@@ -296,10 +304,10 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     no_qrev = np.array([not b for b in qrev], dtype=bool)
     no_rev = np.array([not a for a in rev], dtype=bool)
     pick = np.select([no_qrev, no_rev, rev_same], [0, 1, 2], default=3)
-    texts = [_fmt(t["rev_none_quote"], {"r": rev}), _fmt(t["rev_missing"], {"qrev": qrev}),
-             _fmt(t["rev_ok"], {"rev": qrev}), _fmt(t["rev_diff"], {"rev": rev, "qrev": qrev})]
+    # rev_ok shows the quote's revision (the same text up to case)
+    templates = [t["rev_none_quote"], t["rev_missing"], t["rev_ok"].replace("{rev}", "{qrev}"), t["rev_diff"]]
     result["revision"] = _only(product, np.array(["pass", "warn", "pass", "fail"], dtype=object)[pick])
-    reason["revision"] = _reasons(product, texts, pick)
+    reason["revision"] = _pick_reasons(product, templates, {"rev": rev, "qrev": qrev}, pick)
 
     # -- price (products and charges)
     po_price = lines["_price"].to_numpy()
@@ -315,29 +323,26 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     fmt_args = {"po": [_money(v) for v in po_price], "qp": [_money(v) for v in quote_price],
                 "qty": [_qty(v) for v in qty], "brk": [_qty(v) for v in lines["_break_qty"]],
                 "pc": [_text(v) for v in lines["_cur_shown"]], "qc": [_text(v) for v in lines["_q_cur"]]}
-    texts = [_fmt(t["price_noquote"], fmt_args), _fmt(t["price_currency"], fmt_args),
-             _fmt(t["price_missing"], fmt_args), _fmt(t["price_low"], fmt_args),
-             _fmt(t["price_small"], fmt_args), _fmt(t["price_high"], fmt_args),
-             _fmt(t["price_ok"], fmt_args)]
+    templates = [t["price_noquote"], t["price_currency"], t["price_missing"], t["price_low"], t["price_small"],
+                 t["price_high"], t["price_ok"]]
     pick = np.select([np.isnan(quote_price), cur_diff, np.isnan(po_price), low, below_breaks, high],
                      [0, 1, 2, 3, 4, 5], default=6)
     grades = np.array(["warn", "fail", "warn", "fail", "warn", "warn", "pass"], dtype=object)
     result["price"] = _only(has_quote, grades[pick])
-    reason["price"] = _reasons(has_quote, texts, pick)
+    reason["price"] = _pick_reasons(has_quote, templates, fmt_args, pick)
 
     # -- lead time (products)
     lead = lines["_q_lt"].to_numpy()
     earliest = calendar.workday_many(pd.Series(lines["_od_eff"]), pd.Series(lead)).to_numpy()
     req = lines["_req"].to_numpy()
-    args = {"req": [_day(v) for v in req], "earliest": [_day(v) for v in earliest],
-            "days": [_qty(v) for v in lead], "od": [_day(v) for v in lines["_od_eff"]]}
-    texts = [_fmt(t["lt_none"], args), _fmt(t["lt_no_order_date"], args), _fmt(t["lt_missing"], args),
-             _fmt(t["lt_ok"], args), _fmt(t["lt_late"], args)]
+    args = {"req": _days(req), "earliest": _days(earliest),
+            "days": [_qty(v) for v in lead], "od": _days(lines["_od_eff"])}
+    templates = [t["lt_none"], t["lt_no_order_date"], t["lt_missing"], t["lt_ok"], t["lt_late"]]
     with np.errstate(invalid="ignore"):
         ok = req >= earliest
     pick = np.select([np.isnan(lead), ~od_known, pd.isna(req), ok], [0, 1, 2, 3], default=4)
     result["lead_time"] = _only(product, np.array(["pass", "warn", "warn", "pass", "fail"], dtype=object)[pick])
-    reason["lead_time"] = _reasons(product, texts, pick)
+    reason["lead_time"] = _pick_reasons(product, templates, args, pick)
     lines["earliest_date"] = np.where(product, earliest, np.datetime64("NaT"))
 
     # -- charges paid on this PO / earlier POs
@@ -355,13 +360,12 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     args = {"qty": [_qty(v) for v in qty], "moq": [_qty(v) for v in moq],
             "paid": [_money(v) if not np.isinf(v) else "" for v in paid_moq],
             "quoted": [_money(v) for v in quoted_moq_charge]}
-    texts = [_fmt(t["moq_none"], args), _fmt(t["moq_ok"], args), _fmt(t["moq_charge_low"], args),
-             _fmt(t["moq_charge"], args), _fmt(t["moq_fail"], args)]
+    templates = [t["moq_none"], t["moq_ok"], t["moq_charge_low"], t["moq_charge"], t["moq_fail"]]
     has_moq_charge = ~np.isnan(paid_moq)
     pick = np.select([np.isnan(moq) | (moq <= 0), moq_met, has_moq_charge & charge_low, has_moq_charge],
                      [0, 1, 2, 3], default=4)
     result["moq"] = _only(product, np.array(["pass", "pass", "warn", "pass", "fail"], dtype=object)[pick])
-    reason["moq"] = _reasons(product, texts, pick)
+    reason["moq"] = _pick_reasons(product, templates, args, pick)
 
     # -- tooling (products)
     quoted_tool = lines["_q_tool"].to_numpy()
@@ -372,13 +376,12 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
         tool_low = paid_tool < quoted_tool * (1 - price_tolerance)
     args = {"paid": [_money(v) if not np.isinf(v) else "" for v in paid_tool],
             "quoted": [_money(v) for v in quoted_tool], "po": [_text(v) for v in earlier]}
-    texts = [_fmt(t["tool_none"], args), _fmt(t["tool_po_low"], args), _fmt(t["tool_po"], args),
-             _fmt(t["tool_earlier"], args), _fmt(t["tool_fail"], args)]
+    templates = [t["tool_none"], t["tool_po_low"], t["tool_po"], t["tool_earlier"], t["tool_fail"]]
     has_tool = ~np.isnan(paid_tool)
     pick = np.select([np.isnan(quoted_tool) | (quoted_tool <= 0), has_tool & tool_low, has_tool,
                       np.array([v is not None for v in earlier], dtype=bool)], [0, 1, 2, 3], default=4)
     result["tooling"] = _only(product, np.array(["pass", "warn", "pass", "pass", "fail"], dtype=object)[pick])
-    reason["tooling"] = _reasons(product, texts, pick)
+    reason["tooling"] = _pick_reasons(product, templates, args, pick)
 
     # -- assemble
     out["charge_kind"] = _objects(lines["charge_kind"], index)
@@ -413,10 +416,6 @@ def _objects(values: pd.Series, index: pd.Index) -> pd.Series:
 
 def _only(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.where(mask, values, None).astype(object)
-
-
-def _reasons(mask: np.ndarray, texts: list[list[str]], pick: np.ndarray) -> list[str | None]:
-    return [texts[i][row] if mask[row] else None for row, i in enumerate(pick)]
 
 
 def _quote_book(quotes: pd.DataFrame) -> pd.DataFrame:
