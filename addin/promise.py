@@ -428,17 +428,19 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
     batch_rows["_cb"] = _claims_before(batch_rows[["part", "_seq"]], open_need)
     alt_rows = batch_rows[["_seq", "alternates"]].explode("alternates").dropna()
     alt_rows = alt_rows.rename(columns={"alternates": "part"}).drop_duplicates()
-    alt_claims = dict(zip(zip(alt_rows["part"], alt_rows["_seq"]), _claims_before(alt_rows, open_need)))
+    alt_claims = dict(zip(zip(alt_rows["part"].tolist(), alt_rows["_seq"].tolist()),
+                          _claims_before(alt_rows, open_need).tolist()))
 
     # supply per part
     stock = plan.stock
     stock_key = _key(_col(stock, "part_no"))
     free = (_num(stock, "on_hand").fillna(0.0) - _num(stock, "safety_stock").fillna(0.0)
             - _num(stock, "allocated").fillna(0.0))
-    on_hand = dict(zip(stock_key.tolist(), free.tolist()))
-    plt = dict(zip(stock_key.tolist(), _num(stock, "purchase_lead_time_days").tolist()))
-    insp = dict(zip(stock_key.tolist(), _num(stock, "inspection_days").fillna(0.0).tolist()))
-    moq = dict(zip(stock_key.tolist(), _num(stock, "moq").tolist()))
+    stock_keys = stock_key.tolist()
+    on_hand = dict(zip(stock_keys, free.tolist()))
+    plt = dict(zip(stock_keys, _num(stock, "purchase_lead_time_days").tolist()))
+    insp = dict(zip(stock_keys, _num(stock, "inspection_days").fillna(0.0).tolist()))
+    moq = dict(zip(stock_keys, _num(stock, "moq").tolist()))
     receipts: dict[str, list] = {}
     if plan.purchases is not None and len(plan.purchases):
         pur = pd.DataFrame({"part": _key(_col(plan.purchases, "part_no")).to_numpy(),
@@ -446,8 +448,9 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
                             "due": _dates(plan.purchases, "due_date").to_numpy().astype("datetime64[D]")})
         pur = pur[pur["part"].notna() & (pur["qty"] > 0) & pur["due"].notna()]
         pur["due"] = np.maximum(pur["due"].to_numpy().astype("datetime64[D]"), start)
-        for part, day, q in zip(pur["part"], pur["due"].to_numpy().astype("datetime64[D]"), pur["qty"]):
-            receipts.setdefault(part, []).append((_int_day(day), float(q)))
+        for part, day, q in zip(pur["part"].tolist(), pur["due"].to_numpy().astype("datetime64[D]")
+                                .astype("int64").tolist(), pur["qty"].tolist()):
+            receipts.setdefault(part, []).append((day, float(q)))
     supplies: dict[str, _Supply] = {}
 
     def supply(part: str) -> _Supply:
@@ -455,11 +458,31 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
             supplies[part] = _Supply(start_day, float(on_hand.get(part, 0.0)), receipts.get(part, []))
         return supplies[part]
 
-    bom_lt = dict(zip(leaves["part"], leaves["lead_time_days"]))
-    bom_moq = dict(zip(leaves["part"], leaves["moq"]))
+    leaf_parts = leaves["part"].tolist()
+    bom_lt = dict(zip(leaf_parts, leaves["lead_time_days"].tolist()))
+    bom_moq = dict(zip(leaf_parts, leaves["moq"].tolist()))
     buy_date: dict[str, int | None] = {}
     start_day = _int_day(start)
     far_day = _int_day(_FAR)
+
+    # the buy dates of every leaf at once; a date outside the calendar is left to arrival(),
+    # which raises the calendar's error only if that part is really bought
+    lead_parts, lead_totals = [], []
+    for part in dict.fromkeys(leaf_parts):
+        days = plt.get(part, np.nan)
+        if days is None or np.isnan(days):
+            days = bom_lt.get(part, np.nan)
+        if days is None or np.isnan(days):
+            buy_date[part] = None
+        else:
+            lead_parts.append(part)
+            lead_totals.append(int(days) + int(insp.get(part, 0.0) or 0))
+    if lead_parts:
+        bought_on = calendar.workday_many(pd.Series(np.full(len(lead_parts), start).astype("datetime64[ns]")),
+                                          np.array(lead_totals, dtype="float64")).to_numpy()
+        for part, day in zip(lead_parts, bought_on.astype("datetime64[D]")):
+            if not np.isnat(day):
+                buy_date[part] = int(day.astype("int64"))
 
     def arrival(part: str) -> int | None:
         if part not in buy_date:
@@ -478,10 +501,10 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
     early = np.zeros(n)
     rows_of: list[list] = [[] for _ in range(n)]
     unknown = np.zeros(n, dtype=bool)
-    text_of = dict(zip(leaves["part"], leaves["part_text"]))
+    text_of = dict(zip(leaf_parts, leaves["part_text"].tolist()))
 
     batch_rows = batch_rows.sort_values(["_seq", "level"], kind="stable")
-    lines_qty = dict(zip(queue.loc[queue["_batch"], "_line"], queue.loc[queue["_batch"], "_qty"]))
+    lines_qty = dict(zip(queue.loc[queue["_batch"], "_line"].tolist(), queue.loc[queue["_batch"], "_qty"].tolist()))
     columns = [batch_rows[c].tolist() for c in ("_line", "part", "_need", "_cb", "alternates", "_seq", "per")]
     rows_by_line: dict[int, list] = {}
     for row in zip(*columns):
