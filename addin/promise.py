@@ -293,11 +293,14 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
         ran_material = True
         ready, early_qty, short_rows, unknown = _net_material(queue, tree, plan, calendar, start)
         results, reasons, short_names = [], [], []
+        start_day = _int_day(start)
+        need_days = [None if np.isnat(d) else day for d, day in zip(need, need.astype("int64").tolist())]
         for i in range(n):
             rows = short_rows[i]
-            late = [r for r in rows if r[1] is None or pd.isna(need[i]) or r[1] > need[i]]
+            need_day = need_days[i]
+            late = [r for r in rows if r[1] is None or need_day is None or r[1] > need_day]
             # the latest component is the one that sets the date: name it first
-            late.sort(key=lambda r: -(r[1] - start).astype(int) if r[1] is not None else -10**9)
+            late.sort(key=lambda r: -(r[1] - start_day) if r[1] is not None else -10**9)
             names = tuple(r[0] for r in late)
             if unknown[i]:
                 results.append("fail")
@@ -313,8 +316,8 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
                                t["mat_ok_one"].format(part=rows[0][0], ready=_iso(ready[i])))
             else:
                 results.append("fail")
-                parts = [t["mat_part_buy"].format(part=r[0], ready=_iso(r[1]), qty=_qty(r[2])) if r[2] > 0
-                         else t["mat_part"].format(part=r[0], ready=_iso(r[1])) for r in late]
+                parts = [t["mat_part_buy"].format(part=r[0], ready=_iso_day(r[1]), qty=_qty(r[2])) if r[2] > 0
+                         else t["mat_part"].format(part=r[0], ready=_iso_day(r[1])) for r in late]
                 reasons.append(t["mat_short"].format(need=_iso(need[i]), parts=_join(parts, t)))
             short_names.append(names)
         out["material_result"] = pd.Series(results, index=out.index, dtype=object)
@@ -371,6 +374,11 @@ def _join(parts: list[str], t: dict[str, str], limit: int = 5) -> str:
     return "; ".join(parts[:limit]) + " " + t["more"].format(n=len(parts) - limit)
 
 
+def _iso_day(day: int) -> str:
+    """A day counted since 1970 as ISO text."""
+    return str(np.datetime64(day, "D"))
+
+
 def _iso(day: Any) -> str:
     return "" if day is None or pd.isna(day) else str(np.datetime64(day, "D"))
 
@@ -414,8 +422,9 @@ class _Supply:
 def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: WorkingCalendar,
                   start: np.datetime64):
     """Allocate supply to the batch lines in queue order. Returns per batch line: material-ready
-    date, quantity buildable from what is on hand now, the (part, ready, bought) rows, and whether
-    some shortage cannot be planned (no lead time)."""
+    date, quantity buildable from what is on hand now, the (part, ready, bought) rows (ready in
+    days since 1970, None when it cannot be planned), and whether some shortage cannot be planned
+    (no lead time)."""
     n = int(queue["_batch"].sum())
     leaves = tree[tree["leaf"]]
     demand = queue[["_seq", "_line", "_batch", "top", "_qty"]].merge(leaves, on="top")
@@ -509,6 +518,15 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
     rows_by_line: dict[int, list] = {}
     for row in zip(*columns):
         rows_by_line.setdefault(row[0], []).append(row[1:])
+    def minimum_order(part: str) -> float | None:
+        minimum = moq.get(part, np.nan)
+        if minimum is None or np.isnan(minimum):
+            minimum = bom_moq.get(part, np.nan)
+        return None if minimum is None or np.isnan(minimum) else float(minimum)
+
+    minimums: dict[str, float | None] = {}
+    right = bisect.bisect_right
+    # the hot loop (one pass per component row of the batch): Supply.by inlined, lookups cached
     for line, group in rows_by_line.items():
         line_ready = start_day
         units_now = math.inf
@@ -516,12 +534,15 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
         for part, need_qty, claims, alts, seq, per in group:
             if need_qty <= 0:
                 continue
-            horizon = arrival(part)
+            horizon = buy_date[part] if part in buy_date else arrival(part)
             limit = horizon if horizon is not None else far_day
-            primary = supply(part)
+            primary = supplies.get(part) or supply(part)
             consumed = claims + used.get(part, 0.0)
-            now = min(max(primary.by(start_day) - consumed, 0.0), need_qty)
-            take = min(max(primary.by(limit) - consumed, 0.0), need_qty)
+            p_dates, p_cum = primary.dates, primary.cum
+            at = right(p_dates, start_day) - 1
+            now = min(max((p_cum[at] if at >= 0 else 0.0) - consumed, 0.0), need_qty)
+            at = right(p_dates, limit) - 1
+            take = min(max((p_cum[at] if at >= 0 else 0.0) - consumed, 0.0), need_qty)
             dates = []
             if take > 0:
                 dates.append(primary.when(consumed + take))
@@ -546,17 +567,17 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
                     units_now = min(units_now, now / per if per else math.inf)
                     continue
                 order_qty = rest
-                minimum = moq.get(part, np.nan)
-                if minimum is None or np.isnan(minimum):
-                    minimum = bom_moq.get(part, np.nan)
-                if minimum is not None and not np.isnan(minimum):
-                    order_qty = max(rest, float(minimum))
+                if part not in minimums:
+                    minimums[part] = minimum_order(part)
+                minimum = minimums[part]
+                if minimum is not None:
+                    order_qty = max(rest, minimum)
                 primary.add(horizon, order_qty)
                 used[part] = used.get(part, 0.0) + rest
                 dates.append(horizon)
                 bought = rest
             part_ready = max(dates) if dates else start_day
-            rows_of[line].append((text_of.get(part) or part, np.datetime64(part_ready, "D"), bought))
+            rows_of[line].append((text_of.get(part) or part, part_ready, bought))
             line_ready = max(line_ready, part_ready)
             units_now = min(units_now, now / per if per else math.inf)
         ready[line] = np.datetime64("NaT") if unknown[line] else np.datetime64(line_ready, "D")
