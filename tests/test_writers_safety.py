@@ -231,6 +231,10 @@ def open_audit():
         sys.addaudithook(_OpenAudit.hook)
         _OpenAudit.installed = True
     _OpenAudit.seen = []
+    # the reader remembers the last file it inspected (per size/mtime/inode); start cold so the
+    # inspection's own opens are seen (the native parsers open files where no audit hook looks)
+    from addin.readers import grid
+    grid._INSPECTED.clear()
     yield _OpenAudit
     _OpenAudit.watch = set()
 
