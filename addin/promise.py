@@ -598,12 +598,26 @@ def _claims_before(rows: pd.DataFrame, open_need: pd.DataFrame) -> np.ndarray:
     """Cumulative open-order need of ``rows.part`` strictly before ``rows._seq``."""
     if not len(rows):
         return np.zeros(0)
-    left = rows.reset_index(drop=True).assign(_pos=lambda f: np.arange(len(f)))
-    left = left.sort_values("_seq")
-    right = open_need[["part", "_seq", "_cum"]].sort_values("_seq")
-    merged = pd.merge_asof(left, right, on="_seq", by="part", allow_exact_matches=False)
-    merged = merged.sort_values("_pos")
-    return merged["_cum"].fillna(0.0).to_numpy()
+    if not len(open_need):
+        return np.zeros(len(rows))
+    # an as-of lookup by (part, seq) with one sorted int64 key: part code, then queue position
+    m = len(open_need)
+    codes, _ = pd.factorize(np.concatenate([open_need["part"].to_numpy(dtype=object),
+                                            rows["part"].to_numpy(dtype=object)]))
+    codes = codes.astype("int64")
+    open_seq = open_need["_seq"].to_numpy(dtype="int64")
+    row_seq = rows["_seq"].to_numpy(dtype="int64")
+    big = int(max(open_seq.max(), row_seq.max())) + 1
+    open_key = codes[:m] * big + open_seq
+    order = np.argsort(open_key, kind="stable")
+    open_key = open_key[order]
+    cum = open_need["_cum"].to_numpy(dtype="float64")[order]
+    row_code = codes[m:]
+    at = np.searchsorted(open_key, row_code * big + row_seq, side="left") - 1
+    safe = np.clip(at, 0, None)
+    hit = (at >= 0) & (row_code >= 0) & (open_key[safe] // big == row_code)
+    found = np.where(hit, cum[safe], 0.0)
+    return np.where(np.isnan(found), 0.0, found)
 
 
 # ---------------------------------------------------------------------- capacity
@@ -663,10 +677,14 @@ def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
     for line, name in zip(missing["_line"].tolist(), missing["work_line"].tolist()):
         missing_names.setdefault(line, []).append(str(name))
     per_line = ok.groupby("_line").agg(finish=("_finish_d", "max"), early=("_early_d", "max"),
-                                       hours=("_hours", "sum"), names=("work_line", lambda v: ", ".join(map(str, v))))
-    for line, last, first_part, hours, names in zip(per_line.index.tolist(), per_line["finish"].to_numpy(),
-                                                    per_line["early"].to_numpy(), per_line["hours"].tolist(),
-                                                    per_line["names"].tolist()):
+                                       hours=("_hours", "sum"))
+    # the work lines of each PO line in row order, joined without a Python aggregate per group
+    line_names: dict[int, list] = {}
+    for line, name in zip(ok["_line"].tolist(), ok["work_line"].tolist()):
+        line_names.setdefault(line, []).append(str(name))
+    for line, last, first_part, hours in zip(per_line.index.tolist(), per_line["finish"].to_numpy(),
+                                             per_line["early"].to_numpy(), per_line["hours"].tolist()):
+        names = ", ".join(line_names[line])
         last = np.datetime64(last, "D")
         finish[line] = last
         early[line] = np.datetime64(first_part, "D")
