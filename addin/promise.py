@@ -440,18 +440,29 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
     (no lead time)."""
     n = int(queue["_batch"].sum())
     leaves = tree[tree["leaf"]]
-    demand = queue[["_seq", "_line", "_batch", "top", "_qty"]].merge(leaves, on="top")
-    demand["_need"] = demand["_qty"] * demand["per"]
+    # components as integer codes: the open orders explode to one row per component, and
+    # sorting/looking up integers is much cheaper than text
+    codes, uniques = pd.factorize(leaves["part"])
+    code_of = {part: code for code, part in enumerate(uniques.tolist())}
+    leaves = leaves.assign(_pc=codes)
+    in_batch = queue["_batch"].to_numpy(dtype=bool)
+    columns = ["_seq", "_line", "_batch", "top", "_qty"]
+    open_rows = queue.loc[~in_batch, columns].merge(leaves[["top", "_pc", "per"]], on="top")
+    batch_rows = queue.loc[in_batch, columns].merge(leaves, on="top")
+    batch_rows["_need"] = batch_rows["_qty"] * batch_rows["per"]
 
     # claims of open orders: cumulative need per component in queue order
-    open_need = demand.loc[~demand["_batch"], ["part", "_seq", "_need"]].sort_values(["part", "_seq"])
-    open_need["_cum"] = open_need.groupby("part")["_need"].cumsum()
-    batch_rows = demand[demand["_batch"]].copy()
-    batch_rows["_cb"] = _claims_before(batch_rows[["part", "_seq"]], open_need)
+    open_need = pd.DataFrame({"_pc": open_rows["_pc"].to_numpy(), "_seq": open_rows["_seq"].to_numpy(),
+                              "_need": (open_rows["_qty"] * open_rows["per"]).to_numpy()})
+    open_need = open_need.sort_values(["_pc", "_seq"])
+    open_need["_cum"] = open_need.groupby("_pc")["_need"].cumsum()
+    batch_rows["_cb"] = _claims_before(batch_rows["_pc"].to_numpy(), batch_rows["_seq"].to_numpy(), open_need)
     alt_rows = batch_rows[["_seq", "alternates"]].explode("alternates").dropna()
     alt_rows = alt_rows.rename(columns={"alternates": "part"}).drop_duplicates()
-    alt_claims = dict(zip(zip(alt_rows["part"].tolist(), alt_rows["_seq"].tolist()),
-                          _claims_before(alt_rows, open_need).tolist()))
+    alt_parts = alt_rows["part"].tolist()
+    alt_codes = np.array([code_of.get(part, -1) for part in alt_parts], dtype="int64")
+    alt_claims = dict(zip(zip(alt_parts, alt_rows["_seq"].tolist()),
+                          _claims_before(alt_codes, alt_rows["_seq"].to_numpy(), open_need).tolist()))
 
     # supply per part
     stock = plan.stock
@@ -607,25 +618,23 @@ def _int_day(day: np.datetime64) -> int:
     return int(np.datetime64(day, "D").astype("int64"))
 
 
-def _claims_before(rows: pd.DataFrame, open_need: pd.DataFrame) -> np.ndarray:
-    """Cumulative open-order need of ``rows.part`` strictly before ``rows._seq``."""
-    if not len(rows):
+def _claims_before(part_codes: np.ndarray, seqs: np.ndarray, open_need: pd.DataFrame) -> np.ndarray:
+    """Cumulative open-order need (``open_need``: _pc, _seq, _cum) of each component code strictly
+    before its queue position; 0 where none (code -1: a part no open order needs)."""
+    if not len(part_codes):
         return np.zeros(0)
     if not len(open_need):
-        return np.zeros(len(rows))
-    # an as-of lookup by (part, seq) with one sorted int64 key: part code, then queue position
-    m = len(open_need)
-    codes, _ = pd.factorize(np.concatenate([open_need["part"].to_numpy(dtype=object),
-                                            rows["part"].to_numpy(dtype=object)]))
-    codes = codes.astype("int64")
+        return np.zeros(len(part_codes))
+    # an as-of lookup with one sorted int64 key: component code, then queue position
+    open_code = open_need["_pc"].to_numpy(dtype="int64")
     open_seq = open_need["_seq"].to_numpy(dtype="int64")
-    row_seq = rows["_seq"].to_numpy(dtype="int64")
+    row_code = np.asarray(part_codes, dtype="int64")
+    row_seq = np.asarray(seqs, dtype="int64")
     big = int(max(open_seq.max(), row_seq.max())) + 1
-    open_key = codes[:m] * big + open_seq
+    open_key = open_code * big + open_seq
     order = np.argsort(open_key, kind="stable")
     open_key = open_key[order]
     cum = open_need["_cum"].to_numpy(dtype="float64")[order]
-    row_code = codes[m:]
     at = np.searchsorted(open_key, row_code * big + row_seq, side="left") - 1
     safe = np.clip(at, 0, None)
     hit = (at >= 0) & (row_code >= 0) & (open_key[safe] // big == row_code)
