@@ -498,6 +498,8 @@ def _payments(frame: pd.DataFrame, kind: str, quote_parts: pd.DataFrame, *, batc
     charge = frame[frame["charge_kind"] == kind]
     amount = np.where(charge["_price"].notna(),
                       charge["_price"] * charge["_qty"].where(charge["_qty"].notna(), 1.0), np.nan)
+    if not len(charge):  # the common case: no charge lines, nothing to spread over products
+        return own.reset_index(drop=True).rename(columns={"_od_eff": "_pay_od", "_line": "_pay_line"})
     charge = charge.assign(_amount=amount)[["_order", "_cust", "_charge_qno", "_amount", "_od_eff", "_line"]]
     by_quote = charge[charge["_charge_qno"].fillna("") != ""].merge(
         quote_parts.rename(columns={"_qno": "_charge_qno"}), on=["_cust", "_charge_qno"])
