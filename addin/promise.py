@@ -575,11 +575,14 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
             for alt in alts or ():
                 if rest <= 1e-9:
                     break
-                alt_supply = supply(alt)
+                alt_supply = supplies.get(alt) or supply(alt)
                 alt_consumed = alt_claims.get((alt, seq), 0.0) + used.get(alt, 0.0)
-                alt_take = min(max(alt_supply.by(limit) - alt_consumed, 0.0), rest)
+                a_dates, a_cum = alt_supply.dates, alt_supply.cum
+                at = right(a_dates, limit) - 1
+                alt_take = min(max((a_cum[at] if at >= 0 else 0.0) - alt_consumed, 0.0), rest)
                 if alt_take > 0:
-                    now += min(max(alt_supply.by(start_day) - alt_consumed, 0.0), alt_take)
+                    at = right(a_dates, start_day) - 1
+                    now += min(max((a_cum[at] if at >= 0 else 0.0) - alt_consumed, 0.0), alt_take)
                     dates.append(alt_supply.when(alt_consumed + alt_take))
                     used[alt] = used.get(alt, 0.0) + alt_take
                     rest -= alt_take

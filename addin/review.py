@@ -122,7 +122,10 @@ def charge_kind(values: pd.Series) -> pd.Series:
         if any(word in text for word in _MOQ_WORDS):
             return "moq"
         return "tooling" if text in ("charge", "费用") else None
-    return pd.Series([one(v) for v in values.tolist()], index=values.index, dtype=object)
+    # each distinct text is classified once (a quote book repeats a few charge types, or none)
+    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object), use_na_sentinel=True)
+    table = np.array([one(v) for v in uniques] + [None], dtype=object)  # code -1 (empty): last slot
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 def worst(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
