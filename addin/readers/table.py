@@ -157,10 +157,16 @@ def header_key(text: Any) -> str:
 
 
 @functools.cache
+def alias_lists() -> dict[str, dict[str, list[str]]]:
+    """kind -> field -> aliases, as written in data/aliases.toml (read once)."""
+    with resources.files("addin.data").joinpath("aliases.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@functools.cache
 def aliases() -> dict[str, dict[str, str]]:
     """kind -> {header key: field}; earlier aliases in the list win (rank kept in _alias_rank)."""
-    with resources.files("addin.data").joinpath("aliases.toml").open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = alias_lists()
     out: dict[str, dict[str, str]] = {}
     for kind, fields in raw.items():
         table: dict[str, str] = {}
@@ -174,8 +180,7 @@ def aliases() -> dict[str, dict[str, str]]:
 
 @functools.cache
 def _alias_rank() -> dict[tuple[str, str], int]:
-    with resources.files("addin.data").joinpath("aliases.toml").open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = alias_lists()
     return {(kind, header_key(w)): i for kind, fields in raw.items()
             for f, words in fields.items() for i, w in enumerate(words)}
 
@@ -352,9 +357,8 @@ def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputE
     req = schema.REQUIRED[kind]
     found = match.columns if match else {}
     missing = [f for f in req.fields if f not in found]
-    table = aliases()[kind]
-    with resources.files("addin.data").joinpath("aliases.toml").open("rb") as fh:
-        raw = tomllib.load(fh)[kind]
+    raw = alias_lists()[kind]
+
     def examples(words: list[str]) -> str:  # two Chinese and two English names
         zh = [w for w in words if _CJK.search(w)][:2]
         return ", ".join(zh + [w for w in words if not _CJK.search(w)][:2])
@@ -364,7 +368,6 @@ def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputE
         parts.append(what + " (" + " or ".join(raw[f][0] + "/" + raw[f][-1] if f in raw else f
                                                 for f in req.any_of) + ")")
     where = f"row {match.header_index + 1}" if match and match.columns else "the first rows"
-    del table
     return InputError(f"{grid.file.name}: sheet '{grid.sheet}': no column for required "
                       f"{'field' if len(parts) == 1 else 'fields'} {'; '.join(parts)} "
                       f"in the header ({where}) — add the column or name it in a --map file",
