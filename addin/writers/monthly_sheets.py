@@ -637,7 +637,13 @@ def _serials(values: pd.Series) -> np.ndarray:
     return out
 
 
-def write_data(book: Book) -> None:
+def write_data(book: Book, fast: bool | None = None) -> None:
+    """The OrderData table: every ledger field and the engine's helper columns, one row per line.
+
+    ``fast``: None = the column-wise writer when XlsxWriter's internals are the known ones,
+    False = cell by cell (the reference the fast path is tested against)."""
+    from addin.writers.fastrows import Column, write_columns
+    from addin.writers.fastrows import add_table as fast_table
     m, s = book.model, book.s
     ws = book.ws["data"]
     frame = m.classified
@@ -654,28 +660,22 @@ def write_data(book: Book) -> None:
                    "tooling_charge", "moq_charge", "in_full"}
     date_fmt = book.wb.add_format({"num_format": "yyyy-mm-dd"})
     month_fmt = book.wb.add_format({"num_format": "yyyy-mm"})
-    specs = []
-    for j, name in enumerate(columns):
+    cells = []
+    for name in columns:
         source = frame["month_start"] if name == "month" else frame[name]
         if name in date_cols or name in month_cols:
-            fmt = month_fmt if name in month_cols else date_fmt
-            values = _serials(source)
-            for i in np.flatnonzero(~np.isnan(values)):
-                ws.write_number(1 + int(i), j, float(values[i]), fmt)
+            cells.append(Column("number", _serials(source), month_fmt if name in month_cols else date_fmt))
         elif name in number_cols:
             if name == "in_full":   # 1 / 0 / blank, so COUNTIFS can tell unknown from no
                 source = source.astype("boolean").astype("Float64")
-            values = pd.to_numeric(source, errors="coerce").astype("float64").to_numpy()
-            fmt = None
-            for i in np.flatnonzero(~np.isnan(values)):
-                ws.write_number(1 + int(i), j, float(values[i]), fmt)
+            cells.append(Column("number", pd.to_numeric(source, errors="coerce").astype("float64").to_numpy()))
         else:
-            for i, value in enumerate(source.tolist()):
-                if not _blank(value) and value != "":
-                    ws.write_string(1 + i, j, _text(value))
-        specs.append({"header": name})
-    ws.add_table(0, 0, max(n, 1), max(len(columns) - 1, 0),
-                 {"name": F.TABLE, "columns": specs, "style": "Table Style Light 9"})
+            cells.append(Column("text", source))
+    # column-wise XML for the body (issue 7); cell by cell if XlsxWriter's internals differ
+    write_columns(ws, 1, cells, fast=fast)
+    fast_table(ws, 0, 0, max(n, 1), max(len(columns) - 1, 0),
+               {"name": F.TABLE, "columns": [{"header": name} for name in columns],
+                "style": "Table Style Light 9"}, fast=fast)
     ws.freeze_panes(1, 0)
     widths = []
     sample = frame.head(200)
@@ -689,13 +689,6 @@ def write_data(book: Book) -> None:
             widths.append(min(40, max([text_width(name) + 3] + [text_width(v) + 1 for v in values])))
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
-
-
-def _text(value: Any) -> str:
-    from addin.writers.xlsx import clean_text
-    if isinstance(value, tuple):
-        value = ", ".join(str(v) for v in value)
-    return clean_text(str(value))
 
 
 # --------------------------------------------------------------------------- issues, about
