@@ -65,6 +65,9 @@ class Limits:
     max_ratio: float = 200.0                  # real sheet XML compresses ~10-30:1
     ratio_min_size: int = 10 * MB             # small parts may compress better; harmless
     max_cells: int = 60_000_000               # rows x columns of one sheet
+    # inspect_input(deep=False): parts larger than this are not scanned cell by cell (the
+    # caller parses them in an isolated child instead); 32 MB of XML is ~30k ledger lines
+    deep_scan_max: int = 32 * MB
     max_xls_bytes: int = 100 * MB             # xlrd/calamine hold an .xls in memory
     max_text_bytes: int = 1024 * MB
 
@@ -79,6 +82,9 @@ class SheetExtent:
     part: str           # zip member, e.g. 'xl/worksheets/sheet1.xml'
     max_row: int        # 0 when the sheet has no cells
     max_col: int
+    # False: a large part inspected with deep=False — extent from its <dimension> element,
+    # its cells not scanned; parse it only in an isolated child (``run_isolated``)
+    verified: bool = True
 
     @property
     def ref(self) -> str:
@@ -130,11 +136,17 @@ def _col_number(letters: str) -> int:
 # ---------------------------------------------------------------------------------------------
 
 def inspect_input(path: Path, expected: set[str] | None = None, *,
-                  limits: Limits = DEFAULT_LIMITS) -> InputInfo:
+                  limits: Limits | None = None, deep: bool = True) -> InputInfo:
     """Check a file before any parser sees it; raise ``FileError`` saying what is wrong and
-    what to do. ``expected`` is the set of kinds the caller can read ({'xlsx', 'xls', 'csv'})."""
+    what to do. ``expected`` is the set of kinds the caller can read ({'xlsx', 'xls', 'csv'}).
+
+    ``deep=False`` (for callers that parse in ``run_isolated``): parts of an xlsx larger than
+    ``limits.deep_scan_max`` are checked from the zip directory and their first block only
+    (sizes, ratio, DTD in the prolog, ``<dimension>``), not decompressed and scanned whole —
+    the scan costs a third of a million-line read. Their sheets come back ``verified=False``."""
     path = Path(path)
     name = path.name
+    limits = limits or DEFAULT_LIMITS
 
     def fail(message: str) -> FileError:
         return FileError(f"{name}: {message}", file=str(path))
@@ -165,7 +177,7 @@ def inspect_input(path: Path, expected: set[str] | None = None, *,
             raise fail("this is an Excel workbook (.xlsx) with an .xls name — rename it to .xlsx")
         if ext in TEXT_EXT:
             raise fail("this is an Excel workbook (.xlsx), not CSV text — rename it to .xlsx")
-        info = InputInfo("xlsx", path, size, sheets=_check_ooxml(path, fail, limits))
+        info = InputInfo("xlsx", path, size, sheets=_check_ooxml(path, fail, limits, deep))
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         _check_ole(path, size, fail, limits)      # raises for encrypted files of either kind
         if ext in OOXML_EXT:
@@ -281,7 +293,7 @@ _DAMAGED = "the workbook is damaged or truncated (incomplete download?) — ask 
 _DTD_MARKERS = [m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")]
 
 
-def _check_ooxml(path: Path, fail, limits: Limits) -> tuple[SheetExtent, ...]:
+def _check_ooxml(path: Path, fail, limits: Limits, deep: bool = True) -> tuple[SheetExtent, ...]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError):
@@ -315,7 +327,14 @@ def _check_ooxml(path: Path, fail, limits: Limits) -> tuple[SheetExtent, ...]:
         by_part = {part: sheet_name for sheet_name, part in sheets}
         extents: dict[str, tuple[int, int, str, str]] = {}
         total = 0
+        unverified: set[str] = set()
         for i in infos:
+            if not deep and i.file_size > limits.deep_scan_max:
+                declared = _head_part(zf, i, fail)
+                if i.filename in by_part:
+                    extents[i.filename] = declared
+                    unverified.add(i.filename)
+                continue
             scan = _SheetScan() if i.filename in by_part else None
             total = _stream_part(zf, i, fail, limits, total, scan)
             if scan is not None:
@@ -325,8 +344,15 @@ def _check_ooxml(path: Path, fail, limits: Limits) -> tuple[SheetExtent, ...]:
             if part not in names:
                 raise fail(f"sheet '{sheet_name}' is missing from the file — {_DAMAGED.split(' — ')[1]}")
             max_row, max_col, row_ref, col_ref = extents[part]
+            if part in unverified and (max_row > EXCEL_MAX_ROWS or max_col > EXCEL_MAX_COLS
+                                       or max_row * max_col > limits.max_cells):
+                # the sheet says it is out of bounds: scan it to say exactly where
+                scan = _SheetScan()
+                _stream_part(zf, zf.getinfo(part), fail, limits, 0, scan)
+                max_row, max_col, row_ref, col_ref = scan.result()
+                unverified.discard(part)
             _check_extent(zf, part, sheet_name, max_row, max_col, row_ref, col_ref, fail, limits)
-            result.append(SheetExtent(sheet_name, part, max_row, max_col))
+            result.append(SheetExtent(sheet_name, part, max_row, max_col, part not in unverified))
         return tuple(result)
 
 
@@ -370,6 +396,36 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail, limits: Limit
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
         raise fail(_DAMAGED) from None
     return total
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref\s*=\s*[\"']([A-Za-z]{1,3})?([0-9]{1,7})?(?::([A-Za-z]{1,3})([0-9]{1,7}))?")
+
+
+def _head_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail) -> tuple[int, int, str, str]:
+    """First block of a large part: a DTD can only sit in the prolog, and a sheet declares its
+    extent in ``<dimension>`` near the top. Returns that extent (0, 0 when there is none)."""
+    try:
+        with zf.open(info) as member:
+            head = member.read(CHUNK)
+    except RuntimeError as exc:
+        if "encrypted" in str(exc):
+            raise fail("encrypted — save it without a password") from None
+        raise fail(_DAMAGED) from None
+    except NotImplementedError:
+        raise fail("uses a compression method OrderDesk cannot read — open it in Excel and save it again") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+        raise fail(_DAMAGED) from None
+    if any(marker in head for marker in _DTD_MARKERS):
+        raise fail(f"part '{info.filename}' declares XML entities (<!DOCTYPE>), which"
+                   f" Excel never writes and which can make readers leak files or"
+                   f" exhaust memory — not reading it; ask the sender for a fresh copy saved from Excel")
+    m = _DIMENSION.search(head[:65536])
+    if not m:
+        return 0, 0, "", ""
+    letters = (m.group(3) or m.group(1) or b"A").decode("ascii")
+    digits = (m.group(4) or m.group(2) or b"0").decode("ascii")
+    ref = f"{letters.upper()}{digits}"
+    return int(digits), _col_number(letters), ref, ref
 
 
 def _sheet_parts(zf: zipfile.ZipFile, fail) -> list[tuple[str, str]]:

@@ -113,26 +113,36 @@ class ArrowRows(Sequence):
         return self._rows(key, key + 1)[0]
 
 
-def _inspect(path: Path):
-    """Run the input guards when the safe-I/O module is there (it checks zip bombs, sparse
-    coordinates, DTDs, encryption and renamed files before any native parser sees the file).
-    Once per file version: reading a workbook asks for its sheet names, then loads a sheet."""
-    try:
-        from addin.safeio import inspect_input
-    except ImportError:  # pragma: no cover - only while the module is being written
-        return _fallback_kind(path)
+def _inspect(path: Path, *, deep: bool = True):
+    """Run the input guards (zip bombs, sparse coordinates, DTDs, encryption and renamed files
+    are refused before any native parser sees the file) and return their ``InputInfo``. Once
+    per file version: reading a workbook asks for its sheet names, then loads a sheet.
+
+    ``deep=False`` where a forked child can parse (not Windows): a large sheet is then not
+    scanned cell by cell here but parsed in ``run_isolated``, whose memory cap and crash
+    handling stand in for the scan (see ``_load_isolated``)."""
+    from addin.safeio import inspect_input
+    deep = deep or not _CAN_ISOLATE
     try:
         st = Path(path).stat()
         key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
     except OSError:
-        return inspect_input(path).kind      # raises the guard's own message
-    if key not in _INSPECTED:
-        _INSPECTED.clear()                   # one file at a time is all a read needs
-        _INSPECTED[key] = inspect_input(path).kind
-    return _INSPECTED[key]
+        return inspect_input(path)           # raises the guard's own message
+    cached = _INSPECTED.get(key)
+    if cached is not None and (cached[0] or not deep):
+        return cached[1]
+    _INSPECTED.clear()                       # one file at a time is all a read needs
+    info = inspect_input(path, deep=deep)
+    _INSPECTED[key] = (deep, info)
+    return info
 
 
-_INSPECTED: dict[tuple, str] = {}
+_INSPECTED: dict[tuple, tuple] = {}
+_CAN_ISOLATE = hasattr(__import__("os"), "fork")
+
+
+def _verified(info) -> bool:
+    return all(getattr(s, "verified", True) for s in info.sheets)
 
 
 def _fallback_kind(path: Path) -> str:
@@ -174,16 +184,25 @@ def read_csv_rows(path: Path) -> list[list]:
 
 
 def sheet_names(path: Path) -> list[str]:
-    kind = _inspect(path)
-    if kind == "csv":
+    info = _inspect(path, deep=False)
+    if info.kind == "csv":
         return [path.stem]
+    if info.kind == "xlsx" and not _verified(info):
+        # a large workbook not scanned in full: names from xl/workbook.xml as the guard read
+        # them, so no native parser opens it in this process
+        return [s.name for s in info.sheets]
     from python_calamine import CalamineWorkbook
     return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
 def load_grid(path: Path, sheet: str | None = None, *, sheet_index: int = 0) -> Grid:
     path = Path(path)
-    kind = _inspect(path)
+    info = _inspect(path, deep=False)
+    kind = info.kind
+    if kind == "xlsx" and not _verified(info):
+        if _has_fastexcel():
+            return _load_isolated(path, info, sheet, sheet_index)
+        info = _inspect(path, deep=True)     # no fastexcel: the in-process reader needs the scan
     if kind == "csv":
         if sheet not in (None, path.stem):
             raise InputError(f"{path.name}: a CSV file has no sheet '{sheet}'", file=str(path))
@@ -229,6 +248,73 @@ def _load_fastexcel(path: Path, sheet: str | None, sheet_index: int) -> Grid:
     except Exception as exc:  # calamine/fastexcel raise their own error types for damaged files
         raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
     return Grid(path, name, ArrowRows(batch, offset), names, batch, offset)
+
+
+def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Grid:
+    """A large xlsx not scanned by the guard: fastexcel parses it in a forked child with a memory
+    cap and a time limit; the Arrow batch comes back through an Arrow IPC file that this process
+    memory-maps (no copy, no pickling). If the child dies, the full guard scan says what is
+    wrong with the file when it can; otherwise the child's failure is the message."""
+    import os
+    import tempfile
+    import pyarrow as pa
+    from addin.safeio import MB, run_isolated
+    names = [s.name for s in info.sheets]
+    name = _pick_sheet(path, names, sheet, sheet_index)
+    declared = 0
+    try:
+        import zipfile
+        with zipfile.ZipFile(path) as zf:
+            declared = sum(i.file_size for i in zf.infolist())
+    except (OSError, zipfile.BadZipFile):
+        pass
+    # calamine holds every cell (~1.5x the XML) while Arrow is built: room for both, within RAM
+    memory_mb = int(min(max(3000, 3 * declared / MB), _ram_mb() * 0.8))
+    fd, ipc = tempfile.mkstemp(prefix=".orderdesk-", suffix=".arrow", dir=None)
+    os.close(fd)
+    try:
+        try:
+            offset = run_isolated(_fastexcel_to_ipc, path, name, ipc, memory_mb=memory_mb,
+                                  timeout=ISOLATED_TIMEOUT, file=path)
+        except FileError:
+            from addin.safeio import inspect_input
+            inspect_input(path)              # the exact reason, when the scan can name it
+            raise
+        batch = pa.ipc.open_file(pa.memory_map(ipc, "r")).get_batch(0)
+    finally:
+        try:
+            os.unlink(ipc)                   # the mapping stays valid until the batch is freed
+        except OSError:
+            pass
+    return Grid(path, name, ArrowRows(batch, offset), names, batch, offset)
+
+
+ISOLATED_TIMEOUT = 900.0
+
+
+def _fastexcel_to_ipc(path: Path, name: str, ipc: str) -> int:
+    """In the child: parse one sheet as text columns, write the batch as an Arrow IPC file."""
+    import fastexcel
+    import pyarrow as pa
+    try:
+        reader = fastexcel.read_excel(str(path))
+        xsheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+        offset = min((c.absolute_index for c in xsheet.available_columns()), default=0)
+        batch = xsheet.to_arrow()
+        del xsheet, reader
+    except Exception as exc:  # calamine/fastexcel raise their own error types for damaged files
+        raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
+    with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return offset
+
+
+def _ram_mb() -> float:
+    import os
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1024 * 1024)
+    except (ValueError, OSError, AttributeError):
+        return 16_384.0
 
 
 def _pick_sheet(path: Path, names: list[str], sheet: str | None, index: int) -> str:
