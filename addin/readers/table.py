@@ -391,127 +391,161 @@ def _column(rows: list[list], col: int) -> list:
 def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> ReadResult:
     fields = schema.KINDS[kind]
     start = match.header_index + 1
+    raw: dict[str, pd.Series] = {}        # field -> the cells per row (issue values)
+    src: dict[str, values.Coded] = {}     # field -> the cells as entries and per-row codes
     if grid.batch is not None:
-        # Arrow text columns (xlsx): no per-cell Python; rows are made only for the few
-        # blank/total candidates
+        # Arrow text columns (xlsx): each column's distinct texts are parsed once and the rows
+        # are numpy takes; Python rows are made only for the few blank/total candidates. A
+        # column that serves two fields is encoded once.
         n = max(len(grid.rows) - start, 0)
         index = pd.RangeIndex(n)
-        raw = {f: values.text_series(grid.text_column(c, start, n), index) for f, c in match.columns.items()}
+        by_col: dict[int, tuple[pd.Series, values.Coded]] = {}
+        for f, c in match.columns.items():
+            if c not in by_col:
+                cells = values.text_series(grid.text_column(c, start, n), index)
+                by_col[c] = (cells, values.distinct(cells))
+            raw[f], src[f] = by_col[c]
         body = _LazyBody(grid.rows, start)
     else:
         body = grid.rows[start:]
         n = len(body)
         index = pd.RangeIndex(n)
-        raw = {f: pd.Series(_column(body, c), index=index, dtype=object) for f, c in match.columns.items()}
+        for f, c in match.columns.items():
+            raw[f] = pd.Series(_column(body, c), index=index, dtype=object)
+            src[f] = values.Coded(raw[f])
     source_row = np.arange(start + 1, start + 1 + n)
 
     # blank and total rows: decided on the mapped columns, confirmed on the whole row
-    empty = {f: values.is_empty(s) for f, s in raw.items()}
-    all_empty = np.logical_and.reduce([e.to_numpy() for e in empty.values()]) if empty else np.ones(n, bool)
-    blank = pd.Series(all_empty, index=index)
+    empty: dict[str, np.ndarray] = {}     # field -> empty per entry
+    by_src: dict[int, np.ndarray] = {}
+    all_empty = np.ones(n, bool)
+    for f, col in src.items():
+        if id(col) not in by_src:
+            by_src[id(col)] = values.is_empty(col.values).to_numpy(dtype=bool)
+            all_empty &= col.per_row(by_src[id(col)])
+        empty[f] = by_src[id(col)]
+    blank = all_empty
     for i in np.flatnonzero(all_empty):
         if any(_cell_text(v) for v in body[i]):
-            blank.iat[i] = False
-    totals = _total_rows(body, raw, empty, kind, blank)
+            blank[i] = False
+    totals = _total_rows(body, src, empty, kind, blank)
     skipped = blank | totals
     keep = ~skipped
     # a field the file has no column for, one value for every line from the mapping's [defaults]
     for f, v in mapping.defaults.items():
         if f in fields and f not in raw:
             raw[f] = pd.Series([v] * n, index=index, dtype=object)
-            empty[f] = pd.Series(False, index=index)
+            src[f] = values.Coded(pd.Series([v], dtype=object), np.zeros(n, np.intp))
+            empty[f] = np.zeros(1, bool)
 
-    problems: dict[str, pd.Series] = {}
-    parsed: dict[str, pd.Series] = {}
+    problems: dict[str, values.Coded] = {}
+    parsed: dict[str, values.Coded] = {}
     notes: list[str] = []
     warnings: list[Issue] = []   # kept rows with a note (text cut to Excel's cell limit)
     order_dates = None
-    if "order_date" in raw:  # parsed first: it gives '4月30' its year
-        order_dates, problems["order_date"], _ = values.date_column(raw["order_date"])
+    if "order_date" in src:  # parsed first: it gives '4月30' its year
+        order_dates, problems["order_date"], _ = values.date_coded(src["order_date"])
         parsed["order_date"] = order_dates
     day_first = {"dmy": True, "mdy": False}.get(mapping.date_order)
-    for f, s in raw.items():
+    for f, col in src.items():
         if f in parsed:
             continue
         kind_of = fields[f]
+        cells = col.values
         if kind_of == schema.DATE:
-            parsed[f], problems[f], n_ = values.date_column(s, year_hint=order_dates, day_first=day_first)
+            parsed[f], problems[f], n_ = values.date_coded(col, year_hint=order_dates, day_first=day_first)
             if "ambiguous_day_month" in n_ and mapping.date_order is None:
                 order = "day/month" if n_["day_first"] else "month/day"
                 notes.append(f"{match.texts[f]}: dates such as '{n_['ambiguous_day_month']}' are ambiguous; "
                              f"read as {order} — set date_order = \"dmy\" or \"mdy\" in a --map file to change")
         elif kind_of == schema.NUMBER:
-            parsed[f], problems[f] = values.number_column(s)
+            nums, bad = values.number_column(cells)
+            parsed[f], problems[f] = col.like(nums), col.like(bad)
         elif kind_of == schema.STATUS:
-            parsed[f], problems[f] = values.status_column(s, mapping.values.get(f))
+            words, bad = values.status_column(cells, mapping.values.get(f))
+            parsed[f], problems[f] = col.like(words), col.like(bad)
         elif kind_of == schema.BOOL:
-            parsed[f], problems[f] = values.bool_column(s)
+            flags, bad = values.bool_column(cells)
+            parsed[f], problems[f] = col.like(flags), col.like(bad)
         elif kind_of == schema.LIST:
-            parsed[f] = values.list_column(s)
+            parsed[f] = col.like(values.list_column(cells))
         else:
-            text = values.text_column(s)
-            text, too_long = _excel_text(text, values.arrow_text(s))
-            for i in np.flatnonzero((too_long > 0) & keep.to_numpy()):
+            text = values.text_column(cells)
+            text, too_long = _excel_text(text, values.arrow_text(cells))
+            for i in np.flatnonzero((col.per_row(too_long) > 0) & keep):
+                e = i if col.codes is None else col.codes[i]
                 warnings.append(Issue(cell_name(grid.sheet, match.columns[f], int(source_row[i])), f,
-                                      text.iat[i][:40] + "…", f"text of {too_long[i]:,} characters is longer than"
+                                      text.iat[e][:40] + "…", f"text of {too_long[e]:,} characters is longer than"
                                       f" Excel's 32,767 per cell: the workbooks OrderDesk writes keep the first"
                                       f" 32,767", "warning"))
             if f in mapping.values:
                 table = {values.norm_key(k): v for k, v in mapping.values[f].items()}
-                text = text.map(lambda v: table.get(values.norm_key(v), v) if v is not None else None)
-            parsed[f] = text
+                # per row: pandas infers the mapped column's dtype from the rows' values
+                parsed[f] = values.Coded(col.like(text).series(index).map(
+                    lambda v: table.get(values.norm_key(v), v) if v is not None else None))
+            else:
+                parsed[f] = col.like(text)
 
-    # required values and signs
+    # required values and signs, set on the entries (an entry's rows share its message)
     req = schema.REQUIRED[kind]
     for f in req.fields:
-        missing = empty[f] & keep
-        if missing.any():
-            p = problems.setdefault(f, pd.Series(None, index=index, dtype=object))
-            p[missing & p.isna()] = "is empty (a value is required)"
+        missing = np.flatnonzero(src[f].per_row(empty[f]) & keep)
+        if len(missing):
+            p = problems.get(f)
+            if p is None:
+                p = problems[f] = src[f].like(pd.Series(None, index=src[f].values.index, dtype=object))
+            at = missing if p.codes is None else p.codes[missing]
+            p.values.iloc[at[p.values.isna().to_numpy()[at]]] = "is empty (a value is required)"
     for f in schema.NON_NEGATIVE.get(kind, ()):
         if f in parsed:
-            neg = parsed[f] < 0
+            neg = (parsed[f].values < 0).to_numpy()
             if neg.any():
-                problems[f][neg & problems[f].isna()] = "must not be negative"
+                p = problems[f].values
+                p[neg & p.isna().to_numpy()] = "must not be negative"
     for f in schema.POSITIVE.get(kind, ()):
         if f in parsed:
-            zero = parsed[f] == 0
+            zero = (parsed[f].values == 0).to_numpy()
             if zero.any():
-                problems[f][zero & problems[f].isna()] = "must be more than 0"
+                p = problems[f].values
+                p[zero & p.isna().to_numpy()] = "must be more than 0"
 
     issues: list[Issue] = []
     rejected = np.zeros(n, bool)
     for f, p in problems.items():
-        bad = p.notna().to_numpy() & keep.to_numpy()
+        flagged = p.values.notna().to_numpy()
+        if not flagged.any():
+            continue
+        bad = p.per_row(flagged) & keep
         if not bad.any():
             continue
         rejected |= bad
+        message = p.per_row(p.values.to_numpy())
         col = match.columns.get(f)
         if col is None:
-            raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {p[bad].iat[0]}")
+            raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {message[bad][0]}")
         for i in np.flatnonzero(bad):
             value = values.cell_value(raw[f], i)
             issues.append(Issue(cell_name(grid.sheet, col, int(source_row[i])), f,
                                 None if values.is_empty(pd.Series([value], dtype=object)).iat[0] else value,
-                                p.iat[i]))
+                                message[i]))
     issues += warnings
     issues.sort(key=lambda it: (_row_of(it.cell), it.cell))
 
-    valid = keep.to_numpy() & ~rejected
+    valid = keep & ~rejected
     n_valid = int(valid.sum())
     rows_kept = np.flatnonzero(valid)
 
-    def kept(s: pd.Series) -> pd.Series:   # numpy take: a pandas boolean mask costs more per column
-        return pd.Series(s.to_numpy()[rows_kept], dtype=s.dtype)
+    def kept(c: values.Coded) -> pd.Series:   # one numpy take of the kept rows' entries
+        return pd.Series(c.rows(rows_kept), dtype=c.values.dtype, copy=False)
 
     data = pd.DataFrame({f: kept(parsed[f]) if f in parsed else _empty_column(t, n_valid)
-                         for f, t in fields.items()})
-    for f, s in parsed.items():
+                         for f, t in fields.items()}, copy=False)
+    for f, c in parsed.items():
         if f not in fields:
-            data[f] = kept(s)
+            data[f] = kept(c)
     data["source_row"] = source_row[valid]
     result = ReadResult(kind, grid.file.name, grid.sheet, match.header_index + 1, dict(match.texts), data,
-                        issues, RowCount(n, int(valid.sum()), int(rejected.sum()), int(skipped.sum())),
+                        issues, RowCount(n, n_valid, int(rejected.sum()), int(skipped.sum())),
                         notes, grid.file)
     _finish(kind, result, grid, match)
     assert result.rows.read == result.rows.valid + result.rows.issues + result.rows.blank_or_total
@@ -603,33 +637,36 @@ def _excel_text(text: pd.Series, scan=None) -> tuple[pd.Series, np.ndarray]:
 
 def _empty_column(kind_of: str, n: int) -> pd.Series:
     if kind_of == schema.DATE:
-        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    if kind_of == schema.NUMBER:
-        return pd.Series(np.nan, index=range(n), dtype="float64")
-    if kind_of == schema.BOOL:
-        return pd.Series(False, index=range(n), dtype=bool)
-    if kind_of == schema.LIST:
-        return pd.Series([()] * n, index=range(n), dtype=object)
-    return pd.Series([None] * n, index=range(n), dtype=object)
+        a = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    elif kind_of == schema.NUMBER:
+        a = np.full(n, np.nan)
+    elif kind_of == schema.BOOL:
+        a = np.zeros(n, dtype=bool)
+    else:
+        a = np.empty(n, dtype=object)      # None in every cell
+        if kind_of == schema.LIST:
+            a.fill(())
+    return pd.Series(a, copy=False)
 
 
-def _total_rows(body: list[list], raw: dict[str, pd.Series], empty: dict[str, pd.Series], kind: str,
-                blank: pd.Series) -> pd.Series:
+def _total_rows(body, src: dict[str, values.Coded], empty: dict[str, np.ndarray], kind: str,
+                blank: np.ndarray) -> np.ndarray:
     """A total row says 合计/小计/Total somewhere and has no key of its own (no order number)."""
     words = values.total_words()
-    key_fields = [f for f in schema.REQUIRED[kind].fields if f in raw][:1]
+    key_fields = [f for f in schema.REQUIRED[kind].fields if f in src][:1]
     candidates = ~blank
     if key_fields:
         k = key_fields[0]
-        key_text = pd.Series(False, index=blank.index)
-        maybe = _maybe_total_word(raw[k])
+        cells = src[k].values
+        key_text = np.zeros(len(cells), bool)
+        maybe = _maybe_total_word(cells)
         if maybe.any():
-            key_text[maybe] = values._objects(raw[k][maybe]).map(lambda v: _is_total_word(v, words)).to_numpy(bool)
-        candidates &= empty[k] | key_text
-    out = pd.Series(False, index=blank.index)
-    for i in np.flatnonzero(candidates.to_numpy()):
+            key_text[maybe] = values._objects(cells[maybe]).map(lambda v: _is_total_word(v, words)).to_numpy(bool)
+        candidates &= src[k].per_row(empty[k] | key_text)
+    out = np.zeros(len(blank), bool)
+    for i in np.flatnonzero(candidates):
         if any(_is_total_word(v, words) for v in body[i][:40]):
-            out.iat[i] = True
+            out[i] = True
     return out
 
 

@@ -65,6 +65,52 @@ def text_series(arr, index: pd.Index) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=index)
 
 
+class Coded:
+    """A parsed column as one entry per distinct cell text and, per row, the entry it holds:
+    a ledger column repeats a few customers, statuses and dates a million times, so each
+    text is parsed once and the rows are a numpy take. ``codes`` None: one entry per row
+    (cells read as Python objects, where 1, 1.0 and True must not share an entry)."""
+
+    __slots__ = ("values", "codes")
+
+    def __init__(self, values: pd.Series, codes: np.ndarray | None = None) -> None:
+        self.values = values
+        self.codes = codes
+
+    def per_row(self, entries: np.ndarray) -> np.ndarray:
+        """A per-entry array (a mask, the entries' messages) spread to the rows."""
+        return entries if self.codes is None else entries[self.codes]
+
+    def rows(self, take: np.ndarray | None = None) -> np.ndarray:
+        """The rows' values (``take``: only these rows) as a numpy array of the entries' dtype."""
+        v = self.values.to_numpy()
+        if self.codes is None:
+            return v if take is None else v[take]
+        return v[self.codes] if take is None else v[self.codes[take]]
+
+    def series(self, index: pd.Index) -> pd.Series:
+        return pd.Series(self.rows(), index=index, dtype=self.values.dtype, copy=False)
+
+    def like(self, values: pd.Series) -> "Coded":
+        """Another per-entry result over the same rows."""
+        return Coded(values, self.codes)
+
+
+def distinct(s: pd.Series) -> Coded:
+    """An Arrow text column as its distinct texts in order of first appearance, the empty
+    cell last (one more entry, used or not), and each row's entry; an object Series as it is."""
+    arr = arrow_text(s)
+    if arr is None:
+        return Coded(s)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    enc = pc.dictionary_encode(arr)
+    words = enc.dictionary
+    entries = pa.concat_arrays([words, pa.nulls(1, words.type)])
+    codes = pc.fill_null(enc.indices, len(words)).to_numpy(zero_copy_only=False)
+    return Coded(text_series(entries, pd.RangeIndex(len(entries))), codes)
+
+
 def _mask(arr) -> np.ndarray:
     """Arrow boolean -> numpy bool, null as False."""
     import pyarrow.compute as pc
@@ -354,6 +400,63 @@ def date_column(s: pd.Series, *, year_hint: pd.Series | None = None,
     ``year_hint``: per-row reference dates (the order date) to give '4月30' a year; the date is
     put in the year that brings it closest after the hint (a due date is not months before
     the order). ``day_first``: how to read 4/5/2026; None = decide from the column itself."""
+    dates, problems, notes = date_coded(Coded(s), year_hint=None if year_hint is None else Coded(year_hint),
+                                        day_first=day_first)
+    return dates.values, problems.values, notes
+
+
+def date_coded(col: Coded, *, year_hint: Coded | None = None,
+               day_first: bool | None = None) -> tuple[Coded, Coded, dict]:
+    """``date_column`` on a column's entries: every form is read once per distinct text; only
+    the dates without a year ('4月30'), whose year comes from their own row's order date, are
+    read per row (each such row gets an entry of its own). ``year_hint`` over the same rows."""
+    out, problems, notes, pending, text_index = _dates(col.values, day_first)
+    codes = col.codes
+    if pending and codes is not None:
+        rows = np.flatnonzero(np.isin(codes, np.concatenate([p.index.to_numpy() for p in pending])))
+        of_row = codes[rows]                       # the entry each such row held
+        new = np.arange(len(out), len(out) + len(rows))
+        codes = codes.copy()
+        codes[rows] = new
+        new_index = pd.Index(new)
+        out = pd.concat([out, pd.Series(out.to_numpy()[of_row], index=new_index, dtype=out.dtype)])
+        problems = pd.concat([problems, pd.Series(problems.to_numpy()[of_row], index=new_index, dtype=object)])
+        text_index = text_index.append(new_index)
+        per_row = []
+        for p in pending:
+            mine = np.isin(of_row, p.index.to_numpy())
+            part = p.loc[of_row[mine]]
+            part.index = new_index[mine]
+            per_row.append(part)
+        pending = per_row
+        hint_at = None if year_hint is None else pd.Series(year_hint.rows(rows), index=new_index)
+    else:
+        hint_at = None if year_hint is None else year_hint.values
+    for p in pending:
+        ref = hint_at.reindex(p.index) if hint_at is not None else None
+        fallback_year = _file_year(Coded(out, codes), year_hint)
+        if ref is None:
+            ref = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
+        ref = ref.fillna(pd.Timestamp(fallback_year, 1, 1) if fallback_year else pd.NaT)
+        year = ref.dt.year.astype("float64")
+        guess = _build(year, p["m"], p["d"])
+        # a date more than half a year before its reference belongs to the next year
+        late = guess < (ref - pd.Timedelta(days=183))
+        guess[late] = _build(year[late] + 1, p["m"][late], p["d"][late])
+        out[p.index] = guess
+        no_year = ref.isna()
+        problems[no_year[no_year].index] = "a date without a year, and no order date to take it from"
+    if len(text_index):
+        parsed_bad = text_index[out[text_index].isna() & problems[text_index].isna()]
+        problems[parsed_bad] = "not a date"
+    return Coded(out, codes), Coded(problems, codes), notes
+
+
+def _dates(s: pd.Series, day_first: bool | None) -> tuple[pd.Series, pd.Series, dict, list, pd.Index]:
+    """Every date form that a cell's own text decides. Returns dates, problems, notes, the
+    dates without a year still to place (month/day parts per form, in reading order) and the
+    index of the text cells (those still unread at the end are 'not a date')."""
+    none = pd.Index([], dtype="int64")
     cast = _pure(s, "timestamp[ms]")
     if cast is not None:
         import pyarrow.compute as pc
@@ -362,7 +465,7 @@ def date_column(s: pd.Series, *, year_hint: pd.Series | None = None,
         if not (stamps < np.datetime64("1900-01-01")).any():
             return (pd.Series(pc.floor_temporal(cast, unit="day").to_numpy(zero_copy_only=False)
                               .astype("datetime64[ns]"), index=s.index),
-                    pd.Series(None, index=s.index, dtype=object), {})
+                    pd.Series(None, index=s.index, dtype=object), {}, [], none)
     kinds = _kinds(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     problems = pd.Series(None, index=s.index, dtype=object)
@@ -383,7 +486,7 @@ def date_column(s: pd.Series, *, year_hint: pd.Series | None = None,
             problems[m] = "not a date"
     m = kinds == "s"
     if not m.any():
-        return out, problems, notes
+        return out, problems, notes, [], none
     text = clean_strings(_objects(s[m]))
     text = text[(text != "") & ~_placeholder(text)]
     todo = pd.Series(True, index=text.index)
@@ -414,41 +517,33 @@ def date_column(s: pd.Series, *, year_hint: pd.Series | None = None,
             day_first = detect_day_first(text[p.index])
             if day_first is None:
                 ambiguous = (pd.to_numeric(p["a"]) <= 12) & (pd.to_numeric(p["b"]) <= 12) & (p["a"] != p["b"])
-                if ambiguous.any():
+                if ambiguous.any():   # entries in order of first appearance: the first such cell
                     notes["ambiguous_day_month"] = str(text[ambiguous.idxmax()])
                 day_first = False
             notes["day_first"] = day_first
         d, mo = (p["a"], p["b"]) if day_first else (p["b"], p["a"])
         out[p.index] = _build(_year(p["y"]), mo, d)
-    for rx in (_MD_CN, _MD_SLASH):
-        p = take(rx)
-        if len(p):
-            ref = None
-            if year_hint is not None:
-                ref = year_hint.reindex(p.index)
-            fallback_year = _file_year(out, year_hint)
-            if ref is None:
-                ref = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
-            ref = ref.fillna(pd.Timestamp(fallback_year, 1, 1) if fallback_year else pd.NaT)
-            year = ref.dt.year.astype("float64")
-            guess = _build(year, p["m"], p["d"])
-            # a date more than half a year before its reference belongs to the next year
-            late = guess < (ref - pd.Timedelta(days=183))
-            guess[late] = _build(year[late] + 1, p["m"][late], p["d"][late])
-            out[p.index] = guess
-            no_year = ref.isna()
-            problems[no_year[no_year].index] = "a date without a year, and no order date to take it from"
-    parsed_bad = text.index[out[text.index].isna() & problems[text.index].isna()]
-    problems[parsed_bad] = "not a date"
-    return out, problems, notes
+    pending = [p for p in (take(_MD_CN), take(_MD_SLASH)) if len(p)]
+    return out, problems, notes, pending, text.index
 
 
-def _file_year(parsed: pd.Series, hint: pd.Series | None) -> int | None:
-    """The most common year among the dates already read: the year of the file."""
-    years = parsed.dropna().dt.year
-    if hint is not None:
-        years = pd.concat([years, hint.dropna().dt.year])
-    return int(years.mode().iloc[0]) if len(years) else None
+def _file_year(parsed: Coded, hint: Coded | None) -> int | None:
+    """The most common year among the dates already read (rows, not entries) and the order
+    dates: the year of the file; the earliest of equally common years."""
+    counts: dict[int, int] = {}
+    for col in (parsed, hint):
+        if col is None:
+            continue
+        years = col.values.dt.year.to_numpy(dtype="float64", na_value=np.nan)
+        weight = (np.ones(len(years), np.int64) if col.codes is None
+                  else np.bincount(col.codes, minlength=len(years)))
+        ok = ~np.isnan(years) & (weight > 0)
+        for y, w in zip(years[ok].astype(np.int64).tolist(), weight[ok].tolist()):
+            counts[y] = counts.get(y, 0) + w
+    if not counts:
+        return None
+    top = max(counts.values())
+    return min(y for y, c in counts.items() if c == top)
 
 
 # --- status and booleans -----------------------------------------------------------------
