@@ -81,17 +81,24 @@ def fast_path_available(ws) -> bool:
 # --------------------------------------------------------------------------- cell by cell
 
 def _write_slow(ws, first_row: int, columns: Sequence[Column]) -> None:
-    """The public-API path (and the reference the fast path is tested against)."""
-    for j, column in enumerate(columns):
+    """The public-API path (and the reference the fast path is tested against): column by
+    column, or row by row in constant-memory mode, which drops cells above its current row."""
+    cells = []
+    for column in columns:
         if column.kind == "number":
             values = np.asarray(column.values, dtype="float64")
-            for i in np.flatnonzero(~np.isnan(values)):
-                ws.write_number(first_row + int(i), j, float(values[i]), column.fmt)
+            cells.append([(int(i), float(values[i])) for i in np.flatnonzero(~np.isnan(values))])
         else:
-            for i, value in enumerate(_objects(column.values)):
-                text = cell_text(value)
-                if text is not None:
-                    ws.write_string(first_row + i, j, text, column.fmt)
+            texts = (cell_text(v) for v in _objects(column.values))
+            cells.append([(i, text) for i, text in enumerate(texts) if text is not None])
+    order = [(j, i, v) for j, col in enumerate(cells) for i, v in col]
+    if getattr(ws, "constant_memory", False):
+        order.sort(key=lambda cell: (cell[1], cell[0]))
+    for j, i, value in order:
+        if isinstance(value, str):
+            ws.write_string(first_row + i, j, value, columns[j].fmt)
+        else:
+            ws.write_number(first_row + i, j, value, columns[j].fmt)
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -106,7 +113,9 @@ def _objects(values: Any) -> np.ndarray:
 class _Coded:
     """A column as codes into its distinct values (-1 = no cell) and each value's XML payload."""
     codes: np.ndarray
-    payloads: list[str]          # text: shared-string index; number: the <v> text or "inf"/"-inf"
+    # text: the shared-string index, or the escaped inline text after "<is>"; number: the <v>
+    # text or "inf"/"-inf"
+    payloads: list[str]
     kind: str
     fmt: Any
 
@@ -130,13 +139,27 @@ def _code_text(values: Any, fmt, str_table) -> _Coded:
     for k, text in enumerate(texts):
         if text is None:
             continue
+        remap[k] = len(payloads)
+        if text.startswith("<r>") and text.endswith("</r>"):
+            # XlsxWriter's shared-string writer takes such text for its own rich-string XML and
+            # writes it unescaped (the cell reads back empty or altered): write it inline
+            payloads.append(_inline(text))
+            continue
         index = str_table._get_shared_string_index(text)
         str_table.count += int(counts[k]) - 1
-        remap[k] = len(payloads)
         payloads.append(str(index))
     remap = np.append(remap, _NO_CELL)  # code -1 (blank) picks the last entry
     codes = remap[codes]
     return _Coded(codes, payloads, "text", fmt)
+
+
+def _inline(text: str) -> str:
+    """``<t>`` of an inline string, escaped as XlsxWriter escapes shared strings."""
+    from xlsxwriter.utility import _preserve_whitespace
+    from xlsxwriter.xmlwriter import XMLwriter
+    text = XMLwriter._escape_control_characters(text)   # "_x0041_" and CR survive the round trip
+    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f"<t{space}>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</t>"
 
 
 def _number_text(x: float) -> str:
@@ -172,7 +195,8 @@ def _tails(ws, plan: _Plan, j: int) -> np.ndarray:
         fmt = getattr(ws.col_info[j], "column_format", None)
     style = f' s="{fmt._get_xf_index()}"' if fmt is not None and (c.codes >= 0).any() else ""
     if c.kind == "text":
-        tails = [f'"{style} t="s"><v>{p}</v></c>' for p in c.payloads]
+        tails = [f'"{style} t="inlineStr"><is>{p}</is></c>' if p.startswith("<t") else
+                 f'"{style} t="s"><v>{p}</v></c>' for p in c.payloads]
     else:
         tails = []
         for p in c.payloads:
@@ -271,8 +295,8 @@ def write_columns(ws, first_row: int, columns: Sequence[Column], *, fast: bool |
     if fast is None:
         fast = fast_path_available(ws)
     elif fast and not fast_path_available(ws):
-        raise RuntimeError(f"fastrows: XlsxWriter {xlsxwriter.__version__} is not a version the "
-                           f"column-wise writer was checked against ({TESTED_VERSIONS})")
+        raise RuntimeError(f"fastrows: the column-wise writer needs XlsxWriter in {TESTED_VERSIONS} "
+                           f"(found {xlsxwriter.__version__}) and a worksheet not in constant-memory mode")
     if not fast:
         _write_slow(ws, first_row, columns)
         return False
