@@ -152,7 +152,14 @@ def header_key(text: Any) -> str:
     """Headers compare without case, spaces, line breaks, full-width forms or punctuation."""
     if text is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    # a header scan keys the same few texts again and again: cached for str only (1, 1.0
+    # and True hash alike but key differently)
+    return _text_key(text) if type(text) is str else _text_key.__wrapped__(str(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
     return re.sub(r"[\s_\-.:：()（）\[\]【】#/\\'\"*]+", "", text)
 
 
@@ -418,16 +425,17 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     # blank and total rows: decided on the mapped columns, confirmed on the whole row
     empty: dict[str, np.ndarray] = {}     # field -> empty per entry
     by_src: dict[int, np.ndarray] = {}
-    all_empty = np.ones(n, bool)
+    maybe_blank = np.arange(n)
     for f, col in src.items():
         if id(col) not in by_src:
-            by_src[id(col)] = values.is_empty(col.values).to_numpy(dtype=bool)
-            all_empty &= col.per_row(by_src[id(col)])
+            by_src[id(col)] = e = values.is_empty(col.values).to_numpy(dtype=bool)
+            # narrowed column by column: only the rows still empty are looked up
+            maybe_blank = maybe_blank[e[maybe_blank] if col.codes is None else e[col.codes[maybe_blank]]]
         empty[f] = by_src[id(col)]
-    blank = all_empty
-    for i in np.flatnonzero(all_empty):
-        if any(_cell_text(v) for v in body[i]):
-            blank[i] = False
+    blank = np.zeros(n, bool)
+    blank[maybe_blank] = True
+    if len(maybe_blank):
+        blank[maybe_blank[_filled(grid, body, start, n, maybe_blank)]] = False
     totals = _total_rows(body, src, empty, kind, blank)
     skipped = blank | totals
     keep = ~skipped
@@ -519,15 +527,16 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
         if not bad.any():
             continue
         rejected |= bad
-        message = p.per_row(p.values.to_numpy())
+        bad_rows = np.flatnonzero(bad)
+        message = p.values.to_numpy()[bad_rows if p.codes is None else p.codes[bad_rows]]
         col = match.columns.get(f)
         if col is None:
-            raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {message[bad][0]}")
-        for i in np.flatnonzero(bad):
+            raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {message[0]}")
+        for i, text in zip(bad_rows, message):
             value = values.cell_value(raw[f], i)
             issues.append(Issue(cell_name(grid.sheet, col, int(source_row[i])), f,
                                 None if values.is_empty(pd.Series([value], dtype=object)).iat[0] else value,
-                                message[i]))
+                                text))
     issues += warnings
     issues.sort(key=lambda it: (_row_of(it.cell), it.cell))
 
@@ -550,6 +559,24 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     _finish(kind, result, grid, match)
     assert result.rows.read == result.rows.valid + result.rows.issues + result.rows.blank_or_total
     return result
+
+
+def _filled(grid: Grid, body, start: int, n: int, rows: np.ndarray) -> np.ndarray:
+    """Per row of ``rows`` (0-based from ``start``): whether any cell of the whole row holds
+    something. An Arrow grid is asked column by column for just these rows (a cell's text is
+    empty exactly when its typed value's text is)."""
+    if grid.batch is None:
+        return np.array([any(_cell_text(v) for v in body[int(i)]) for i in rows], dtype=bool)
+    import pyarrow as pa
+    width = len(body[int(rows[0])])
+    at = pa.array(rows)
+    filled = np.zeros(len(rows), bool)
+    for c in range(width):
+        cells = grid.text_column(c, start, n)
+        if cells.null_count == len(cells):
+            continue
+        filled |= np.array([v is not None and bool(v.strip()) for v in cells.take(at).to_pylist()], dtype=bool)
+    return filled
 
 
 def _finish(kind: str, result: ReadResult, grid: Grid, match: HeaderMatch) -> None:
