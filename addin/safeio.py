@@ -38,7 +38,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from addin.errors import FileError, OrderDeskError
 
 __all__ = [
-    "InputInfo", "SheetExtent", "Limits", "inspect_input", "run_isolated", "atomic_write",
+    "InputInfo", "SheetExtent", "Limits", "inspect_input", "run_isolated", "atomic_write", "save_openpyxl",
     "safe_sheet_name", "clean_cell_text", "sha256_file", "col_letters", "EXCEL_MAX_ROWS",
     "EXCEL_MAX_COLS", "EXCEL_MAX_TEXT",
 ]
@@ -797,6 +797,15 @@ def atomic_write(path: Path, write: Callable[[Path], None], validate: Callable[[
             except OSError:
                 pass
     return path
+
+
+def save_openpyxl(wb: Any, path: Path) -> None:
+    """``wb.save(path)`` with the zip closed even when the save fails midway: openpyxl's own
+    ``save_workbook`` leaves its archive open on an error, and the garbage collector then
+    finalises the file before the archive ("I/O operation on closed file" at exit)."""
+    from openpyxl.writer.excel import ExcelWriter
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
 
 
 def _create_temp(folder: Path, target: Path) -> Path:

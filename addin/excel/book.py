@@ -170,9 +170,9 @@ class FileBook:
     def save(self) -> None:
         """Atomically (temp file, reopened, then moved into place), the previous file kept as
         ``<stem>.bak<suffix>``; refused while the file is open in Excel."""
-        from addin.safeio import atomic_write
+        from addin.safeio import atomic_write, save_openpyxl
         inputs = [self.path] if self.save_as != self.path else []  # save-as never overwrites the source
-        atomic_write(self.save_as, lambda tmp: self.wb.save(tmp), inputs=inputs)
+        atomic_write(self.save_as, lambda tmp: save_openpyxl(self.wb, tmp), inputs=inputs)
 
     def _sheet(self, sheet: str):
         if sheet not in self.wb.sheetnames:

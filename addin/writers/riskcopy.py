@@ -229,7 +229,8 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
         min_col, min_row, max_col, max_row = range_boundaries(ws.auto_filter.ref)
         if max_col == col - 1:
             ws.auto_filter.ref = f"{get_column_letter(min_col)}{min_row}:{letter}{max_row}"
-    wb.save(tmp)
+    from addin.safeio import save_openpyxl
+    save_openpyxl(wb, tmp)
 
 
 # --------------------------------------------------------------------------- separate workbook
