@@ -310,54 +310,48 @@ import sys, pandas as pd
 df = pd.read_excel(sys.argv[1], engine="openpyxl", header=2)
 df.to_excel(sys.argv[2], index=False)
 """,
-    # the write floor: the cells of the file, already in memory as Python lists, written out
+    # the write floor: the cells of the report, already in memory as Python values
+    # ({sheet: rows}), written out with nothing else (no formats, formulas, charts, tables)
     "xlsxwriter_constant_memory": """
 import sys, pickle, xlsxwriter
-rows = pickle.load(open(sys.argv[1], "rb"))
-wb = xlsxwriter.Workbook(sys.argv[2], {"constant_memory": True})
-ws = wb.add_worksheet()
-for r, row in enumerate(rows):
-    ws.write_row(r, 0, row)
+sheets = pickle.load(open(sys.argv[1], "rb"))
+wb = xlsxwriter.Workbook(sys.argv[2], {"constant_memory": True, "strings_to_formulas": False})
+date = wb.add_format({"num_format": "yyyy-mm-dd"})
+for name, rows in sheets.items():
+    ws = wb.add_worksheet(name)
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(r, c, v, date if hasattr(v, "year") else None)
 wb.close()
 """,
     "rustpy_xlsxwriter": """
-import sys, pickle, pandas as pd
-from rustpy_xlsxwriter import write_worksheet
-rows = pickle.load(open(sys.argv[1], "rb"))
-write_worksheet(rows, sys.argv[2], sheet_name="Sheet1")
+import sys, pickle
+from rustpy_xlsxwriter import write_worksheets
+sheets = pickle.load(open(sys.argv[1], "rb"))
+books = []
+for name, rows in sheets.items():
+    width = max((len(r) for r in rows), default=0)
+    keys = [f"c{i}" for i in range(width)]   # written as the header row, in place of row 1
+    books.append((name, [dict(zip(keys, r)) for r in rows[1:]] or [dict.fromkeys(keys)]))
+write_worksheets(books, sys.argv[2])
 """,
 }
 
 
-def cells_pickle(ledger: Path, month: str | None) -> Path:
-    """The ledger's body rows (all, or those ordered in ``month``) as a pickled list of dicts/lists,
-    the input of the write floors: what a writer must at least do for those cells."""
-    out = CACHE / f"{ledger.stem}_{month or 'all'}.pkl"
-    if out.exists():
-        return out
+def report_cells_pickle(report: Path) -> Path:
+    """Every cell of the report the command wrote ({sheet: rows}, values as a reader sees them),
+    the input of the write floors: the same cells, written by the fastest writers."""
     import pickle
     from python_calamine import CalamineWorkbook
-    rows = CalamineWorkbook.from_path(str(ledger)).get_sheet_by_index(0).to_python(skip_empty_area=False)
-    body = [r for r in rows[3:] if isinstance(r[10], (dt.date, dt.datetime))]
-    if month:
-        y, m = map(int, month.split("-"))
-        body = [r for r in body if r[10].year == y and r[10].month == m]
-    body = [[v if v != "" else None for v in r] for r in body]
+    book = CalamineWorkbook.from_path(str(report))
+    sheets = {}
+    for name in book.sheet_names:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheets[name] = [[None if v == "" else v for v in r] for r in rows]
+    out = report.with_suffix(".cells.pkl")
     with open(out, "wb") as fh:
-        pickle.dump(body, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return out
-
-
-def rows_to_records(pkl: Path) -> Path:
-    """rustpy-xlsxwriter takes a list of dicts."""
-    out = pkl.with_name(pkl.stem + "_records.pkl")
-    if out.exists():
-        return out
-    import pickle
-    rows = pickle.load(open(pkl, "rb"))
-    cols = [f"c{i}" for i in range(max(len(r) for r in rows))]
-    with open(out, "wb") as fh:
-        pickle.dump([dict(zip(cols, r)) for r in rows], fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(sheets, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return out
 
 
@@ -433,16 +427,16 @@ def bench_size(n: int, reps: int, naive_max: int, out_dir: Path) -> dict:
                                          AS_OF.isoformat(), "--out", str(report_out)))
     else:
         notes.append("orderdesk report: skipped, the command does not exist yet")
-    # floors: the fastest write of the cells the report writes (the month's lines) and of the whole file
-    # made in a child process: a parent grown by a million-row to_python would be counted in the
+    # floors: the fastest write of the cells the report wrote (every sheet, read back from its
+    # output), made in a child process: a parent grown by reading them would be counted in the
     # peak RSS of every process it starts afterwards (fork copies it before exec)
-    subprocess.run([PY, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); from pathlib import Path; "
-                    f"import bench; bench.cells_pickle(Path({str(ledger)!r}), {REPORT_MONTH!r})"], check=True)
-    month_pkl = cells_pickle(ledger, REPORT_MONTH)
-    do("write.xlsxwriter_cm_month", script("xlsxwriter_constant_memory") + [str(month_pkl), str(out_dir / "w1.xlsx")])
-    if has_module("rustpy_xlsxwriter"):
-        do("write.rustpy_xlsxwriter_month", script("rustpy_xlsxwriter") + [str(rows_to_records(month_pkl)),
-                                                                            str(out_dir / "w2.xlsx")])
+    if report_out.exists():
+        subprocess.run([PY, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); from pathlib import Path; "
+                        f"import bench; bench.report_cells_pickle(Path({str(report_out)!r}))"], check=True)
+        cells = report_out.with_suffix(".cells.pkl")
+        do("write.xlsxwriter_cm_report_cells", script("xlsxwriter_constant_memory") + [str(cells), str(out_dir / "w1.xlsx")])
+        if has_module("rustpy_xlsxwriter"):
+            do("write.rustpy_xlsxwriter_report_cells", script("rustpy_xlsxwriter") + [str(cells), str(out_dir / "w2.xlsx")])
     # the naive script
     if n <= naive_max:
         do("naive.pandas_openpyxl_read", script("naive_pandas_openpyxl_read") + [str(ledger)], slow_reps)
@@ -463,9 +457,10 @@ def ratios(size: dict) -> dict:
 
     reads = [v for v in (med("read.calamine_to_python"), med("read.fastexcel_arrow"), med("read.fastexcel_pandas"))
              if v is not None]
-    writes = [v for v in (med("write.xlsxwriter_cm_month"), med("write.rustpy_xlsxwriter_month")) if v is not None]
+    writes = [v for v in (med("write.xlsxwriter_cm_report_cells"), med("write.rustpy_xlsxwriter_report_cells"))
+              if v is not None]
     floor_read = min(reads)
-    out = {"floor_read_s": floor_read, "floor_write_month_s": min(writes) if writes else None}
+    out = {"floor_read_s": floor_read, "floor_write_report_cells_s": min(writes) if writes else None}
     if med("orderdesk otd"):
         out["otd_over_floor_read"] = med("orderdesk otd") / floor_read
         if med("naive.pandas_openpyxl_read"):
