@@ -289,3 +289,49 @@ def test_engines_agree_on_a_larger_ledger(tmp_path, monkeypatch):
     jan15 = a.data[a.data["order_no"].isin([f"PO-{k}" for k in range(0, 2200, len(ROWS))])]
     years = (jan15["requested_date"].dt.year - jan15["order_date"].dt.year).value_counts().to_dict()
     assert years == {0: 58, 1: 42}
+
+
+# --- the parts: distinct entries, per-row dates ------------------------------------------------
+
+def _arrow(cells: list) -> pd.Series:
+    pa = pytest.importorskip("pyarrow")
+    return values.text_series(pa.array(cells, type=pa.string()), pd.RangeIndex(len(cells)))
+
+
+def test_distinct_entries_in_order_of_first_appearance():
+    col = values.distinct(_arrow(["b", None, "a", "b", " ", "a", None]))
+    assert values.arrow_text(col.values).to_pylist() == ["b", "a", " ", None]   # the empty cell last
+    assert col.codes.tolist() == [0, 3, 1, 0, 2, 1, 3]
+    words = col.like(values.text_column(col.values))                            # parsed once per entry
+    assert words.rows().tolist() == ["b", None, "a", "b", None, "a", None]
+    assert words.rows(np.array([4, 0])).tolist() == [None, "b"]
+    empty = values.distinct(_arrow([None, None]))
+    assert values.arrow_text(empty.values).to_pylist() == [None] and empty.codes.tolist() == [0, 0]
+    assert values.distinct(pd.Series([1, 1.0, True], dtype=object)).codes is None   # objects: one entry per row
+
+
+def test_a_date_without_a_year_is_read_per_row():
+    """One distinct text, three rows, three order dates: three different dates; the same as the
+    per-cell path gives."""
+    orders = ["2025-12-10 00:00:00", "2026-06-01 00:00:00", "2026-11-20 00:00:00", None, "2026-03-01 00:00:00"]
+    due = ["1月15", "1月15", "1月15", "1月15", "2026-04-01 00:00:00"]
+    hint, _, _ = values.date_coded(values.distinct(_arrow(orders)))
+    dates, problems, notes = values.date_coded(values.distinct(_arrow(due)), year_hint=hint)
+    assert [None if v is NaT else v for v in dates.series(pd.RangeIndex(5))] == \
+        [T(2026, 1, 15), T(2026, 1, 15), T(2027, 1, 15), T(2026, 1, 15), T(2026, 4, 1)]
+    assert pd.isna(problems.rows()).all() and notes == {}
+    per_cell, per_cell_problems, _ = values.date_column(_arrow(due), year_hint=hint.series(pd.RangeIndex(5)))
+    assert per_cell.equals(dates.series(pd.RangeIndex(5))) and per_cell_problems.isna().all()
+    # no order date anywhere and no other date to take the year from
+    dates, problems, _ = values.date_coded(values.distinct(_arrow(["4月30", None])))
+    assert pd.isna(dates.rows()).all()
+    assert problems.rows()[0] == "a date without a year, and no order date to take it from"
+    assert pd.isna(problems.rows()[1])
+
+
+def test_the_ambiguity_note_names_the_first_such_cell_of_the_column():
+    cells = ["2026-01-05 00:00:00", "04/05/2026", "03/02/2026", "04/05/2026"]
+    _, _, notes = values.date_coded(values.distinct(_arrow(cells)))
+    assert notes == {"ambiguous_day_month": "04/05/2026", "day_first": False}
+    _, _, notes = values.date_coded(values.distinct(_arrow(cells[::-1][:-1] + ["13/02/2026"])))
+    assert notes == {"day_first": True}
