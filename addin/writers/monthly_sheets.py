@@ -286,9 +286,12 @@ def _key(month: dt.date) -> str:
 # --------------------------------------------------------------------------- pivots
 
 def _window(model) -> pd.DataFrame:
-    keys = {_key(mo) for mo in model.months}
-    c = model.classified
-    return c.loc[c["month"].isin(keys) & c["outcome"].isin(OUTCOMES)]
+    """The lines due in the report's 12 months with an outcome (computed once per model)."""
+    if "window" not in model.cache:
+        keys = {_key(mo) for mo in model.months}
+        c = model.classified
+        model.cache["window"] = c.loc[c["month"].isin(keys) & c["outcome"].isin(OUTCOMES)]
+    return model.cache["window"]
 
 
 # The by-part sheet shows the parts with the most lines: thousands of rows of 12-month
@@ -299,17 +302,28 @@ PIVOT_LIMIT = {"customer": None, "part_no": 100, "owner": None}
 def pivot_groups(model, field: str) -> tuple[list, int]:
     """Groups with lines due in the 12 months, most lines this month first, then most lines over
     the 12 months, then by name (blank last); and how many groups there are in all."""
+    cached = model.cache.get(("groups", field))
+    if cached is not None:
+        return cached
     window = _window(model)
     if window.empty:
         return [], 0
-    key = window[field].astype(object).where(window[field].notna(), None)
-    frame = pd.DataFrame({"g": key.map(lambda v: "\uffff" if v is None else str(v)),
-                          "this": (window["month"] == model.month_key).astype(int)})
-    agg = frame.groupby("g", sort=False)["this"].agg(["sum", "size"]).reset_index()
+    # counted per distinct value (bincount over factorised codes), named as text afterwards
+    codes, uniques = pd.factorize(window[field], use_na_sentinel=True)
+    idx = np.where(codes < 0, len(uniques), codes)
+    this = (window["month"] == model.month_key).to_numpy(dtype=np.int64)
+    size = np.bincount(idx, minlength=len(uniques) + 1)
+    month_lines = np.bincount(idx, weights=this, minlength=len(uniques) + 1).astype(np.int64)
+    names = [str(u) for u in uniques] + ["\uffff"]
+    frame = pd.DataFrame({"g": names, "sum": month_lines, "size": size})
+    frame = frame.loc[frame["size"] > 0]
+    agg = frame.groupby("g", sort=False)[["sum", "size"]].sum().reset_index()  # 1 and "1" are one group
     agg = agg.sort_values(["sum", "size", "g"], ascending=[False, False, True], kind="stable")
     groups = [None if g == "\uffff" else g for g in agg["g"].tolist()]
     limit = PIVOT_LIMIT.get(field)
-    return (groups if limit is None else groups[:limit]), len(groups)
+    result = (groups if limit is None else groups[:limit]), len(groups)
+    model.cache[("groups", field)] = result
+    return result
 
 
 PIVOT_TOP = 4  # header row (0-based) of every pivot sheet
