@@ -47,6 +47,7 @@ OPTIONAL = ("line_no", "description", "revision", "status", "owner", "priority",
 UNICODE_BITS = ["客户甲", "深圳市某某电子有限公司", "📦🚚", "עברית", "مرحبا", "e\u0301\u0301", "\u3000全角\u3000",
                 "Ｆｕｌｌ", "\u200b", "\ufeffBOM", "ß", "İ", "𠜎"]
 SPECIAL = ["=1+1", "+1", "-1", "@A1", '=HYPERLINK("http://x")', "http://evil", "\t", "\r", "\n",
+           "<r>rich</r>", "<r><t>x</t></r>",
            "合计", "小计", "Total", "TOTAL", "总计", "Sum", "N/A", "#N/A", "#REF!", "-", "—", "?", "null", "None"]
 STATUS = ["open", "shipped", "closed", "cancelled", "in progress", "待排产", "生产中", "已出货", "已完成", "关闭",
           "已取消", "取消", "Delivered", "???", "部分出货"]

@@ -575,3 +575,23 @@ def test_addin_build_atomic_backup_lock_and_validation(tmp_path, capsys, monkeyp
     code, _, err = run(capsys, "addin", "build", "--out", out)
     assert code == 1 and err == "Error: ContractReview.xlsm is open in Excel — close it and run again\n"
     assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("text", ["<r>rich</r>", "<r><t>x</t></r>", "<r></r>", '<r><rPr><b/></rPr><t>bold</t></r>',
+                                  "<r>&amp; <b> \"q\"</r>"])
+def test_text_shaped_like_rich_xml_stays_text(tmp_path, text):
+    """XlsxWriter writes a shared string that starts with <r> and ends with </r> into the XML as
+    it is (rich text); write_text must keep it the user's plain text, in every reader."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+    from addin.writers.xlsx import write_text
+    path = tmp_path / "rich.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    write_text(ws, 0, 0, text)
+    write_text(ws, 1, 0, text, wb.add_format({"bold": True}))
+    wb.close()
+    sheet = openpyxl.load_workbook(path)["S"]
+    assert [sheet["A1"].value, sheet["A2"].value] == [text, text]
+    assert sheet["A2"].font.b
+    assert [r[0] for r in CalamineWorkbook.from_path(str(path)).get_sheet_by_name("S").to_python()] == [text, text]

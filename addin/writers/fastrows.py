@@ -94,9 +94,10 @@ def _write_slow(ws, first_row: int, columns: Sequence[Column]) -> None:
     order = [(j, i, v) for j, col in enumerate(cells) for i, v in col]
     if getattr(ws, "constant_memory", False):
         order.sort(key=lambda cell: (cell[1], cell[0]))
+    from addin.writers.xlsx import write_text   # it keeps '<r>..</r>'-shaped text plain
     for j, i, value in order:
         if isinstance(value, str):
-            ws.write_string(first_row + i, j, value, columns[j].fmt)
+            write_text(ws, first_row + i, j, value, columns[j].fmt)
         else:
             ws.write_number(first_row + i, j, value, columns[j].fmt)
 

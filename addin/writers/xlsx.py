@@ -120,7 +120,15 @@ def write_text(ws, row: int, col: int, value: Any, fmt=None) -> None:
     if is_blank(value):
         ws.write_blank(row, col, None, fmt)
         return
-    ws.write_string(row, col, clean_text(str(value)), fmt)
+    text = clean_text(str(value))
+    if text.startswith("<r>") and text.endswith("</r>"):
+        # XlsxWriter copies a shared string shaped like this into the XML unescaped, as rich
+        # text: '<r>x</r>' would read back empty, '<r><t>x</t></r>' as 'x', other markup could
+        # corrupt the file. Unformatted runs (XlsxWriter wants three) are escaped and show as
+        # the same plain text.
+        ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], *([fmt] if fmt is not None else []))
+        return
+    ws.write_string(row, col, text, fmt)
 
 
 def write_value(ws, row: int, col: int, value: Any, fmt=None, date_fmt=None) -> None:
