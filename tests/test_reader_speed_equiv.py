@@ -335,3 +335,15 @@ def test_the_ambiguity_note_names_the_first_such_cell_of_the_column():
     assert notes == {"ambiguous_day_month": "04/05/2026", "day_first": False}
     _, _, notes = values.date_coded(values.distinct(_arrow(cells[::-1][:-1] + ["13/02/2026"])))
     assert notes == {"day_first": True}
+
+
+def test_the_year_of_the_file_counts_rows_not_distinct_texts():
+    """'4月30' with no order date takes the most common year among the column's rows: 2026 on
+    three rows (one text) outweighs 2025 on two rows (two texts); on a tie the earlier year."""
+    cells = ["2026-01-01 00:00:00"] * 3 + ["2025-03-01 00:00:00", "2025-04-01 00:00:00", "4月30"]
+    for col in (values.distinct(_arrow(cells)), values.Coded(_arrow(cells))):
+        dates, _, _ = values.date_coded(col)
+        assert dates.rows()[-1] == np.datetime64("2026-04-30")
+    tie = ["2026-01-01 00:00:00", "2025-03-01 00:00:00", "4月30"]
+    dates, _, _ = values.date_coded(values.distinct(_arrow(tie)))
+    assert dates.rows()[-1] == np.datetime64("2025-04-30")

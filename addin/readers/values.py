@@ -413,7 +413,10 @@ def date_coded(col: Coded, *, year_hint: Coded | None = None,
     out, problems, notes, pending, text_index = _dates(col.values, day_first)
     codes = col.codes
     if pending and codes is not None:
-        rows = np.flatnonzero(np.isin(codes, np.concatenate([p.index.to_numpy() for p in pending])))
+        no_year = np.zeros(len(out), bool)
+        for p in pending:
+            no_year[p.index.to_numpy()] = True
+        rows = np.flatnonzero(no_year[codes])
         of_row = codes[rows]                       # the entry each such row held
         new = np.arange(len(out), len(out) + len(rows))
         codes = codes.copy()
@@ -530,7 +533,7 @@ def _dates(s: pd.Series, day_first: bool | None) -> tuple[pd.Series, pd.Series, 
 def _file_year(parsed: Coded, hint: Coded | None) -> int | None:
     """The most common year among the dates already read (rows, not entries) and the order
     dates: the year of the file; the earliest of equally common years."""
-    counts: dict[int, int] = {}
+    ys, ws = [], []
     for col in (parsed, hint):
         if col is None:
             continue
@@ -538,12 +541,13 @@ def _file_year(parsed: Coded, hint: Coded | None) -> int | None:
         weight = (np.ones(len(years), np.int64) if col.codes is None
                   else np.bincount(col.codes, minlength=len(years)))
         ok = ~np.isnan(years) & (weight > 0)
-        for y, w in zip(years[ok].astype(np.int64).tolist(), weight[ok].tolist()):
-            counts[y] = counts.get(y, 0) + w
-    if not counts:
+        ys.append(years[ok].astype(np.int64))
+        ws.append(weight[ok])
+    if not ys or not sum(len(y) for y in ys):
         return None
-    top = max(counts.values())
-    return min(y for y, c in counts.items() if c == top)
+    uniq, at = np.unique(np.concatenate(ys), return_inverse=True)
+    total = np.bincount(at, weights=np.concatenate(ws))
+    return int(uniq[total == total.max()].min())
 
 
 # --- status and booleans -----------------------------------------------------------------
