@@ -37,6 +37,7 @@ TESTED_VERSIONS = ((3, 3), (3, 4))
 CHUNK_ROWS = 2048  # rows joined into one string at a time: bounded memory on big sheets
 
 _NO_CELL = -1
+_BLANK = "\x00blank"  # payload of a blank cell that carries a format (no value)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Column:
     kind: Literal["number", "text"]
     values: Any
     fmt: Any = None
+    # blank values still get a cell carrying ``fmt`` (borders), as ``write_blank(.., fmt)`` does
+    styled_blanks: bool = False
 
 
 def cell_text(value: Any) -> str | None:
@@ -91,12 +94,18 @@ def _write_slow(ws, first_row: int, columns: Sequence[Column]) -> None:
         else:
             texts = (cell_text(v) for v in _objects(column.values))
             cells.append([(i, text) for i, text in enumerate(texts) if text is not None])
+    for j, column in enumerate(columns):
+        if column.styled_blanks and column.fmt is not None:
+            filled = {i for i, _ in cells[j]}
+            cells[j].extend((i, None) for i in range(len(column.values)) if i not in filled)
     order = [(j, i, v) for j, col in enumerate(cells) for i, v in col]
     if getattr(ws, "constant_memory", False):
         order.sort(key=lambda cell: (cell[1], cell[0]))
     from addin.writers.xlsx import write_text   # it keeps '<r>..</r>'-shaped text plain
     for j, i, value in order:
-        if isinstance(value, str):
+        if value is None:
+            ws.write_blank(first_row + i, j, None, columns[j].fmt)
+        elif isinstance(value, str):
             write_text(ws, first_row + i, j, value, columns[j].fmt)
         else:
             ws.write_number(first_row + i, j, value, columns[j].fmt)
@@ -196,12 +205,15 @@ def _tails(ws, plan: _Plan, j: int) -> np.ndarray:
         fmt = getattr(ws.col_info[j], "column_format", None)
     style = f' s="{fmt._get_xf_index()}"' if fmt is not None and (c.codes >= 0).any() else ""
     if c.kind == "text":
-        tails = [f'"{style} t="inlineStr"><is>{p}</is></c>' if p.startswith("<t") else
+        tails = [f'"{style}/>' if p == _BLANK else
+                 f'"{style} t="inlineStr"><is>{p}</is></c>' if p.startswith("<t") else
                  f'"{style} t="s"><v>{p}</v></c>' for p in c.payloads]
     else:
         tails = []
         for p in c.payloads:
-            if p in ("inf", "-inf"):  # what write_number does with nan_inf_to_errors
+            if p == _BLANK:
+                tails.append(f'"{style}/>')
+            elif p in ("inf", "-inf"):  # what write_number does with nan_inf_to_errors
                 sign = "-" if p == "-inf" else ""
                 tails.append(f'"{style} t="e"><f>{sign}1/0</f><v>#DIV/0!</v></c>')
             else:
@@ -303,6 +315,10 @@ def write_columns(ws, first_row: int, columns: Sequence[Column], *, fast: bool |
         return False
     coded = [_code_text(c.values, c.fmt, ws.str_table) if c.kind == "text" else _code_numbers(c.values, c.fmt)
              for c in columns]
+    for c, column in zip(coded, columns):
+        if column.styled_blanks and column.fmt is not None and (c.codes < 0).any():
+            c.codes = np.where(c.codes < 0, len(c.payloads), c.codes)
+            c.payloads.append(_BLANK)
     lengths = {len(c.codes) for c in coded}
     if len(lengths) > 1:
         raise ValueError(f"fastrows: columns of different lengths {sorted(lengths)}")

@@ -545,24 +545,75 @@ def _date(value: Any) -> Any:
     return None if _blank(value) else pd.Timestamp(value)
 
 
-def _list_sheet(book: Book, ws, top: int, headers: list[str], rows: list[list], kinds: list[str]) -> None:
+def _list_sheet(book: Book, ws, top: int, headers: list[str], rows: list[list], kinds: list[str], *,
+                columns: list | None = None) -> None:
+    """A header row at ``top`` and the lines under it, given as ``rows`` or as ``columns``
+    (sequences of equal length). Written column-wise (``fastrows``) when every value fits its
+    kind; cell by cell otherwise."""
     s = book.s
     book.header_row(ws, top)
     for c, h in enumerate(headers):
         write_text(ws, top, c, h, s["header"] if c else s["header_left"])
+    if columns is None:
+        columns = [list(col) for col in zip(*rows)] if rows else [[] for _ in headers]
+    n = len(columns[0]) if columns else 0
     fmt = {"text": s["text"], "int": s["int"], "date": s["date"], "wrap": s["text_wrap"], "num": s["num1"]}
-    for i, values in enumerate(rows):
-        for c, (value, kind) in enumerate(zip(values, kinds)):
-            if kind in ("text", "wrap"):
-                write_text(book.ws_current, top + 1 + i, c, value, fmt[kind])
-            else:
-                write_value(book.ws_current, top + 1 + i, c, value, fmt[kind])
-    last = top + max(len(rows), 1)
+    planned = _fast_columns(columns, kinds, fmt) if n else None
+    if planned is not None:
+        from addin.writers.fastrows import write_columns
+        write_columns(ws, top + 1, planned)
+    else:
+        for c, (values, kind) in enumerate(zip(columns, kinds)):
+            for i, value in enumerate(values):
+                if kind in ("text", "wrap"):
+                    write_text(book.ws_current, top + 1 + i, c, value, fmt[kind])
+                else:
+                    write_value(book.ws_current, top + 1 + i, c, value, fmt[kind])
+    last = top + max(n, 1)
     ws.autofilter(top, 0, last, len(headers) - 1)
     ws.freeze_panes(top + 1, 0)
-    columns = [[h] + [r[c] for r in rows[:2000]] for c, h in enumerate(headers)]
-    set_widths(ws, columns, maximum=45)
+    set_widths(ws, [[h] + list(col[:2000]) for h, col in zip(headers, columns)], maximum=45)
     print_setup(ws, repeat_rows=(top, top))
+
+
+_EPOCH_NS = np.datetime64("1899-12-30T00:00:00", "us")
+
+
+def _fast_columns(columns: list, kinds: list[str], fmt: dict) -> list | None:
+    """``fastrows`` columns for a line list, or None when a value does not fit its column's
+    kind (a text in a number column, say): then the cell-by-cell path writes what it is."""
+    from addin.writers.fastrows import Column
+    out = []
+    for values, kind in zip(columns, kinds):
+        series = pd.Series(list(values), dtype=object)
+        blank = series.map(_blank).to_numpy(dtype=bool)
+        if kind in ("text", "wrap"):
+            out.append(Column("text", series, fmt[kind], styled_blanks=True))
+            continue
+        filled = series[~blank]
+        if kind == "date":
+            if not filled.map(lambda v: isinstance(v, (pd.Timestamp, dt.datetime, dt.date, np.datetime64))).all():
+                return None
+            stamps = pd.to_datetime(series.where(~blank, None), errors="coerce")
+            if stamps.dt.tz is not None:
+                stamps = stamps.dt.tz_localize(None)
+            delta = np.array(stamps.to_numpy(dtype="datetime64[us]")) - _EPOCH_NS
+            micros = delta.astype("int64")
+            days = micros // 86_400_000_000
+            rest = micros - days * 86_400_000_000
+            # XlsxWriter's own formula: days + (seconds + microseconds / 1e6) / 86400
+            serial = days.astype("float64") + ((rest // 1_000_000).astype("float64")
+                                               + (rest % 1_000_000).astype("float64") / 1e6) / 86400.0
+            serial[np.isnat(delta)] = np.nan
+            out.append(Column("number", serial, fmt[kind], styled_blanks=True))
+        else:
+            if not filled.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
+                              and not isinstance(v, (bool, np.bool_))).all():
+                return None
+            numbers = pd.to_numeric(series.where(~blank, np.nan), errors="coerce").astype("float64").to_numpy(copy=True)
+            numbers[np.isinf(numbers)] = np.nan   # write_value leaves an infinite number blank
+            out.append(Column("number", numbers, fmt[kind], styled_blanks=True))
+    return out
 
 
 def write_late(book: Book) -> None:
