@@ -205,6 +205,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "数据共 {limit} 行, 公式过多会使 Excel 变慢, 透视表写为数值; 修改数据后请重新生成报告。",
         "en": "{limit} lines are too many for live formulas to stay fast in Excel: pivots are written as values; regenerate the report after editing the data."},
 
+    # --- contract review: working calendar without holiday data for a year --------------------
+    # appended to the reason of a lead-time / material / capacity check whose dates ran through
+    # such a year (the check is then at least a warning); {years}: "2027", "2027–2028", "2027, 2029"
+    "review.calendar_gap": {
+        "zh": "日历 {name} 没有 {years} 年的节假日数据，日期按周一至周五计算；请在日历文件中补充 {years} 年节假日（--calendar）",
+        "en": "calendar {name} has no holiday data for {years} — dates count Mon–Fri; "
+              "add the {years} holidays in a calendar file (--calendar)"},
+    # the note line near the top of the review workbook; {note} is review.calendar_gap
+    "review.calendar_note": {"zh": "日历提示（{total} 个订单行中 {lines} 行）：{note}",
+                             "en": "Calendar warning on {lines} of {total} PO lines: {note}"},
+
     # --- messages ------------------------------------------------------------------------------
     "msg.report_written": {"zh": "已写入 {out}: {month} 考核 {lines} 行, OTD {otd}",
                            "en": "Wrote {out}: {month}, {lines} lines due, OTD {otd}"},

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from addin.errors import InputError
-from addin.review import _col, _dates, _key, _num, _qty
+from addin.review import _col, _dates, _key, _num, _qty, calendar_gaps, flag_gaps, gap_notes, year_tuples
 
 if TYPE_CHECKING:  # pragma: no cover
     from addin.calendar import WorkingCalendar
@@ -373,12 +373,55 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
                 splits[i] = [{"qty": float(x), "date": pd.Timestamp(early_date[i])},
                              {"qty": float(qty[i] - x), "date": pd.Timestamp(promise[i])}]
 
+    if ran_material or ran_capacity:
+        _flag_calendar_gaps(out, calendar, lang, start=start, request=request, need=need, lead_days=lead_days,
+                            ready=ready if ran_material else None, finish=finish if ran_capacity else None,
+                            latest=latest, promise=promise, split_from=first if ran_material else None,
+                            split_date=early_date if ran_material else None,
+                            has_split=np.array([s is not None for s in splits], dtype=bool))
+
     out["material_ready"] = pd.Series(ready.astype("datetime64[ns]"), index=out.index)
     out["capacity_finish"] = pd.Series(finish.astype("datetime64[ns]"), index=out.index)
     out["promise_date"] = pd.Series(promise.astype("datetime64[ns]"), index=out.index)
     out["split"] = pd.Series(splits, index=out.index, dtype=object)
     out["short_components"] = pd.Series(short_names if ran_material else [()] * n, index=out.index, dtype=object)
     return out
+
+
+def _flag_calendar_gaps(out: pd.DataFrame, calendar: WorkingCalendar, lang: str, *, start: np.datetime64,
+                        request: np.ndarray, need: np.ndarray, lead_days: int, ready: np.ndarray | None,
+                        finish: np.ndarray | None, latest: np.ndarray, promise: np.ndarray,
+                        split_from: np.ndarray | None, split_date: np.ndarray | None, has_split: np.ndarray) -> None:
+    """Material and capacity checks whose dates were counted through a year the calendar has no
+    holiday data for become at least ``warn`` with the calendar note (in place), and
+    ``calendar_years`` names those years per line. A check owns the dates it computed: its own
+    ready / finish date from the as-of date, the need date (requested date minus inspection and
+    transport), the promise date when its date set it, and the early part of a split."""
+    n = len(out)
+    nat = np.full(n, np.datetime64("NaT", "D"))
+    starts = np.full(n, start)
+    # WORKDAY(requested, -0) is the requested date itself: no calendar counted
+    need_span = (need if lead_days else nat, request)
+    spans: dict[str, list] = {}
+    if ready is not None:
+        # material sets the promise unless capacity finishes later
+        sets = np.isnat(finish) | (ready >= finish) if finish is not None else np.ones(n, dtype=bool)
+        spans["material"] = [(starts, ready), need_span, (np.where(sets & ~np.isnat(ready), latest, nat), promise)]
+    if finish is not None:
+        sets = (~np.isnat(finish) & ~np.isnat(ready) & (finish >= ready)) if ready is not None else np.ones(n, dtype=bool)
+        spans["capacity"] = [(starts, finish), need_span, (np.where(sets, latest, nat), promise)]
+    if split_date is not None:
+        owner = "capacity" if finish is not None else "material"
+        spans[owner].append((np.where(has_split, split_from, nat), split_date))
+    for check, check_spans in spans.items():
+        years, hit = calendar_gaps(calendar, check_spans)
+        results, reasons = flag_gaps(out[f"{check}_result"].to_numpy(dtype=object),
+                                     out[f"{check}_reason"].to_numpy(dtype=object),
+                                     gap_notes(calendar, years, hit, lang), lang)
+        out[f"{check}_result"] = pd.Series(results, index=out.index, dtype=object)
+        out[f"{check}_reason"] = pd.Series(reasons, index=out.index, dtype=object)
+    years, hit = calendar_gaps(calendar, [span for check_spans in spans.values() for span in check_spans])
+    out["calendar_years"] = pd.Series(year_tuples(years, hit), index=out.index, dtype=object)
 
 
 def _join(parts: list[str], t: dict[str, str], limit: int = 5) -> str:

@@ -107,7 +107,7 @@ def review(orders: Path, quotes_file: Path, bom_file: Path | None, bom_parent: s
     if fmt == "json":
         click.echo(json.dumps(review_json(result), ensure_ascii=False, indent=1))
     elif not quiet:
-        click.echo(review_table(result))
+        click.echo(review_table(result, lang))
         click.echo(f"wrote {out_file}")
 
 
@@ -143,9 +143,11 @@ def review_json(result) -> dict:
     return {"lines": lines, "summary": {k: int(counts.get(k, 0)) for k in ("pass", "warn", "fail")}}
 
 
-def review_table(result) -> str:
-    """A short text view: one line per PO line, then the reason of every check not passed."""
+def review_table(result, lang: str = "en") -> str:
+    """A short text view: one line per PO line, then the reason of every check not passed, and
+    the calendar note when some line's dates ran through a year without holiday data."""
     from addin.review import CHECKS
+    from addin.writers.reviewbook import calendar_note
     out = []
     for _, row in result.iterrows():
         promise = _day(row["promise_date"]) if "promise_date" in result.columns else None
@@ -160,4 +162,7 @@ def review_table(result) -> str:
                 out.append(f"    {check:<9} {row[column]:<4}  {row[f'{check}_reason']}")
     counts = result["verdict"].value_counts()
     out.append(" ".join(f"{k} {int(counts.get(k, 0))}" for k in ("pass", "warn", "fail")))
+    note = calendar_note(result, lang)
+    if note:
+        out.append(note)
     return "\n".join(out)

@@ -10,9 +10,10 @@ from typing import Any, Iterable
 import pandas as pd
 
 from addin.review import CHECKS
-from addin.writers.xlsx import Styles, is_blank, open_workbook, print_setup, set_widths, write_value
+from addin.writers.xlsx import (FONT, Styles, is_blank, open_workbook, print_setup, set_widths, text_width,
+                                write_value)
 
-__all__ = ["write_review_book", "LABELS", "SHEET"]
+__all__ = ["write_review_book", "calendar_note", "LABELS", "SHEET"]
 
 SHEET = {"en": "Review", "zh": "合同评审"}
 
@@ -52,7 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
 _PO_COLUMNS = ["order_no", "line_no", "customer", "part_no", "revision", "qty", "unit_price", "currency",
                "order_date", "requested_date", "quote_no"]
 _SIGN = ["sign_sales", "sign_pmc", "sign_purchasing", "sign_engineering", "comment"]
-HEADER_ROW = 8  # 0-based row of the table header
+HEADER_ROW = 8  # 0-based row of the table header; one row lower when the calendar note is shown
 
 
 def write_text(ws, row: int, col: int, value: Any, fmt=None) -> None:
@@ -76,6 +77,36 @@ def split_text(split: Any, lang: str) -> str:
         day = pd.Timestamp(part["date"]).date().isoformat()
         parts.append(f"{day} 前 {qty_text}" if lang == "zh" else f"{qty_text} by {day}")
     return "; ".join(parts)
+
+
+_WRAP_CHARS = 32  # what one line of a reason column (36 wide) holds in a proportional font
+
+
+def _wrapped_lines(value: Any) -> int:
+    if not isinstance(value, str) or not value:
+        return 1
+    width = len(value) if value.isascii() else text_width(value)
+    return -(-int(width) // _WRAP_CHARS)
+
+
+def calendar_note(review: pd.DataFrame, lang: str) -> str | None:
+    """The workbook's note line when some line's dates ran through a year the working calendar
+    has no holiday data for (``calendar_note`` / ``calendar_years`` of :func:`addin.review.review_lines`),
+    else None."""
+    from addin.i18n import t
+    if "calendar_note" not in review.columns:
+        return None
+    notes = review["calendar_note"].tolist()
+    years = (review["calendar_years"].tolist() if "calendar_years" in review.columns else [()] * len(notes))
+    affected = [(note, set(y) if isinstance(y, tuple) else set()) for note, y in zip(notes, years)
+                if isinstance(note, str) and note]
+    if not affected:
+        return None
+    every = set().union(*(y for _, y in affected))
+    # one line usually met every year there is: its note says it all; else name each distinct note
+    whole = [note for note, y in affected if y == every]
+    text = whole[0] if whole else "; ".join(dict.fromkeys(note for note, _ in affected))
+    return t("review.calendar_note", lang, lines=len(affected), total=len(review), note=text)
 
 
 def write_review_book(path: Path, review: pd.DataFrame, *, lang: str = "en", reviewer: str | None = None,
@@ -139,33 +170,38 @@ def _write(target: Path, review: pd.DataFrame, lang: str, reviewer: str | None, 
         ws.write_number(3 + offset, 1, value, st["int"])
         if colour:
             ws.write_blank(3 + offset, 2, None, st[colour])
-    write_text(ws, HEADER_ROW - 1, 0, L["note"], st["note"])
+    note = calendar_note(review, lang)
+    header_row = HEADER_ROW + (1 if note else 0)
+    if note:  # where the reader looks before the table: the dates below may be too early
+        write_text(ws, HEADER_ROW - 1, 0, note,
+                   wb.add_format({"bold": True, "font_color": "#9C5700", "font_name": FONT}))
+    write_text(ws, header_row - 1, 0, L["note"], st["note"])
 
     fmt = {"text": st["text"], "wrap": st["text_wrap"], "num": st["num1"], "date": st["date"],
            "result": st["label"], "sign": st["text"]}
     qty_fmt = wb.add_format({"num_format": "#,##0.####", "border": 1, "border_color": "#D9D9D9",
                              "font_name": "Microsoft YaHei"})
     for col, (header, values, kind) in enumerate(columns):
-        write_text(ws, HEADER_ROW, col, header, st["header"])
+        write_text(ws, header_row, col, header, st["header"])
         cell_fmt = qty_fmt if kind == "num" else fmt[kind]
         for offset, value in enumerate(values):
-            row = HEADER_ROW + 1 + offset
+            row = header_row + 1 + offset
             if kind in ("text", "wrap", "result", "sign"):
                 write_text(ws, row, col, None if is_blank(value) else value, cell_fmt)
             else:
                 write_value(ws, row, col, value, cell_fmt, st["date"])
-    last_row = HEADER_ROW + max(len(review), 1)
+    last_row = header_row + max(len(review), 1)
     last_col = len(columns) - 1
 
     # colours by result: conditional formats so an edited result recolours itself
     for col in result_cols:
         for word, colour in (("pass", "green"), ("warn", "amber"), ("fail", "red")):
-            ws.conditional_format(HEADER_ROW + 1, col, last_row, col,
+            ws.conditional_format(header_row + 1, col, last_row, col,
                                   {"type": "cell", "criteria": "==", "value": f'"{words[word]}"',
                                    "format": st[colour]})
 
-    ws.freeze_panes(HEADER_ROW + 1, 4)
-    ws.autofilter(HEADER_ROW, 0, last_row, last_col)
+    ws.freeze_panes(header_row + 1, 4)
+    ws.autofilter(header_row, 0, last_row, last_col)
     widths = []
     for header, values, kind in columns:
         if kind == "wrap":
@@ -175,10 +211,14 @@ def _write(target: Path, review: pd.DataFrame, lang: str, reviewer: str | None, 
         else:
             widths.append([header[:18]] + values[:500])
     set_widths(ws, widths)
-    ws.set_row(HEADER_ROW, 32)
-    for offset in range(len(review)):  # room for a reason wrapped on two lines
-        ws.set_row(HEADER_ROW + 1 + offset, 30)
-    print_setup(ws, repeat_rows=(HEADER_ROW, HEADER_ROW))
+    ws.set_row(header_row, 32)
+    # room for the longest reason of the row wrapped in its column: two lines at least, more when a
+    # reason carries the calendar note (a fixed two-line row would hide the how-to-fix part)
+    wrapped = [values for _, values, kind in columns if kind == "wrap"]
+    for offset in range(len(review)):
+        lines = max([2] + [_wrapped_lines(values[offset]) for values in wrapped])
+        ws.set_row(header_row + 1 + offset, 15 * min(lines, 12))
+    print_setup(ws, repeat_rows=(header_row, header_row))
     ws.set_paper(8)                      # A3: one row per PO line with every check is wide
     ws.fit_to_pages(2, 0)
     wb.close()
