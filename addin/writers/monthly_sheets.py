@@ -585,14 +585,16 @@ def _fast_columns(columns: list, kinds: list[str], fmt: dict) -> list | None:
     from addin.writers.fastrows import Column
     out = []
     for values, kind in zip(columns, kinds):
-        series = pd.Series(list(values), dtype=object)
-        blank = series.map(_blank).to_numpy(dtype=bool)
+        series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+        series = series.reset_index(drop=True)
         if kind in ("text", "wrap"):
             out.append(Column("text", series, fmt[kind], styled_blanks=True))
             continue
+        blank = series.isna().to_numpy(dtype=bool)
         filled = series[~blank]
+        inferred = pd.api.types.infer_dtype(filled, skipna=True)
         if kind == "date":
-            if not filled.map(lambda v: isinstance(v, (pd.Timestamp, dt.datetime, dt.date, np.datetime64))).all():
+            if inferred not in ("datetime64", "datetime", "date", "empty"):
                 return None
             stamps = pd.to_datetime(series.where(~blank, None), errors="coerce")
             if stamps.dt.tz is not None:
@@ -607,13 +609,40 @@ def _fast_columns(columns: list, kinds: list[str], fmt: dict) -> list | None:
             serial[np.isnat(delta)] = np.nan
             out.append(Column("number", serial, fmt[kind], styled_blanks=True))
         else:
-            if not filled.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
-                              and not isinstance(v, (bool, np.bool_))).all():
+            if inferred not in ("integer", "floating", "mixed-integer-float", "empty"):
                 return None
             numbers = pd.to_numeric(series.where(~blank, np.nan), errors="coerce").astype("float64").to_numpy(copy=True)
             numbers[np.isinf(numbers)] = np.nan   # write_value leaves an infinite number blank
             out.append(Column("number", numbers, fmt[kind], styled_blanks=True))
     return out
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column of a line list as objects (None where blank or where the ledger has no such column)."""
+    if name not in frame.columns:
+        return pd.Series([None] * len(frame), dtype=object)
+    values = frame[name].reset_index(drop=True)
+    return values.astype(object).where(values.notna(), None)
+
+
+def _dates(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series([None] * len(frame), dtype=object)
+    return pd.to_datetime(frame[name].reset_index(drop=True), errors="coerce")
+
+
+def _labels(frame: pd.DataFrame, name: str, label) -> pd.Series:
+    """``label(value)`` per distinct non-blank value of a column (None for blanks)."""
+    values = _col(frame, name)
+    distinct = {v: label(v) for v in pd.unique(values[values.notna()])} if len(values) else {}
+    return values.map(lambda v: None if v is None else distinct[v]).astype(object)
+
+
+def _problem(frame: pd.DataFrame) -> pd.Series:
+    """The exception note, else the exception type (as ``note or type`` did per record)."""
+    note, kind = _col(frame, "exception_note"), _col(frame, "exception_type")
+    empty = note.isna() | note.map(lambda v: isinstance(v, str) and v == "")
+    return note.where(~empty, kind)
 
 
 def write_late(book: Book) -> None:
@@ -633,20 +662,20 @@ def write_late(book: Book) -> None:
     kinds = ["text", "text", "text", "text", "int", "date", "date", "text", "int", "text", "text", "wrap",
              "text", "text", "wrap", "int"]
     from addin.rootcause import cause_label
-    data = []
-    for rec in rows.to_dict("records"):
-        severity = rec.get("severity")
-        data.append([rec.get("order_no"), rec.get("line_no"), rec.get("customer"), rec.get("part_no"), rec.get("qty"),
-                     _date(rec.get("due_date")), _date(rec.get("ship_date")), outcome_label(rec.get("outcome"), lang),
-                     rec.get("days_late"), "" if _blank(severity) else t(f"severity.{severity}", lang,
-                                                                           days=m.settings.major_days),
-                     risk_label(rec.get("risk"), lang), rec.get("risk_reason"),
-                     cause_label(rec.get("root_cause"), lang) if isinstance(rec.get("root_cause"), str) else None,
-                     rec.get("owner"), rec.get("exception_note") or rec.get("exception_type"), rec.get("source_row")])
-    write_text(ws, 2, 0, "" if data else t("late.none", lang), s["note"])
+    major = m.settings.major_days
+    columns = [_col(rows, "order_no"), _col(rows, "line_no"), _col(rows, "customer"), _col(rows, "part_no"),
+               _col(rows, "qty"), _dates(rows, "due_date"), _dates(rows, "ship_date"),
+               _labels(rows, "outcome", lambda v: outcome_label(v, lang)),
+               _col(rows, "days_late"),
+               _labels(rows, "severity", lambda v: t(f"severity.{v}", lang, days=major)),
+               _labels(rows, "risk", lambda v: risk_label(v, lang)), _col(rows, "risk_reason"),
+               _labels(rows, "root_cause", lambda v: cause_label(v, lang) if isinstance(v, str) else None),
+               _col(rows, "owner"), _problem(rows), _col(rows, "source_row")]
+    data = columns[0]
+    write_text(ws, 2, 0, "" if len(data) else t("late.none", lang), s["note"])
     top = 3
-    _list_sheet(book, ws, top, headers, data, kinds)
-    if data:
+    _list_sheet(book, ws, top, headers, [], kinds, columns=columns)
+    if len(data):
         last = top + len(data)
         risk_col = col_name(10)
         for word, style in (("overdue", "red"), ("at_risk", "amber"), ("done", "grey")):
@@ -667,19 +696,17 @@ def write_exceptions(book: Book) -> None:
     headers = [t(f"col.{k}", lang) for k in ("problem", "owner", "action", "deadline", "order_no", "customer",
                                               "part_no", "due_date", "days_late", "root_cause")]
     kinds = ["wrap", "text", "wrap", "date", "text", "text", "text", "date", "int", "text"]
-    data = []
-    for rec in late.to_dict("records"):
-        problem = rec.get("exception_note") or rec.get("exception_type")
-        cause = rec.get("root_cause")
-        data.append([problem, rec.get("owner"), rec.get("action"), _date(rec.get("action_deadline")),
-                     rec.get("order_no"), rec.get("customer"), rec.get("part_no"), _date(rec.get("due_date")),
-                     rec.get("days_late"), cause_label(cause, lang) if isinstance(cause, str) else None])
-    write_text(ws, 2, 0, "" if data else t("exc.none", lang), s["note"])
+    columns = [_problem(late), _col(late, "owner"), _col(late, "action"), _dates(late, "action_deadline"),
+               _col(late, "order_no"), _col(late, "customer"), _col(late, "part_no"), _dates(late, "due_date"),
+               _col(late, "days_late"),
+               _labels(late, "root_cause", lambda v: cause_label(v, lang) if isinstance(v, str) else None)]
+    data = columns[0]
+    write_text(ws, 2, 0, "" if len(data) else t("exc.none", lang), s["note"])
     top = 3
-    _list_sheet(book, ws, top, headers, data, kinds)
+    _list_sheet(book, ws, top, headers, [], kinds, columns=columns)
     ws.set_column(0, 0, 40)
     ws.set_column(2, 2, 36)
-    if data:
+    if len(data):
         # an incomplete record (no problem, owner, action or deadline) stands out in amber
         ws.conditional_format(top + 1, 0, top + len(data), 3, {"type": "blanks", "format": s["amber"]})
 
