@@ -30,7 +30,9 @@ from addin.commands.common import (apply, as_of_option, default_lang, existing_f
               help="The order ledger: tooling paid on its earlier POs counts, and its open lines claim "
                    "stock and capacity ahead of later-due lines.")
 @click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="cn|mon-fri|FILE",
-              help="Working calendar for lead times and capacity.")
+              help="Working calendar for lead times and capacity. cn knows China's public holidays only for "
+                   "the years the chinesecalendar package publishes: a check counted through a later year is a "
+                   "warning until a calendar file (cn plus its rows) gives that year's holidays.")
 @click.option("--inspection-days", type=click.IntRange(min=0), default=1, show_default=True,
               help="Outgoing inspection, working days after production.")
 @click.option("--transport-days", type=click.IntRange(min=0), default=0, show_default=True,
