@@ -26,8 +26,13 @@ SAMPLES = Path(__file__).resolve().parent.parent / "workbook_templates"
 
 
 @pytest.fixture
-def isolate_all(monkeypatch):
-    """Every part counts as large: inspect_input(deep=False) scans none of them."""
+def isolate_all(monkeypatch, tmp_path):
+    """Every part counts as large: inspect_input(deep=False) scans none of them. The child's
+    Arrow files go to a private temp folder (other processes use /tmp too)."""
+    import tempfile
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     monkeypatch.setattr(safeio, "DEFAULT_LIMITS", safeio.Limits(deep_scan_max=0))
     grid._INSPECTED.clear()
     calls = []
@@ -73,7 +78,7 @@ def test_isolated_read_equals_scanned_read(isolate_all, tmp_path, offset):
     assert isolate_all == [path]
     _same(fast, _scanned(path))
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
-    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob(".orderdesk-*.arrow")), "IPC file left behind"
+    assert not list((tmp_path / "scratch").iterdir()), "IPC file left behind"
 
 
 @pytest.mark.parametrize("name", ["sample_ledger_en.xlsx", "sample_ledger_zh.xlsx", "sample_bom.xlsx", "sample_quotes.xlsx"])
@@ -106,6 +111,7 @@ def test_sparse_bomb_is_caught_by_the_child_not_the_process(isolate_all, tmp_pat
         read(path)
     assert isolate_all == [path]
     assert "XFD1048576" in str(err.value) and str(err.value).startswith("sparse-bomb.xlsx: ")
+    assert not list((tmp_path / "scratch").iterdir()), "IPC file left behind after a crash"
 
 
 def test_child_failure_without_a_scan_finding_names_the_file(isolate_all, tmp_path, monkeypatch):

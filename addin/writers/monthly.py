@@ -171,6 +171,10 @@ def _ledger_fields(read_result: Any, data: pd.DataFrame) -> list[str]:
     return [f for f in LEDGER if f in data.columns and (f in found or f in always)]
 
 
+_LADDER_INPUTS = ("requested_date", "first_promised_date", "promised_date", "ship_date", "status", "customer",
+                  "qty", "shipped_qty", "unit_price", "exception_type", "exception_note", "source_row")
+
+
 def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings: Any = None,
                 lang: str = "en", calendar: Any = None, source_files: Iterable[Path | str] | None = None,
                 live: bool | None = None) -> ReportModel:
@@ -187,8 +191,11 @@ def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings:
     classified = classify(data, as_of, settings)
     classified["month_start"] = _month_start(classified["month"])
     ladder: dict[str, dict[str, dict]] = {}
+    # the other bases need only what classify and summarise read: joining their results to every
+    # ledger column would copy a million-line frame twice for nothing
+    slim = data[[c for c in _LADDER_INPUTS if c in data.columns]]
     for basis in LADDER_BASES:
-        other = classified if basis == settings.basis else classify(data, as_of, replace(settings, basis=basis))
+        other = classified if basis == settings.basis else classify(slim, as_of, replace(settings, basis=basis))
         classified[f"month_{basis}"] = _month_start(other["month"])
         classified[f"outcome_{basis}"] = other["outcome"]
         ladder[basis] = summary_rows(other, ["month"], replace(settings, basis=basis))
