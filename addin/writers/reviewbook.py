@@ -57,13 +57,10 @@ HEADER_ROW = 8  # 0-based row of the table header; one row lower when the calend
 
 
 def write_text(ws, row: int, col: int, value: Any, fmt=None) -> None:
-    """User text as text, never a formula or link (``writers.xlsx.write_text`` passes the
-    (text, truncated) pair of ``safeio.clean_cell_text`` on as the text; this one unpacks it)."""
-    from addin.safeio import clean_cell_text
-    if is_blank(value):
-        ws.write_blank(row, col, None, fmt)
-        return
-    ws.write_string(row, col, clean_cell_text(str(value))[0], fmt)
+    """User text as text, never a formula or link (``writers.xlsx.write_text``: control
+    characters removed, Excel's length limit, text shaped like rich-text XML kept plain)."""
+    from addin.writers.xlsx import write_text as write_user_text
+    write_user_text(ws, row, col, value, fmt)
 
 
 def split_text(split: Any, lang: str) -> str:
