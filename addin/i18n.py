@@ -215,6 +215,17 @@ STRINGS: dict[str, dict[str, str]] = {
     # the note line near the top of the review workbook; {note} is review.calendar_gap
     "review.calendar_note": {"zh": "日历提示（{total} 个订单行中 {lines} 行）：{note}",
                              "en": "Calendar warning on {lines} of {total} PO lines: {note}"},
+    # risk: the horizon WORKDAY(as_of, h) ran through such a year (addin.risk.horizon_gap); shown
+    # on the risk copy, the report's About and Summary sheets, `orderdesk risk` / `otd` output
+    "risk.calendar_note": {
+        "zh": "风险预警期日历提示（{start} 起 {h} 个工作日，至 {end}，可能偏早）：{note}",
+        "en": "Calendar warning on the risk horizon ({h} working days, {start} to {end}, may end too early): {note}"},
+    "about.risk_calendar": {"zh": "风险预警期", "en": "Risk horizon"},
+    # Excel buttons: the workbook's own calendar sheet is the fix there (addin.excel.compute)
+    "excel.calendar_hint": {
+        "zh": "在 Excel 中：添加名为 日历（或 Calendar）的工作表，列为 日期、是否上班，填入 {years} 年的节假日和调休上班日。",
+        "en": "In Excel: add a sheet named Calendar (or 日历) with columns Date and Working listing "
+              "the {years} holidays and make-up working days."},
 
     # --- messages ------------------------------------------------------------------------------
     "msg.report_written": {"zh": "已写入 {out}: {month} 考核 {lines} 行, OTD {otd}",

@@ -12,10 +12,18 @@
   date without its actual date; a projected finish after the due date; no due date at all
   (nobody can tell whether it is on track, so somebody must look).
 * on_track: the rest.
+
+Only the horizon counts working days: milestone dates and a projected finish are compared with
+the as-of date and the due date as calendar dates. When ``WORKDAY(as_of, horizon)`` runs through
+a year the calendar has no holiday data for (``cn`` beyond chinesecalendar's last year), that
+year counts Mon–Fri, the horizon ends too early and a line due just after a holiday shows
+on_track. The risk stays as computed (the calendar file is the fix); :func:`horizon_gap` says so,
+for every front end to show.
 """
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +34,8 @@ from addin.schema import MILESTONES, STATUS_WORDS
 
 if TYPE_CHECKING:
     from addin.calendar import WorkingCalendar
+
+__all__ = ["assess_risk", "horizon_gap", "horizon_note", "HorizonGap", "RISKS", "MILESTONE_LABELS"]
 
 RISKS: tuple[str, ...] = ("overdue", "at_risk", "on_track", "done", "cancelled")
 
@@ -126,3 +136,51 @@ def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar
     return pd.DataFrame({"risk": pd.Series(np.asarray(RISKS, dtype=object)[code], dtype=object),
                          "risk_reason": pd.Series(np.where(overdue | at_risk, reasons, None), dtype=object)}
                         ).set_axis(ledger.index)
+
+
+# ---------------------------------------------------------------------- calendar coverage
+
+
+@dataclass(frozen=True)
+class HorizonGap:
+    """The risk horizon ran through years the calendar has no holiday data for."""
+    calendar: str                # the calendar's name (cn, cn+factory.xlsx, ...)
+    as_of: _dt.date
+    end: _dt.date                # WORKDAY(as_of, horizon): lines due on or before it are at risk
+    horizon: int
+    years: tuple[int, ...]       # uncovered years in as_of .. end
+
+    def note(self, lang: str = "en") -> str:
+        """One line in ``lang``: ``risk.calendar_note`` around the review's ``review.calendar_gap``."""
+        from addin.i18n import t
+        from addin.review import year_list
+        gap = t("review.calendar_gap", lang, name=self.calendar, years=year_list(list(self.years)))
+        return t("risk.calendar_note", lang, h=self.horizon, start=self.as_of.isoformat(),
+                 end=self.end.isoformat(), note=gap)
+
+
+def horizon_gap(as_of: _dt.date, calendar: WorkingCalendar | None = None, horizon: int = 3) -> HorizonGap | None:
+    """:class:`HorizonGap` when the horizon of :func:`assess_risk` (as_of .. WORKDAY(as_of, horizon))
+    touches a year ``calendar`` (default ``cn``) has no holiday data for, else None. A horizon of 0
+    counts no working days (WORKDAY(d, 0) is d), so it never has a gap."""
+    if calendar is None:
+        from addin.calendar import WorkingCalendar
+        calendar = WorkingCalendar.cn()
+    steps = int(horizon)
+    if steps == 0:
+        return None
+    day = _as_timestamp(as_of).date()
+    end = calendar.workday(day, steps)
+    first, last = min(day, end), max(day, end)
+    # one lookup per year of the window (one or two years), not per line
+    years = tuple(y for y in range(first.year, last.year + 1) if not calendar.covers(_dt.date(y, 1, 1)))
+    if not years:
+        return None
+    return HorizonGap(calendar=calendar.name, as_of=day, end=end, horizon=steps, years=years)
+
+
+def horizon_note(as_of: _dt.date, calendar: WorkingCalendar | None = None, horizon: int = 3,
+                 lang: str = "en") -> str | None:
+    """The note line of :func:`horizon_gap` in ``lang``, None when the horizon has no gap."""
+    gap = horizon_gap(as_of, calendar, horizon)
+    return None if gap is None else gap.note(lang)

@@ -89,7 +89,10 @@ def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -
 @sheet_option
 @map_option
 @click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="CALENDAR",
-              help="Working calendar for the at-risk count of open lines: cn, mon-fri or a calendar workbook.")
+              help="Working calendar for the at-risk count of open lines: cn, mon-fri or a calendar workbook. "
+                   "cn knows China's public holidays only for the years the chinesecalendar package "
+                   "publishes: a horizon counted through a later year is noted until a calendar file gives "
+                   "that year's holidays.")
 @lang_option
 @quiet_option
 def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: dt.date | None,
@@ -128,7 +131,7 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
     if quiet:
         return
     from addin.calendar import load_calendar
-    from addin.risk import assess_risk
+    from addin.risk import assess_risk, horizon_note
     cal = load_calendar(calendar_spec)
     risk = assess_risk(result.data, as_of, cal, settings.risk_horizon, basis=basis, lang=lang)["risk"]
     text = LABELS[lang]
@@ -142,6 +145,9 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
     click.echo(text["excluded"].format(**excluded))
     click.echo(text["risk"].format(as_of=as_of.isoformat(), overdue=int((risk == "overdue").sum()),
                                    at_risk=int((risk == "at_risk").sum()), h=settings.risk_horizon, cal=cal.name))
+    note = horizon_note(as_of, cal, settings.risk_horizon, lang)
+    if note:  # the at-risk count above may be too low: say why and how to fix it
+        click.echo(note)
     click.echo(text["rows"].format(**result.rows.as_dict()))
 
 

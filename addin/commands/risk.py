@@ -24,7 +24,9 @@ from addin.commands.common import (as_of_option, basis_option, default_lang, exi
 @click.option("--horizon", type=click.IntRange(min=0), default=3, show_default=True,
               help="Working days ahead within which an open line is at risk.")
 @click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="cn|mon-fri|FILE",
-              help="Working calendar for the horizon.")
+              help="Working calendar for the horizon. cn knows China's public holidays only for the years "
+                   "the chinesecalendar package publishes: a horizon counted through a later year is noted on "
+                   "the sheet until a calendar file (cn plus its rows) gives that year's holidays.")
 @lang_option
 @quiet_option
 def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str | None, map_file: Path | None,
@@ -50,3 +52,5 @@ def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str 
     if not quiet:
         click.echo(t("msg.risk_written", lang, out=out, rows=summary.rows, overdue=summary.overdue,
                      at_risk=summary.at_risk))
+        if summary.calendar_note:
+            click.echo(summary.calendar_note)

@@ -216,6 +216,9 @@ def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings:
         by_month=summary_rows(classified, ["month"], settings), ladder=ladder, pareto=causes,
         has_shipped_qty=has_shipped_qty, ledger_fields=_ledger_fields(ledger_result, data),
         read_result=ledger_result, source_files=sources)
+    # the risk horizon counted through a year without holiday data: About and Summary say so
+    from addin.risk import horizon_note
+    model.cache["risk_calendar_note"] = horizon_note(as_of, calendar, settings.risk_horizon, lang)
     from addin.writers.monthly_sheets import formula_cost
     model.cost = formula_cost(model)
     model.live = (model.cost <= LIVE_FORMULA_LIMIT) if live is None else live

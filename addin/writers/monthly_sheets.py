@@ -123,6 +123,14 @@ def write_summary(book: Book) -> None:
     ws.set_column(1, 5, 13.5)
     book.title(ws, t("summary.title", lang, month=month_label(m.month, lang)), _subtitle(m))
     book.live_note(ws, 2)
+    calendar_note = m.cache.get("risk_calendar_note")
+    if calendar_note:  # the empty row above the tiles, over the KPI columns: at-risk counts may be low
+        from addin.writers.xlsx import FONT
+        warn = book.wb.add_format({"bold": True, "font_color": "#9C5700", "text_wrap": True, "valign": "top",
+                                   "font_name": FONT})
+        ws.merge_range(3, 0, 3, 5, "", warn)
+        write_text(ws, 3, 0, calendar_note, warn)
+        ws.set_row(3, 45)
 
     this, prev, last_year = m.month, _add(m.month, -1), _add(m.month, -12)
     figs = [m.figures(this), m.figures(prev), m.figures(last_year)]
@@ -826,6 +834,8 @@ def write_about(book: Book) -> None:
             ("about.major_days", str(st.major_days)), ("about.version", __version__),
             ("about.live", t("def.live", lang) if m.live else
              t("def.values", lang, limit=f"{len(m.classified):,}"))]
+    if m.cache.get("risk_calendar_note"):   # the horizon ran through a year without holiday data
+        info.append(("about.risk_calendar", m.cache["risk_calendar_note"]))
     r = 2
     for key, value in info:
         write_text(ws, r, 0, t(key, lang), s["label_bold"])

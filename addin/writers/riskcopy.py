@@ -113,6 +113,9 @@ class RiskCopySummary:
     done: int
     cancelled: int
     separate: bool       # True: a new workbook, not a copy of the user's
+    # the horizon ran through a year without holiday data (addin.risk.horizon_gap): the note line
+    # the sheet shows, None when there is none
+    calendar_note: str | None = None
 
 
 def _risk_frame(ledger_result: Any, as_of: dt.date, calendar: Any, horizon: int, basis: str,
@@ -137,7 +140,12 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
     ``.header_row`` and each line's ``source_row`` place the risk column). ``separate`` (or a
     .csv/.xls ledger): a new workbook with the risk sheet. Otherwise a copy of the user's workbook;
     raises ``FileError`` naming what the copy would lose (charts, images, ...) and saying to use
-    ``--separate``. The input file is never written."""
+    ``--separate``. The input file is never written.
+
+    When the horizon runs through a year ``calendar`` has no holiday data for, the sheet carries the
+    note line (beside the risk header in a copy, above the table in a new workbook) and the
+    summary's ``calendar_note`` holds it."""
+    from addin.risk import horizon_note
     from addin.safeio import atomic_write
 
     out = Path(out)
@@ -149,6 +157,7 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"{out.name}: the output must be an .xlsx workbook", value=str(out), expected=".xlsx")
     frame = _risk_frame(ledger_result, as_of, calendar, horizon, basis, lang)
+    note = horizon_note(as_of, calendar, horizon, lang)
     own_copy = not separate and source.suffix.lower() in (".xlsx", ".xlsm")
     if own_copy:
         lost = lost_parts(source)
@@ -157,11 +166,11 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
         if source.suffix.lower() == ".xlsm" and out.suffix.lower() != ".xlsm":
             raise InputError(f"{out.name}: the ledger has macros (.xlsm) — name the copy .xlsm so they are kept",
                              value=str(out), expected=".xlsm")
-        write = lambda tmp: _write_copy(source, tmp, ledger_result, frame, lang)  # noqa: E731
+        write = lambda tmp: _write_copy(source, tmp, ledger_result, frame, lang, note)  # noqa: E731
     else:
-        write = lambda tmp: _write_separate(tmp, ledger_result, frame, as_of, lang)  # noqa: E731
+        write = lambda tmp: _write_separate(tmp, ledger_result, frame, as_of, lang, note)  # noqa: E731
     atomic_write(out, write, inputs=[source])
-    return RiskCopySummary(out=out, rows=len(frame), separate=not own_copy, **_counts(frame))
+    return RiskCopySummary(out=out, rows=len(frame), separate=not own_copy, calendar_note=note, **_counts(frame))
 
 
 # --------------------------------------------------------------------------- copy (openpyxl)
@@ -177,7 +186,8 @@ def _last_used_column(ws) -> int:
     return last
 
 
-def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame, lang: str) -> None:
+def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame, lang: str,
+                note: str | None = None) -> None:
     import copy
 
     import openpyxl
@@ -209,6 +219,12 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
         header.number_format = "General"
     ws.column_dimensions[letter].width = max(10, (ws.column_dimensions[get_column_letter(col - 1)].width or 10)
                                              if col > 1 else 10)
+    if note:
+        # beside the risk header: the user's rows stay where they are, and the header row is what
+        # stays in view (frozen panes, printed titles); the text runs on over the empty cells
+        c = ws.cell(row=header_row, column=col + 1, value=note)
+        c.data_type = "s"
+        c.font = Font(bold=True, color=RISK_STYLE["at_risk"][1])
 
     rows = frame["source_row"].astype(int).tolist() if "source_row" in frame else []
     for row, risk in zip(rows, frame["risk"].tolist()):
@@ -239,8 +255,9 @@ _SEPARATE_COLUMNS = ("order_no", "line_no", "customer", "part_no", "qty", "reque
                      "ship_date", "status", "owner")
 
 
-def _write_separate(tmp: Path, ledger_result: Any, frame: pd.DataFrame, as_of: dt.date, lang: str) -> None:
-    from addin.writers.xlsx import Styles, open_workbook, print_setup, set_widths, write_text, write_value
+def _write_separate(tmp: Path, ledger_result: Any, frame: pd.DataFrame, as_of: dt.date, lang: str,
+                    note: str | None = None) -> None:
+    from addin.writers.xlsx import FONT, Styles, open_workbook, print_setup, set_widths, write_text, write_value
 
     wb = open_workbook(str(tmp))
     s = Styles(wb)
@@ -252,6 +269,10 @@ def _write_separate(tmp: Path, ledger_result: Any, frame: pd.DataFrame, as_of: d
     title = f"{ledger_result.file} · {ledger_result.sheet} · {t('about.as_of', lang)} {as_of.isoformat()}"
     write_text(ws, 0, 0, title, s["subtitle"])
     top = 1
+    if note:  # where the reader looks before the table: the horizon may end too early
+        write_text(ws, 1, 0, note, wb.add_format({"bold": True, "font_color": "#" + RISK_STYLE["at_risk"][1],
+                                                  "font_name": FONT}))
+        top = 2
     for c, h in enumerate(headers):
         write_text(ws, top, c, h, s["header_left"])
     records = frame.to_dict("records")
