@@ -40,9 +40,9 @@ def _find_sheet(book: Book, names: tuple[str, ...], what: str) -> str:
 
 
 def ledger_sheet(book: Book) -> str:
-    """The active sheet, unless it is one OrderDesk writes; then the Orders sheet."""
+    """The active sheet, unless it is one OrderDesk writes or the Calendar sheet; then the Orders sheet."""
     active = book.active_sheet()
-    if active not in OUTPUT_SHEETS:
+    if active not in OUTPUT_SHEETS and active.lower() not in {n.lower() for n in compute.CALENDAR_SHEETS}:
         return active
     return _find_sheet(book, ORDERS_SHEETS, "order ledger")
 
@@ -50,6 +50,11 @@ def ledger_sheet(book: Book) -> str:
 def _lang(result) -> str:
     texts = [result.sheet or ""] + [str(v) for v in result.columns.values()]
     return "zh" if any(_CJK.search(t) for t in texts) else "en"
+
+
+def _note(text: str | None) -> str:
+    """A calendar note on lines of its own after the summary line, or nothing."""
+    return f"\n{text}" if text else ""
 
 
 def _skipped(result) -> str:
@@ -68,7 +73,8 @@ def contract_review_action(book: Book) -> None:
     orders = read_table(book, _find_sheet(book, ORDERS_SHEETS, "Orders"), "ledger")
     quotes = read_table(book, _find_sheet(book, QUOTES_SHEETS, "Quotes"), "quotes")
     lang = _lang(orders)
-    table = compute.review_table(orders.data, quotes.data, _today(), lang)
+    reviewed = compute.review_frame(orders.data, quotes.data, _today(), lang, cal=compute.calendar(book))
+    table = compute.review_columns(reviewed)
     rows = frame_rows(table)
     book.write_rows(REVIEW_SHEET, rows)
     if len(rows) > 1:
@@ -79,7 +85,8 @@ def contract_review_action(book: Book) -> None:
     book.save()
     counts = table["verdict"].value_counts()
     summary = ", ".join(f"{v} {int(counts.get(v, 0))}" for v in ("pass", "warn", "fail"))
-    book.message(f"Contract review: {len(table)} line(s) on sheet {REVIEW_SHEET} ({summary}).{_skipped(orders)}")
+    book.message(f"Contract review: {len(table)} line(s) on sheet {REVIEW_SHEET} ({summary})."
+                 f"{_note(compute.review_calendar_note(reviewed, lang))}{_skipped(orders)}")
 
 
 def refresh_risk_colours_action(book: Book) -> None:
@@ -88,7 +95,8 @@ def refresh_risk_colours_action(book: Book) -> None:
     sheet = ledger_sheet(book)
     ledger = read_table(book, sheet, "ledger")
     lang = _lang(ledger)
-    risk = compute.risk_frame(ledger.data, _today(), lang)
+    as_of, cal = _today(), compute.calendar(book)
+    risk = compute.risk_frame(ledger.data, as_of, lang, cal=cal)
     grid = book.read_rows(sheet)
     header_row = ledger.header_row
     header = grid[header_row - 1] if header_row - 1 < len(grid) else []
@@ -108,7 +116,8 @@ def refresh_risk_colours_action(book: Book) -> None:
     book.save()
     counts = risk["risk"].value_counts()
     summary = ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("overdue", "at_risk", "on_track", "done"))
-    book.message(f"Risk colours on sheet {sheet}, column {letter}: {summary}.{_skipped(ledger)}")
+    book.message(f"Risk colours on sheet {sheet}, column {letter}: {summary}."
+                 f"{_note(compute.risk_calendar_note(as_of, cal, lang))}{_skipped(ledger)}")
 
 
 def refresh_otd_pivot_action(book: Book) -> None:

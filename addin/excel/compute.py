@@ -7,6 +7,7 @@ columns and labels them for a sheet.
 from __future__ import annotations
 
 import datetime as _dt
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -18,15 +19,100 @@ RISK_FILL = {"overdue": "F8CBAD", "at_risk": "FFE699", "done": "D9D9D9"}   # red
 VERDICT_FILL = {"fail": "F8CBAD", "warn": "FFE699", "pass": "C6EFCE"}
 
 
-def calendar():
+CALENDAR_SHEETS = ("Calendar", "日历")
+
+
+def calendar(book=None):
+    """The working calendar of the buttons: ``cn`` with the rows of the workbook's Calendar (日历)
+    sheet when ``book`` has one (how an Excel user adds holidays chinesecalendar does not publish
+    yet), else ``cn``. The sheet is the calendar workbook of ``--calendar FILE``: columns Date and
+    Working (日期, 是否上班), optional Name; each row forces its date to working or not. A bad row
+    raises InputError naming the cell, as a calendar file does."""
     from addin.calendar import WorkingCalendar
-    return WorkingCalendar.cn()
+    if book is None:
+        return WorkingCalendar.cn()
+    lower = {s.lower(): s for s in book.sheet_names()}
+    sheet = next((lower[n.lower()] for n in CALENDAR_SHEETS if n.lower() in lower), None)
+    if sheet is None:
+        return WorkingCalendar.cn()
+    return _sheet_calendar(book, sheet)
 
 
-def risk_frame(ledger: pd.DataFrame, as_of: _dt.date, lang: str = "en", basis: str = "promised") -> pd.DataFrame:
-    """``risk`` and ``risk_reason`` per ledger line (addin.risk)."""
+def _sheet_calendar(book, sheet: str):
+    # addin.calendar.load_calendar reads a file; here the rows come through the Book, with the
+    # same checks and the same messages (file name, then the cell)
+    from addin.calendar import WorkingCalendar, parse_working
+    from addin.excel.book import read_table
+    from addin.readers.grid import Grid
+    from addin.readers.table import Mapping, cell_name, find_header
+
+    result = read_table(book, sheet, "calendar")
+    errors = [issue for issue in result.issues if issue.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more rows)" if len(errors) > 1 else ""
+        first = errors[0]
+        raise InputError(f"{book.name}, {first}{more}", file=book.name, sheet=sheet, cell=first.cell,
+                         value=first.value, expected="a date")
+    table = result.data
+    flags = [parse_working(raw) for raw in table["working"].tolist()]
+    if any(flag is None for flag in flags):
+        at = flags.index(None)
+        raw, row = table["working"].iloc[at], int(table["source_row"].iloc[at])
+        match = find_header(Grid(Path(book.name), sheet, book.read_rows(sheet), book.sheet_names()),
+                            "calendar", Mapping())
+        cell = cell_name(sheet, match.columns["working"], row) if match is not None else f"{sheet} row {row}"
+        shown = "" if raw is None or (not isinstance(raw, str) and pd.isna(raw)) else raw
+        raise InputError(f"{book.name}, {cell}: working day value '{shown}' is not understood — "
+                         f"write 上班 or 休息 (also 1/0, Y/N, working/holiday)",
+                         file=book.name, sheet=sheet, cell=cell, value=raw,
+                         expected="上班/休息, 1/0, Y/N, working/holiday")
+    overrides = table[["date", "source_row"]].copy()
+    overrides["working"] = np.array(flags, dtype=bool)
+    overrides["name"] = table["name"]
+    try:
+        return WorkingCalendar.from_frame(overrides, base="cn", name=f"cn+{sheet}")
+    except InputError as exc:   # rows that disagree: from_frame knows rows, not the workbook
+        raise InputError(f"{book.name}, {sheet} sheet: {exc}", file=book.name, sheet=sheet, value=exc.value,
+                         expected=exc.expected) from None
+
+
+def calendar_hint(years: Sequence[int], lang: str = "en") -> str:
+    """What an Excel user does about a year without holiday data (``excel.calendar_hint``)."""
+    from addin.i18n import t
+    from addin.review import year_list
+    return t("excel.calendar_hint", lang, years=year_list(list(years)))
+
+
+RISK_HORIZON = 3   # working days (SPEC section 3 default)
+
+
+def risk_frame(ledger: pd.DataFrame, as_of: _dt.date, lang: str = "en", basis: str = "promised",
+               cal=None) -> pd.DataFrame:
+    """``risk`` and ``risk_reason`` per ledger line (addin.risk); ``cal`` defaults to ``cn``."""
     from addin.risk import assess_risk
-    return assess_risk(ledger, as_of, calendar(), basis=basis, lang=lang)
+    return assess_risk(ledger, as_of, cal or calendar(), RISK_HORIZON, basis=basis, lang=lang)
+
+
+def risk_calendar_note(as_of: _dt.date, cal, lang: str = "en") -> str | None:
+    """The horizon's calendar note (addin.risk.horizon_gap) and what to do in Excel, None when the
+    horizon of :func:`risk_frame` has no year without holiday data."""
+    from addin.risk import horizon_gap
+    gap = horizon_gap(as_of, cal, RISK_HORIZON)
+    return None if gap is None else f"{gap.note(lang)}\n{calendar_hint(gap.years, lang)}"
+
+
+def review_calendar_note(reviewed: pd.DataFrame, lang: str = "en") -> str | None:
+    """The review's calendar note line (as on the review workbook) and what to do in Excel, None
+    when no line's dates ran through a year without holiday data."""
+    from addin.writers.reviewbook import calendar_note
+    note = calendar_note(reviewed, lang)
+    return None if not note else f"{note}\n{calendar_hint(_years(reviewed), lang)}"
+
+
+def _years(frame: pd.DataFrame) -> list[int]:
+    if "calendar_years" not in frame.columns:
+        return []
+    return sorted({int(y) for years in frame["calendar_years"].tolist() if isinstance(years, tuple) for y in years})
 
 
 def risk_of(due: pd.Series, ship: pd.Series, status: pd.Series, as_of: _dt.date) -> list[str]:
@@ -90,16 +176,22 @@ def pareto_table(ledger: pd.DataFrame, as_of: _dt.date, lang: str = "en") -> pd.
     return pareto(classified(ledger, as_of), lang)
 
 
-def review_frame(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
+def review_frame(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, lang: str = "en",
+                 cal=None) -> pd.DataFrame:
     from addin.review import review_lines
-    return review_lines(orders, quotes, calendar=calendar(), lang=lang, as_of=as_of)
+    return review_lines(orders, quotes, calendar=cal or calendar(), lang=lang, as_of=as_of)
 
 
-def review_table(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
+def review_table(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, lang: str = "en",
+                 cal=None) -> pd.DataFrame:
     """One row per PO line: key, verdict, each check that ran (result and reason), the earliest
     date the quoted lead time allows."""
+    return review_columns(review_frame(orders, quotes, as_of, lang, cal))
+
+
+def review_columns(reviewed: pd.DataFrame) -> pd.DataFrame:
+    """The columns of :func:`review_table` from a :func:`review_frame`."""
     from addin.review import CHECKS
-    reviewed = review_frame(orders, quotes, as_of, lang)
     columns = ["order_no", "line_no", "part_no", "verdict"]
     for check in CHECKS:
         result = f"{check}_result"
@@ -137,26 +229,33 @@ def plan_from_book(book) -> object | None:
     return Plan(**frames) if frames else None
 
 
-def _plan_promise(orders: pd.DataFrame, plan, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
+def _plan_promise(orders: pd.DataFrame, plan, as_of: _dt.date, lang: str = "en", cal=None) -> pd.DataFrame:
     from addin.promise import promise_lines
-    return promise_lines(orders, plan, calendar=calendar(), as_of=as_of, lang=lang)
+    return promise_lines(orders, plan, calendar=cal or calendar(), as_of=as_of, lang=lang)
 
 
 def promise_for_line(line: pd.DataFrame, quotes: pd.DataFrame | None, as_of: _dt.date, book) -> tuple[_dt.date | None, str]:
     """(date, how it was found) for one order line: capable-to-promise from the workbook's stock
     and capacity sheets when there are any, else the earliest date the quoted lead time allows."""
     plan = plan_from_book(book)
+    cal = calendar(book)
     if plan is not None and (plan.has_material or plan.has_capacity):
-        out = _plan_promise(line, plan, as_of)
+        out = _plan_promise(line, plan, as_of, cal=cal)
         day = out["promise_date"].iloc[0]
         reasons = "; ".join(str(out[c].iloc[0]) for c in ("material_reason", "capacity_reason")
                             if c in out and out[c].iloc[0] is not None and not pd.isna(out[c].iloc[0]))
         how = "capable to promise from stock and capacity" + (f" ({reasons})" if reasons else "")
+        years = _years(out)
+        if years:   # the reasons above carry the calendar note; say what to do in Excel
+            how += f". {calendar_hint(years)}".rstrip(".")
         return (None if pd.isna(day) else pd.Timestamp(day).date()), how
     if quotes is not None:
-        reviewed = review_frame(line, quotes, as_of)
+        reviewed = review_frame(line, quotes, as_of, cal=cal)
         day = reviewed["earliest_date"].iloc[0] if "earliest_date" in reviewed else pd.NaT
         how = "earliest date the quoted lead time allows (add Stock and Capacity sheets for a capable-to-promise date)"
+        note = reviewed["calendar_note"].iloc[0] if "calendar_note" in reviewed else None
+        if isinstance(note, str) and note:
+            how += f"; {note}. {calendar_hint(_years(reviewed))}".rstrip(".")
         return (None if pd.isna(day) else pd.Timestamp(day).date()), how
     raise InputError(f"{book.name}: no Quotes, Stock or Capacity sheet to promise from — add one")
 
@@ -181,5 +280,5 @@ def promise_dates(parts: list, qty: list, need: pd.Series, as_of: _dt.date, book
         "order_date": np.full(len(parts), np.datetime64("NaT", "ns")),
         "status": "open",
     })
-    out = _plan_promise(orders, plan, as_of)
+    out = _plan_promise(orders, plan, as_of, cal=calendar(book))
     return [None if pd.isna(d) else pd.Timestamp(d).to_pydatetime() for d in out["promise_date"]]
