@@ -224,7 +224,7 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
         # stays in view (frozen panes, printed titles); the text runs on over the empty cells
         c = ws.cell(row=header_row, column=col + 1, value=note)
         c.data_type = "s"
-        c.font = Font(bold=True, color=RISK_STYLE["at_risk"][1])
+        c.font = Font(name=header.font.name, sz=header.font.sz, bold=True, color=RISK_STYLE["at_risk"][1])
 
     rows = frame["source_row"].astype(int).tolist() if "source_row" in frame else []
     for row, risk in zip(rows, frame["risk"].tolist()):
