@@ -90,10 +90,13 @@ def dates(values: list, what: str) -> pd.Series:
     """Dates of a column, vectorised: serial numbers (and empty cells) on a fast path, anything
     else parsed once per distinct value by the readers' date parser. Raises InputError naming
     the first bad row (1-based)."""
-    try:
-        serial = np.asarray(values, dtype="float64")   # None -> NaN; text or datetimes raise
-    except (TypeError, ValueError):
-        serial = None
+    first = next((v for v in values if v is not None), None)
+    serial = None
+    if first is None or isinstance(first, (int, float)):   # date cells come as datetimes: skip
+        try:
+            serial = np.asarray(values, dtype="float64")   # None -> NaN; text or datetimes raise
+        except (TypeError, ValueError):
+            serial = None
     if serial is not None and serial.ndim == 1:
         bad = ~np.isnan(serial) & ((serial < 1) | (serial > 2958465))
         if bad.any():
