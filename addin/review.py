@@ -36,7 +36,9 @@ _RANK = {"pass": 0, "warn": 1, "fail": 2}
 # One-line reasons. Placeholders are filled from already formatted strings.
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "quote_ok": "quote {q} valid {vf}..{vu}",
+        "quote_ok": "quote {q} valid {span}",
+        "span_both": "{vf}..{vu}", "span_until": "until {vu}", "span_from": "from {vf}",
+        "span_open": "with no validity dates",
         "quote_none": "no quote for {cust} / {part}",
         "quote_expired": "quote {q} expired on {vu}",
         "quote_future": "quote {q} is valid only from {vf}",
@@ -71,7 +73,9 @@ TEXT: dict[str, dict[str, str]] = {
         "kind_tooling": "tooling", "kind_moq": "MOQ",
     },
     "zh": {
-        "quote_ok": "报价单 {q} 有效期 {vf}..{vu}",
+        "quote_ok": "报价单 {q} 有效期 {span}",
+        "span_both": "{vf}..{vu}", "span_until": "至 {vu}", "span_from": "自 {vf} 起",
+        "span_open": "未注明",
         "quote_none": "客户 {cust} 料号 {part} 无报价",
         "quote_expired": "报价单 {q} 已于 {vu} 过期",
         "quote_future": "报价单 {q} 自 {vf} 起才生效",
@@ -393,12 +397,16 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     valid = lines["_valid"].fillna(False).to_numpy(dtype=bool)
     expired = (lines["_vu"] < lines["_od_eff"]).to_numpy()
     q_text = [_text(v) for v in lines["_qno_shown"]]
-    vf = [d or "…" for d in _days(lines["_vf"])]
-    vu = [d or "…" for d in _days(lines["_vu"])]
+    vf_days, vu_days = _days(lines["_vf"]), _days(lines["_vu"])
+    # a validity with one end open reads "until ..." / "from ...", not "…..2027-06-30"
+    span = [t["span_both" if f and u else "span_until" if u else "span_from" if f else "span_open"]
+            .format(vf=f, vu=u) for f, u in zip(vf_days, vu_days)]
+    vf = [d or "…" for d in vf_days]
+    vu = [d or "…" for d in vu_days]
     kinds = [t.get(f"kind_{k}", "") if isinstance(k, str) else "" for k in lines["charge_kind"]]
     args = {"cust": [_text(v) for v in out["customer"]] if "customer" in out else [""] * len(out),
             "part": [_text(v) for v in out["part_no"]] if "part_no" in out else [""] * len(out),
-            "q": q_text, "vf": vf, "vu": vu, "kind": kinds}
+            "q": q_text, "vf": vf, "vu": vu, "span": span, "kind": kinds}
     conditions = [~has_quote, ~od_known, ~valid & expired, ~valid, is_charge, np.ones(len(lines), bool)]
     templates = [t["quote_none"], t["quote_no_date"], t["quote_expired"], t["quote_future"], t["charge_ok"],
                  t["quote_ok"]]

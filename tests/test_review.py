@@ -68,6 +68,15 @@ def test_quote_pass_names_the_quote():
     assert one(po(), [quote()], "quote") == ("pass", "quote Q-1 valid 2026-01-01..2026-12-31")
 
 
+@pytest.mark.parametrize("vf, vu, en, zh", [
+    (None, "2027-06-30", "quote Q-1 valid until 2027-06-30", "报价单 Q-1 有效期 至 2027-06-30"),
+    ("2026-01-01", None, "quote Q-1 valid from 2026-01-01", "报价单 Q-1 有效期 自 2026-01-01 起"),
+    (None, None, "quote Q-1 valid with no validity dates", "报价单 Q-1 有效期 未注明")])
+def test_quote_with_open_validity_reads_naturally(vf, vu, en, zh):
+    assert one(po(), [quote(valid_from=vf, valid_until=vu)], "quote") == ("pass", en)
+    assert one(po(), [quote(valid_from=vf, valid_until=vu)], "quote", lang="zh") == ("pass", zh)
+
+
 def test_quote_expired_fails_with_expiry_date():
     res, why = one(po(order_date="2026-03-02"), [quote(valid_until="2026-02-28")], "quote")
     assert (res, why) == ("fail", "quote Q-1 expired on 2026-02-28")
