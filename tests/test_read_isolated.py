@@ -143,3 +143,20 @@ def test_awkward_readable_files_same_either_way(isolate_all, make, tmp_path):
         _same(a, b)
     else:
         assert a == b
+
+
+def test_full_temp_folder_is_a_clear_message(isolate_all, tmp_path, monkeypatch):
+    """The child's Arrow file cannot be written (disk full): one message naming the folder."""
+    import pyarrow as pa
+    path = _ledger(tmp_path / "full.xlsx")
+
+    class Full(pa.OSFile):
+        def __init__(self, *args, **kwargs):
+            raise OSError(28, "No space left on device")
+    monkeypatch.setattr(pa, "OSFile", Full)
+    with pytest.raises(FileError) as err:
+        read(path)
+    message = str(err.value)
+    assert message.startswith("full.xlsx: could not be read — the temporary folder ")
+    assert message.endswith("(No space left on device); free some space there or point TMPDIR at a folder with room")
+    assert not list((tmp_path / "scratch").iterdir())

@@ -304,8 +304,14 @@ def _fastexcel_to_ipc(path: Path, name: str, ipc: str) -> int:
         del xsheet, reader
     except Exception as exc:  # calamine/fastexcel raise their own error types for damaged files
         raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
-    with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
-        writer.write_batch(batch)
+    try:
+        with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+    except OSError as exc:   # the temp folder is full or not writable
+        folder = str(Path(ipc).parent)
+        raise FileError(f"{path.name}: could not be read — the temporary folder {folder} has no room for"
+                        f" its {batch.nbytes / 2**20:,.0f} MB of cells ({exc.strerror or exc}); free some"
+                        f" space there or point TMPDIR at a folder with room", file=str(path)) from None
     return offset
 
 
