@@ -376,10 +376,7 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail, limits: Limit
                                f" — ask the sender for a smaller file")
                 buf = tail + block
                 if b"!" in buf and any(marker in buf for marker in _DTD_MARKERS):
-                    # never quote the part: an XXE target's content must not reach a message
-                    raise fail(f"part '{info.filename}' declares XML entities (<!DOCTYPE>), which"
-                                   f" Excel never writes and which can make readers leak files or"
-                                   f" exhaust memory — not reading it; ask the sender for a fresh copy saved from Excel")
+                    raise _dtd_error(info.filename, fail)
                 if scan is not None:
                     scan.feed(buf)
                 tail = buf[-64:]
@@ -387,15 +384,28 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail, limits: Limit
             scan._feed_exact(tail)  # feed() leaves the last bytes of a chunk to the next one
     except FileError:
         raise
-    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required"
-        if "encrypted" in str(exc):
-            raise fail("encrypted — save it without a password") from None
-        raise fail(_DAMAGED) from None
-    except NotImplementedError:
-        raise fail("uses a compression method OrderDesk cannot read — open it in Excel and save it again") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
-        raise fail(_DAMAGED) from None
+    except Exception as exc:
+        raise _member_error(exc, fail) from None
     return total
+
+
+def _member_error(exc: Exception, fail) -> Exception:
+    """What reading a zip member raised, as the user's message (or ``exc`` itself when it is not
+    a damaged-file error)."""
+    if isinstance(exc, RuntimeError):  # zipfile: "File ... is encrypted, password required"
+        return fail("encrypted — save it without a password") if "encrypted" in str(exc) else fail(_DAMAGED)
+    if isinstance(exc, NotImplementedError):
+        return fail("uses a compression method OrderDesk cannot read — open it in Excel and save it again")
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)):
+        return fail(_DAMAGED)
+    return exc
+
+
+def _dtd_error(part: str, fail) -> FileError:
+    # never quote the part: an XXE target's content must not reach a message
+    return fail(f"part '{part}' declares XML entities (<!DOCTYPE>), which Excel never writes and which"
+                f" can make readers leak files or exhaust memory — not reading it; ask the sender for a"
+                f" fresh copy saved from Excel")
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref\s*=\s*[\"']([A-Za-z]{1,3})?([0-9]{1,7})?(?::([A-Za-z]{1,3})([0-9]{1,7}))?")
@@ -407,18 +417,10 @@ def _head_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail) -> tuple[int, i
     try:
         with zf.open(info) as member:
             head = member.read(CHUNK)
-    except RuntimeError as exc:
-        if "encrypted" in str(exc):
-            raise fail("encrypted — save it without a password") from None
-        raise fail(_DAMAGED) from None
-    except NotImplementedError:
-        raise fail("uses a compression method OrderDesk cannot read — open it in Excel and save it again") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
-        raise fail(_DAMAGED) from None
+    except Exception as exc:
+        raise _member_error(exc, fail) from None
     if any(marker in head for marker in _DTD_MARKERS):
-        raise fail(f"part '{info.filename}' declares XML entities (<!DOCTYPE>), which"
-                   f" Excel never writes and which can make readers leak files or"
-                   f" exhaust memory — not reading it; ask the sender for a fresh copy saved from Excel")
+        raise _dtd_error(info.filename, fail)
     m = _DIMENSION.search(head[:65536])
     if not m:
         return 0, 0, "", ""
@@ -445,9 +447,7 @@ def _sheet_parts(zf: zipfile.ZipFile, fail) -> list[tuple[str, str]]:
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError):
             raise fail(_DAMAGED) from None
         if any(marker in data for marker in _DTD_MARKERS):
-            raise fail(f"part '{member}' declares XML entities (<!DOCTYPE>), which Excel never writes"
-                       f" and which can make readers leak files or exhaust memory — not reading it;"
-                       f" ask the sender for a fresh copy saved from Excel")
+            raise _dtd_error(member, fail)
         try:
             return DET.fromstring(data, forbid_dtd=True)
         except Exception:
