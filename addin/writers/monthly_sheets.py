@@ -14,7 +14,7 @@ import pandas as pd
 from addin import __version__
 from addin.i18n import month_label, outcome_label, risk_label, t
 from addin.writers import monthly_formulas as F
-from addin.writers.xlsx import (Styles, cell, col_name, open_workbook, print_setup, set_widths,
+from addin.writers.xlsx import (Styles, cell, col_name, open_workbook, print_setup, set_widths, wrapped_height,
                                 text_width, write_text, write_value)
 
 SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "data",
@@ -837,9 +837,16 @@ def write_about(book: Book) -> None:
     if m.cache.get("risk_calendar_note"):   # the horizon ran through a year without holiday data
         info.append(("about.risk_calendar", m.cache["risk_calendar_note"]))
     r = 2
+    wide = 100   # column B: definitions and notes wrap inside it
+
+    def fit(row: int, text: Any) -> None:
+        height = wrapped_height(text, wide)
+        if height:
+            ws.set_row(row, height)
     for key, value in info:
         write_text(ws, r, 0, t(key, lang), s["label_bold"])
         write_text(ws, r, 1, value, s["text_wrap"])
+        fit(r, value)
         r += 1
     r += 1
     write_text(ws, r, 0, t("about.sources", lang), s["section"])
@@ -862,9 +869,11 @@ def write_about(book: Book) -> None:
     for term, definition in terms:
         r += 1
         write_text(ws, r, 0, t(term, lang), s["label_bold"])
-        write_text(ws, r, 1, t(definition, lang, days=st.major_days, horizon=st.risk_horizon), s["text_wrap"])
+        meaning = t(definition, lang, days=st.major_days, horizon=st.risk_horizon)
+        write_text(ws, r, 1, meaning, s["text_wrap"])
+        fit(r, meaning)
     ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 100)
+    ws.set_column(1, 1, wide)
     print_setup(ws, landscape=False)
 
 

@@ -163,6 +163,17 @@ def text_width(value: Any) -> float:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
 
 
+def wrapped_height(text: Any, width: float, line_height: float = 15.0) -> float | None:
+    """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide, or
+    None when one line is enough. LibreOffice does not grow rows for wrapped text on its own."""
+    if is_blank(text):
+        return None
+    lines = 0
+    for part in str(text).split("\n"):
+        lines += max(1, math.ceil(text_width(part) / max(width - 1, 1)))
+    return None if lines <= 1 else lines * line_height
+
+
 def set_widths(ws, columns: Iterable[Iterable[Any]], *, first_col: int = 0, minimum: float = 6,
                maximum: float = 50, padding: float = 2) -> list[float]:
     """Column widths from the widest value of each column (header included), within bounds."""
