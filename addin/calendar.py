@@ -20,7 +20,7 @@ import datetime as _dt
 import functools
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -450,22 +450,30 @@ def _read_overrides(path: Path) -> pd.DataFrame:
     from addin.readers import read
 
     result = read(path, kind="calendar")
+    return overrides_from(result, label=result.file, file=str(path),
+                          working_cell=lambda row: _working_cell(path, result.sheet, row))
+
+
+def overrides_from(result: Any, *, label: str, file: str, working_cell: Callable[[int], str]) -> pd.DataFrame:
+    """A calendar ``ReadResult`` as override rows (``date``, ``working``, ``name``,
+    ``source_row``); the first bad date or working-day value raises ``InputError`` starting with
+    ``label`` and naming the cell (``working_cell(row)`` gives the working column's cell)."""
     errors = [issue for issue in result.issues if issue.severity == "error"]
     if errors:
         more = f" (and {len(errors) - 1} more rows)" if len(errors) > 1 else ""
         first = errors[0]
-        raise InputError(f"{result.file}, {first}{more}", file=str(path), sheet=result.sheet,
+        raise InputError(f"{label}, {first}{more}", file=file, sheet=result.sheet,
                          cell=first.cell, value=first.value, expected="a date")
     table = result.data
     flags = [parse_working(raw) for raw in table["working"].tolist()]
     for raw, flag, row in zip(table["working"].tolist(), flags, table["source_row"].tolist()):
         if flag is None:
-            cell = _working_cell(path, result.sheet, int(row))
+            cell = working_cell(int(row))
             shown = "" if raw is None or (not isinstance(raw, str) and pd.isna(raw)) else raw
             raise InputError(
-                f"{result.file}, {cell}: working day value '{shown}' is not understood — "
+                f"{label}, {cell}: working day value '{shown}' is not understood — "
                 f"write 上班 or 休息 (also 1/0, Y/N, working/holiday)",
-                file=str(path), sheet=result.sheet, cell=cell, value=raw,
+                file=file, sheet=result.sheet, cell=cell, value=raw,
                 expected="上班/休息, 1/0, Y/N, working/holiday")
     out = table[["date", "source_row"]].copy()
     out["working"] = np.array(flags, dtype=bool)

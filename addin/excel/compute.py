@@ -41,34 +41,18 @@ def calendar(book=None):
 def _sheet_calendar(book, sheet: str):
     # addin.calendar.load_calendar reads a file; here the rows come through the Book, with the
     # same checks and the same messages (file name, then the cell)
-    from addin.calendar import WorkingCalendar, parse_working
+    from addin.calendar import WorkingCalendar, overrides_from
     from addin.excel.book import read_table
     from addin.readers.grid import Grid
     from addin.readers.table import Mapping, cell_name, find_header
 
-    result = read_table(book, sheet, "calendar")
-    errors = [issue for issue in result.issues if issue.severity == "error"]
-    if errors:
-        more = f" (and {len(errors) - 1} more rows)" if len(errors) > 1 else ""
-        first = errors[0]
-        raise InputError(f"{book.name}, {first}{more}", file=book.name, sheet=sheet, cell=first.cell,
-                         value=first.value, expected="a date")
-    table = result.data
-    flags = [parse_working(raw) for raw in table["working"].tolist()]
-    if any(flag is None for flag in flags):
-        at = flags.index(None)
-        raw, row = table["working"].iloc[at], int(table["source_row"].iloc[at])
+    def working_cell(row: int) -> str:   # error path only: find the header again for the column
         match = find_header(Grid(Path(book.name), sheet, book.read_rows(sheet), book.sheet_names()),
                             "calendar", Mapping())
-        cell = cell_name(sheet, match.columns["working"], row) if match is not None else f"{sheet} row {row}"
-        shown = "" if raw is None or (not isinstance(raw, str) and pd.isna(raw)) else raw
-        raise InputError(f"{book.name}, {cell}: working day value '{shown}' is not understood — "
-                         f"write 上班 or 休息 (also 1/0, Y/N, working/holiday)",
-                         file=book.name, sheet=sheet, cell=cell, value=raw,
-                         expected="上班/休息, 1/0, Y/N, working/holiday")
-    overrides = table[["date", "source_row"]].copy()
-    overrides["working"] = np.array(flags, dtype=bool)
-    overrides["name"] = table["name"]
+        return cell_name(sheet, match.columns["working"], row) if match is not None else f"{sheet} row {row}"
+
+    result = read_table(book, sheet, "calendar")
+    overrides = overrides_from(result, label=book.name, file=book.name, working_cell=working_cell)
     try:
         return WorkingCalendar.from_frame(overrides, base="cn", name=f"cn+{sheet}")
     except InputError as exc:   # rows that disagree: from_frame knows rows, not the workbook
