@@ -11,6 +11,7 @@ import pytest
 
 from addin.excel import actions, compute
 from addin.excel.book import FileBook
+from tests.test_excel_actions import write_book
 
 D = dt.datetime
 TODAY = dt.date(2026, 12, 28)   # a Monday: 5 working days on reach 2027 (New Year's Day counted by cn)
@@ -39,17 +40,6 @@ HINT = ("In Excel: add a sheet named Calendar (or 日历) with columns Date and 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     monkeypatch.setattr(actions, "_today", lambda: TODAY)
-
-
-def write_book(path: Path, sheets: dict[str, list[list]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 def review_rows(path: Path) -> list[tuple]:
