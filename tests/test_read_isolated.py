@@ -160,3 +160,14 @@ def test_full_temp_folder_is_a_clear_message(isolate_all, tmp_path, monkeypatch)
     assert message.startswith("full.xlsx: could not be read — the temporary folder ")
     assert message.endswith("(No space left on device); free some space there or point TMPDIR at a folder with room")
     assert not list((tmp_path / "scratch").iterdir())
+
+
+def test_unwritable_temp_folder_is_a_clear_message(isolate_all, tmp_path, monkeypatch):
+    import tempfile
+    path = _ledger(tmp_path / "tmpless.xlsx")
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    with pytest.raises(FileError) as err:
+        read(path)
+    assert str(err.value) == (f"tmpless.xlsx: could not be read — no file can be made in the temporary folder"
+                              f" {missing} (No such file or directory); point TMPDIR at a folder you can write to")

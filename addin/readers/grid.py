@@ -270,7 +270,12 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
         pass
     # calamine holds every cell (~1.5x the XML) while Arrow is built: room for both, within RAM
     memory_mb = int(min(max(3000, 3 * declared / MB), _ram_mb() * 0.8))
-    fd, ipc = tempfile.mkstemp(prefix=".orderdesk-", suffix=".arrow", dir=None)
+    try:
+        fd, ipc = tempfile.mkstemp(prefix=".orderdesk-", suffix=".arrow", dir=None)
+    except OSError as exc:
+        raise FileError(f"{path.name}: could not be read — no file can be made in the temporary folder"
+                        f" {tempfile.gettempdir()} ({exc.strerror or exc}); point TMPDIR at a folder"
+                        f" you can write to", file=str(path)) from None
     os.close(fd)
     try:
         try:
