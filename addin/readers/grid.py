@@ -306,7 +306,8 @@ def _fastexcel_to_ipc(path: Path, name: str, ipc: str) -> int:
         xsheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
         offset = min((c.absolute_index for c in xsheet.available_columns()), default=0)
         batch = xsheet.to_arrow()
-        del xsheet, reader
+        # calamine's cells are not freed here: the child exits right after writing the batch
+        # (freeing them first costs 0.3 s at 1M lines and lowers no peak: both exist already)
     except Exception as exc:  # calamine/fastexcel raise their own error types for damaged files
         raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
     try:
