@@ -31,6 +31,10 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
     "nan_inf_to_errors": True,
     "default_date_format": "yyyy-mm-dd",
+    # parts assembled in memory, not in temp files: at 1M ledger lines the temp-file round trip
+    # cost the monthly report 4 s of CPU and 6 s of waiting (measured), and the peak memory of
+    # the command is the read, not this
+    "in_memory": True,
 }
 
 
