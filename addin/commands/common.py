@@ -48,6 +48,15 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=No
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 
 
+def calendar_option(used_for: str, gap: str):
+    """``--calendar cn|mon-fri|FILE``: what it is ``used_for`` and what happens (``gap``) when the
+    dates run into a year chinesecalendar has no holidays for."""
+    return click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="cn|mon-fri|FILE",
+                        help=f"Working calendar for {used_for}. cn knows China's public holidays only for the "
+                             f"years the chinesecalendar package publishes: {gap} until a calendar file (cn plus "
+                             f"its rows) gives that year's holidays.")
+
+
 def format_option(choices=("table", "json")):
     return click.option("--format", "fmt", type=click.Choice(list(choices)), default="table", show_default=True,
                         help="Output format.")

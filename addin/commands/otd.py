@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import (as_of_option, basis_option, default_lang, early_tol_option, existing_file,
-                                   format_option, lang_option, late_tol_option, map_option, month_option,
+from addin.commands.common import (as_of_option, basis_option, calendar_option, default_lang, early_tol_option,
+                                   existing_file, format_option, lang_option, late_tol_option, map_option, month_option,
                                    parse_date_option, progress, quiet_option, sheet_option)
 
 GROUP_FIELDS = ("customer", "month", "part_no", "owner", "priority")
@@ -88,11 +88,7 @@ def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -
 @format_option(("table", "json", "csv"))
 @sheet_option
 @map_option
-@click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="CALENDAR",
-              help="Working calendar for the at-risk count of open lines: cn, mon-fri or a calendar workbook. "
-                   "cn knows China's public holidays only for the years the chinesecalendar package "
-                   "publishes: a horizon counted through a later year is noted until a calendar file gives "
-                   "that year's holidays.")
+@calendar_option("the at-risk count of open lines", "a horizon counted through a later year is noted")
 @lang_option
 @quiet_option
 def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: dt.date | None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import (as_of_option, basis_option, default_lang, early_tol_option, existing_file,
+from addin.commands.common import (calendar_option, as_of_option, basis_option, default_lang, early_tol_option, existing_file,
                                    lang_option, late_tol_option, map_option, month_option, progress,
                                    quiet_option, sheet_option)
 
@@ -25,8 +25,7 @@ from addin.commands.common import (as_of_option, basis_option, default_lang, ear
               help="A late line is major when this many days late or more.")
 @sheet_option
 @map_option
-@click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="cn|mon-fri|FILE",
-              help="Working calendar for the at-risk horizon.")
+@calendar_option("the at-risk horizon", "a horizon counted through a later year is noted on the About sheet")
 @quiet_option
 def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_of: dt.date | None,
            basis: str, late_tolerance: int, early_tolerance: int | None, major_days: int, sheet: str | None,

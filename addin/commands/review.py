@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from addin.commands.common import (apply, as_of_option, default_lang, existing_file, format_option, lang_option,
+from addin.commands.common import (calendar_option, apply, as_of_option, default_lang, existing_file, format_option, lang_option,
                                    map_option, progress, quiet_option, sheet_option)
 
 
@@ -29,10 +29,7 @@ from addin.commands.common import (apply, as_of_option, default_lang, existing_f
 @click.option("--history", "history_file", type=existing_file,
               help="The order ledger: tooling paid on its earlier POs counts, and its open lines claim "
                    "stock and capacity ahead of later-due lines.")
-@click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="cn|mon-fri|FILE",
-              help="Working calendar for lead times and capacity. cn knows China's public holidays only for "
-                   "the years the chinesecalendar package publishes: a check counted through a later year is a "
-                   "warning until a calendar file (cn plus its rows) gives that year's holidays.")
+@calendar_option("lead times and capacity", "a check counted through a later year is a warning")
 @click.option("--inspection-days", type=click.IntRange(min=0), default=1, show_default=True,
               help="Outgoing inspection, working days after production.")
 @click.option("--transport-days", type=click.IntRange(min=0), default=0, show_default=True,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import (as_of_option, basis_option, default_lang, existing_file, lang_option,
+from addin.commands.common import (calendar_option, as_of_option, basis_option, default_lang, existing_file, lang_option,
                                    map_option, quiet_option, sheet_option)
 
 
@@ -23,10 +23,7 @@ from addin.commands.common import (as_of_option, basis_option, default_lang, exi
                    "(for ledgers with charts, images or controls a copy would lose).")
 @click.option("--horizon", type=click.IntRange(min=0), default=3, show_default=True,
               help="Working days ahead within which an open line is at risk.")
-@click.option("--calendar", "calendar_spec", default="cn", show_default=True, metavar="cn|mon-fri|FILE",
-              help="Working calendar for the horizon. cn knows China's public holidays only for the years "
-                   "the chinesecalendar package publishes: a horizon counted through a later year is noted on "
-                   "the sheet until a calendar file (cn plus its rows) gives that year's holidays.")
+@calendar_option("the horizon", "a horizon counted through a later year is noted on the sheet")
 @lang_option
 @quiet_option
 def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str | None, map_file: Path | None,
