@@ -543,16 +543,23 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
 
     # the buy dates of every leaf at once; a date outside the calendar is left to arrival(),
     # which raises the calendar's error only if that part is really bought
-    lead_parts, lead_totals = [], []
-    for part in dict.fromkeys(leaf_parts):
+    def lead_total(part: str) -> int | None:
+        """Working days to buy and inspect ``part``: purchase lead time, else the BOM's; None if neither."""
         days = plt.get(part, np.nan)
         if days is None or np.isnan(days):
             days = bom_lt.get(part, np.nan)
         if days is None or np.isnan(days):
+            return None
+        return int(days) + int(insp.get(part, 0.0) or 0)
+
+    lead_parts, lead_totals = [], []
+    for part in dict.fromkeys(leaf_parts):
+        total = lead_total(part)
+        if total is None:
             buy_date[part] = None
         else:
             lead_parts.append(part)
-            lead_totals.append(int(days) + int(insp.get(part, 0.0) or 0))
+            lead_totals.append(total)
     if lead_parts:
         bought_on = calendar.workday_many(pd.Series(np.full(len(lead_parts), start).astype("datetime64[ns]")),
                                           np.array(lead_totals, dtype="float64")).to_numpy()
@@ -562,14 +569,9 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
 
     def arrival(part: str) -> int | None:
         if part not in buy_date:
-            days = plt.get(part, np.nan)
-            if days is None or np.isnan(days):
-                days = bom_lt.get(part, np.nan)
-            if days is None or np.isnan(days):
-                buy_date[part] = None
-            else:
-                total = int(days) + int(insp.get(part, 0.0) or 0)
-                buy_date[part] = _int_day(np.datetime64(calendar.workday(start.item(), total), "D"))
+            total = lead_total(part)
+            buy_date[part] = None if total is None else \
+                _int_day(np.datetime64(calendar.workday(start.item(), total), "D"))
         return buy_date[part]
 
     used: dict[str, float] = {}
