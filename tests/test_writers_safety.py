@@ -307,30 +307,29 @@ def test_hostile_ledger_text_in_every_report_sheet_that_shows_it(inputs, tmp_pat
 
 
 def _hostile_review_inputs(folder: Path) -> tuple[Path, Path]:
-    import xlsxwriter
     po, quotes = folder / "po.xlsx", folder / "quotes.xlsx"
-    opts = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    wb = xlsxwriter.Workbook(str(po), opts)
-    ws = wb.add_worksheet("PO")
-    head = ["Order No", "Line", "Customer", "Part No", "Rev", "Qty", "Unit Price", "Currency", "Order Date",
-            "Requested Date"]
-    for c, h in enumerate(head):
-        ws.write_string(0, c, h)
-    for r, text in enumerate(HOSTILE, start=1):
-        for c, v in enumerate([f"PO-{r}", "1", text, text, "A", 100, 1.0, "USD", "2026-11-01", "2026-12-30"]):
-            ws.write_number(r, c, v) if isinstance(v, (int, float)) else ws.write_string(r, c, v)
-    wb.close()
-    wb = xlsxwriter.Workbook(str(quotes), opts)
-    ws = wb.add_worksheet("Quotes")
-    head = ["Quote No", "Customer", "Part No", "Rev", "Break Qty", "Unit Price", "Currency", "Lead Time", "MOQ",
-            "Valid Until"]
-    for c, h in enumerate(head):
-        ws.write_string(0, c, h)
-    for r, text in enumerate(HOSTILE, start=1):
-        for c, v in enumerate([text, text, text, "A", 1, 1.0, "USD", 10, 1, "2027-12-31"]):
-            ws.write_number(r, c, v) if isinstance(v, (int, float)) else ws.write_string(r, c, v)
-    wb.close()
+    _one_sheet(po, "PO", ["Order No", "Line", "Customer", "Part No", "Rev", "Qty", "Unit Price", "Currency",
+                          "Order Date", "Requested Date"],
+               [[f"PO-{r}", "1", text, text, "A", 100, 1.0, "USD", "2026-11-01", "2026-12-30"]
+                for r, text in enumerate(HOSTILE, start=1)])
+    _one_sheet(quotes, "Quotes", ["Quote No", "Customer", "Part No", "Rev", "Break Qty", "Unit Price", "Currency",
+                                  "Lead Time", "MOQ", "Valid Until"],
+               [[text, text, text, "A", 1, 1.0, "USD", 10, 1, "2027-12-31"] for text in HOSTILE])
     return po, quotes
+
+
+def _one_sheet(path: Path, sheet: str, head: list[str], rows: list[list]) -> None:
+    """A workbook of one sheet, every text written as text (never a formula, link or number)."""
+    import xlsxwriter
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    ws = wb.add_worksheet(sheet)
+    for c, h in enumerate(head):
+        ws.write_string(0, c, h)
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            ws.write_number(r, c, v) if isinstance(v, (int, float)) else ws.write_string(r, c, v)
+    wb.close()
 
 
 def test_hostile_po_and_quote_text_in_the_review_workbook(tmp_path, capsys):
