@@ -584,7 +584,6 @@ def _list_sheet(book: Book, ws, top: int, headers: list[str], rows: list[list], 
     print_setup(ws, repeat_rows=(top, top))
 
 
-_EPOCH_NS = np.datetime64("1899-12-30T00:00:00", "us")
 
 
 def _fast_columns(columns: list, kinds: list[str], fmt: dict) -> list | None:
@@ -604,17 +603,7 @@ def _fast_columns(columns: list, kinds: list[str], fmt: dict) -> list | None:
         if kind == "date":
             if inferred not in ("datetime64", "datetime", "date", "empty"):
                 return None
-            stamps = pd.to_datetime(series.where(~blank, None), errors="coerce")
-            if stamps.dt.tz is not None:
-                stamps = stamps.dt.tz_localize(None)
-            delta = np.array(stamps.to_numpy(dtype="datetime64[us]")) - _EPOCH_NS
-            micros = delta.astype("int64")
-            days = micros // 86_400_000_000
-            rest = micros - days * 86_400_000_000
-            # XlsxWriter's own formula: days + (seconds + microseconds / 1e6) / 86400
-            serial = days.astype("float64") + ((rest // 1_000_000).astype("float64")
-                                               + (rest % 1_000_000).astype("float64") / 1e6) / 86400.0
-            serial[np.isnat(delta)] = np.nan
+            serial = _serials(series.where(~blank, None), keep_time=True)
             out.append(Column("number", serial, fmt[kind], styled_blanks=True))
         else:
             if inferred not in ("integer", "floating", "mixed-integer-float", "empty"):
@@ -729,11 +718,25 @@ def table_columns(model) -> list[str]:
 _EPOCH = np.datetime64("1899-12-30", "D")
 
 
-def _serials(values: pd.Series) -> np.ndarray:
-    """Dates as Excel serial numbers (NaN for NaT): one vectorised pass instead of a datetime per cell."""
-    days = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    out = (days - _EPOCH).astype("float64")
-    out[np.isnat(days)] = np.nan
+def _serials(values: pd.Series, keep_time: bool = False) -> np.ndarray:
+    """Dates as Excel serial numbers (NaN for NaT): one vectorised pass instead of a datetime per
+    cell. ``keep_time``: the time of day as the fraction, by XlsxWriter's own formula (days +
+    (seconds + microseconds / 1e6) / 86400), so the cells equal what ``write_datetime`` writes."""
+    stamps = pd.to_datetime(values, errors="coerce")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    if not keep_time:
+        days = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        out = (days - _EPOCH).astype("float64")
+        out[np.isnat(days)] = np.nan
+        return out
+    delta = np.array(stamps.to_numpy(dtype="datetime64[us]")) - _EPOCH.astype("datetime64[us]")
+    micros = delta.astype("int64")
+    days = micros // 86_400_000_000
+    rest = micros - days * 86_400_000_000
+    out = days.astype("float64") + ((rest // 1_000_000).astype("float64")
+                                    + (rest % 1_000_000).astype("float64") / 1e6) / 86400.0
+    out[np.isnat(delta)] = np.nan
     return out
 
 
