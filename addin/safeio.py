@@ -799,6 +799,24 @@ def atomic_write(path: Path, write: Callable[[Path], None], validate: Callable[[
     return path
 
 
+def load_openpyxl(path: str | os.PathLike, **options: Any) -> Any:
+    """``openpyxl.load_workbook(path, **options)``, with the VBA parts it keeps held safely.
+
+    With ``keep_vba=True`` openpyxl copies the VBA parts into a zip archive in memory, written
+    and never closed; when the workbook is dropped, the garbage collector may close the memory
+    file first, and the archive's finaliser then fails ("I/O operation on closed file", CI run
+    10) in whatever code runs at that moment. Here that archive is finished at once and reopened
+    for reading, which is all openpyxl does with it afterwards (on save)."""
+    import openpyxl
+    wb = openpyxl.load_workbook(path, **options)
+    archive = getattr(wb, "vba_archive", None)
+    if archive is not None and archive.mode != "r":
+        memory = archive.fp
+        archive.close()  # writes its directory; the memory file (passed in) stays open
+        wb.vba_archive = zipfile.ZipFile(memory, "r")
+    return wb
+
+
 def save_openpyxl(wb: Any, path: Path) -> None:
     """``wb.save(path)`` with the zip closed even when the save fails midway: openpyxl's own
     ``save_workbook`` leaves its archive open on an error, and the garbage collector then

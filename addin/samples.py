@@ -128,7 +128,8 @@ HEADERS = {
 
 
 def _book(path: Path) -> xlsxwriter.Workbook:
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+    from addin.writers.xlsx import Workbook  # closes what a failed close leaves open
+    wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
     wb.set_properties({"created": FIXED_TIME, "author": "OrderDesk samples"})
     return wb

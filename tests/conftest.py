@@ -37,3 +37,13 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"skipped, but ORDERDESK_REQUIRE_ALL=1 requires it to run: {reason}"
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test():
+    """Collect garbage after every test, so an object left unclosed (a zip archive whose file the
+    collector would finalise first) is reported in the test that left it, not in whichever
+    test the collector happens to run in later."""
+    yield
+    import gc
+    gc.collect()

@@ -213,6 +213,29 @@ def test_actions_on_the_built_template_keep_its_vba(tmp_path):
         assert "xl/vbaProject.bin" in z.namelist()
 
 
+@pytest.mark.parametrize("loader", ["openpyxl", "orderdesk"])
+def test_kept_vba_parts_survive_their_memory_file_closing_first(tmp_path, loader):
+    """openpyxl keeps an .xlsm's VBA parts in a zip in memory, written and never closed; when the
+    collector closed the memory file first, that zip's finaliser raised in unrelated code (CI run
+    10). The plain openpyxl load shows the hazard; ours must not have it, and must keep the VBA."""
+    import openpyxl
+    from addin.excel.build import ledger_template_bytes
+    from addin.safeio import load_openpyxl
+    path = tmp_path / "OrderLedger.xlsm"
+    path.write_bytes(ledger_template_bytes())
+    wb = (openpyxl.load_workbook if loader == "openpyxl" else load_openpyxl)(path, keep_vba=True)
+    archive = wb.vba_archive
+    with zipfile.ZipFile(path) as z:
+        assert archive.read("xl/vbaProject.bin") == z.read("xl/vbaProject.bin")
+    archive.fp.close()   # what the collector may do first
+    if loader == "openpyxl":
+        with pytest.raises(ValueError, match="closed file"):
+            archive.close()
+        archive.fp = None
+    else:
+        archive.close()  # what ZipFile.__del__ then does
+
+
 def test_cell_helpers():
     assert parse_cell("$AB$12") == (12, 28) and column_letter(28) == "AB" and column_letter(1) == "A"
     assert Rule('=$A1="x"', "FF0000").font is None

@@ -24,6 +24,7 @@ with warnings.catch_warnings():
 import xlwings
 from addin.excel import build, ovba
 from addin.excel.cfb import write_cfb
+from addin.safeio import load_openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
 MACROS = ROOT / "macros"
@@ -188,8 +189,7 @@ def test_template_buttons_are_bound_to_existing_macros(built):
 
 
 def test_config_sheet_uses_xlwings_key_names(built):
-    import openpyxl
-    wb = openpyxl.load_workbook(built["OrderLedger.xlsm"], keep_vba=True)
+    wb = load_openpyxl(built["OrderLedger.xlsm"], keep_vba=True)
     ws = wb["xlwings.conf"]
     keys = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value]
     assert keys == ["UDF Modules", "Use UDF Server", "Show Console"]

@@ -19,6 +19,7 @@ import pytest
 
 from addin.cli import main
 from addin.errors import FileError
+from tests.held import open_files_under
 from tests.test_fuzz_support import (HOSTILE, as_read, assert_text_cells, hostile_rows, write_ledger_csv,
                                      write_ledger_xlsx, xlsx_cells)
 
@@ -87,22 +88,6 @@ FAIL_MIDWAY = {"report": "addin.writers.monthly_sheets.write_summary",
                "risk": "addin.writers.riskcopy._last_used_column",
                "risk-separate": "addin.writers.xlsx.set_widths",
                "review": "addin.writers.reviewbook.set_widths"}
-
-
-def open_files_under(folder: Path) -> list[str]:
-    """Files under ``folder`` this process still holds open (Linux: /proc/self/fd)."""
-    fds = Path("/proc/self/fd")
-    if not fds.is_dir():
-        return []
-    held = []
-    for fd in fds.iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith(str(folder)):
-            held.append(target)
-    return held
 
 
 def _boom(*args, **kwargs):

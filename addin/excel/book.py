@@ -90,7 +90,7 @@ class FileBook:
 
     def __init__(self, path: str | os.PathLike, *, save_as: str | os.PathLike | None = None,
                  selection: tuple[str, int] | None = None):
-        import openpyxl
+        from addin.safeio import load_openpyxl
         self.path = Path(path)
         self.save_as = Path(save_as) if save_as else self.path
         self.name = self.path.name
@@ -99,7 +99,7 @@ class FileBook:
         self._values: Any = None  # cached formula values, loaded only when a formula is read
         keep_vba = self.path.suffix.lower() in (".xlsm", ".xlam")
         try:
-            self.wb = openpyxl.load_workbook(self.path, keep_vba=keep_vba)
+            self.wb = load_openpyxl(self.path, keep_vba=keep_vba)
         except FileNotFoundError as exc:
             raise FileError(f"{self.path}: file not found", file=str(self.path)) from exc
         except PermissionError as exc:

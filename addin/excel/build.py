@@ -226,9 +226,9 @@ class Sheet:
 
 
 def _workbook_bytes(sheets: list[Sheet], vba: bytes, title: str) -> bytes:
-    import xlsxwriter
+    from addin.writers.xlsx import Workbook  # closes what a failed close leaves open
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+    wb = Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                       "strings_to_urls": False, "strings_to_numbers": False})
     wb.set_properties({"title": title, "author": "OrderDesk", "created": FIXED_DATE})
     wb.set_calc_mode("auto")

@@ -189,18 +189,18 @@ def _last_used_column(ws) -> int:
 def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame, lang: str,
                 note: str | None = None) -> None:
     import copy
+    import warnings
 
-    import openpyxl
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    import warnings
+    from addin.safeio import load_openpyxl
 
     keep_vba = source.suffix.lower() == ".xlsm"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        wb = openpyxl.load_workbook(source, keep_vba=keep_vba, rich_text=True)
+        wb = load_openpyxl(source, keep_vba=keep_vba, rich_text=True)
     # openpyxl says "... will be removed" for extensions it drops: refuse rather than lose them
     dropped = sorted({str(w.message) for w in caught if "removed" in str(w.message) or "not supported" in str(w.message)})
     if dropped:

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from types import TracebackType
 from typing import Any, BinaryIO, Iterable
 
 import numpy as np
@@ -38,10 +39,45 @@ WORKBOOK_OPTIONS = {
 }
 
 
-def open_workbook(target: str | BinaryIO) -> xlsxwriter.Workbook:
+class Workbook(xlsxwriter.Workbook):
+    """XlsxWriter's workbook, whose ``close()`` releases what a failed close leaves open.
+
+    When assembling the file fails midway (a part that cannot be written, the column-wise
+    writer refusing a late cell), XlsxWriter leaves its zip archive and the part it was writing
+    open, held only by the traceback. The garbage collector may later finalise the file before
+    the archive, and the archive's own finaliser then fails ("I/O operation on closed file")
+    inside some unrelated code. Here they are closed before the error goes on."""
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except BaseException as exc:
+            release_archives(exc.__traceback__)
+            for ws in self.worksheets():
+                fh = getattr(ws, "fh", None)
+                if fh is not None and not getattr(fh, "closed", True):
+                    fh.close()
+            raise
+
+
+def release_archives(tb: TracebackType | None) -> None:
+    """Close every zip archive still open in the frames of a traceback (see :class:`Workbook`)."""
+    import zipfile
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, zipfile.ZipFile) and value.fp is not None:
+                try:
+                    value.close()
+                except Exception:  # noqa: BLE001 — a half-written archive: drop it, keep the first error
+                    fp, value.fp = value.fp, None
+                    if not getattr(value, "_filePassed", True):
+                        fp.close()
+        tb = tb.tb_next
+
+
+def open_workbook(target: str | BinaryIO) -> Workbook:
     """A workbook that never turns a string into a formula, link or number."""
-    wb = xlsxwriter.Workbook(target, dict(WORKBOOK_OPTIONS))
-    return wb
+    return Workbook(target, dict(WORKBOOK_OPTIONS))
 
 
 FONT = "Microsoft YaHei"  # reads well in zh and en; Excel falls back when absent
