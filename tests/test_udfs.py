@@ -178,6 +178,59 @@ def test_od_review(udfs):
     assert result[2][header.index("price_result")] != "pass"   # 1.30 vs quoted 1.10
 
 
+FRIDAY = dt.date(2026, 11, 20)
+DUE_NEXT_FRIDAY = ((serial(dt.date(2026, 11, 27)),),)   # 5 working days on: on track (horizon 3)
+
+
+@pytest.mark.parametrize("holidays", [
+    ((serial(dt.date(2026, 11, 23)),), (dt.datetime(2026, 11, 24),)),                      # a column of days off
+    (("假日",), (serial(dt.date(2026, 11, 23)),), ("2026-11-24",), (None,)),                  # with a header cell
+    (("日期", "是否上班", "说明"), (serial(dt.date(2026, 11, 23)), "休息", "停电"),            # the Calendar sheet's table
+     (dt.datetime(2026, 11, 24), "0", None), (None, None, None)),
+], ids=["column", "column-with-header", "calendar-table"])
+def test_od_risk_counts_the_factory_days_off(udfs, holidays):
+    assert call(udfs, "OD_RISK", DUE_NEXT_FRIDAY, ((None,),), (("open",),), serial(FRIDAY), MISSING) == [["on_track"]]
+    # two days off on Monday and Tuesday leave 3 working days to the due date: inside the horizon
+    assert call(udfs, "OD_RISK", DUE_NEXT_FRIDAY, ((None,),), (("open",),), serial(FRIDAY), holidays) == [["at_risk"]]
+
+
+def test_od_risk_make_up_working_day_moves_the_horizon(udfs):
+    # due Monday 30 Nov, as of Tuesday 24: Wed, Thu, Fri, Mon = 4 working days (on track);
+    # Wednesday off leaves 3 (at risk); Saturday 28 a make-up working day (调休上班) gives 4 again
+    due, as_of = ((serial(dt.date(2026, 11, 30)),),), serial(dt.date(2026, 11, 24))
+    args = (due, ((None,),), (("open",),), as_of)
+    assert call(udfs, "OD_RISK", *args, MISSING) == [["on_track"]]
+    wednesday_off = (("Date", "Working"), ("2026-11-25", "休息"))
+    assert call(udfs, "OD_RISK", *args, wednesday_off) == [["at_risk"]]
+    assert call(udfs, "OD_RISK", *args, wednesday_off + (("2026-11-28", "上班"),)) == [["on_track"]]
+
+
+@pytest.mark.parametrize("holidays, message", [
+    ((("假日",), ("abc",)), "holidays, row 2: holiday 'abc' is not a date"),
+    ((("Date", "Working"), ("2026-11-23", "maybe")),
+     "holidays, row 2: working day value 'maybe' is not understood — write 上班 or 休息"),
+    ((("Date", "Working"), ("2026-11-23", "休息"), ("2026-11-23", "上班")),
+     "holidays: calendar rows 2 and 3 disagree on 2026-11-23: one says working, the other not"),
+    (((1.0, 2.0), (3.0, 4.0)), "holidays: sheet 'range': no column for required fields 'date'"),
+], ids=["bad-date", "bad-working", "disagree", "no-header"])
+def test_od_risk_bad_holidays_are_a_reason(udfs, holidays, message):
+    result = call(udfs, "OD_RISK", DUE_NEXT_FRIDAY, ((None,),), (("open",),), serial(FRIDAY), holidays)
+    assert len(result) == 1 and result[0][0].startswith("#ORDERDESK: " + message), result
+
+
+def test_od_review_lead_time_in_the_factory_calendar(udfs):
+    po = (("订单号", "行号", "客户", "料号", "版本", "订单数量", "单价", "币种", "订单日期", "客户交期"),
+          ("PO-1", "1", "ACME", "A-100", "B", 500.0, 1.10, "USD", serial(dt.date(2026, 11, 2)), serial(dt.date(2026, 11, 23))))
+    quotes = (("报价单号", "客户", "料号", "版本", "起订量", "单价", "币种", "交期天数", "有效期至"),
+              ("Q-1", "ACME", "A-100", "B", 100.0, 1.10, "USD", 15.0, serial(dt.date(2026, 12, 31))))
+    plain = call(udfs, "OD_REVIEW", po, quotes, MISSING)
+    assert dict(zip(plain[0], plain[1]))["lead_time_result"] == "pass"   # 15 working days from Mon 2 Nov: Mon 23
+    off = call(udfs, "OD_REVIEW", po, quotes, ((serial(dt.date(2026, 11, 10)),),))
+    row = dict(zip(off[0], off[1]))
+    assert row["lead_time_result"] == "fail" and row["verdict"] == "fail"
+    assert "earliest 2026-11-24" in row["lead_time_reason"]
+
+
 def test_od_promise_outside_excel_says_why(udfs):
     result = call(udfs, "OD_PROMISE", (("A-100",),), ((10.0,),), MISSING)
     assert result == [["#ORDERDESK: OD_PROMISE plans against the workbook's Stock and Capacity sheets: "

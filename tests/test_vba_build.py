@@ -295,4 +295,4 @@ def test_libreoffice_opens_the_files_and_reads_the_vba(built, tmp_path, soffice)
         basic = {Path(n).stem for n in z.namelist() if n.startswith("Basic/OrderDesk/")}
         udf_text = z.read("Basic/OrderDesk/xlwings_udfs.xml").decode("utf-8")
     assert {"xlwings", "Dictionary", "OrderDeskMacros", "RibbonOrderDesk", "xlwings_udfs"} <= basic
-    assert "Function OD_RISK(due, ship, status, Optional as_of)" in udf_text
+    assert "Function OD_RISK(due, ship, status, Optional as_of, Optional holidays)" in udf_text

@@ -99,8 +99,9 @@ def _years(frame: pd.DataFrame) -> list[int]:
     return sorted({int(y) for years in frame["calendar_years"].tolist() if isinstance(years, tuple) for y in years})
 
 
-def risk_of(due: pd.Series, ship: pd.Series, status: pd.Series, as_of: _dt.date) -> list[str]:
-    """Risk codes for bare columns (OD_RISK): the due date stands as the promised date."""
+def risk_of(due: pd.Series, ship: pd.Series, status: pd.Series, as_of: _dt.date, cal=None) -> list[str]:
+    """Risk codes for bare columns (OD_RISK): the due date stands as the promised date; ``cal``
+    defaults to ``cn``."""
     n = len(due)
     ledger = pd.DataFrame({
         "promised_date": due.to_numpy(), "requested_date": np.full(n, np.datetime64("NaT", "ns")),
@@ -108,7 +109,7 @@ def risk_of(due: pd.Series, ship: pd.Series, status: pd.Series, as_of: _dt.date)
         "ship_date": ship.to_numpy(), "status": status.to_numpy(dtype=object),
         "qty": np.full(n, np.nan), "shipped_qty": np.full(n, np.nan),
     })
-    return risk_frame(ledger, as_of)["risk"].tolist()
+    return risk_frame(ledger, as_of, cal=cal)["risk"].tolist()
 
 
 def classified(ledger: pd.DataFrame, as_of: _dt.date, basis: str = "promised") -> pd.DataFrame:

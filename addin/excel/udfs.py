@@ -177,15 +177,58 @@ def _today() -> _dt.date:
     return _dt.date.today()
 
 
+def working_calendar(values: Any):
+    """The ``holidays`` argument as a working calendar: ``cn`` (the Chinese public calendar)
+    with the given days forced. Either the Calendar sheet's table with its header row (Date and
+    Working columns, 日期/是否上班, optional Name: make-up working days too), or one column of
+    dates that are not worked (as Excel's WORKDAY takes them; a text header cell on top is
+    allowed). Empty or omitted: ``cn`` alone. Bad cells raise InputError naming the row."""
+    from addin.calendar import WorkingCalendar, overrides_from
+    rows = _rows(values)
+    filled = [r for r in rows if any(not _blank(v) for v in r)]
+    if not filled:
+        return WorkingCalendar.cn()
+    if max(len(r) for r in rows) >= 2:
+        result = table(values, "calendar", "holidays")
+        overrides = overrides_from(result, label="holidays", file="holidays",
+                                   working_cell=lambda row: f"row {row}")
+    else:
+        column = _column(values)
+        if isinstance(column[0], str) and not _blank(column[0]):
+            try:
+                one_date(column[0], "holiday")
+            except InputError:
+                column = [None] + column[1:]   # a header such as 假日 / Holiday
+        try:
+            days = dates(column, "holiday")
+        except InputError as exc:
+            raise InputError(f"holidays, {exc}", value=exc.value, expected="a date") from None
+        keep = days.notna().to_numpy()
+        overrides = pd.DataFrame({"date": days[keep].to_numpy(), "working": False,
+                                  "source_row": np.flatnonzero(keep) + 1})
+    try:
+        return WorkingCalendar.from_frame(overrides, base="cn", name="cn+holidays")
+    except InputError as exc:   # two rows disagree on one date
+        raise InputError(f"holidays: {exc}", value=exc.value, expected=exc.expected) from None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 # ---------------------------------------------------------------- the functions
+
+HOLIDAYS_DOC = ("Factory calendar (optional): the Calendar sheet's table (Date, Working) or one "
+                "column of days off; default: the Chinese public holidays")
 
 @xw.func(category="OrderDesk")
 @xw.arg("due", ndim=1, doc="Due dates (a column)")
 @xw.arg("ship", ndim=1, doc="Ship dates (a column, empty = not shipped)")
 @xw.arg("status", ndim=1, doc="Status words (a column; Chinese or English)")
 @xw.arg("as_of", doc="Measurement date (default: today)")
+@xw.arg("holidays", ndim=2, doc=HOLIDAYS_DOC)
 @_guard
-def OD_RISK(due, ship, status, as_of=None):
+def OD_RISK(due, ship, status, as_of=None, holidays=None):
     """Risk of each line: overdue, at_risk, on_track, done or cancelled (one cell per row)."""
     from addin.excel import compute
     due, ship, status = _column(due), _column(ship), _column(status)
@@ -193,7 +236,8 @@ def OD_RISK(due, ship, status, as_of=None):
         raise InputError(f"due ({len(due)} rows), ship ({len(ship)}) and status ({len(status)}) "
                          "must be ranges of the same height")
     day = one_date(as_of, "as-of date") or _today()
-    risk = compute.risk_of(dates(due, "due date"), dates(ship, "ship date"), statuses(status), day)
+    risk = compute.risk_of(dates(due, "due date"), dates(ship, "ship date"), statuses(status), day,
+                           working_calendar(holidays))
     return [[r] for r in risk]
 
 
@@ -214,13 +258,15 @@ def OD_OTD(orders, by=None, basis=None):
 @xw.func(category="OrderDesk")
 @xw.arg("po_lines", ndim=2, doc="PO lines to review, with their header row")
 @xw.arg("quotes", ndim=2, doc="The quote book, with its header row")
+@xw.arg("holidays", ndim=2, doc=HOLIDAYS_DOC)
 @_guard
-def OD_REVIEW(po_lines, quotes):
+def OD_REVIEW(po_lines, quotes, holidays=None):
     """Contract review of each PO line: verdict and the reason of each failed check."""
     from addin.excel import compute
     orders = table(po_lines, "ledger", "po_lines")
     book = table(quotes, "quotes", "quotes")
-    return frame_to_rows(compute.review_table(orders.data, book.data, _today()))
+    cal = working_calendar(holidays)
+    return frame_to_rows(compute.review_table(orders.data, book.data, _today(), cal=cal))
 
 
 @xw.func(category="OrderDesk")

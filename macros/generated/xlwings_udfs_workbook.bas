@@ -27,26 +27,26 @@ failed:
     OD_PROMISE = Err.Description
 End Function
 
-Function OD_REVIEW(po_lines, quotes)
+Function OD_REVIEW(po_lines, quotes, Optional holidays)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        OD_REVIEW = XLPy.CallUDF("addin.excel.udfs", "OD_REVIEW", Array(po_lines, quotes), ThisWorkbook, Application.Caller)
+        OD_REVIEW = XLPy.CallUDF("addin.excel.udfs", "OD_REVIEW", Array(po_lines, quotes, holidays), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        OD_REVIEW = XLPy.CallUDF("addin.excel.udfs", "OD_REVIEW", Array(po_lines, quotes))
+        OD_REVIEW = XLPy.CallUDF("addin.excel.udfs", "OD_REVIEW", Array(po_lines, quotes, holidays))
         Exit Function
     #End If
 failed:
     OD_REVIEW = Err.Description
 End Function
 
-Function OD_RISK(due, ship, status, Optional as_of)
+Function OD_RISK(due, ship, status, Optional as_of, Optional holidays)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        OD_RISK = XLPy.CallUDF("addin.excel.udfs", "OD_RISK", Array(due, ship, status, as_of), ThisWorkbook, Application.Caller)
+        OD_RISK = XLPy.CallUDF("addin.excel.udfs", "OD_RISK", Array(due, ship, status, as_of, holidays), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        OD_RISK = XLPy.CallUDF("addin.excel.udfs", "OD_RISK", Array(due, ship, status, as_of))
+        OD_RISK = XLPy.CallUDF("addin.excel.udfs", "OD_RISK", Array(due, ship, status, as_of, holidays))
         Exit Function
     #End If
 failed:
