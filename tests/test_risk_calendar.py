@@ -5,6 +5,8 @@ and Summary sheets say so, with the fix. Real workbooks written and read back; f
 from __future__ import annotations
 
 import datetime as dt
+import re
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -116,6 +118,53 @@ def test_risk_copy_shows_the_note_beside_the_risk_header(tmp_path, lang):
     assert ws["I1"].value == NOTE[lang]
     assert ws["I1"].font.b and ws["I1"].font.color.rgb == "009C5700"
     assert [ws.cell(r, 9).value for r in range(2, 6)] == [None] * 4   # the user's rows untouched
+
+
+def test_risk_copy_note_stays_off_the_printed_pages(tmp_path):
+    """Without a print area of the user's, the long note beside the header printed its overflow
+    on pages of its own (LibreOffice: 58 pages instead of 55 for the sample ledger)."""
+    ledger = write_ledger(tmp_path / "ledger.xlsx")
+    out = tmp_path / "risk.xlsx"
+    write_risk_copy(read(ledger, kind="ledger"), out=out, as_of=YEAR_END, calendar=CN, horizon=5)
+    assert openpyxl.load_workbook(out)["订单"].print_area == "'订单'!$A$1:$H$5"
+    plain = tmp_path / "plain.xlsx"
+    write_risk_copy(read(ledger, kind="ledger"), out=plain, as_of=MID_YEAR, calendar=CN, horizon=5)
+    assert not openpyxl.load_workbook(plain)["订单"].print_area   # no note: the user's setup as it was
+
+
+@pytest.mark.parametrize("area, widened", [
+    ("A1:G5", "'订单, 2026'!$A$1:$H$5"),                                 # ended at the last column
+    (["A1:G5", "J1:J3"], "'订单, 2026'!$A$1:$H$5,'订单, 2026'!$J$1:$J$3"),  # a second range kept
+    ("B2:C4", "'订单, 2026'!$B$2:$C$4"),                                 # a part of the table: kept
+])
+def test_risk_copy_widens_the_users_print_area_over_the_risk_column(tmp_path, area, widened):
+    source = write_ledger(tmp_path / "source.xlsx")
+    wb = openpyxl.load_workbook(source)
+    wb["订单"].title = "订单, 2026"       # a comma in the sheet name, as in the defined name
+    wb["订单, 2026"].print_area = area
+    ledger = tmp_path / "ledger.xlsx"
+    wb.save(ledger)
+    for as_of in (YEAR_END, MID_YEAR):   # with and without the note
+        out = tmp_path / f"risk-{as_of}.xlsx"
+        write_risk_copy(read(ledger, kind="ledger"), out=out, as_of=as_of, calendar=CN, horizon=5)
+        assert openpyxl.load_workbook(out)["订单, 2026"].print_area == widened
+
+
+@pytest.mark.libreoffice
+def test_risk_copy_with_the_note_prints_as_many_pages_as_without(tmp_path, soffice):
+    import lo
+    from tests.conftest import ROOT
+    ledger = ROOT / "workbook_templates" / "sample_ledger_en.xlsx"
+    pages = []
+    for as_of in (YEAR_END, MID_YEAR):
+        out = tmp_path / f"risk-{as_of}.xlsx"
+        summary = write_risk_copy(read(ledger, kind="ledger"), out=out, as_of=as_of, calendar=CN, horizon=5)
+        assert (summary.calendar_note is not None) == (as_of == YEAR_END)
+        pdf = lo.convert(out, tmp_path / f"pdf-{as_of}", "pdf")
+        info = subprocess.run([lo.require_pdftoppm().replace("pdftoppm", "pdfinfo"), str(pdf)],
+                              capture_output=True, text=True, check=True).stdout
+        pages.append(int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1)))
+    assert pages[0] == pages[1] > 1, pages
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

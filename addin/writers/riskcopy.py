@@ -240,13 +240,40 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
                 formula=[f'${letter}{first}="{label}"'], stopIfTrue=True,
                 fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
                 font=Font(color=font)))
+    from openpyxl.utils import range_boundaries
     if ws.auto_filter.ref:   # widen the user's filter over the new column
-        from openpyxl.utils import range_boundaries
         min_col, min_row, max_col, max_row = range_boundaries(ws.auto_filter.ref)
         if max_col == col - 1:
             ws.auto_filter.ref = f"{get_column_letter(min_col)}{min_row}:{letter}{max_row}"
+    _print_area_with_risk(ws, col, last_row=ws.max_row, note=bool(note))
     from addin.safeio import save_openpyxl
     save_openpyxl(wb, tmp)
+
+
+def _print_area_with_risk(ws: Any, col: int, *, last_row: int, note: bool) -> None:
+    """The user's print area, each range that ended at the last column widened over the risk
+    column (other ranges as they were; openpyxl drops whole-column areas when it loads).
+    Without one, a note beside the header would print its overflow on pages of its own, so the
+    area is then the sheet up to the risk column."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+    letter = get_column_letter(col)
+    if not ws.print_area:
+        if note:
+            ws.print_area = f"A1:{letter}{last_row}"
+        return
+    # openpyxl gives "'Sheet'!$A$1:$V$99,'Sheet'!$X$1:$X$9" (a sheet name may hold commas)
+    areas = [a.replace("$", "") for a in re.findall(r"!(\$?[A-Z]{1,3}\$?\d*:\$?[A-Z]{1,3}\$?\d*)(?=,|$)",
+                                                      str(ws.print_area))]
+    if not areas:
+        return
+    widened = []
+    for ref in areas:
+        if re.fullmatch(r"[A-Z]{1,3}\d+:[A-Z]{1,3}\d+", ref):
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+            if max_col == col - 1:
+                ref = f"{get_column_letter(min_col)}{min_row}:{letter}{max_row}"
+        widened.append(ref)
+    ws.print_area = widened
 
 
 # --------------------------------------------------------------------------- separate workbook
