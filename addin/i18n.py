@@ -248,6 +248,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "part.pivots": {"zh": "数据透视表", "en": "pivot tables"},
     "part.comments": {"zh": "批注", "en": "comments"},
     "part.ole": {"zh": "嵌入对象", "en": "embedded objects"},
+    "part.print_area": {"zh": "打印区域", "en": "print area"},
     "part.timelines": {"zh": "日程表", "en": "timelines"},
 }
 

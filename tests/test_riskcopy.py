@@ -140,6 +140,49 @@ def test_refuses_a_workbook_whose_chart_and_image_a_copy_would_lose(tmp_path):
     assert len([r for cf in ws.conditional_formatting for r in cf.rules]) == 3
 
 
+def with_print_area(path: Path, defined: str) -> Path:
+    """``path`` with the 订单 sheet's print area set to ``defined`` as written in workbook.xml
+    (openpyxl cannot write whole-column or whole-row areas; Excel does)."""
+    import zipfile
+    wb = openpyxl.load_workbook(path)
+    wb["订单"].print_area = "A1:B2"
+    staged = path.with_name("staged.xlsx")
+    wb.save(staged)
+    with zipfile.ZipFile(staged) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                staged_area = "'订单'!$A$1:$B$2".encode()
+                assert staged_area in data
+                data = data.replace(staged_area, defined.encode())
+            dst.writestr(info, data)
+    staged.unlink()
+    return path
+
+
+@pytest.mark.parametrize("defined, kept", [
+    ("'订单'!$A:$H", "'订单'!$A$1:$I$8"),                      # whole columns, over the risk column too
+    ("'订单'!$3:$8", "'订单'!$A$3:$I$8"),                      # whole rows
+    ("'订单'!$A:$C,'订单'!$E$1:$F$4", "'订单'!$A$1:$C$8,'订单'!$E$1:$F$4"),
+])
+def test_a_whole_column_print_area_openpyxl_drops_is_restored(tmp_path, defined, kept):
+    ledger = with_print_area(make_ledger(tmp_path / "ledger.xlsx"), defined)
+    before = sha(ledger)
+    out = tmp_path / "copy.xlsx"
+    write_risk_copy(read(ledger, kind="ledger"), out=out, as_of=AS_OF, lang="en")
+    assert openpyxl.load_workbook(out)["订单"].print_area == kept
+    assert sha(ledger) == before
+
+
+def test_a_print_area_that_cannot_be_restored_is_refused(tmp_path):
+    ledger = with_print_area(make_ledger(tmp_path / "ledger.xlsx"), "PrintMe")
+    out = tmp_path / "copy.xlsx"
+    with pytest.raises(FileError) as err:
+        write_risk_copy(read(ledger, kind="ledger"), out=out, as_of=AS_OF, lang="zh")
+    assert str(err.value) == "ledger.xlsx 含有 打印区域 PrintMe, 复制时会丢失: 请加 --separate, 把风险表写入一个新的工作簿"
+    assert not out.exists()
+
+
 def test_refusal_message_on_the_command_line(tmp_path, capsys):
     from addin.cli import main
     ledger = ledger_with_chart_and_image(tmp_path / "ledger.xlsx")

@@ -203,6 +203,8 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
         wb = load_openpyxl(source, keep_vba=keep_vba, rich_text=True)
     # openpyxl says "... will be removed" for extensions it drops: refuse rather than lose them
     dropped = sorted({str(w.message) for w in caught if "removed" in str(w.message) or "not supported" in str(w.message)})
+    lost_areas = _restore_print_areas(wb, [str(w.message) for w in caught])
+    dropped += [f"{t('part.print_area', lang)} {area}" for area in lost_areas]
     if dropped:
         raise FileError(t("msg.would_lose", lang, file=source.name, parts="; ".join(dropped)), file=str(source))
     ws = wb[ledger_result.sheet]
@@ -250,6 +252,50 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
     save_openpyxl(wb, tmp)
 
 
+_LOST_PRINT_AREA = re.compile(r"Print area cannot be set to Defined name: (.*)\.$", re.S)
+_SHEET_AREA = re.compile(r"(?:'((?:[^']|'')+)'|([^'!,]+))!(\$?[A-Z]{1,3}:\$?[A-Z]{1,3}|\$?\d+:\$?\d+"
+                         r"|\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)(?:,|$)")
+
+
+def _restore_print_areas(wb: Any, messages: list[str]) -> list[str]:
+    """openpyxl drops a print area of whole columns (``$A:$F``) or rows (``$1:$40``) when it loads,
+    with a warning: set the same area as a range over the used rows / columns. Returns the areas
+    that could not be restored (the copy is then refused, as for other parts openpyxl drops)."""
+    from openpyxl.utils import get_column_letter
+    lost = []
+    for message in messages:
+        match = _LOST_PRINT_AREA.match(message)
+        if not match:
+            continue
+        value = match.group(1)
+        parts = list(_SHEET_AREA.finditer(value))
+        if not parts or "".join(p.group(0) for p in parts) != value:
+            lost.append(value)
+            continue
+        for part in parts:
+            title = (part.group(1) or "").replace("''", "'") or part.group(2)
+            if title not in wb.sheetnames:
+                lost.append(value)
+                break
+            ws = wb[title]
+            first, last = part.group(3).replace("$", "").split(":")
+            if first.isdigit():     # whole rows
+                area = f"A{first}:{get_column_letter(max(ws.max_column, 1))}{last}"
+            elif first.isalpha():   # whole columns
+                area = f"{first}1:{last}{max(ws.max_row, 1)}"
+            else:                   # a range beside them
+                area = f"{first}:{last}"
+            ws.print_area = [*_areas(ws), area]
+    return lost
+
+
+def _areas(ws: Any) -> list[str]:
+    """The sheet's print area as plain ranges (``A1:V99``); openpyxl gives
+    "'Sheet'!$A$1:$V$99,'Sheet'!$X$1:$X$9" (a sheet name may hold commas)."""
+    return [a.replace("$", "") for a in re.findall(r"!(\$?[A-Z]{1,3}\$?\d*:\$?[A-Z]{1,3}\$?\d*)(?=,|$)",
+                                                   str(ws.print_area or ""))]
+
+
 def _print_area_with_risk(ws: Any, col: int, *, last_row: int, note: bool) -> None:
     """The user's print area, each range that ended at the last column widened over the risk
     column (other ranges as they were; openpyxl drops whole-column areas when it loads).
@@ -261,9 +307,7 @@ def _print_area_with_risk(ws: Any, col: int, *, last_row: int, note: bool) -> No
         if note:
             ws.print_area = f"A1:{letter}{last_row}"
         return
-    # openpyxl gives "'Sheet'!$A$1:$V$99,'Sheet'!$X$1:$X$9" (a sheet name may hold commas)
-    areas = [a.replace("$", "") for a in re.findall(r"!(\$?[A-Z]{1,3}\$?\d*:\$?[A-Z]{1,3}\$?\d*)(?=,|$)",
-                                                      str(ws.print_area))]
+    areas = _areas(ws)
     if not areas:
         return
     widened = []
