@@ -33,6 +33,10 @@ __all__ = ["WorkingCalendar", "load_calendar", "parse_working", "RANGE_START", "
 RANGE_START = _dt.date(1900, 1, 1)
 RANGE_END = _dt.date(2199, 12, 31)
 _LO = np.datetime64(RANGE_START, "D")
+# a year without holiday data in the base counts as covered by a factory calendar once it lists
+# this many days off on weekdays (China's public holidays give 11 or more; one stocktake day
+# must not hide a missing Spring Festival)
+MIN_DAYS_OFF = 5
 _HI = np.datetime64(RANGE_END, "D")
 _NDAYS = int((_HI - _LO).astype(int)) + 1
 _ALL_DAYS = np.arange(_LO, _HI + np.timedelta64(1, "D"), dtype="datetime64[D]")
@@ -166,7 +170,9 @@ class WorkingCalendar:
         (datetime64) and ``working`` (bool), optional ``name`` (what the day is) and
         ``source_row`` (used in messages). Each row forces that date to working or not.
 
-        A year with any override row counts as covered (the factory maintains it).
+        A year the base has no holiday data for counts as covered once the rows give it at
+        least ``MIN_DAYS_OFF`` days off on weekdays (its holidays, not one stocktake day that
+        would hide a missing Spring Festival).
         """
         base_cal = _base(base)
         missing = [col for col in ("date", "working") if col not in df.columns]
@@ -176,7 +182,7 @@ class WorkingCalendar:
         rows = df["source_row"] if "source_row" in df.columns else pd.Series(range(2, len(df) + 2),
                                                                               index=df.index)
         seen: dict[np.datetime64, tuple[bool, Any]] = {}
-        years = set(base_cal._covered_years)
+        days_off: dict[int, int] = {}
         for value, flag, row in zip(df["date"].tolist(), df["working"].tolist(), rows.tolist()):
             day = _to_day(value, f"calendar row {row}: date")
             if not isinstance(flag, (bool, np.bool_)):
@@ -186,9 +192,11 @@ class WorkingCalendar:
                 raise InputError(f"calendar rows {seen[day][1]} and {row} disagree on "
                                  f"{_iso(day)}: one says working, the other not",
                                  value=_iso(day), expected="one entry per date")
+            if day not in seen and not flag and _is_weekday(day):
+                days_off[_year(day)] = days_off.get(_year(day), 0) + 1
             seen[day] = (flag, row)
             working[(day - _LO).astype(int)] = flag
-            years.add(int(str(day)[:4]))
+        years = set(base_cal._covered_years) | {y for y, n in days_off.items() if n >= MIN_DAYS_OFF}
         return cls(name or f"{base_cal.name}+overrides", working, frozenset(years))
 
     # ------------------------------------------------------------------ facts
@@ -356,6 +364,10 @@ def _steps_array(n: Any, length: int, index: pd.Index | None) -> np.ndarray:
 
 def _date(day: np.datetime64) -> _dt.date:
     return day.astype("datetime64[D]").item()
+
+
+def _is_weekday(day: np.datetime64) -> bool:
+    return int((day.astype("datetime64[D]").astype("int64") + 3) % 7) < 5   # 1970-01-01 was a Thursday
 
 
 def _iso(day: np.datetime64) -> str:

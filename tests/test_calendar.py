@@ -247,10 +247,31 @@ def test_from_frame_overrides_on_top_of_the_base():
     assert cal.name == "factory"
     assert not cal.is_working(D(2026, 10, 8)) and not cal.is_working(D(2026, 3, 6))
     assert cal.workday(D(2026, 9, 30), 1) == D(2026, 10, 9)
-    assert cal.covers(D(2027, 1, 1))  # the factory maintains 2027
+    assert not cal.covers(D(2027, 1, 1))  # one 2027 row is not 2027's holidays
     assert CN.is_working(D(2026, 10, 8))  # the base is untouched
     on_mf = WorkingCalendar.from_frame(overrides, base="mon-fri")
     assert on_mf.is_working(D(2026, 10, 1)) and not on_mf.is_working(D(2026, 10, 8))
+
+
+def test_a_year_counts_as_covered_once_its_days_off_are_listed():
+    """A stocktake day in 2027 must not silence the 2027 warning: the year counts as covered
+    from MIN_DAYS_OFF days off on weekdays (weekend rows, make-up days and repeats do not count)."""
+    from addin.calendar import MIN_DAYS_OFF
+    assert MIN_DAYS_OFF == 5
+
+    def cal(rows):
+        return WorkingCalendar.from_frame(pd.DataFrame({"date": pd.to_datetime([d for d, _ in rows]),
+                                                        "working": [w for _, w in rows]}), base="cn")
+
+    stocktake = [("2027-03-05", False)]
+    four = [("2027-02-08", False), ("2027-02-09", False), ("2027-02-10", False), ("2027-02-11", False)]
+    weekend_and_make_up = [("2027-02-06", False), ("2027-02-07", False), ("2027-02-20", True), ("2027-02-11", False)]
+    assert not cal(stocktake).covers(D(2027, 6, 1))
+    assert not cal(four).covers(D(2027, 6, 1))
+    assert not cal(four + weekend_and_make_up).covers(D(2027, 6, 1))
+    assert cal(four + stocktake).covers(D(2027, 6, 1))
+    assert not cal(four + stocktake).covers(D(2028, 1, 3))   # only the year listed
+    assert cal(four + stocktake).covers(D(2026, 6, 1))       # the base's years stay covered
 
 
 def test_from_frame_conflicting_rows_are_an_error():

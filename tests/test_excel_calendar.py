@@ -29,6 +29,7 @@ CALENDAR = [
     ["Date", "Working", "Name"],
     [D(2027, 1, 1), "holiday", "New Year"],
     [D(2027, 2, 5), "holiday", "Spring Festival"],
+    *[[D(2027, 2, day), "holiday", "Spring Festival"] for day in range(8, 12)],
     [D(2027, 2, 20), "working", "make-up day"],
 ]
 GAP = ("calendar cn has no holiday data for 2027 — dates count Mon–Fri; "
@@ -112,7 +113,17 @@ def test_risk_colours_note_the_horizon_and_the_calendar_sheet_fixes_it(tmp_path,
         "在 Excel 中：添加名为 日历（或 Calendar）的工作表，列为 日期、是否上班，填入 2027 年的节假日和调休上班日。"]
     assert [openpyxl.load_workbook(path)["订单"][f"H{r}"].value for r in (2, 3, 4)] == ["at_risk", "on_track", "on_track"]
 
-    path = write_book(tmp_path / "ledger-cal.xlsx", {"订单": LEDGER, "日历": [["日期", "是否上班"], [D(2027, 1, 1), "休息"]]})
+    # one day off in 2027 moves the horizon, but is not 2027's holidays: the note stays
+    path = write_book(tmp_path / "ledger-one.xlsx", {"订单": LEDGER, "日历": [["日期", "是否上班"], [D(2027, 1, 1), "休息"]]})
+    book = FileBook(path)
+    actions.run(actions.refresh_risk_colours_action, book)
+    assert book.messages[0].startswith("Risk colours on sheet 订单, column H: overdue 0, at_risk 2, on_track 1, done 0.\n"
+                                       "风险预警期日历提示（2026-12-30 起 3 个工作日，至 2027-01-05，可能偏早）：日历 cn+日历 没有 2027 年")
+    assert [openpyxl.load_workbook(path)["订单"][f"H{r}"].value for r in (2, 3, 4)] == ["at_risk", "at_risk", "on_track"]
+
+    # the year's days off listed: the note goes
+    holidays = [["日期", "是否上班"]] + [[row[0], "休息" if row[1] == "holiday" else "上班"] for row in CALENDAR[1:]]
+    path = write_book(tmp_path / "ledger-cal.xlsx", {"订单": LEDGER, "日历": holidays})
     book = FileBook(path)
     actions.run(actions.refresh_risk_colours_action, book)
     assert book.messages == ["Risk colours on sheet 订单, column H: overdue 0, at_risk 2, on_track 1, done 0."]
@@ -153,7 +164,7 @@ def test_calendar_rows_that_disagree(tmp_path):
     path = write_book(tmp_path / "po.xlsx", {"Orders": ORDERS, "Quotes": QUOTES, "Calendar": rows})
     book = FileBook(path)
     actions.run(actions.contract_review_action, book)
-    assert book.messages == ["Error: po.xlsx, Calendar sheet: calendar rows 2 and 5 disagree on 2027-01-01: "
+    assert book.messages == [f"Error: po.xlsx, Calendar sheet: calendar rows 2 and {len(rows)} disagree on 2027-01-01: "
                              "one says working, the other not"]
 
 

@@ -238,8 +238,9 @@ def test_zero_lead_time_counts_no_calendar():
 
 
 def test_a_gap_year_between_covered_years_is_found():
-    # a factory file with 2028 rows only: 2027 is still unknown in between
-    overrides = pd.DataFrame({"date": pd.to_datetime(["2028-01-03"]), "working": [False]})
+    # a factory file with 2028 rows only (five days off: the year counts as covered): 2027 is
+    # still unknown in between
+    overrides = pd.DataFrame({"date": pd.date_range("2028-01-03", "2028-01-07"), "working": False})
     cal = WorkingCalendar.from_frame(overrides, name="factory")
     starts = np.array(["2026-12-01", "2026-12-01", "2026-03-01", "NaT"], dtype="datetime64[D]")
     ends = np.array(["2028-02-01", "2026-12-31", "2029-06-30", "2030-01-01"], dtype="datetime64[D]")
