@@ -40,7 +40,8 @@ def run_once(ledger: Path, isolate: bool) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"otd failed ({'fork' if isolate else 'no fork'}): {proc.stderr[-500:]}")
-    lines = json.loads(proc.stdout)["totals"]["lines"] if proc.stdout.lstrip().startswith("{") else None
+    rows = json.loads(proc.stdout)["rows"]   # both paths must account for the same rows
+    lines = f"{rows['valid']} valid of {rows['read']}"
     return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
             "peak_gib": after.ru_maxrss / 1024 ** 2, "lines": lines}
 
