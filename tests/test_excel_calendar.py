@@ -177,3 +177,20 @@ def test_calendar_of_a_book(tmp_path):
     assert cal.name == "cn+calendar"
     assert not cal.is_working(dt.date(2027, 1, 1)) and cal.is_working(dt.date(2027, 2, 20))
     assert cal.covers(dt.date(2027, 6, 1)) and not cal.covers(dt.date(2028, 6, 1))
+
+
+@pytest.mark.parametrize("template", ["ledger", "review"])
+def test_templates_carry_an_empty_calendar_sheet_the_buttons_read(tmp_path, template):
+    from addin.excel.build import ledger_template_bytes, review_template_bytes
+    path = tmp_path / "book.xlsm"
+    path.write_bytes((ledger_template_bytes if template == "ledger" else review_template_bytes)())
+    book = FileBook(path)
+    assert book.sheet_names()[-2:] == ["Calendar", "xlwings.conf"]
+    empty = compute.calendar(book)
+    assert empty.name == "cn+Calendar" and not empty.covers(dt.date(2027, 3, 1))   # header only: cn alone
+    ws = book.wb["Calendar"]
+    for row, day in enumerate([dt.datetime(2027, 1, 1)] + [dt.datetime(2027, 2, d) for d in range(8, 12)], start=2):
+        ws.cell(row, 1, day)
+        ws.cell(row, 2, "休息")
+    filled = compute.calendar(book)
+    assert filled.covers(dt.date(2027, 3, 1)) and not filled.is_working(dt.date(2027, 2, 8))

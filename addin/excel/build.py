@@ -304,8 +304,17 @@ def addin_bytes() -> bytes:
     return _repack(data, addin=True, custom_ui=(MACROS / "customUI14.xml").read_bytes())
 
 
+CALENDAR_NOTE = "填入放假日与调休上班日 List days off and make-up working days"
+
+
+def _calendar_sheet() -> Sheet:
+    """Where an Excel user adds holidays (``compute.calendar`` reads it; empty: ``cn`` alone)."""
+    return Sheet("Calendar", (("日期 Date", "是否上班 Working", "说明 Name", None, CALENDAR_NOTE),),
+                 widths=(14, 16, 24, 2, 56))
+
+
 def _template_bytes(sheets: list[Sheet], title: str) -> bytes:
-    sheets = sheets + [_config_sheet()]
+    sheets = sheets + [_calendar_sheet(), _config_sheet()]
     vba = build_vba_project("VBAProject", vba_modules(for_addin=False, sheet_count=len(sheets)))
     return _repack(_workbook_bytes(sheets, vba, title), addin=False, custom_ui=None)
 
