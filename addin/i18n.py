@@ -223,9 +223,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "about.risk_calendar": {"zh": "风险预警期", "en": "Risk horizon"},
     # Excel buttons: the workbook's own calendar sheet is the fix there (addin.excel.compute)
     "excel.calendar_hint": {
-        "zh": "在 Excel 中：添加名为 日历（或 Calendar）的工作表，列为 日期、是否上班，填入 {years} 年的节假日和调休上班日。",
-        "en": "In Excel: add a sheet named Calendar (or 日历) with columns Date and Working listing "
-              "the {years} holidays and make-up working days."},
+        "zh": "在 Excel 中：在名为 日历（或 Calendar）的工作表中（没有就添加，列为 日期、是否上班）填入 {years} 年的节假日和调休上班日。",
+        "en": "In Excel: list the {years} holidays and make-up working days in the sheet named Calendar "
+              "(or 日历; add it if the workbook has none, with columns Date and Working)."},
 
     # --- messages ------------------------------------------------------------------------------
     "msg.report_written": {"zh": "已写入 {out}: {month} 考核 {lines} 行, OTD {otd}",

@@ -34,8 +34,8 @@ CALENDAR = [
 ]
 GAP = ("calendar cn has no holiday data for 2027 — dates count Mon–Fri; "
        "add the 2027 holidays in a calendar file (--calendar)")
-HINT = ("In Excel: add a sheet named Calendar (or 日历) with columns Date and Working listing the 2027 "
-        "holidays and make-up working days.")
+HINT = ("In Excel: list the 2027 holidays and make-up working days in the sheet named Calendar "
+        "(or 日历; add it if the workbook has none, with columns Date and Working).")
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +110,7 @@ def test_risk_colours_note_the_horizon_and_the_calendar_sheet_fixes_it(tmp_path,
         "Risk colours on sheet 订单, column H: overdue 0, at_risk 1, on_track 2, done 0.\n"
         "风险预警期日历提示（2026-12-30 起 3 个工作日，至 2027-01-04，可能偏早）：日历 cn 没有 2027 年的节假日数据，"
         "日期按周一至周五计算；请在日历文件中补充 2027 年节假日（--calendar）\n"
-        "在 Excel 中：添加名为 日历（或 Calendar）的工作表，列为 日期、是否上班，填入 2027 年的节假日和调休上班日。"]
+        "在 Excel 中：在名为 日历（或 Calendar）的工作表中（没有就添加，列为 日期、是否上班）填入 2027 年的节假日和调休上班日。"]
     assert [openpyxl.load_workbook(path)["订单"][f"H{r}"].value for r in (2, 3, 4)] == ["at_risk", "on_track", "on_track"]
 
     # one day off in 2027 moves the horizon, but is not 2027's holidays: the note stays
