@@ -44,10 +44,13 @@ _NAT_D = np.datetime64("NaT", "D")
 
 DateLike = _dt.date | _dt.datetime | pd.Timestamp | np.datetime64 | str
 
+def _weekday(days: np.ndarray | np.datetime64) -> np.ndarray:
+    """Monday = 0 … Sunday = 6: 1970-01-01 (day 0) was a Thursday."""
+    return (np.asarray(days).astype("datetime64[D]").astype("int64") + 3) % 7
+
+
 def _mon_fri_mask() -> np.ndarray:
-    # 1970-01-01 (day 0) was a Thursday: weekday (Mon=0) = (day + 3) % 7
-    weekday = (_ALL_DAYS.astype("int64") + 3) % 7
-    return weekday < 5
+    return _weekday(_ALL_DAYS) < 5
 
 
 def _to_day(value: Any, what: str = "date") -> np.datetime64:
@@ -192,7 +195,7 @@ class WorkingCalendar:
                 raise InputError(f"calendar rows {seen[day][1]} and {row} disagree on "
                                  f"{_iso(day)}: one says working, the other not",
                                  value=_iso(day), expected="one entry per date")
-            if day not in seen and not flag and _is_weekday(day):
+            if day not in seen and not flag and _weekday(day) < 5:
                 days_off[_year(day)] = days_off.get(_year(day), 0) + 1
             seen[day] = (flag, row)
             working[(day - _LO).astype(int)] = flag
@@ -364,10 +367,6 @@ def _steps_array(n: Any, length: int, index: pd.Index | None) -> np.ndarray:
 
 def _date(day: np.datetime64) -> _dt.date:
     return day.astype("datetime64[D]").item()
-
-
-def _is_weekday(day: np.datetime64) -> bool:
-    return int((day.astype("datetime64[D]").astype("int64") + 3) % 7) < 5   # 1970-01-01 was a Thursday
 
 
 def _iso(day: np.datetime64) -> str:

@@ -3,6 +3,7 @@ skip where those are absent; CI sets ORDERDESK_REQUIRE_ALL=1, which turns every 
 failure so the whole suite always runs there."""
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -45,5 +46,4 @@ def _collect_garbage_after_each_test():
     collector would finalise first) is reported in the test that left it, not in whichever
     test the collector happens to run in later."""
     yield
-    import gc
     gc.collect()

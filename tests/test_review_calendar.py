@@ -23,6 +23,7 @@ from addin.calendar import WorkingCalendar
 from addin.cli import main
 from addin.review import calendar_gaps, flag_gaps, gap_notes, review_lines, year_list
 from addin.writers.reviewbook import HEADER_ROW
+from tests.test_excel_actions import write_book
 
 CN = WorkingCalendar.cn()
 MF = WorkingCalendar.mon_fri()
@@ -38,17 +39,6 @@ def _holiday_data_ends_in_2026():
     # fail loudly, not skip: once chinesecalendar publishes 2027, these cases must move a year on
     assert CN.covers("2026-12-31") and not CN.covers("2027-01-01"), \
         "chinesecalendar now covers 2027: move these cases to the first year it does not cover"
-
-
-def _book(path: Path, sheets: dict[str, list[list]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 PO_HEADER = ["PO号", "行号", "客户", "料号", "版本", "数量", "单价", "币种", "下单日期", "要求交期"]
@@ -73,11 +63,11 @@ def files(tmp_path: Path) -> dict[str, Path]:
     holidays = [["日期", "是否上班", "名称"], [dt.date(2027, 1, 1), "休息", "元旦"]]
     holidays += [[dt.date(2027, 2, day), "休息", "春节"] for day in range(8, 13)]
     holidays += [[dt.date(2027, 2, 20), "上班", "补班"]]
-    return {"orders": _book(tmp_path / "po.xlsx", {"PO": [PO_HEADER, DEC_PO, NOV_PO]}),
-            "only_2026": _book(tmp_path / "po2026.xlsx", {"PO": [PO_HEADER, NOV_PO]}),
-            "quotes": _book(tmp_path / "quotes.xlsx", {"Quotes": quotes}),
-            "stock": _book(tmp_path / "stock.xlsx", plan),
-            "calendar": _book(tmp_path / "calendar2027.xlsx", {"Calendar": holidays})}
+    return {"orders": write_book(tmp_path / "po.xlsx", {"PO": [PO_HEADER, DEC_PO, NOV_PO]}),
+            "only_2026": write_book(tmp_path / "po2026.xlsx", {"PO": [PO_HEADER, NOV_PO]}),
+            "quotes": write_book(tmp_path / "quotes.xlsx", {"Quotes": quotes}),
+            "stock": write_book(tmp_path / "stock.xlsx", plan),
+            "calendar": write_book(tmp_path / "calendar2027.xlsx", {"Calendar": holidays})}
 
 
 def _review(files: dict[str, Path], capsys, *extra: str, orders: str = "orders", lang: str = "en",

@@ -75,6 +75,11 @@ def _rows(values: Any) -> list[list]:
     return [list(r) for r in values]
 
 
+def _blank(value: Any) -> bool:
+    """An empty cell: None, or text of spaces only."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _empty(values: pd.Series) -> np.ndarray:
     strings = values.map(lambda v: isinstance(v, str) and not v.strip())
     return (values.isna() | strings.astype(bool)).to_numpy()
@@ -121,7 +126,7 @@ def dates(values: list, what: str) -> pd.Series:
 
 
 def one_date(value: Any, what: str) -> _dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _blank(value):
         return None
     day = dates([value], what).iloc[0]
     return None if pd.isna(day) else day.date()
@@ -144,7 +149,7 @@ def table(values: Any, kind: str, what: str):
     """A range with a header row as the readers' ReadResult (header found as in files)."""
     from addin.readers.grid import Grid
     from addin.readers.table import read_grid
-    rows = [[None if (isinstance(v, str) and not v.strip()) else v for v in r] for r in _rows(values)]
+    rows = [[None if _blank(v) else v for v in r] for r in _rows(values)]
     if not any(v is not None for r in rows for v in r):
         raise InputError(f"{what}: the range is empty — select the table with its header row")
     return read_grid(Grid(Path(what), RANGE_NAME, rows, [RANGE_NAME]), kind)
@@ -210,10 +215,6 @@ def working_calendar(values: Any):
         return WorkingCalendar.from_frame(overrides, base="cn", name="cn+holidays")
     except InputError as exc:   # two rows disagree on one date
         raise InputError(f"holidays: {exc}", value=exc.value, expected=exc.expected) from None
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 # ---------------------------------------------------------------- the functions
