@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from addin.errors import ConfigError
-from addin.otd import BASES, WEIGHTS, OtdSettings
-from addin.rootcause import CAUSES as ROOT_CAUSES
+from addin.compute.otd import BASES, WEIGHTS, OtdSettings
+from addin.compute.rootcause import CAUSES as ROOT_CAUSES
 
 if sys.version_info >= (3, 11):
     import tomllib

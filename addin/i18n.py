@@ -215,7 +215,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # the note line near the top of the review workbook; {note} is review.calendar_gap
     "review.calendar_note": {"zh": "日历提示（{total} 个订单行中 {lines} 行）：{note}",
                              "en": "Calendar warning on {lines} of {total} PO lines: {note}"},
-    # risk: the horizon WORKDAY(as_of, h) ran through such a year (addin.risk.horizon_gap); shown
+    # risk: the horizon WORKDAY(as_of, h) ran through such a year (addin.compute.risk.horizon_gap); shown
     # on the risk copy, the report's About and Summary sheets, `orderdesk risk` / `otd` output
     "risk.calendar_note": {
         "zh": "风险预警期日历提示（{start} 起 {h} 个工作日，至 {end}，可能偏早）：{note}",

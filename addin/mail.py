@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from addin.config import MailConfig
-from addin.rootcause import cause_label
+from addin.compute.rootcause import cause_label
 
 XLSX_MIME = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

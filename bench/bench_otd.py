@@ -16,10 +16,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from addin.calendar import WorkingCalendar
-from addin.otd import OtdSettings, classify, summarise
-from addin.risk import assess_risk
-from addin.rootcause import pareto
+from addin.compute.calendar import WorkingCalendar
+from addin.compute.otd import OtdSettings, classify, summarise
+from addin.compute.risk import assess_risk
+from addin.compute.rootcause import pareto
 
 AS_OF = dt.date(2026, 6, 1)
 

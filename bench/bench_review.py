@@ -15,9 +15,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from addin.calendar import WorkingCalendar
-from addin.promise import Plan
-from addin.review import review_lines
+from addin.compute.calendar import WorkingCalendar
+from addin.compute.promise import Plan
+from addin.compute.review import review_lines
 from addin.schema import BOOL, DATE, KINDS, LIST, NUMBER
 
 

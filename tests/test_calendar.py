@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from addin.calendar import RANGE_END, RANGE_START, WorkingCalendar, load_calendar
+from addin.compute.calendar import RANGE_END, RANGE_START, WorkingCalendar, load_calendar
 from addin.errors import ConfigError, FileError, InputError
 
 D = dt.date
@@ -256,7 +256,7 @@ def test_from_frame_overrides_on_top_of_the_base():
 def test_a_year_counts_as_covered_once_its_days_off_are_listed():
     """A stocktake day in 2027 must not silence the 2027 warning: the year counts as covered
     from MIN_DAYS_OFF days off on weekdays (weekend rows, make-up days and repeats do not count)."""
-    from addin.calendar import MIN_DAYS_OFF
+    from addin.compute.calendar import MIN_DAYS_OFF
     assert MIN_DAYS_OFF == 5
 
     def cal(rows):
@@ -400,7 +400,7 @@ def test_bad_value_cell_follows_the_working_column_wherever_it_is(tmp_path):
     ("２", None), (2, None), ("半天", None), (None, None), ("", None),
 ])
 def test_parse_working_values(value, expected):
-    from addin.calendar import parse_working
+    from addin.compute.calendar import parse_working
     assert parse_working(value) is expected
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from addin.config import load_config
 from addin.errors import ConfigError
-from addin.otd import OtdSettings
+from addin.compute.otd import OtdSettings
 
 ENV = {"ORDERDESK_SMTP_PASSWORD": "pw"}
 

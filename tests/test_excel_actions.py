@@ -203,7 +203,7 @@ def test_save_as_leaves_the_input_untouched(ledger, tmp_path):
 
 
 def test_actions_on_the_built_template_keep_its_vba(tmp_path):
-    from addin.excel.build import ledger_template_bytes
+    from addin.xlam.build import ledger_template_bytes
     path = tmp_path / "OrderLedger.xlsm"
     path.write_bytes(ledger_template_bytes())
     book = FileBook(path)
@@ -219,8 +219,8 @@ def test_kept_vba_parts_survive_their_memory_file_closing_first(tmp_path, loader
     collector closed the memory file first, that zip's finaliser raised in unrelated code (CI run
     10). The plain openpyxl load shows the hazard; ours must not have it, and must keep the VBA."""
     import openpyxl
-    from addin.excel.build import ledger_template_bytes
-    from addin.safeio import load_openpyxl
+    from addin.xlam.build import ledger_template_bytes
+    from addin.files.atomic import load_openpyxl
     path = tmp_path / "OrderLedger.xlsm"
     path.write_bytes(ledger_template_bytes())
     wb = (openpyxl.load_workbook if loader == "openpyxl" else load_openpyxl)(path, keep_vba=True)

@@ -181,7 +181,7 @@ def test_calendar_of_a_book(tmp_path):
 
 @pytest.mark.parametrize("template", ["ledger", "review"])
 def test_templates_carry_an_empty_calendar_sheet_the_buttons_read(tmp_path, template):
-    from addin.excel.build import ledger_template_bytes, review_template_bytes
+    from addin.xlam.build import ledger_template_bytes, review_template_bytes
     path = tmp_path / "book.xlsm"
     path.write_bytes((ledger_template_bytes if template == "ledger" else review_template_bytes)())
     book = FileBook(path)

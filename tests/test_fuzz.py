@@ -214,7 +214,7 @@ def write_spec(spec: LedgerSpec, folder: Path) -> Path:
 
 def check_reader_and_engine(path: Path) -> None:
     """Only OrderDeskError may escape; every row is accounted for; the engine takes the frame."""
-    from addin.otd import OtdSettings, classify, summarise
+    from addin.compute.otd import OtdSettings, classify, summarise
     from addin.readers import read
     try:
         result = read(path)

@@ -15,7 +15,7 @@ import pytest
 
 from addin.config import load_config
 from addin.errors import FileError, InputError
-from addin.jobs import LOCK_FILE, SENT_DB, RunLock, default_month, run_monthly
+from addin.jobs.monthly import LOCK_FILE, SENT_DB, RunLock, default_month, run_monthly
 from test_mail_support import USER, Handler, simple_builder, start_server, test_ca, write_config  # noqa: F401
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -180,7 +180,7 @@ import sys
 sys.path.insert(0, {tests!r})
 import datetime as dt
 from addin.config import load_config
-from addin.jobs import run_monthly
+from addin.jobs.monthly import run_monthly
 from test_mail_support import simple_builder
 outcome = run_monthly(load_config({config!r}), as_of=dt.date(2026, 11, 1), build=simple_builder)
 print(" ".join(r.status for r in outcome.recipients))

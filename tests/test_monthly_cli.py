@@ -131,10 +131,10 @@ def test_message_carries_the_report_figures(tmp_path: Path, server) -> None:
     import datetime as dt
 
     from addin.config import load_config
-    from addin.jobs import run_monthly
-    from addin.otd import otd_report
+    from addin.jobs.monthly import run_monthly
+    from addin.compute.otd import otd_report
     from addin.readers import read
-    from addin.rootcause import cause_label
+    from addin.compute.rootcause import cause_label
 
     config = load_config(_ledger_config(tmp_path, server.port))
     outcome = run_monthly(config, as_of=dt.date(2026, 11, 20))

@@ -10,7 +10,7 @@ import pytest
 
 from addin.errors import ConfigError, InputError
 from addin.readers import ReadResult, RowCount
-from addin.otd import (OtdSettings, classify, due_dates, in_period, otd_json, otd_ladder, otd_report,
+from addin.compute.otd import (OtdSettings, classify, due_dates, in_period, otd_json, otd_ladder, otd_report,
                        summarise)
 from test_otd_helpers import line, make_ledger
 

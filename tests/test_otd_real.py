@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from addin.otd import OtdSettings, classify, otd_json, summarise
+from addin.compute.otd import OtdSettings, classify, otd_json, summarise
 from addin.readers import read
 
 SCMS_MAP = """\

@@ -6,10 +6,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from addin.calendar import WorkingCalendar
+from addin.compute.calendar import WorkingCalendar
 from addin.errors import InputError
-from addin.promise import Plan, explode_bom, promise_lines
-from addin.review import review_lines
+from addin.compute.promise import Plan, explode_bom, promise_lines
+from addin.compute.review import review_lines
 from test_review import canonical, po, quote
 
 MF = WorkingCalendar.mon_fri()

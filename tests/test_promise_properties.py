@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from addin.promise import Plan, promise_lines
-from addin.review import review_lines
+from addin.compute.promise import Plan, promise_lines
+from addin.compute.review import review_lines
 from test_promise import AS_OF, MF, bom_rows, plan
 from test_review import canonical, po, quote
 

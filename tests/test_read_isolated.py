@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from addin import safeio
+from addin.files import guard as safeio
 from addin.errors import FileError
 from addin.readers import grid, read
 from tests import hostile

@@ -15,7 +15,7 @@ import pytest
 
 import lo
 from addin.errors import FileError
-from addin.otd import OtdSettings, classify, otd_json, summarise
+from addin.compute.otd import OtdSettings, classify, otd_json, summarise
 from addin.readers import read
 from addin.writers.monthly import LIVE_FORMULA_LIMIT, add_months, build_model, write_report
 

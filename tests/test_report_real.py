@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 import lo
-from addin.otd import OtdSettings, otd_json
+from addin.compute.otd import OtdSettings, otd_json
 from addin.readers import read
 from addin.writers.monthly import write_report
 from conftest import ROOT

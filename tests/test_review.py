@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from addin.calendar import WorkingCalendar
-from addin.review import review_lines
+from addin.compute.calendar import WorkingCalendar
+from addin.compute.review import review_lines
 from addin.schema import BOOL, DATE, KINDS, LIST, NUMBER
 
 CN = WorkingCalendar.cn()

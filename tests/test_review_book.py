@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from addin.cli import main
-from addin.review import review_lines
+from addin.compute.review import review_lines
 from addin.writers.reviewbook import HEADER_ROW, write_review_book
 from test_promise import AS_OF, MF, plan
 from test_review import canonical, po, quote

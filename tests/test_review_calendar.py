@@ -19,9 +19,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from addin.calendar import WorkingCalendar
+from addin.compute.calendar import WorkingCalendar
 from addin.cli import main
-from addin.review import calendar_gaps, flag_gaps, gap_notes, review_lines, year_list
+from addin.compute.coverage import calendar_gaps, flag_gaps, gap_notes, year_list
+from addin.compute.review import review_lines
 from addin.writers.reviewbook import HEADER_ROW
 from tests.test_excel_actions import write_book
 

@@ -6,8 +6,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from addin.calendar import WorkingCalendar
-from addin.risk import assess_risk
+from addin.compute.calendar import WorkingCalendar
+from addin.compute.risk import assess_risk
 from test_otd_helpers import line, make_ledger
 
 SAT = dt.date(2026, 11, 21)          # a Saturday: the horizon counts from the next working day

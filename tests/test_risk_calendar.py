@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from addin.calendar import WorkingCalendar, load_calendar
-from addin.otd import OtdSettings
+from addin.compute.calendar import WorkingCalendar, load_calendar
+from addin.compute.otd import OtdSettings
 from addin.readers import read
-from addin.risk import HorizonGap, assess_risk, horizon_gap, horizon_note
+from addin.compute.risk import HorizonGap, assess_risk, horizon_gap, horizon_note
 from addin.writers.monthly import write_report
 from addin.writers.riskcopy import write_risk_copy
 

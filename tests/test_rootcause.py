@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from addin.errors import ConfigError
-from addin.otd import classify
-from addin.rootcause import CAUSES, EXTERNAL, cause_label, cause_scope, classify_causes, pareto
+from addin.compute.otd import classify
+from addin.compute.rootcause import CAUSES, EXTERNAL, cause_label, cause_scope, classify_causes, pareto
 from test_otd_helpers import line, make_ledger
 
 

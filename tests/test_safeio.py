@@ -1,4 +1,4 @@
-"""Reading guards, isolation and atomic output (addin/safeio.py) on real hostile files."""
+"""Reading guards, isolation and atomic output (addin/files/) on real hostile files."""
 from __future__ import annotations
 
 import codecs
@@ -12,8 +12,10 @@ import pytest
 import xlsxwriter
 
 from addin.errors import FileError, InputError
-from addin.safeio import (Limits, atomic_write, clean_cell_text, col_letters, inspect_input,
-                          run_isolated, safe_sheet_name, sha256_file)
+from addin.files.atomic import atomic_write
+from addin.files.guard import Limits, inspect_input, sha256_file
+from addin.files.isolate import run_isolated
+from addin.files.text import clean_cell_text, col_letters, safe_sheet_name
 from tests import hostile
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"

@@ -23,8 +23,8 @@ with warnings.catch_warnings():
 
 import xlwings
 from addin.excel import build, ovba
-from addin.excel.cfb import write_cfb
-from addin.safeio import load_openpyxl
+from addin.xlam.cfb import write_cfb
+from addin.files.atomic import load_openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
 MACROS = ROOT / "macros"

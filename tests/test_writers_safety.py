@@ -46,8 +46,8 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("inputs")
-    from addin import samples
-    made = {p.name: p for p in samples.write_all(folder)}
+    from addin.demo import workbooks
+    made = {p.name: p for p in workbooks.write_all(folder)}
     ledger = write_ledger_xlsx(folder / "hostile.xlsx", hostile_rows())
     return {"ledger": ledger, "pos": made["sample_new_pos.xlsx"], "quotes": made["sample_quotes.xlsx"],
             "sample_ledger": made["sample_ledger_en.xlsx"], "folder": folder}
@@ -136,7 +136,7 @@ def test_a_corrupt_new_file_is_caught_by_the_reopen(output, inputs, tmp_path, ca
     out = tmp_path / output.file
     assert run(capsys, *output.make(out, inputs))[0] == 0
     before = sha(out)
-    import addin.safeio as safeio
+    import addin.files.atomic as safeio
     real = safeio.atomic_write
 
     def truncating(path, write, validate=None, backup=True, *, inputs=()):
@@ -426,7 +426,7 @@ def test_long_text_and_control_characters_in_the_workbooks(output, tmp_path, cap
 # ------------------------------------------------------------------ sheet names
 
 def test_sheet_names_sanitised_the_same_way_every_time():
-    from addin.safeio import safe_sheet_name
+    from addin.files.text import safe_sheet_name
     hostile = ["A/B:C*?[x]", "'quoted'", "History", "x" * 40, "客户/订单:2026*?", "=1+1", "", "  ", "a\x01b"]
     first = [safe_sheet_name(n, set()) for n in hostile]
     assert first == [safe_sheet_name(n, set()) for n in hostile]
@@ -483,7 +483,7 @@ def test_demo_failure_midway_leaves_previous_files(tmp_path, capsys, monkeypatch
     out = tmp_path / "demo"
     assert run(capsys, "demo", "--out", out, "-q")[0] == 0
     before = {p.name: sha(p) for p in out.iterdir()}
-    _patch(monkeypatch, "addin.samples_supply.write_all", _boom)
+    _patch(monkeypatch, "addin.demo.supply.write_all", _boom)
     code, _, err = run(capsys, "demo", "--out", out, "-q")
     assert code == 1 and "disk full (simulated)" in err
     assert {p.name: sha(p) for p in out.iterdir()} == before
@@ -549,7 +549,7 @@ def test_addin_build_atomic_backup_lock_and_validation(tmp_path, capsys, monkeyp
         stem, suffix = os.path.splitext(name)
         assert sha(out / f"{stem}.bak{suffix}") == digest
     # a template that does not reopen is refused; the previous one stays
-    import addin.excel.build as build
+    import addin.xlam.build as build
     monkeypatch.setattr(build, "ledger_template_bytes", lambda: b"PK\x03\x04 not a workbook")
     code, _, err = run(capsys, "addin", "build", "--out", out)
     assert code == 1 and err.startswith("Error: OrderLedger.xlsm: the new file failed its check (")

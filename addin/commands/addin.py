@@ -26,7 +26,7 @@ def addin() -> None:
               help="Folder to write into (default: workbook_templates/).")
 def build_cmd(out_dir: Path | None) -> None:
     """Write OrderDesk.xlam, OrderLedger.xlsm and ContractReview.xlsm from macros/ (reproducible)."""
-    from addin.excel.build import build
+    from addin.xlam.build import build
     for path in build(out_dir):
         click.echo(str(path))
 
@@ -34,7 +34,7 @@ def build_cmd(out_dir: Path | None) -> None:
 @addin.command("generate")
 def generate_cmd() -> None:
     """Regenerate macros/generated (the UDF wrappers, by xlwings' own generator)."""
-    from addin.excel.build import write_generated
+    from addin.xlam.build import write_generated
     changed = write_generated()
     for path in changed:
         click.echo(f"updated {path}")
@@ -82,7 +82,7 @@ def install_cmd() -> None:
         click.echo(NO_EXCEL.format(platform=_platform()), err=True)
         raise click.exceptions.Exit(2)
     import shutil
-    from addin.excel.build import ADDIN_NAME, TEMPLATES, build
+    from addin.xlam.build import ADDIN_NAME, TEMPLATES, build
     from addin.errors import FileError
     source = TEMPLATES / ADDIN_NAME
     if not source.exists():
@@ -104,7 +104,7 @@ def install_cmd() -> None:
 @addin.command("status")
 def status_cmd() -> None:
     """Show where the add-in is installed, the xlwings versions and the config in use."""
-    from addin.excel.build import ADDIN_NAME, xlwings_version
+    from addin.xlam.build import ADDIN_NAME, xlwings_version
     if _platform() not in ("windows", "macos"):
         click.echo(NO_EXCEL.format(platform=_platform()), err=True)
         raise click.exceptions.Exit(2)

@@ -25,7 +25,7 @@ def demo(out_dir: Path, lang: str | None, quiet: bool) -> None:
     Example:
       orderdesk demo --out demo
     """
-    from addin import demo as demo_module
+    from addin.demo import run as demo_module
     outputs = demo_module.run(out_dir, lang=lang)
     if not quiet:
         for kind, path in outputs:

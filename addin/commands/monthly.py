@@ -43,7 +43,7 @@ def monthly(config_file: Path, month: dt.date | None, as_of: dt.date | None, lan
     """
     from addin.config import load_config
     from addin.errors import DeliveryError
-    from addin.jobs import run_monthly
+    from addin.jobs.monthly import run_monthly
 
     config = load_config(config_file, require_password=not dry_run)
     as_of = as_of or dt.date.today()

@@ -106,7 +106,7 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
       orderdesk otd ledger.xlsx --month 2026-10 --by owner --format json
       orderdesk otd ledger.xlsx --basis requested --late-tolerance 2 --weight value
     """
-    from addin.otd import OtdSettings, otd_json, otd_report
+    from addin.compute.otd import OtdSettings, otd_json, otd_report
     from addin.readers import read
 
     start, end = _period(month, start, end)
@@ -126,8 +126,8 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
         return
     if quiet:
         return
-    from addin.calendar import load_calendar
-    from addin.risk import assess_risk, horizon_note
+    from addin.compute.calendar import load_calendar
+    from addin.compute.risk import assess_risk, horizon_note
     cal = load_calendar(calendar_spec)
     risk = assess_risk(result.data, as_of, cal, settings.risk_horizon, basis=basis, lang=lang)["risk"]
     text = LABELS[lang]

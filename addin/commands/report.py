@@ -39,9 +39,9 @@ def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_
     Example:
       orderdesk report ledger.xlsx --month 2026-03 --out OTD-2026-03.xlsx --lang zh
     """
-    from addin.calendar import load_calendar
+    from addin.compute.calendar import load_calendar
     from addin.i18n import t
-    from addin.otd import OtdSettings
+    from addin.compute.otd import OtdSettings
     from addin.readers import read
     from addin.writers.monthly import write_report
 

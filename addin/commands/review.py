@@ -59,11 +59,11 @@ def review(orders: Path, quotes_file: Path, bom_file: Path | None, bom_parent: s
       orderdesk review po.xlsx --quotes quotes.xlsx --bom bom.xlsx --stock stock.xlsx \\
           --capacity capacity.xlsx --history ledger.xlsx --reviewer 张三 --format json --out review.xlsx
     """
-    from addin.calendar import load_calendar
+    from addin.compute.calendar import load_calendar
     from addin.errors import InputError
-    from addin.promise import Plan
+    from addin.compute.promise import Plan
     from addin.readers import read
-    from addin.review import review_lines
+    from addin.compute.review import review_lines
     from addin.writers.reviewbook import write_review_book
 
     lang = lang or default_lang()
@@ -122,7 +122,7 @@ def _number(value: float) -> int | float:
 def review_json(result) -> dict:
     """SPEC section 6: one object per PO line, checks that ran only; ``split`` lists the part
     that can ship before ``promise_date`` (empty when the line ships in one go)."""
-    from addin.review import CHECKS
+    from addin.compute.review import CHECKS
     lines = []
     for _, row in result.iterrows():
         checks = {}
@@ -145,7 +145,7 @@ def review_json(result) -> dict:
 def review_table(result, lang: str = "en") -> str:
     """A short text view: one line per PO line, then the reason of every check not passed, and
     the calendar note when some line's dates ran through a year without holiday data."""
-    from addin.review import CHECKS
+    from addin.compute.review import CHECKS
     from addin.writers.reviewbook import calendar_note
     out = []
     for _, row in result.iterrows():

@@ -37,7 +37,7 @@ def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str 
     Example:
       orderdesk risk ledger.xlsx --out ledger-risk.xlsx --as-of 2026-04-05
     """
-    from addin.calendar import load_calendar
+    from addin.compute.calendar import load_calendar
     from addin.i18n import t
     from addin.readers import read
     from addin.writers.riskcopy import write_risk_copy

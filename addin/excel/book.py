@@ -90,7 +90,7 @@ class FileBook:
 
     def __init__(self, path: str | os.PathLike, *, save_as: str | os.PathLike | None = None,
                  selection: tuple[str, int] | None = None):
-        from addin.safeio import load_openpyxl
+        from addin.files.atomic import load_openpyxl
         self.path = Path(path)
         self.save_as = Path(save_as) if save_as else self.path
         self.name = self.path.name
@@ -139,7 +139,7 @@ class FileBook:
             for c, value in enumerate(row):
                 cell = ws.cell(row0 + r, col0 + c)
                 if isinstance(value, str):  # openpyxl refuses control characters; Excel caps a cell
-                    from addin.safeio import clean_cell_text
+                    from addin.files.text import clean_cell_text
                     value = clean_cell_text(value)[0]
                 cell.value = value
                 if isinstance(value, str) and value.startswith("="):
@@ -170,7 +170,7 @@ class FileBook:
     def save(self) -> None:
         """Atomically (temp file, reopened, then moved into place), the previous file kept as
         ``<stem>.bak<suffix>``; refused while the file is open in Excel."""
-        from addin.safeio import atomic_write, save_openpyxl
+        from addin.files.atomic import atomic_write, save_openpyxl
         inputs = [self.path] if self.save_as != self.path else []  # save-as never overwrites the source
         atomic_write(self.save_as, lambda tmp: save_openpyxl(self.wb, tmp), inputs=inputs)
 

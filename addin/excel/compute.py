@@ -1,7 +1,7 @@
 """The computations the buttons and worksheet functions show, as tables of plain values.
 
-Thin on purpose: every definition lives in the engines (``addin.otd``, ``addin.risk``,
-``addin.rootcause``, ``addin.review``, ``addin.promise``); this module only picks their
+Thin on purpose: every definition lives in the engines (``addin.compute.otd``, ``addin.compute.risk``,
+``addin.compute.rootcause``, ``addin.compute.review``, ``addin.compute.promise``); this module only picks their
 columns and labels them for a sheet.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ def calendar(book=None):
     yet), else ``cn``. The sheet is the calendar workbook of ``--calendar FILE``: columns Date and
     Working (日期, 是否上班), optional Name; each row forces its date to working or not. A bad row
     raises InputError naming the cell, as a calendar file does."""
-    from addin.calendar import WorkingCalendar
+    from addin.compute.calendar import WorkingCalendar
     if book is None:
         return WorkingCalendar.cn()
     lower = {s.lower(): s for s in book.sheet_names()}
@@ -39,9 +39,9 @@ def calendar(book=None):
 
 
 def _sheet_calendar(book, sheet: str):
-    # addin.calendar.load_calendar reads a file; here the rows come through the Book, with the
+    # addin.compute.calendar.load_calendar reads a file; here the rows come through the Book, with the
     # same checks and the same messages (file name, then the cell)
-    from addin.calendar import WorkingCalendar, overrides_from
+    from addin.compute.calendar import WorkingCalendar, overrides_from
     from addin.excel.book import read_table
     from addin.readers.grid import Grid
     from addin.readers.table import Mapping, cell_name, find_header
@@ -63,7 +63,7 @@ def _sheet_calendar(book, sheet: str):
 def calendar_hint(years: Sequence[int], lang: str = "en") -> str:
     """What an Excel user does about a year without holiday data (``excel.calendar_hint``)."""
     from addin.i18n import t
-    from addin.review import year_list
+    from addin.compute.coverage import year_list
     return t("excel.calendar_hint", lang, years=year_list(list(years)))
 
 
@@ -72,15 +72,15 @@ RISK_HORIZON = 3   # working days (SPEC section 3 default)
 
 def risk_frame(ledger: pd.DataFrame, as_of: _dt.date, lang: str = "en", basis: str = "promised",
                cal=None) -> pd.DataFrame:
-    """``risk`` and ``risk_reason`` per ledger line (addin.risk); ``cal`` defaults to ``cn``."""
-    from addin.risk import assess_risk
+    """``risk`` and ``risk_reason`` per ledger line (addin.compute.risk); ``cal`` defaults to ``cn``."""
+    from addin.compute.risk import assess_risk
     return assess_risk(ledger, as_of, cal or calendar(), RISK_HORIZON, basis=basis, lang=lang)
 
 
 def risk_calendar_note(as_of: _dt.date, cal, lang: str = "en") -> str | None:
-    """The horizon's calendar note (addin.risk.horizon_gap) and what to do in Excel, None when the
+    """The horizon's calendar note (addin.compute.risk.horizon_gap) and what to do in Excel, None when the
     horizon of :func:`risk_frame` has no year without holiday data."""
-    from addin.risk import horizon_gap
+    from addin.compute.risk import horizon_gap
     gap = horizon_gap(as_of, cal, RISK_HORIZON)
     return None if gap is None else f"{gap.note(lang)}\n{calendar_hint(gap.years, lang)}"
 
@@ -113,7 +113,7 @@ def risk_of(due: pd.Series, ship: pd.Series, status: pd.Series, as_of: _dt.date,
 
 
 def classified(ledger: pd.DataFrame, as_of: _dt.date, basis: str = "promised") -> pd.DataFrame:
-    from addin.otd import OtdSettings, classify
+    from addin.compute.otd import OtdSettings, classify
     return classify(ledger, as_of, OtdSettings(basis=basis))
 
 
@@ -122,8 +122,8 @@ BY_FIELDS = ("customer", "month", "part_no", "owner", "priority")
 
 
 def otd_table(ledger: pd.DataFrame, by: Sequence[str], basis: str, as_of: _dt.date) -> pd.DataFrame:
-    """OTD/OTIF per group and a total row (addin.otd.summarise), rates as fractions."""
-    from addin.otd import OtdSettings, summarise
+    """OTD/OTIF per group and a total row (addin.compute.otd.summarise), rates as fractions."""
+    from addin.compute.otd import OtdSettings, summarise
     for field in by:
         if field not in BY_FIELDS:
             raise InputError(f"cannot group by '{field}': use {', '.join(BY_FIELDS)}", value=field)
@@ -157,13 +157,13 @@ def otd_pivot(ledger: pd.DataFrame, as_of: _dt.date, basis: str = "promised") ->
 
 
 def pareto_table(ledger: pd.DataFrame, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
-    from addin.rootcause import pareto
+    from addin.compute.rootcause import pareto
     return pareto(classified(ledger, as_of), lang)
 
 
 def review_frame(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, lang: str = "en",
                  cal=None) -> pd.DataFrame:
-    from addin.review import review_lines
+    from addin.compute.review import review_lines
     return review_lines(orders, quotes, calendar=cal or calendar(), lang=lang, as_of=as_of)
 
 
@@ -176,7 +176,7 @@ def review_table(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, la
 
 def review_columns(reviewed: pd.DataFrame) -> pd.DataFrame:
     """The columns of :func:`review_table` from a :func:`review_frame`."""
-    from addin.review import CHECKS
+    from addin.compute.review import CHECKS
     columns = ["order_no", "line_no", "part_no", "verdict"]
     for check in CHECKS:
         result = f"{check}_result"
@@ -200,10 +200,10 @@ PLAN_SHEETS = {  # Plan field -> (reader kind, sheet names tried)
 
 
 def plan_from_book(book) -> object | None:
-    """An ``addin.promise.Plan`` from the workbook's Stock/BOM/Purchases/Capacity/Routing
+    """An ``addin.compute.promise.Plan`` from the workbook's Stock/BOM/Purchases/Capacity/Routing
     sheets (any may be absent); None when there is none of them."""
     from addin.excel.book import read_table
-    from addin.promise import Plan
+    from addin.compute.promise import Plan
     lower = {s.lower(): s for s in book.sheet_names()}
     frames = {}
     for field, (kind, names) in PLAN_SHEETS.items():
@@ -215,7 +215,7 @@ def plan_from_book(book) -> object | None:
 
 
 def _plan_promise(orders: pd.DataFrame, plan, as_of: _dt.date, lang: str = "en", cal=None) -> pd.DataFrame:
-    from addin.promise import promise_lines
+    from addin.compute.promise import promise_lines
     return promise_lines(orders, plan, calendar=cal or calendar(), as_of=as_of, lang=lang)
 
 

@@ -188,7 +188,7 @@ def working_calendar(values: Any):
     Working columns, 日期/是否上班, optional Name: make-up working days too), or one column of
     dates that are not worked (as Excel's WORKDAY takes them; a text header cell on top is
     allowed). Empty or omitted: ``cn`` alone. Bad cells raise InputError naming the row."""
-    from addin.calendar import WorkingCalendar, overrides_from
+    from addin.compute.calendar import WorkingCalendar, overrides_from
     rows = _rows(values)
     filled = [r for r in rows if any(not _blank(v) for v in r)]
     if not filled:
@@ -297,7 +297,7 @@ def OD_PROMISE(part, qty, need_date=None):
 @_guard
 def OD_ROOTCAUSE(notes):
     """Root cause of each line from its exception type and/or note (one cell per row)."""
-    from addin.rootcause import classify_causes
+    from addin.compute.rootcause import classify_causes
     rows = _rows(notes)
     if rows and len(rows[0]) >= 2:
         types = [r[0] for r in rows]

@@ -121,7 +121,7 @@ def _inspect(path: Path, *, deep: bool = True):
     ``deep=False`` where a forked child can parse (not Windows): a large sheet is then not
     scanned cell by cell here but parsed in ``run_isolated``, whose memory cap and crash
     handling stand in for the scan (see ``_load_isolated``)."""
-    from addin.safeio import inspect_input
+    from addin.files.guard import inspect_input
     deep = deep or not _CAN_ISOLATE
     try:
         st = Path(path).stat()
@@ -258,7 +258,8 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
     import os
     import tempfile
     import pyarrow as pa
-    from addin.safeio import MB, run_isolated
+    from addin.files.limits import MB
+    from addin.files.isolate import run_isolated
     names = [s.name for s in info.sheets]
     name = _pick_sheet(path, names, sheet, sheet_index)
     declared = 0
@@ -282,7 +283,7 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
             offset = run_isolated(_fastexcel_to_ipc, path, name, ipc, memory_mb=memory_mb,
                                   timeout=ISOLATED_TIMEOUT, file=path)
         except FileError:
-            from addin.safeio import inspect_input
+            from addin.files.guard import inspect_input
             inspect_input(path)              # the exact reason, when the scan can name it
             raise
         batch = pa.ipc.open_file(pa.memory_map(ipc, "r")).get_batch(0)

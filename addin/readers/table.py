@@ -632,7 +632,8 @@ def _excel_text(text: pd.Series, scan=None) -> tuple[pd.Series, np.ndarray]:
     that was cut (0 elsewhere). The scan runs in Arrow; only the rare hits are rebuilt.
     ``scan``: the cells' Arrow text the column was made from (trimming and date text add no
     control character and no length, so its hits cover the text's), scanned as it is."""
-    from addin.safeio import EXCEL_MAX_TEXT, clean_cell_text
+    from addin.files.limits import EXCEL_MAX_TEXT
+    from addin.files.text import clean_cell_text
     import pyarrow as pa
     import pyarrow.compute as pc
     too_long = np.zeros(len(text), dtype=np.int64)

@@ -1,6 +1,6 @@
 """The monthly on-time-delivery workbook (SPEC section 5): ``write_report``.
 
-Every figure comes from the engine (``addin.otd``, ``addin.risk``, ``addin.rootcause``); this
+Every figure comes from the engine (``addin.compute.otd``, ``addin.compute.risk``, ``addin.compute.rootcause``); this
 module only arranges it. Pivots are live COUNTIFS formulas over the ``OrderData`` table on the
 Data sheet, written with the engine's figure as the cached value, so a viewer that does not
 recalculate (a phone, pandas, the e-mail preview) shows the same numbers Excel computes.
@@ -90,7 +90,7 @@ class ReportModel:
     lang: str
     month: dt.date                     # first day of the report month
     as_of: dt.date
-    settings: Any                      # addin.otd.OtdSettings
+    settings: Any                      # addin.compute.otd.OtdSettings
     classified: pd.DataFrame           # classify() + ladder columns + risk
     months: list[dt.date]              # the 12 months ending with the report month
     by_month: dict[str, dict]          # YYYY-MM -> summarise row (chosen basis)
@@ -143,8 +143,8 @@ def _figures(key: str, row: dict | None) -> MonthFigures:
 
 
 def summary_rows(classified: pd.DataFrame, by: Sequence[str], settings: Any) -> dict:
-    """``addin.otd.summarise`` as a dict: group key (a value, or a tuple for several fields) -> row."""
-    from addin.otd import summarise
+    """``addin.compute.otd.summarise`` as a dict: group key (a value, or a tuple for several fields) -> row."""
+    from addin.compute.otd import summarise
     table = summarise(classified, by, settings)
     groups = table.loc[~table["is_total"]]
     out: dict = {}
@@ -180,10 +180,10 @@ def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings:
                 live: bool | None = None) -> ReportModel:
     """Run the engine for the report: classify under the chosen basis and the two others (the
     ladder), risk at the as-of date, root causes of the month. ``live`` None = decide by size."""
-    from addin.otd import OtdSettings, classify
-    from addin.risk import assess_risk
-    from addin.rootcause import pareto
-    from addin.safeio import sha256_file
+    from addin.compute.otd import OtdSettings, classify
+    from addin.compute.risk import assess_risk
+    from addin.compute.rootcause import pareto
+    from addin.files.guard import sha256_file
 
     settings = settings or OtdSettings()
     data: pd.DataFrame = getattr(ledger_result, "data", ledger_result)
@@ -217,7 +217,7 @@ def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings:
         has_shipped_qty=has_shipped_qty, ledger_fields=_ledger_fields(ledger_result, data),
         read_result=ledger_result, source_files=sources)
     # the risk horizon counted through a year without holiday data: About and Summary say so
-    from addin.risk import horizon_note
+    from addin.compute.risk import horizon_note
     model.cache["risk_calendar_note"] = horizon_note(as_of, calendar, settings.risk_horizon, lang)
     from addin.writers.monthly_sheets import formula_cost
     model.cost = formula_cost(model)
@@ -251,15 +251,15 @@ def write_report(ledger_result: Any, *, month: dt.date, out: Path | str, as_of: 
     ``.issues``, ``.rows``, ``.file``, ``.sheet``, ``.path``); a bare canonical DataFrame works
     too (no data-quality sheet then). ``month``: any date in the report month. ``out``: the
     .xlsx to write (atomically; never one of the inputs). ``as_of``: measurement date (default
-    today). ``settings``: ``addin.otd.OtdSettings`` (basis, tolerances, major days, risk horizon).
-    ``lang``: ``zh`` or ``en``. ``calendar``: ``addin.calendar.WorkingCalendar`` for the risk
+    today). ``settings``: ``addin.compute.otd.OtdSettings`` (basis, tolerances, major days, risk horizon).
+    ``lang``: ``zh`` or ``en``. ``calendar``: ``addin.compute.calendar.WorkingCalendar`` for the risk
     horizon (default ``cn``). ``source_files``: files hashed on the About sheet (default the
     ledger's path). ``live``: force live formulas (True) or values (False); None decides by size.
 
     Raises ``FileError`` when ``out`` cannot be written (open in Excel, is the input, missing
     folder) and ``InputError`` when the ledger cannot be measured.
     """
-    from addin.safeio import atomic_write
+    from addin.files.atomic import atomic_write
     from addin.writers.monthly_sheets import write_workbook
 
     if lang not in ("zh", "en"):

@@ -101,7 +101,7 @@ def lines(base: Sequence[Cond], exact_cols: set[str] = frozenset(), outcome_col:
 
 def otif(base: Sequence[Cond], exact_cols: set[str] = frozenset()) -> str:
     """OTIF % = on time and in full / measured lines; "" when an on-time line's in-full is
-    unknown (in_full blank) or nothing was measured — as addin.otd.summarise decides."""
+    unknown (in_full blank) or nothing was measured — as addin.compute.otd.summarise decides."""
     on_base = [*base, ("outcome", "=", lit("on_time"))]
     on = count(on_base, exact_cols)
     known = count([*on_base, ("in_full", ">=", "0")], exact_cols) if not exact_cols else \

@@ -50,7 +50,7 @@ def cached(value: Any) -> Any:
 
 class Book:
     def __init__(self, model, target):
-        from addin.safeio import safe_sheet_name
+        from addin.files.text import safe_sheet_name
         self.model, self.lang = model, model.lang
         self.wb = open_workbook(target)
         self.s = Styles(self.wb)
@@ -658,7 +658,7 @@ def write_late(book: Book) -> None:
          t("col.source_row", lang)]
     kinds = ["text", "text", "text", "text", "int", "date", "date", "text", "int", "text", "text", "wrap",
              "text", "text", "wrap", "int"]
-    from addin.rootcause import cause_label
+    from addin.compute.rootcause import cause_label
     major = m.settings.major_days
     columns = [_col(rows, "order_no"), _col(rows, "line_no"), _col(rows, "customer"), _col(rows, "part_no"),
                _col(rows, "qty"), _dates(rows, "due_date"), _dates(rows, "ship_date"),
@@ -689,7 +689,7 @@ def write_exceptions(book: Book) -> None:
     c = m.classified
     late = c.loc[(c["month"] == m.month_key) & (c["outcome"] == "late")]
     late = late.sort_values("days_late", ascending=False, kind="stable")
-    from addin.rootcause import cause_label
+    from addin.compute.rootcause import cause_label
     headers = [t(f"col.{k}", lang) for k in ("problem", "owner", "action", "deadline", "order_no", "customer",
                                               "part_no", "due_date", "days_late", "root_cause")]
     kinds = ["wrap", "text", "wrap", "date", "text", "text", "text", "date", "int", "text"]

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from addin.review import CHECKS
+from addin.compute.review import CHECKS
 from addin.writers.xlsx import (FONT, Styles, is_blank, open_workbook, print_setup, set_widths, text_width,
                                 write_value)
 
@@ -88,7 +88,7 @@ def _wrapped_lines(value: Any) -> int:
 
 def calendar_note(review: pd.DataFrame, lang: str) -> str | None:
     """The workbook's note line when some line's dates ran through a year the working calendar
-    has no holiday data for (``calendar_note`` / ``calendar_years`` of :func:`addin.review.review_lines`),
+    has no holiday data for (``calendar_note`` / ``calendar_years`` of :func:`addin.compute.review.review_lines`),
     else None."""
     from addin.i18n import t
     if "calendar_note" not in review.columns:
@@ -108,9 +108,9 @@ def calendar_note(review: pd.DataFrame, lang: str) -> str | None:
 
 def write_review_book(path: Path, review: pd.DataFrame, *, lang: str = "en", reviewer: str | None = None,
                       review_date: dt.date, sources: Iterable[str] = (), inputs: Iterable[Path] = ()) -> Path:
-    """Write the review workbook for the frame :func:`addin.review.review_lines` returned.
+    """Write the review workbook for the frame :func:`addin.compute.review.review_lines` returned.
     Written atomically; refuses to overwrite one of ``inputs``."""
-    from addin.safeio import atomic_write
+    from addin.files.atomic import atomic_write
     if lang not in LABELS:
         raise ValueError(f"lang must be one of {sorted(LABELS)}, not {lang!r}")
     sources = list(sources)

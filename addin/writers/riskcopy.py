@@ -113,14 +113,14 @@ class RiskCopySummary:
     done: int
     cancelled: int
     separate: bool       # True: a new workbook, not a copy of the user's
-    # the horizon ran through a year without holiday data (addin.risk.horizon_gap): the note line
+    # the horizon ran through a year without holiday data (addin.compute.risk.horizon_gap): the note line
     # the sheet shows, None when there is none
     calendar_note: str | None = None
 
 
 def _risk_frame(ledger_result: Any, as_of: dt.date, calendar: Any, horizon: int, basis: str,
                 lang: str) -> pd.DataFrame:
-    from addin.risk import assess_risk
+    from addin.compute.risk import assess_risk
     data: pd.DataFrame = ledger_result.data
     risk = assess_risk(data, as_of, calendar, horizon, basis=basis, lang=lang)
     return pd.concat([data, risk], axis=1)
@@ -145,8 +145,8 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
     When the horizon runs through a year ``calendar`` has no holiday data for, the sheet carries the
     note line (beside the risk header in a copy, above the table in a new workbook) and the
     summary's ``calendar_note`` holds it."""
-    from addin.risk import horizon_note
-    from addin.safeio import atomic_write
+    from addin.compute.risk import horizon_note
+    from addin.files.atomic import atomic_write
 
     out = Path(out)
     if getattr(ledger_result, "path", None) is None:
@@ -195,7 +195,7 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from addin.safeio import load_openpyxl
+    from addin.files.atomic import load_openpyxl
 
     keep_vba = source.suffix.lower() == ".xlsm"
     with warnings.catch_warnings(record=True) as caught:
@@ -248,7 +248,7 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
         if max_col == col - 1:
             ws.auto_filter.ref = f"{get_column_letter(min_col)}{min_row}:{letter}{max_row}"
     _print_area_with_risk(ws, col, last_row=ws.max_row, note=bool(note))
-    from addin.safeio import save_openpyxl
+    from addin.files.atomic import save_openpyxl
     save_openpyxl(wb, tmp)
 
 

@@ -140,7 +140,7 @@ class Styles:
 
 def clean_text(value: str) -> str:
     """Text Excel accepts: no XML-illegal control characters, at most 32,767 UTF-16 units."""
-    from addin.safeio import clean_cell_text
+    from addin.files.text import clean_cell_text
     return clean_cell_text(value)[0]
 
 

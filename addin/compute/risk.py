@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from addin.otd import _as_timestamp, _date_column, _number_column, _text_column, codes_of, due_dates
+from addin.compute.columns import as_timestamp, date_column, number_column, text_column
+from addin.compute.otd import codes_of, due_dates
 from addin.schema import MILESTONES, STATUS_WORDS
 
 if TYPE_CHECKING:
-    from addin.calendar import WorkingCalendar
+    from addin.compute.calendar import WorkingCalendar
 
 __all__ = ["assess_risk", "horizon_gap", "horizon_note", "HorizonGap", "RISKS", "MILESTONE_LABELS"]
 
@@ -77,17 +78,17 @@ def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar
     on_track, done and cancelled) per line, with the ledger's index. ``projected_finish`` is an
     optional date Series aligned with the ledger (e.g. from capacity planning)."""
     if calendar is None:
-        from addin.calendar import WorkingCalendar
+        from addin.compute.calendar import WorkingCalendar
         calendar = WorkingCalendar.cn()
     text = _TEXT.get(lang, _TEXT["en"])
     labels = MILESTONE_LABELS.get(lang, MILESTONE_LABELS["en"])
     sep = "；" if lang == "zh" else "; "
-    day = _as_timestamp(as_of)
+    day = as_timestamp(as_of)
     due = due_dates(ledger, basis)
     due_values = due.to_numpy()
-    status = codes_of(_text_column(ledger, "status"), STATUS_WORDS)
-    ship = _date_column(ledger, "ship_date")
-    qty, shipped_qty = _number_column(ledger, "qty").to_numpy(), _number_column(ledger, "shipped_qty").to_numpy()
+    status = codes_of(text_column(ledger, "status"), STATUS_WORDS)
+    ship = date_column(ledger, "ship_date")
+    qty, shipped_qty = number_column(ledger, "qty").to_numpy(), number_column(ledger, "shipped_qty").to_numpy()
 
     cancelled = status == STATUS_WORDS.index("cancelled")
     closed_status = (status == STATUS_WORDS.index("shipped")) | (status == STATUS_WORDS.index("closed"))
@@ -109,8 +110,8 @@ def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar
         template = text["horizon"].replace("{h}", str(int(horizon)))
         _join(reasons, near, _texts(due_values[near], lambda d: template.replace("{date}", iso(d))), sep)
     for milestone in MILESTONES:
-        planned = _date_column(ledger, f"planned_{milestone}_date")
-        missed = candidate & (planned < day).to_numpy() & _date_column(ledger, f"actual_{milestone}_date").isna().to_numpy()
+        planned = date_column(ledger, f"planned_{milestone}_date")
+        missed = candidate & (planned < day).to_numpy() & date_column(ledger, f"actual_{milestone}_date").isna().to_numpy()
         if missed.any():
             template = text["milestone"].replace("{m}", labels[milestone])
             _join(reasons, missed, _texts(planned.to_numpy()[missed], lambda d: template.replace("{date}", iso(d))), sep)
@@ -153,7 +154,7 @@ class HorizonGap:
     def note(self, lang: str = "en") -> str:
         """One line in ``lang``: ``risk.calendar_note`` around the review's ``review.calendar_gap``."""
         from addin.i18n import t
-        from addin.review import year_list
+        from addin.compute.coverage import year_list
         gap = t("review.calendar_gap", lang, name=self.calendar, years=year_list(list(self.years)))
         return t("risk.calendar_note", lang, h=self.horizon, start=self.as_of.isoformat(),
                  end=self.end.isoformat(), note=gap)
@@ -164,12 +165,12 @@ def horizon_gap(as_of: _dt.date, calendar: WorkingCalendar | None = None, horizo
     touches a year ``calendar`` (default ``cn``) has no holiday data for, else None. A horizon of 0
     counts no working days (WORKDAY(d, 0) is d), so it never has a gap."""
     if calendar is None:
-        from addin.calendar import WorkingCalendar
+        from addin.compute.calendar import WorkingCalendar
         calendar = WorkingCalendar.cn()
     steps = int(horizon)
     if steps == 0:
         return None
-    day = _as_timestamp(as_of).date()
+    day = as_timestamp(as_of).date()
     end = calendar.workday(day, steps)
     first, last = min(day, end), max(day, end)
     # one lookup per year of the window (one or two years), not per line

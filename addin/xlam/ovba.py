@@ -11,7 +11,7 @@ import struct
 import uuid
 from dataclasses import dataclass
 
-from addin.excel.cfb import write_cfb
+from addin.xlam.cfb import write_cfb
 
 CODEPAGE = 1252  # module text must be encodable in it; our macros are ASCII (tested)
 

@@ -8,7 +8,7 @@
   (``xlwings.udfs.generate_vba_wrapper``); the result is committed under ``macros/generated``
   and :func:`stale_generated` says when it no longer matches ``addin/excel/udfs.py``.
 - Same inputs give byte-identical files: fixed document dates, fixed zip timestamps,
-  deterministic VBA project (see :mod:`addin.excel.ovba`).
+  deterministic VBA project (see :mod:`addin.xlam.ovba`).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterator
 
 from addin.errors import FileError
-from addin.excel.ovba import (WORKBOOK_BASE, WORKSHEET_BASE, Module, build_vba_project, class_from_cls,
+from addin.xlam.ovba import (WORKBOOK_BASE, WORKSHEET_BASE, Module, build_vba_project, class_from_cls,
                               document_module)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -365,9 +365,9 @@ def review_template_bytes() -> bytes:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Through ``safeio.atomic_write``: temp file in the same folder, reopened (.xlsm), moved into
+    """Through ``addin.files.atomic.atomic_write``: temp file in the same folder, reopened (.xlsm), moved into
     place, the previous build kept as ``<stem>.bak<suffix>``, refused while open in Excel."""
-    from addin.safeio import atomic_write
+    from addin.files.atomic import atomic_write
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from addin.samples import AS_OF, CUSTOMERS, PARTS, Line, _book, _write_date
+from addin.demo.samples import AS_OF, CUSTOMERS, PARTS, Line, book, write_date
 
 # parent, component, qty per, alternates, description, designators, scrap %, dnp
 BOM = [
@@ -89,7 +89,7 @@ def _write_row(ws, r: int, row: tuple, date_fmt) -> None:
         if v is None:
             continue
         if isinstance(v, dt.date):
-            _write_date(ws, r, c, v, date_fmt)
+            write_date(ws, r, c, v, date_fmt)
         elif isinstance(v, str):
             ws.write_string(r, c, v)
         else:
@@ -97,7 +97,7 @@ def _write_row(ws, r: int, row: tuple, date_fmt) -> None:
 
 
 def write_bom(path: Path) -> Path:
-    wb = _book(path)
+    wb = book(path)
     ws = wb.add_worksheet("BOM")
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     ws.write_string(0, 0, "BOM — BOX-3001 整机 (2 levels)")
@@ -123,7 +123,7 @@ def write_bom(path: Path) -> Path:
 
 
 def write_quotes(path: Path) -> Path:
-    wb = _book(path)
+    wb = book(path)
     ws = wb.add_worksheet("报价 Quotes")
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
@@ -142,7 +142,7 @@ def write_quotes(path: Path) -> Path:
 
 def write_stock(path: Path) -> Path:
     """Stock, open purchase lines, capacity and routing, one sheet each."""
-    wb = _book(path)
+    wb = book(path)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     sheets = [
@@ -163,7 +163,7 @@ def write_stock(path: Path) -> Path:
 
 
 def write_new_pos(path: Path) -> Path:
-    wb = _book(path)
+    wb = book(path)
     ws = wb.add_worksheet("新订单 New POs")
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})

@@ -158,7 +158,7 @@ def classify_causes(exception_type: pd.Series, exception_note: pd.Series,
     return pd.Series(cause, index=types.index, dtype=object, name="root_cause")
 
 def pareto(classified: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Root causes of the late lines of a classified ledger (``addin.otd.classify``), most
+    """Root causes of the late lines of a classified ledger (``addin.compute.otd.classify``), most
     frequent first: cause, label, count, share, cumulative_share, scope, major, general."""
     late = classified.loc[classified["outcome"] == "late", ["root_cause", "severity"]]
     columns = ["cause", "label", "count", "share", "cumulative_share", "scope", "major", "general"]

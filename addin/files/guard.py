@@ -1,59 +1,26 @@
-"""Reading guards and atomic output.
-
-Workbooks arrive by e-mail from customers and are read by native parsers that can abort the
-whole process (python-calamine on a sparse-coordinate sheet), grow to gigabytes (a deflate bomb,
-pandas+openpyxl on a stray XFD1048576 cell) or expand XML entities. ``inspect_input`` looks at
-the bytes before any parser does; ``run_isolated`` runs a parser in a child process with a
-memory cap, so a crash becomes a ``FileError`` instead of a dead Excel add-in; ``atomic_write``
-never leaves a half-written file where a good one was.
-"""
+"""Input inspection: the bytes of a workbook looked at before any parser does (SPEC 12)."""
 from __future__ import annotations
 
 import codecs
 import hashlib
 import html
 import io
-import os
-import pickle
 import posixpath
 import re
-import secrets
-import select
-import shutil
-import signal
-import sys
-import time
-import traceback
-import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from addin.errors import FileError, OrderDeskError
+from addin.errors import FileError
+from addin.files.limits import CHUNK, EXCEL_MAX_COLS, EXCEL_MAX_ROWS, KIND_WORDS, MB, OOXML_EXT, TEXT_EXT, XLS_EXT
+from addin.files.text import col_letters, col_number
 
-__all__ = [
-    "InputInfo", "SheetExtent", "Limits", "inspect_input", "run_isolated", "atomic_write", "save_openpyxl",
-    "safe_sheet_name", "clean_cell_text", "sha256_file", "col_letters", "EXCEL_MAX_ROWS",
-    "EXCEL_MAX_COLS", "EXCEL_MAX_TEXT",
-]
-
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLS = 16_384
-EXCEL_MAX_TEXT = 32_767
-MB = 1024 * 1024
-
-OOXML_EXT = {".xlsx", ".xlsm", ".xltx", ".xltm"}
-XLS_EXT = {".xls", ".xlt"}
-TEXT_EXT = {".csv", ".txt", ".tsv"}
-KIND_WORDS = {"xlsx": "an Excel workbook (.xlsx)", "xls": "an Excel 97-2003 workbook (.xls)",
-              "csv": "CSV text"}
-CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -113,23 +80,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: f.read(CHUNK), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def col_letters(col: int) -> str:
-    """1 -> 'A', 16384 -> 'XFD'."""
-    letters = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
 
 # ---------------------------------------------------------------------------------------------
 # inspect_input
@@ -427,7 +377,7 @@ def _head_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail) -> tuple[int, i
     letters = (m.group(3) or m.group(1) or b"A").decode("ascii")
     digits = (m.group(4) or m.group(2) or b"0").decode("ascii")
     ref = f"{letters.upper()}{digits}"
-    return int(digits), _col_number(letters), ref, ref
+    return int(digits), col_number(letters), ref, ref
 
 
 def _sheet_parts(zf: zipfile.ZipFile, fail) -> list[tuple[str, str]]:
@@ -553,7 +503,7 @@ class _SheetScan:
     def _take_ref(self, ref: str) -> None:
         m = self._REF.fullmatch(ref)
         if m:
-            self._take(int(m.group(2)), _col_number(m.group(1)), ref.upper())
+            self._take(int(m.group(2)), col_number(m.group(1)), ref.upper())
 
     def _feed_exact(self, buf: bytes) -> None:
         for _, raw in self._ANY.findall(buf):
@@ -601,7 +551,7 @@ def _distinct_rows_cols(zf: zipfile.ZipFile, part: str) -> tuple[list[int], list
             buf = tail + block
             for _, letters, digits in rx.findall(buf):
                 rows.add(int(digits))
-                cols.add(_col_number(letters.decode("ascii")))
+                cols.add(col_number(letters.decode("ascii")))
             tail = buf[-64:]
     return sorted(rows), sorted(cols)
 
@@ -614,329 +564,3 @@ def _before_gap(values: list[int], min_gap: int) -> int:
     return values[-1] if values else 0
 
 
-# ---------------------------------------------------------------------------------------------
-# run_isolated
-# ---------------------------------------------------------------------------------------------
-
-def run_isolated(func: Callable[..., Any], *args: Any, memory_mb: int = 3000, timeout: float = 600,
-                 file: str | os.PathLike | None = None, **kwargs: Any) -> Any:
-    """Run ``func(*args, **kwargs)`` in a forked child limited to ``memory_mb`` MB of new
-    address space and ``timeout`` seconds; return its result. A native crash (SIGABRT,
-    SIGSEGV), a kill, running out of memory or time becomes ``FileError`` naming ``file``
-    (default: the first path argument). Exceptions raised by ``func`` are re-raised as they
-    were. On Windows ``func`` runs in-process (no fork there)."""
-    if not hasattr(os, "fork"):
-        return func(*args, **kwargs)
-    label = file if file is not None else next((a for a in args if isinstance(a, (os.PathLike, str))), None)
-    prefix = f"{Path(label).name}: could not be read safely" if label is not None else "the file could not be read safely"
-
-    child_stderr = ""
-
-    def unsafe(reason: str) -> FileError:
-        err = FileError(f"{prefix} — {reason}; open it in Excel, save a fresh copy and try again",
-                        file=str(label) if label is not None else None)
-        err.detail = child_stderr  # what the child printed (for logs, not for the user)
-        return err
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # the child's stderr (a Rust panic prints a page of backtrace) goes to a file, kept on the error
-    import tempfile
-    stderr_file = tempfile.TemporaryFile()
-    read_fd, write_fd = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12+ warns about fork in threaded processes
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # child: never return into the caller's stack
-        os.close(read_fd)
-        code = 0
-        try:
-            os.dup2(stderr_file.fileno(), 2)
-            import faulthandler  # it writes to its own copy of stderr: keep a crash quiet
-            faulthandler.disable()
-            _limit_memory(memory_mb)
-            try:
-                payload = pickle.dumps(("ok", func(*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
-            except MemoryError:
-                payload = pickle.dumps(("memory", None))
-            except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-                try:
-                    payload = pickle.dumps(("raise", exc), protocol=pickle.HIGHEST_PROTOCOL)
-                    pickle.loads(payload)
-                except Exception:
-                    payload = pickle.dumps(("text", "".join(traceback.format_exception(exc))))
-            with os.fdopen(write_fd, "wb") as out:
-                out.write(payload)
-        except BaseException:  # noqa: BLE001
-            code = 70
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                pid = 0
-                raise unsafe(f"reading it took longer than {timeout:g} seconds")
-            ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
-            if ready:
-                data = os.read(read_fd, CHUNK)
-                if not data:
-                    break
-                chunks.append(data)
-        _, status = os.waitpid(pid, 0)
-        pid = 0
-    finally:
-        os.close(read_fd)
-        if pid:  # interrupted (Ctrl-C): do not leave the child running
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        stderr_file.seek(0)
-        child_stderr = stderr_file.read(4000).decode("utf-8", "replace")
-        stderr_file.close()
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        raise unsafe(f"the reader crashed ({name}), out of memory (limit {memory_mb:,} MB) or on damaged data")
-    if not chunks:
-        raise unsafe(f"the reader stopped without a result (exit status {os.WEXITSTATUS(status)})")
-    outcome, value = pickle.loads(b"".join(chunks))
-    if outcome == "ok":
-        return value
-    if outcome == "memory":
-        raise unsafe(f"reading it needed more than {memory_mb:,} MB of memory")
-    if outcome == "raise":
-        raise value
-    raise RuntimeError(f"the isolated reader failed:\n{value}")
-
-
-def _limit_memory(memory_mb: int) -> None:
-    """Cap the child's address space at what it already maps plus ``memory_mb``: a forked
-    child starts with the parent's mappings (libraries, thread arenas)."""
-    import resource
-    current = 0
-    try:
-        with open("/proc/self/statm") as f:
-            current = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:  # macOS: no /proc; RLIMIT_AS is not enforced there anyway
-        pass
-    limit = current + memory_mb * MB
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):
-        pass
-
-
-# ---------------------------------------------------------------------------------------------
-# atomic_write
-# ---------------------------------------------------------------------------------------------
-
-def atomic_write(path: Path, write: Callable[[Path], None], validate: Callable[[Path], None] | None = None,
-                 backup: bool = True, *, inputs: tuple[Path, ...] | list[Path] = ()) -> Path:
-    """Write ``path`` so that it is either the complete new file or left as it was.
-
-    ``write(tmp)`` writes a temp file in the same folder; ``validate(tmp)`` checks it (default
-    for .xlsx/.xlsm: it opens as a zip and with openpyxl); the previous file is kept as
-    ``<stem>.bak<suffix>``; then the temp file replaces ``path``. ``inputs`` are the files the
-    output was made from: writing over one of them is refused."""
-    path = Path(path)
-    name = path.name
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileError(f"{name}: the folder {folder} does not exist — create it or choose another output folder",
-                        file=str(path))
-    if path.is_dir():
-        raise FileError(f"{name}: is a folder — give a file name for the output", file=str(path))
-    for source in inputs:
-        if _same_file(path, Path(source)):
-            raise FileError(f"{name} is one of the input files — choose a different output name"
-                            f" so the input is not overwritten", file=str(path))
-    if (folder / f"~${name}").exists():
-        raise FileError(f"{name} is open in Excel — close it and run again", file=str(path))
-    if (folder / f".~lock.{name}#").exists():
-        raise FileError(f"{name} is open in LibreOffice — close it and run again", file=str(path))
-
-    tmp = _create_temp(folder, path)
-    try:
-        try:
-            write(tmp)
-        except OrderDeskError:
-            raise
-        except OSError as exc:
-            raise FileError(f"{name}: could not be written ({exc.strerror or exc}) — the previous"
-                            f" file was left unchanged", file=str(path)) from exc
-        check = validate if validate is not None else _default_validator(path)
-        if check is not None:
-            try:
-                check(tmp)
-            except OrderDeskError:
-                raise
-            except Exception as exc:
-                raise FileError(f"{name}: the new file failed its check ({type(exc).__name__}: {exc})"
-                                f" — the previous file was left unchanged", file=str(path)) from exc
-        if backup and path.is_file():
-            bak = path.with_name(f"{path.stem}.bak{path.suffix}")
-            bak_tmp = _create_temp(folder, bak)
-            try:
-                shutil.copy2(path, bak_tmp)  # a copy, so `path` exists at every instant
-                os.replace(bak_tmp, bak)
-            finally:
-                if bak_tmp.exists():
-                    bak_tmp.unlink()
-        if path.exists():
-            shutil.copymode(path, tmp)
-        _replace(tmp, path)
-    finally:
-        if tmp.exists():
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-    return path
-
-
-def load_openpyxl(path: str | os.PathLike, **options: Any) -> Any:
-    """``openpyxl.load_workbook(path, **options)``, with the VBA parts it keeps held safely.
-
-    With ``keep_vba=True`` openpyxl copies the VBA parts into a zip archive in memory, written
-    and never closed; when the workbook is dropped, the garbage collector may close the memory
-    file first, and the archive's finaliser then fails ("I/O operation on closed file", CI run
-    10) in whatever code runs at that moment. Here that archive is finished at once and reopened
-    for reading, which is all openpyxl does with it afterwards (on save)."""
-    import openpyxl
-    wb = openpyxl.load_workbook(path, **options)
-    archive = getattr(wb, "vba_archive", None)
-    if archive is not None and archive.mode != "r":
-        memory = archive.fp
-        archive.close()  # writes its directory; the memory file (passed in) stays open
-        wb.vba_archive = zipfile.ZipFile(memory, "r")
-    return wb
-
-
-def save_openpyxl(wb: Any, path: Path) -> None:
-    """``wb.save(path)`` with the zip closed even when the save fails midway: openpyxl's own
-    ``save_workbook`` leaves its archive open on an error, and the garbage collector then
-    finalises the file before the archive ("I/O operation on closed file" at exit)."""
-    from openpyxl.writer.excel import ExcelWriter
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
-
-
-def _create_temp(folder: Path, target: Path) -> Path:
-    """An empty file named so that Excel and users leave it alone; created with the usual
-    permissions (mkstemp would make it private to the user)."""
-    stem = target.stem[:40]
-    for _ in range(100):
-        tmp = folder / f".~orderdesk-{stem}-{secrets.token_hex(4)}{target.suffix}"
-        try:
-            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-            return tmp
-        except FileExistsError:
-            continue
-        except PermissionError:
-            raise FileError(f"{target.name}: cannot write in {folder} (permission denied) — choose another"
-                            f" output folder", file=str(target)) from None
-    raise FileError(f"{target.name}: cannot create a temporary file in {folder}", file=str(target))
-
-
-def _replace(tmp: Path, path: Path) -> None:
-    attempts = 5 if os.name == "nt" else 1  # antivirus scanners hold new files for a moment
-    for attempt in range(attempts):
-        try:
-            os.replace(tmp, path)
-            return
-        except PermissionError:
-            if attempt + 1 < attempts:
-                time.sleep(0.2)
-                continue
-            if os.name == "nt":  # sharing violation: Excel holds the file
-                raise FileError(f"{path.name} is open in Excel — close it and run again", file=str(path)) from None
-            raise FileError(f"{path.name}: cannot replace the file (permission denied) — check the"
-                            f" folder's permissions", file=str(path)) from None
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
-
-
-def _default_validator(path: Path) -> Callable[[Path], None] | None:
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return validate_xlsx
-    return None
-
-
-def validate_xlsx(tmp: Path) -> None:
-    """The written file opens as a zip with intact members and loads in openpyxl."""
-    with zipfile.ZipFile(tmp) as zf:
-        bad = zf.testzip()
-        if bad is not None:
-            raise ValueError(f"part {bad} is corrupt")
-    import openpyxl
-    wb = openpyxl.load_workbook(tmp, read_only=True)
-    try:
-        if not wb.sheetnames:
-            raise ValueError("the workbook has no sheets")
-    finally:
-        wb.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# text safety
-# ---------------------------------------------------------------------------------------------
-
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def safe_sheet_name(name: str, existing: set[str]) -> str:
-    """A sheet name Excel accepts, unique (case-insensitively) among ``existing``: no
-    ``[]:*?/\\``, no leading/trailing apostrophe or space, at most 31 characters, ' (2)',
-    ' (3)'... on a clash. Pure: the caller adds the result to ``existing``."""
-    base = _SHEET_FORBIDDEN.sub("", str(name)).strip(" '")
-    base = _truncate_utf16(base, 31).strip(" '") or "Sheet"
-    taken = {e.casefold() for e in existing} | {"history"}  # Excel reserves 'History'
-    if base.casefold() not in taken:
-        return base
-    for n in range(2, 10_000):
-        suffix = f" ({n})"
-        candidate = _truncate_utf16(base, 31 - len(suffix)).rstrip(" '") + suffix
-        if candidate.casefold() not in taken:
-            return candidate
-    raise ValueError("too many sheets with the same name")
-
-
-def clean_cell_text(s: str) -> tuple[str, bool]:
-    """Text Excel can store: XML-illegal control characters removed (tab, CR, LF kept), at
-    most 32,767 characters. Returns (text, truncated)."""
-    s = _XML_ILLEGAL.sub("", s)
-    if len(s) <= EXCEL_MAX_TEXT // 2 + 1:  # fast path: cannot exceed the limit in UTF-16 units
-        return s, False
-    cut = _truncate_utf16(s, EXCEL_MAX_TEXT)
-    return cut, len(cut) < len(s)
-
-
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
-
-
-def _truncate_utf16(s: str, units: int) -> str:
-    """Excel counts UTF-16 code units; cut without splitting a surrogate pair."""
-    head = s[:units]
-    if not _ASTRAL.search(head):
-        return head
-    out, used = [], 0
-    for ch in head:
-        cost = 2 if ord(ch) > 0xFFFF else 1
-        if used + cost > units:
-            break
-        out.append(ch)
-        used += cost
-    return "".join(out)

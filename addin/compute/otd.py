@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from addin.errors import ConfigError, InputError
+from addin.compute.columns import as_timestamp, date_column, number_column, text_column
 from addin.schema import STATUS_WORDS
 
 BASES: tuple[str, ...] = ("promised", "requested", "first_promised")
@@ -89,7 +90,7 @@ class OtdSettings:
                 raise ConfigError(f"otd.customers.\"{customer}\": expected (late_tolerance, early_tolerance)")
             _check_days(f"otd.customers.\"{customer}\".late_tolerance", pair[0], allow_none=True)
             _check_days(f"otd.customers.\"{customer}\".early_tolerance", pair[1], allow_none=True)
-        from addin.rootcause import check_keywords
+        from addin.compute.rootcause import check_keywords
         check_keywords(self.cause_keywords)
 
     @classmethod
@@ -120,50 +121,19 @@ class OtdSettings:
 
 # --------------------------------------------------------------------------- input shape
 
-def _as_timestamp(as_of: _dt.date | str | pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(as_of).normalize()
-
-
-def _date_column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """A date column as datetime64 at midnight; absent or all-empty gives NaT."""
-    if name not in frame.columns:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]", name=name)
-    col = frame[name]
-    if not pd.api.types.is_datetime64_any_dtype(col):
-        if col.isna().all():
-            return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]", name=name)
-        raise InputError(f"column {name} holds {col.dtype} values, not dates — read the ledger with "
-                         f"addin.readers.read(..., kind='ledger')", expected="dates")
-    if getattr(col.dt, "tz", None) is not None:
-        col = col.dt.tz_localize(None)
-    return col.dt.normalize()
-
-
-def _number_column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64", name=name)
-    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
-
-
-def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame.columns:
-        return pd.Series(None, index=frame.index, dtype=object, name=name)
-    return frame[name]
-
-
 # --------------------------------------------------------------------------- definitions
 
 def due_dates(ledger: pd.DataFrame, basis: str = "promised") -> pd.Series:
     """The due date of each line by basis (SPEC section 3): ``promised`` = promised date, else
     requested; ``requested``; ``first_promised`` = first promised, else promised, else requested."""
-    requested = _date_column(ledger, "requested_date")
-    promised = _date_column(ledger, "promised_date")
+    requested = date_column(ledger, "requested_date")
+    promised = date_column(ledger, "promised_date")
     if basis == "requested":
         due = requested
     elif basis == "promised":
         due = promised.fillna(requested)
     elif basis == "first_promised":
-        due = _date_column(ledger, "first_promised_date").fillna(promised).fillna(requested)
+        due = date_column(ledger, "first_promised_date").fillna(promised).fillna(requested)
     else:
         raise ConfigError(f"basis '{basis}' is not known: use one of {', '.join(BASES)}")
     return due.rename("due_date")
@@ -202,17 +172,17 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     """The ledger with the outcome of every line at ``as_of`` (SPEC section 3). Added columns:
     due_date, due_requested, due_first_promised, due_promised, outcome, days_late, severity,
     in_full, month, drift_count, drift_days, root_cause, cause_scope, flag."""
-    from addin.rootcause import cause_scope, classify_causes
+    from addin.compute.rootcause import cause_scope, classify_causes
 
     settings = settings or OtdSettings()
-    day = _as_timestamp(as_of)
+    day = as_timestamp(as_of)
     added: dict[str, Any] = {}            # new columns, joined to the ledger once at the end
-    requested = _date_column(ledger, "requested_date")
-    first = _date_column(ledger, "first_promised_date")
-    promised = _date_column(ledger, "promised_date")
-    ship = _date_column(ledger, "ship_date")
+    requested = date_column(ledger, "requested_date")
+    first = date_column(ledger, "first_promised_date")
+    promised = date_column(ledger, "promised_date")
+    ship = date_column(ledger, "ship_date")
     # one hashing pass over the status text: codes index STATUS_WORDS, -1 for none
-    status = codes_of(_text_column(ledger, "status"), STATUS_WORDS)
+    status = codes_of(text_column(ledger, "status"), STATUS_WORDS)
 
     ladder = {"requested": requested, "first_promised": first.fillna(promised).fillna(requested),
               "promised": promised.fillna(requested)}
@@ -222,7 +192,7 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
         added[f"due_{basis}"] = ladder[basis].to_numpy()
 
     if settings.customer_tolerances:
-        late_tol, early_tol = line_tolerances(_text_column(ledger, "customer"), settings)
+        late_tol, early_tol = line_tolerances(text_column(ledger, "customer"), settings)
         late_limit = due + pd.to_timedelta(late_tol, unit="D")
         early_limit = due - pd.to_timedelta(early_tol, unit="D")     # NaT where no early window
     else:   # one tolerance for every line: scalar arithmetic is much cheaper
@@ -248,8 +218,8 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     added["days_late"] = np.where(is_late, days, np.nan)
     added["severity"] = np.where(is_late, np.where(days >= settings.major_days, "major", "general"), None).astype(object)
 
-    qty = _number_column(ledger, "qty").to_numpy()
-    shipped_qty = _number_column(ledger, "shipped_qty").to_numpy()
+    qty = number_column(ledger, "qty").to_numpy()
+    shipped_qty = number_column(ledger, "shipped_qty").to_numpy()
     added["in_full"] = pd.arrays.BooleanArray(shipped_qty >= qty, np.isnan(shipped_qty) | np.isnan(qty))
 
     added["month"] = _month_labels(due)
@@ -265,8 +235,8 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     causes = np.full(len(ledger), None, dtype=object)
     scopes = np.full(len(ledger), None, dtype=object)
     if is_late.any():   # only late lines get a root cause; positional, so duplicate index labels are fine
-        late_causes = classify_causes(_text_column(ledger, "exception_type")[is_late],
-                                      _text_column(ledger, "exception_note")[is_late],
+        late_causes = classify_causes(text_column(ledger, "exception_type")[is_late],
+                                      text_column(ledger, "exception_note")[is_late],
                                       settings.cause_keywords)
         causes[is_late] = late_causes.to_numpy()
         scopes[is_late] = cause_scope(late_causes).to_numpy()
@@ -292,9 +262,9 @@ def in_period(classified: pd.DataFrame, start: _dt.date | None = None, end: _dt.
     due = classified["due_date"]
     keep = pd.Series(True, index=classified.index)
     if start is not None:
-        keep &= due >= _as_timestamp(start)
+        keep &= due >= as_timestamp(start)
     if end is not None:
-        keep &= due <= _as_timestamp(end)
+        keep &= due <= as_timestamp(end)
     return keep | due.isna()
 
 
@@ -303,8 +273,8 @@ def line_weights(classified: pd.DataFrame, weight: str) -> pd.Series:
     line whose weight is unknown makes the rate meaningless, so it is an error naming the rows."""
     if weight == "lines":
         return pd.Series(1.0, index=classified.index)
-    qty = _number_column(classified, "qty")
-    values = qty if weight == "qty" else qty * _number_column(classified, "unit_price")
+    qty = number_column(classified, "qty")
+    values = qty if weight == "qty" else qty * number_column(classified, "unit_price")
     missing = values.isna() & classified["outcome"].isin(MEASURED)
     if missing.any():
         need = "quantity" if weight == "qty" else "quantity or unit price"
@@ -341,7 +311,7 @@ def summarise(classified: pd.DataFrame, by: Sequence[str] = (), settings: OtdSet
     on_time = code == 0
     measured = code < len(MEASURED)
     days_late = np.nan_to_num(cohort["days_late"].to_numpy(dtype="float64"))
-    has_shipped_qty = bool(_number_column(classified, "shipped_qty").notna().any())
+    has_shipped_qty = bool(number_column(classified, "shipped_qty").notna().any())
 
     # group number of each line: keys sorted, missing last; the total is one more group
     group = np.zeros(len(cohort), dtype="int64")
@@ -436,7 +406,7 @@ def otd_json(ledger_result: Any, as_of: _dt.date, settings: OtdSettings | None =
     groups = summary.loc[~summary["is_total"]]
     total = summary.loc[summary["is_total"]].iloc[0]
     return {
-        "as_of": _as_timestamp(as_of).date().isoformat(),
+        "as_of": as_timestamp(as_of).date().isoformat(),
         "basis": settings.basis,
         "late_tolerance": int(settings.late_tolerance),
         "early_tolerance": None if settings.early_tolerance is None else int(settings.early_tolerance),

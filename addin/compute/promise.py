@@ -40,10 +40,11 @@ import numpy as np
 import pandas as pd
 
 from addin.errors import InputError
-from addin.review import _col, _dates, _key, _num, _qty, calendar_gaps, flag_gaps, gap_notes, year_tuples
+from addin.compute.columns import date_column, match_key, number_column, qty_text, text_column
+from addin.compute.coverage import calendar_gaps, flag_gaps, gap_notes, year_tuples
 
 if TYPE_CHECKING:  # pragma: no cover
-    from addin.calendar import WorkingCalendar
+    from addin.compute.calendar import WorkingCalendar
 
 __all__ = ["Plan", "promise_lines", "explode_bom", "MAX_BOM_LEVELS"]
 
@@ -127,7 +128,7 @@ def explode_bom(bom: pd.DataFrame, tops: list[str] | pd.Series, *, bom_parent: s
     Leaves are summed per (top, part) when a component appears under several parents.
     Raises :class:`InputError` on a BOM cycle."""
     edges = _bom_edges(bom, bom_parent)
-    tops = pd.Series(pd.unique(_key(pd.Series(list(tops), dtype=object)).dropna()), dtype=object)
+    tops = pd.Series(pd.unique(match_key(pd.Series(list(tops), dtype=object)).dropna()), dtype=object)
     frontier = pd.DataFrame({"top": tops, "part": tops, "per": 1.0, "level": 0,
                              "alternates": [()] * len(tops), "part_text": None,
                              "lead_time_days": np.nan, "moq": np.nan})
@@ -188,38 +189,38 @@ def _union(values: pd.Series) -> tuple:
 
 
 def _bom_edges(bom: pd.DataFrame, bom_parent: str | None) -> pd.DataFrame:
-    dnp = _col(bom, "dnp").fillna(False).astype(bool).to_numpy()
+    dnp = text_column(bom, "dnp").fillna(False).astype(bool).to_numpy()
     bom = bom[~dnp]
-    parent = _key(_col(bom, "parent"))
+    parent = match_key(text_column(bom, "parent"))
     if parent.isna().any():
         if bom_parent is None:
             if parent.notna().any():
-                row = _col(bom, "source_row")[parent.isna()].iloc[0]
+                row = text_column(bom, "source_row")[parent.isna()].iloc[0]
                 raise InputError(f"BOM row {row}: no parent part number — fill the parent column",
                                  value=None, expected="a parent part number")
             raise InputError("BOM has no parent column: name the product it builds (--bom-parent)",
                              expected="a parent column or --bom-parent")
-        parent = parent.fillna(_key(pd.Series([bom_parent])).iloc[0])
-    qty_per = _num(bom, "qty_per")
-    designators = _col(bom, "designators")
+        parent = parent.fillna(match_key(pd.Series([bom_parent])).iloc[0])
+    qty_per = number_column(bom, "qty_per")
+    designators = text_column(bom, "designators")
     counted = pd.Series([len([d for d in str(v).replace(";", ",").split(",") if d.strip()])
                          if isinstance(v, str) else np.nan for v in designators.tolist()], index=bom.index)
     qty_per = qty_per.fillna(counted).fillna(1.0)
-    scrap = _num(bom, "scrap_pct").fillna(0.0)
-    raw_alts = [tuple(a) if isinstance(a, (tuple, list)) else () for a in _col(bom, "alternates").tolist()]
-    flat = _key(pd.Series([x for a in raw_alts for x in a], dtype=object)).tolist()
+    scrap = number_column(bom, "scrap_pct").fillna(0.0)
+    raw_alts = [tuple(a) if isinstance(a, (tuple, list)) else () for a in text_column(bom, "alternates").tolist()]
+    flat = match_key(pd.Series([x for a in raw_alts for x in a], dtype=object)).tolist()
     alternates, at = [], 0
     for a in raw_alts:  # keyed in one pass, then regrouped per BOM line
         alternates.append(tuple(k for k in flat[at:at + len(a)] if k))
         at += len(a)
     edges = pd.DataFrame({
-        "parent": parent.to_numpy(), "parent_text": _col(bom, "parent").to_numpy(dtype=object),
-        "component": _key(_col(bom, "component")).to_numpy(),
-        "component_text": _col(bom, "component").to_numpy(dtype=object),
+        "parent": parent.to_numpy(), "parent_text": text_column(bom, "parent").to_numpy(dtype=object),
+        "component": match_key(text_column(bom, "component")).to_numpy(),
+        "component_text": text_column(bom, "component").to_numpy(dtype=object),
         "eff": (qty_per * (1.0 + scrap / 100.0)).to_numpy(),
         "alternates": pd.Series(alternates, dtype=object).to_numpy() if alternates else np.array([], object),
-        "lead_time_days": _num(bom, "lead_time_days").to_numpy(),
-        "moq": _num(bom, "moq").to_numpy(),
+        "lead_time_days": number_column(bom, "lead_time_days").to_numpy(),
+        "moq": number_column(bom, "moq").to_numpy(),
     })
     return edges[edges["component"].notna()]
 
@@ -230,23 +231,23 @@ def _bom_edges(bom: pd.DataFrame, bom_parent: str | None) -> pd.DataFrame:
 def _queue(orders: pd.DataFrame, open_orders: pd.DataFrame | None) -> pd.DataFrame:
     """Batch lines and open ledger lines in due-date order: _seq, _line (batch position, -1 for
     open lines), _batch, top, _qty, _due."""
-    due = _dates(orders, "requested_date")
-    due = due.fillna(_dates(orders, "promised_date"))
+    due = date_column(orders, "requested_date")
+    due = due.fillna(date_column(orders, "promised_date"))
     batch = pd.DataFrame({"_line": np.arange(len(orders)), "_batch": True,
-                          "top": _key(_col(orders, "part_no")).to_numpy(),
-                          "_qty": _num(orders, "qty").fillna(0.0).to_numpy(), "_due": due.to_numpy(),
-                          "_id": (_key(_col(orders, "order_no")).fillna("") + "\x1f"
-                                  + _key(_col(orders, "line_no")).fillna("")).to_numpy()})
+                          "top": match_key(text_column(orders, "part_no")).to_numpy(),
+                          "_qty": number_column(orders, "qty").fillna(0.0).to_numpy(), "_due": due.to_numpy(),
+                          "_id": (match_key(text_column(orders, "order_no")).fillna("") + "\x1f"
+                                  + match_key(text_column(orders, "line_no")).fillna("")).to_numpy()})
     frames = [batch]
     if open_orders is not None and len(open_orders):
-        status = _col(open_orders, "status").astype(object)
+        status = text_column(open_orders, "status").astype(object)
         keep = ~status.isin(_CLOSED).to_numpy()
         ledger = open_orders[keep]
-        rest = (_num(ledger, "qty") - _num(ledger, "shipped_qty").fillna(0.0)).clip(lower=0.0)
-        due_open = _dates(ledger, "promised_date").fillna(_dates(ledger, "requested_date"))
-        ids = (_key(_col(ledger, "order_no")).fillna("") + "\x1f"
-               + _key(_col(ledger, "line_no")).fillna(""))
-        opened = pd.DataFrame({"_line": -1, "_batch": False, "top": _key(_col(ledger, "part_no")).to_numpy(),
+        rest = (number_column(ledger, "qty") - number_column(ledger, "shipped_qty").fillna(0.0)).clip(lower=0.0)
+        due_open = date_column(ledger, "promised_date").fillna(date_column(ledger, "requested_date"))
+        ids = (match_key(text_column(ledger, "order_no")).fillna("") + "\x1f"
+               + match_key(text_column(ledger, "line_no")).fillna(""))
+        opened = pd.DataFrame({"_line": -1, "_batch": False, "top": match_key(text_column(ledger, "part_no")).to_numpy(),
                                "_qty": rest.fillna(0.0).to_numpy(), "_due": due_open.to_numpy(),
                                "_id": ids.to_numpy()})
         # a PO under review may already be typed into the ledger: do not count it twice
@@ -279,7 +280,7 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
     queue = _queue(orders, plan.open_orders)
     batch = queue[queue["_batch"]].sort_values("_line")
     qty = batch["_qty"].to_numpy()
-    request = _dates(orders, "requested_date").to_numpy()
+    request = date_column(orders, "requested_date").to_numpy()
     need = calendar.workday_many(pd.Series(request), -lead_days).to_numpy().astype("datetime64[D]")
 
     tops = queue["top"].dropna().unique().tolist()
@@ -287,9 +288,9 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
             else pd.DataFrame({"top": tops, "part": tops, "per": 1.0, "level": 0, "leaf": True,
                                "alternates": [()] * len(tops), "part_text": None,
                                "lead_time_days": np.nan, "moq": np.nan}))
-    shown = dict(zip(_key(_col(orders, "part_no")).tolist(), _col(orders, "part_no").tolist()))
+    shown = dict(zip(match_key(text_column(orders, "part_no")).tolist(), text_column(orders, "part_no").tolist()))
     if plan.stock is not None:
-        names = dict(zip(_key(_col(plan.stock, "part_no")).tolist(), _col(plan.stock, "part_no").tolist()))
+        names = dict(zip(match_key(text_column(plan.stock, "part_no")).tolist(), text_column(plan.stock, "part_no").tolist()))
         names.update(shown)
     else:
         names = shown
@@ -318,7 +319,7 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
             if unknown[i]:
                 results.append("fail")
                 reasons.append(t["mat_unknown"].format(parts=_join(
-                    [t["mat_part_none"].format(part=r[0], qty=_qty(r[2])) for r in rows if r[1] is None], t)))
+                    [t["mat_part_none"].format(part=r[0], qty=qty_text(r[2])) for r in rows if r[1] is None], t)))
             elif pd.isna(need[i]):
                 results.append("warn")
                 reasons.append(t["mat_no_date"].format(ready=_iso(ready[i])))
@@ -329,7 +330,7 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
                                t["mat_ok_one"].format(part=rows[0][0], ready=_iso(ready[i])))
             else:
                 results.append("fail")
-                parts = [t["mat_part_buy"].format(part=r[0], ready=_iso_day(r[1]), qty=_qty(r[2])) if r[2] > 0
+                parts = [t["mat_part_buy"].format(part=r[0], ready=_iso_day(r[1]), qty=qty_text(r[2])) if r[2] > 0
                          else t["mat_part"].format(part=r[0], ready=_iso_day(r[1])) for r in late]
                 reasons.append(t["mat_short"].format(need=_iso(need[i]), parts=_join(parts, t)))
             short_names.append(names)
@@ -509,19 +510,19 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
 
     # supply per part
     stock = plan.stock
-    stock_key = _key(_col(stock, "part_no"))
-    free = (_num(stock, "on_hand").fillna(0.0) - _num(stock, "safety_stock").fillna(0.0)
-            - _num(stock, "allocated").fillna(0.0))
+    stock_key = match_key(text_column(stock, "part_no"))
+    free = (number_column(stock, "on_hand").fillna(0.0) - number_column(stock, "safety_stock").fillna(0.0)
+            - number_column(stock, "allocated").fillna(0.0))
     stock_keys = stock_key.tolist()
     on_hand = dict(zip(stock_keys, free.tolist()))
-    plt = dict(zip(stock_keys, _num(stock, "purchase_lead_time_days").tolist()))
-    insp = dict(zip(stock_keys, _num(stock, "inspection_days").fillna(0.0).tolist()))
-    moq = dict(zip(stock_keys, _num(stock, "moq").tolist()))
+    plt = dict(zip(stock_keys, number_column(stock, "purchase_lead_time_days").tolist()))
+    insp = dict(zip(stock_keys, number_column(stock, "inspection_days").fillna(0.0).tolist()))
+    moq = dict(zip(stock_keys, number_column(stock, "moq").tolist()))
     receipts: dict[str, list] = {}
     if plan.purchases is not None and len(plan.purchases):
-        pur = pd.DataFrame({"part": _key(_col(plan.purchases, "part_no")).to_numpy(),
-                            "qty": _num(plan.purchases, "qty").to_numpy(),
-                            "due": _dates(plan.purchases, "due_date").to_numpy().astype("datetime64[D]")})
+        pur = pd.DataFrame({"part": match_key(text_column(plan.purchases, "part_no")).to_numpy(),
+                            "qty": number_column(plan.purchases, "qty").to_numpy(),
+                            "due": date_column(plan.purchases, "due_date").to_numpy().astype("datetime64[D]")})
         pur = pur[pur["part"].notna() & (pur["qty"] > 0) & pur["due"].notna()]
         pur["due"] = np.maximum(pur["due"].to_numpy().astype("datetime64[D]"), start)
         for part, day, q in zip(pur["part"].tolist(), pur["due"].to_numpy().astype("datetime64[D]")
@@ -695,14 +696,14 @@ def _claims_before(part_codes: np.ndarray, seqs: np.ndarray, open_need: pd.DataF
 
 def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
     n = int(queue["_batch"].sum())
-    routing = pd.DataFrame({"part": _key(_col(plan.routing, "part_no")).to_numpy(),
-                            "work_line": _col(plan.routing, "line").to_numpy(dtype=object),
-                            "hpu": _num(plan.routing, "hours_per_unit").fillna(0.0).to_numpy()})
-    routing["_wl"] = _key(routing["work_line"])
+    routing = pd.DataFrame({"part": match_key(text_column(plan.routing, "part_no")).to_numpy(),
+                            "work_line": text_column(plan.routing, "line").to_numpy(dtype=object),
+                            "hpu": number_column(plan.routing, "hours_per_unit").fillna(0.0).to_numpy()})
+    routing["_wl"] = match_key(routing["work_line"])
     cap = plan.capacity
-    hours = _num(cap, "hours_per_day")
-    hours = hours.fillna(_num(cap, "shifts").fillna(1.0) * _num(cap, "hours_per_shift"))
-    per_day = pd.Series(hours.to_numpy(), index=_key(_col(cap, "line")).to_numpy())
+    hours = number_column(cap, "hours_per_day")
+    hours = hours.fillna(number_column(cap, "shifts").fillna(1.0) * number_column(cap, "hours_per_shift"))
+    per_day = pd.Series(hours.to_numpy(), index=match_key(text_column(cap, "line")).to_numpy())
     per_day = per_day[per_day.index.notna()].groupby(level=0).sum()
 
     loads = tree[["top", "part", "per"]].merge(routing, on="part")
@@ -765,7 +766,7 @@ def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
             reasons[line] = t["cap_no_date"].format(finish=_iso(last))
         elif last <= need[line]:
             results[line] = "pass"
-            reasons[line] = t["cap_ok"].format(lines=names, finish=_iso(last), hours=_qty(round(hours, 2)))
+            reasons[line] = t["cap_ok"].format(lines=names, finish=_iso(last), hours=qty_text(round(hours, 2)))
         else:
             results[line] = "fail"
     for line, names in missing_names.items():
@@ -781,7 +782,7 @@ def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
         days = _iso(first) if _iso(first) == _iso(fin) else f"{_iso(first)}..{_iso(fin)}"
         late_parts.setdefault(line, []).append(
             t["cap_late"].format(lines=wl, finish=_iso(fin), need=_iso(need[line]),
-                                 over=_qty(round(float(over), 1)), days=days))
+                                 over=qty_text(round(float(over), 1)), days=days))
     for line, parts in late_parts.items():
         reasons[line] = "; ".join(parts)
     return finish, results, reasons, early

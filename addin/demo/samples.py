@@ -1,12 +1,11 @@
 """Sample and template workbooks, generated from a fixed seed so they can be rebuilt and
-committed (``python -m addin.samples workbook_templates``). They are laid out the way real
+committed (``python -m addin.demo.workbooks workbook_templates``). They are laid out the way real
 hand-kept workbooks are: a title row, a merged two-row header, a few text dates, blank rows,
 a total row, and one or two lines with mistakes for the data-quality sheet to show."""
 from __future__ import annotations
 
 import datetime as dt
 import random
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,7 +126,7 @@ HEADERS = {
 }
 
 
-def _book(path: Path) -> xlsxwriter.Workbook:
+def book(path: Path) -> xlsxwriter.Workbook:
     from addin.writers.xlsx import Workbook  # closes what a failed close leaves open
     wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
@@ -139,7 +138,7 @@ def write_ledger(path: Path, lang: str = "zh", *, lines: list[Line] | None = Non
     """The order ledger as a coordinator keeps it (or, with ``empty``, a blank template)."""
     lines = [] if empty else (lines if lines is not None else ledger_lines())
     h = HEADERS[lang]
-    wb = _book(path)
+    wb = book(path)
     ws = wb.add_worksheet("订单跟踪" if lang == "zh" else "Orders")
     title = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
@@ -192,7 +191,7 @@ def write_ledger(path: Path, lang: str = "zh", *, lines: list[Line] | None = Non
             ws.write_number(row, 7, ln.qty)
         ws.write_number(row, 8, ln.unit_price)
         ws.write_string(row, 9, "CNY")
-        _write_date(ws, row, 10, ln.order_date, date_fmt)
+        write_date(ws, row, 10, ln.order_date, date_fmt)
         if lang == "zh" and i % 41 == 5:
             ws.write_string(row, 11, f"{ln.requested.month}月{ln.requested.day}")   # text date, no year
         elif i % 37 == 3:
@@ -200,16 +199,16 @@ def write_ledger(path: Path, lang: str = "zh", *, lines: list[Line] | None = Non
         elif i % 43 == 9:
             ws.write_number(row, 11, (ln.requested - dt.date(1899, 12, 30)).days)   # a bare serial
         else:
-            _write_date(ws, row, 11, ln.requested, date_fmt)
-        _write_date(ws, row, 12, ln.first_promised, date_fmt)
-        _write_date(ws, row, 13, ln.promised, date_fmt)
-        _write_date(ws, row, 14, ln.ship_date, date_fmt)
+            write_date(ws, row, 11, ln.requested, date_fmt)
+        write_date(ws, row, 12, ln.first_promised, date_fmt)
+        write_date(ws, row, 13, ln.promised, date_fmt)
+        write_date(ws, row, 14, ln.ship_date, date_fmt)
         if ln.shipped_qty is not None:
             ws.write_number(row, 15, ln.shipped_qty)
         ws.write_string(row, 16, STATUS[lang][ln.status])
         ws.write_string(row, 17, OWNERS[lang][ln.owner])
-        _write_date(ws, row, 18, ln.planned_warehouse, date_fmt)
-        _write_date(ws, row, 19, ln.actual_warehouse, date_fmt)
+        write_date(ws, row, 18, ln.planned_warehouse, date_fmt)
+        write_date(ws, row, 19, ln.actual_warehouse, date_fmt)
         if cause:
             ws.write_string(row, 20, cause[0][li])
             ws.write_string(row, 21, cause[1][li])
@@ -229,7 +228,7 @@ def write_ledger(path: Path, lang: str = "zh", *, lines: list[Line] | None = Non
         ws.write_string(row, 2, "Beta Robotics")
         ws.write_string(row, 4, "CAB-4001")
         ws.write_string(row, 7, "一千" if lang == "zh" else "one thousand")
-        _write_date(ws, row, 11, AS_OF + dt.timedelta(days=30), date_fmt)
+        write_date(ws, row, 11, AS_OF + dt.timedelta(days=30), date_fmt)
         ws.write_string(row, 16, STATUS[lang]["open"])
         row += 2
         total_fmt = wb.add_format({"bold": True, "top": 1})
@@ -239,24 +238,6 @@ def write_ledger(path: Path, lang: str = "zh", *, lines: list[Line] | None = Non
     return path
 
 
-def _write_date(ws, row: int, col: int, value: dt.date | None, fmt) -> None:
+def write_date(ws, row: int, col: int, value: dt.date | None, fmt) -> None:
     if value is not None:
         ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt)
-
-
-def write_all(folder: Path) -> list[Path]:
-    """Every sample and template workbook into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = ledger_lines()
-    out = [write_ledger(folder / "sample_ledger_zh.xlsx", "zh", lines=lines),
-           write_ledger(folder / "sample_ledger_en.xlsx", "en", lines=lines),
-           write_ledger(folder / "template_ledger_zh.xlsx", "zh", empty=True),
-           write_ledger(folder / "template_ledger_en.xlsx", "en", empty=True)]
-    from addin import samples_supply
-    out += samples_supply.write_all(folder, lines)
-    return out
-
-
-if __name__ == "__main__":  # pragma: no cover
-    for p in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "workbook_templates")):
-        print(p)

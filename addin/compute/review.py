@@ -1,7 +1,7 @@
 """Contract review of PO lines against the quote book (SPEC section 4), pure pandas.
 
 ``review_lines`` answers, for every PO line, the six contract checks (quote, revision, price,
-lead_time, moq, tooling) and — when a :class:`addin.promise.Plan` is given — the material and
+lead_time, moq, tooling) and — when a :class:`addin.compute.promise.Plan` is given — the material and
 capacity checks with the capable-to-promise date. Everything is done with merges over whole
 columns; only the one-line reasons are formatted line by line.
 
@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from addin.compute.columns import date_column, match_key, number_column, qty_text, text_column
+from addin.compute.coverage import calendar_gaps, flag_gaps, gap_notes, year_list, year_tuples
+
 if TYPE_CHECKING:  # pragma: no cover
-    from addin.calendar import WorkingCalendar
-    from addin.promise import Plan
+    from addin.compute.calendar import WorkingCalendar
+    from addin.compute.promise import Plan
 
 __all__ = ["review_lines", "CHECKS", "CONTRACT_CHECKS", "PLAN_CHECKS", "RESULTS", "PRICE_TOLERANCE",
            "worst", "charge_kind", "calendar_gaps", "gap_notes", "flag_gaps", "year_list", "year_tuples"]
@@ -144,17 +147,6 @@ def worst(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 # ---------------------------------------------------------------------- formatting helpers
 
 
-def _key(values: pd.Series) -> pd.Series:
-    """Matching key: NFKC, trimmed, case-folded text; None for empty. Each distinct value is
-    normalised once (a quote book repeats a few thousand part numbers over many rows)."""
-    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object), use_na_sentinel=True)
-    keyed = []
-    for value in uniques:
-        text = unicodedata.normalize("NFKC", str(value)).strip().casefold()
-        keyed.append(text or None)
-    table = np.array(keyed + [None], dtype=object)  # code -1 (empty) takes the last slot
-    return pd.Series(table[codes], index=values.index, dtype=object)
-
 
 def _money(v: float) -> str:
     if v is None or pd.isna(v):
@@ -163,11 +155,6 @@ def _money(v: float) -> str:
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
 
-
-def _qty(v: float) -> str:
-    if v is None or pd.isna(v):
-        return ""
-    return f"{v:g}" if float(v) != int(v) else f"{int(v)}"
 
 
 def _day(v: Any) -> str:
@@ -198,125 +185,7 @@ def _pick_reasons(mask: np.ndarray | None, templates: list[str], args: dict[str,
     return out
 
 
-def _num(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
 
-
-def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    return pd.to_datetime(frame[column]).dt.normalize()
-
-
-def _col(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(None, index=frame.index, dtype=object)
-    return frame[column]
-
-
-# ---------------------------------------------------------------------- calendar coverage
-# The built-in cn calendar knows China's holidays only for the years chinesecalendar covers; outside
-# them it counts plain Mon–Fri, so a date computed through such a year (Spring Festival counted as
-# working days) is too early. A check whose dates ran through one is never a silent pass.
-
-
-def calendar_gaps(calendar: WorkingCalendar, spans: list[tuple[Any, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    """Years without holiday data that each row's date computations ran through.
-
-    ``spans``: (first, last) pairs of date arrays, one value per row, in either order; a row whose
-    span has NaT at either end did not compute that span. Returns ``(years, hit)``: the uncovered
-    years met (sorted int64) and a bool matrix rows × years, True where a span of the row touches
-    that year."""
-    def as_days(values: Any) -> np.ndarray:
-        days = np.asarray(values)
-        if days.dtype.kind != "M":  # objects / text: parse once; datetime64 of any unit is taken as is
-            days = pd.to_datetime(pd.Series(days)).to_numpy()
-        return days.astype("datetime64[D]")
-
-    pairs = []
-    for first, last in spans:
-        a, b = as_days(first), as_days(last)
-        ok = ~(np.isnat(a) | np.isnat(b))
-        y_a = a.astype("datetime64[Y]").astype("int64") + 1970
-        y_b = b.astype("datetime64[Y]").astype("int64") + 1970
-        pairs.append((ok, np.minimum(y_a, y_b), np.maximum(y_a, y_b)))
-    n = len(pairs[0][0]) if pairs else 0
-    known = [(y0[ok], y1[ok]) for ok, y0, y1 in pairs if ok.any()]
-    if not known:
-        return np.zeros(0, dtype="int64"), np.zeros((n, 0), dtype=bool)
-    low = int(min(y0.min() for y0, _ in known))
-    high = int(max(y1.max() for _, y1 in known))
-    years = np.arange(low, high + 1, dtype="int64")
-    # one lookup per year met (a handful), not per row
-    january = pd.Series(pd.to_datetime([f"{y:04d}-01-01" for y in years.tolist()]))
-    years = years[~calendar.covers_many(january).to_numpy(dtype=bool)]
-    hit = np.zeros((n, len(years)), dtype=bool)
-    if len(years):
-        for ok, y0, y1 in pairs:
-            hit |= ok[:, None] & (y0[:, None] <= years[None, :]) & (years[None, :] <= y1[:, None])
-    return years, hit
-
-
-def year_list(years: list[int] | np.ndarray) -> str:
-    """Years as people write them: ``2027``, ``2027–2029`` (a run), ``2027, 2029``."""
-    runs: list[list[int]] = []
-    for year in sorted(int(y) for y in years):
-        if runs and year == runs[-1][1] + 1:
-            runs[-1][1] = year
-        else:
-            runs.append([year, year])
-    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
-
-
-def gap_notes(calendar: WorkingCalendar, years: np.ndarray, hit: np.ndarray, lang: str) -> np.ndarray:
-    """Per row the one-line calendar note (``review.calendar_gap``) naming the uncovered years
-    the row met, None where it met none; formatted once per distinct set of years."""
-    from addin.i18n import t as text
-    notes = np.full(len(hit), None, dtype=object)
-    rows = hit.any(axis=1) if hit.shape[1] else np.zeros(len(hit), dtype=bool)
-    if not rows.any():
-        return notes
-    patterns, inverse = np.unique(hit[rows], axis=0, return_inverse=True)
-    texts = np.array([text("review.calendar_gap", lang, name=calendar.name, years=year_list(years[p]))
-                      for p in patterns], dtype=object)
-    notes[rows] = texts[np.asarray(inverse).reshape(-1)]
-    return notes
-
-
-def year_tuples(years: np.ndarray, hit: np.ndarray) -> np.ndarray:
-    """Per row the tuple of uncovered years it met (empty tuple for none)."""
-    out = np.empty(len(hit), dtype=object)
-    out[:] = [()] * len(hit)
-    rows = hit.any(axis=1) if hit.shape[1] else np.zeros(len(hit), dtype=bool)
-    if rows.any():
-        patterns, inverse = np.unique(hit[rows], axis=0, return_inverse=True)
-        found = [tuple(int(y) for y in years[p]) for p in patterns]
-        picked = np.empty(len(found), dtype=object)
-        picked[:] = found
-        out[rows] = picked[np.asarray(inverse).reshape(-1)]
-    return out
-
-
-def flag_gaps(results: np.ndarray, reasons: list[str | None] | np.ndarray, notes: np.ndarray,
-              lang: str) -> tuple[np.ndarray, np.ndarray]:
-    """A check's results and reasons with the calendar note: a ``pass`` becomes ``warn``, a warn or
-    fail stays; the note follows the check's own reason. Rows where the check did not run (result
-    None) are left alone."""
-    results = np.asarray(results, dtype=object).copy()
-    reasons = np.array(reasons, dtype=object)
-    flagged = pd.notna(notes) & pd.notna(results)
-    if not flagged.any():
-        return results, reasons
-    results[flagged & (results == "pass")] = "warn"
-    sep = "；" if lang == "zh" else "; "
-    own = reasons[flagged]
-    has_own = np.array([isinstance(r, str) and bool(r) for r in own], dtype=bool)
-    joined = notes[flagged].copy()
-    joined[has_own] = own[has_own] + sep + joined[has_own]   # object arrays add element-wise
-    reasons[flagged] = joined
-    return results, reasons
 
 
 # ---------------------------------------------------------------------- the review
@@ -349,19 +218,19 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     index = out.index
     lines = pd.DataFrame({
         "_line": np.arange(len(out)),
-        "_order_shown": _col(out, "order_no").to_numpy(dtype=object),
-        "_order": _key(_col(out, "order_no")).to_numpy(),
-        "_cust": _key(_col(out, "customer")).to_numpy(),
-        "_part": _key(_col(out, "part_no")).to_numpy(),
-        "_qty": _num(out, "qty").to_numpy(),
-        "_price": _num(out, "unit_price").to_numpy(),
-        "_cur": _key(_col(out, "currency")).to_numpy(),
-        "_cur_shown": _col(out, "currency").to_numpy(dtype=object),
-        "_od": _dates(out, "order_date").to_numpy(),
-        "_req": _dates(out, "requested_date").to_numpy(),
-        "_rev": _col(out, "revision").to_numpy(dtype=object),
-        "_tool_col": _num(out, "tooling_charge").to_numpy(),
-        "_moq_col": _num(out, "moq_charge").to_numpy(),
+        "_order_shown": text_column(out, "order_no").to_numpy(dtype=object),
+        "_order": match_key(text_column(out, "order_no")).to_numpy(),
+        "_cust": match_key(text_column(out, "customer")).to_numpy(),
+        "_part": match_key(text_column(out, "part_no")).to_numpy(),
+        "_qty": number_column(out, "qty").to_numpy(),
+        "_price": number_column(out, "unit_price").to_numpy(),
+        "_cur": match_key(text_column(out, "currency")).to_numpy(),
+        "_cur_shown": text_column(out, "currency").to_numpy(dtype=object),
+        "_od": date_column(out, "order_date").to_numpy(),
+        "_req": date_column(out, "requested_date").to_numpy(),
+        "_rev": text_column(out, "revision").to_numpy(dtype=object),
+        "_tool_col": number_column(out, "tooling_charge").to_numpy(),
+        "_moq_col": number_column(out, "moq_charge").to_numpy(),
     })
     lines["_od_eff"] = lines["_od"]
     if as_of is not None:
@@ -439,7 +308,7 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
         low = po_price < quote_price * (1 - price_tolerance)
         high = po_price > quote_price * (1 + price_tolerance)
     fmt_args = {"po": [_money(v) for v in po_price], "qp": [_money(v) for v in quote_price],
-                "qty": [_qty(v) for v in qty], "brk": [_qty(v) for v in lines["_break_qty"]],
+                "qty": [qty_text(v) for v in qty], "brk": [qty_text(v) for v in lines["_break_qty"]],
                 "pc": [_text(v) for v in lines["_cur_shown"]], "qc": [_text(v) for v in lines["_q_cur"]]}
     templates = [t["price_noquote"], t["price_currency"], t["price_missing"], t["price_low"], t["price_small"],
                  t["price_high"], t["price_ok"]]
@@ -454,7 +323,7 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     earliest = calendar.workday_many(pd.Series(lines["_od_eff"]), pd.Series(lead)).to_numpy()
     req = lines["_req"].to_numpy()
     args = {"req": _days(req), "earliest": _days(earliest),
-            "days": [_qty(v) for v in lead], "od": _days(lines["_od_eff"])}
+            "days": [qty_text(v) for v in lead], "od": _days(lines["_od_eff"])}
     templates = [t["lt_none"], t["lt_no_order_date"], t["lt_missing"], t["lt_ok"], t["lt_late"]]
     with np.errstate(invalid="ignore"):
         ok = req >= earliest
@@ -482,7 +351,7 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     with np.errstate(invalid="ignore"):
         moq_met = qty >= moq
         charge_low = paid_moq < quoted_moq_charge * (1 - price_tolerance)
-    args = {"qty": [_qty(v) for v in qty], "moq": [_qty(v) for v in moq],
+    args = {"qty": [qty_text(v) for v in qty], "moq": [qty_text(v) for v in moq],
             "paid": [_money(v) if not np.isinf(v) else "" for v in paid_moq],
             "quoted": [_money(v) for v in quoted_moq_charge]}
     templates = [t["moq_none"], t["moq_ok"], t["moq_charge_low"], t["moq_charge"], t["moq_fail"]]
@@ -521,7 +390,7 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
         out[f"{check}_reason"] = pd.Series(reason[check], index=index, dtype=object)
     checks = list(CONTRACT_CHECKS)
     if plan is not None:
-        from addin.promise import promise_lines
+        from addin.compute.promise import promise_lines
         if as_of is None:
             raise ValueError("as_of is needed to plan a promise date")
         planned = promise_lines(orders.iloc[np.flatnonzero(~is_charge)], plan, calendar=calendar,
@@ -570,23 +439,23 @@ def _only(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _quote_book(quotes: pd.DataFrame) -> pd.DataFrame:
     book = pd.DataFrame({
-        "_qno_shown": _col(quotes, "quote_no").to_numpy(dtype=object),
-        "_cust": _key(_col(quotes, "customer")).to_numpy(),
-        "_part": _key(_col(quotes, "part_no")).to_numpy(),
-        "_kind": charge_kind(_col(quotes, "charge_type")).to_numpy(),
-        "_min_qty": _num(quotes, "min_qty").to_numpy(),
-        "_unit_price": _num(quotes, "unit_price").to_numpy(),
-        "_q_cur": _col(quotes, "currency").to_numpy(dtype=object),
-        "_q_cur_key": _key(_col(quotes, "currency")).to_numpy(),
-        "_q_rev": _col(quotes, "revision").to_numpy(dtype=object),
-        "_q_lt": _num(quotes, "lead_time_days").to_numpy(),
-        "_q_moq": _num(quotes, "moq").to_numpy(),
-        "_q_moq_charge": _num(quotes, "moq_charge").to_numpy(),
-        "_q_tool": _num(quotes, "tooling_charge").to_numpy(),
-        "_vf": _dates(quotes, "valid_from").to_numpy(),
-        "_vu": _dates(quotes, "valid_until").to_numpy(),
+        "_qno_shown": text_column(quotes, "quote_no").to_numpy(dtype=object),
+        "_cust": match_key(text_column(quotes, "customer")).to_numpy(),
+        "_part": match_key(text_column(quotes, "part_no")).to_numpy(),
+        "_kind": charge_kind(text_column(quotes, "charge_type")).to_numpy(),
+        "_min_qty": number_column(quotes, "min_qty").to_numpy(),
+        "_unit_price": number_column(quotes, "unit_price").to_numpy(),
+        "_q_cur": text_column(quotes, "currency").to_numpy(dtype=object),
+        "_q_cur_key": match_key(text_column(quotes, "currency")).to_numpy(),
+        "_q_rev": text_column(quotes, "revision").to_numpy(dtype=object),
+        "_q_lt": number_column(quotes, "lead_time_days").to_numpy(),
+        "_q_moq": number_column(quotes, "moq").to_numpy(),
+        "_q_moq_charge": number_column(quotes, "moq_charge").to_numpy(),
+        "_q_tool": number_column(quotes, "tooling_charge").to_numpy(),
+        "_vf": date_column(quotes, "valid_from").to_numpy(),
+        "_vu": date_column(quotes, "valid_until").to_numpy(),
     })
-    book["_qno"] = _key(book["_qno_shown"]).fillna("")
+    book["_qno"] = match_key(book["_qno_shown"]).fillna("")
     # a charge row may give its amount as the price or in the charge column
     charge_amount = np.where(book["_kind"] == "moq", book["_q_moq_charge"], book["_q_tool"])
     book["_unit_price"] = np.where(book["_kind"].notna() & np.isnan(book["_unit_price"]),
@@ -672,19 +541,19 @@ def _paid_on_po(lines: pd.DataFrame, pay: pd.DataFrame) -> np.ndarray:
 
 def _history_payments(history: pd.DataFrame, quote_parts: pd.DataFrame,
                       charge_of: pd.DataFrame) -> pd.DataFrame:
-    status = _col(history, "status")
+    status = text_column(history, "status")
     history = history[status.fillna("").astype(str) != "cancelled"]
     frame = pd.DataFrame({
         "_line": -1 - np.arange(len(history)),
-        "_order_shown": _col(history, "order_no").to_numpy(dtype=object),
-        "_order": _key(_col(history, "order_no")).to_numpy(),
-        "_cust": _key(_col(history, "customer")).to_numpy(),
-        "_part": _key(_col(history, "part_no")).to_numpy(),
-        "_qty": _num(history, "qty").to_numpy(),
-        "_price": _num(history, "unit_price").to_numpy(),
-        "_od_eff": _dates(history, "order_date").to_numpy(),
-        "_tool_col": _num(history, "tooling_charge").to_numpy(),
-        "_moq_col": _num(history, "moq_charge").to_numpy(),
+        "_order_shown": text_column(history, "order_no").to_numpy(dtype=object),
+        "_order": match_key(text_column(history, "order_no")).to_numpy(),
+        "_cust": match_key(text_column(history, "customer")).to_numpy(),
+        "_part": match_key(text_column(history, "part_no")).to_numpy(),
+        "_qty": number_column(history, "qty").to_numpy(),
+        "_price": number_column(history, "unit_price").to_numpy(),
+        "_od_eff": date_column(history, "order_date").to_numpy(),
+        "_tool_col": number_column(history, "tooling_charge").to_numpy(),
+        "_moq_col": number_column(history, "moq_charge").to_numpy(),
     })
     frame = frame.merge(charge_of, on=["_cust", "_part"], how="left")
     pay = _payments(frame, "tooling", quote_parts, batch=False)

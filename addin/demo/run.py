@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from addin import samples
+from addin.demo import samples, workbooks
 from addin.readers import read
-from addin.safeio import atomic_write
+from addin.files.atomic import atomic_write
 
 
 def run(out_dir: Path, *, lang: str | None = None) -> list[tuple[str, Path]]:
@@ -52,7 +52,7 @@ def _write_samples(out_dir: Path) -> list[Path]:
     import tempfile
     staging = Path(tempfile.mkdtemp(prefix=".~orderdesk-demo-", dir=out_dir))
     try:
-        written = samples.write_all(staging)
+        written = workbooks.write_all(staging)
         return [atomic_write(out_dir / p.name, lambda tmp, src=p: shutil.copyfile(src, tmp)) for p in written]
     finally:
         shutil.rmtree(staging, ignore_errors=True)

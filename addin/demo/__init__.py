@@ -1,0 +1,1 @@
+"""Demo data: the sample workbooks and the demo run (never imported by the product)."""

@@ -1,0 +1,77 @@
+"""Text Excel can hold: cell names, sheet names, cell text (once, for readers and writers)."""
+from __future__ import annotations
+
+import re
+
+
+from addin.files.limits import EXCEL_MAX_TEXT
+
+
+
+def col_letters(col: int) -> str:
+    """1 -> 'A', 16384 -> 'XFD'."""
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+# ---------------------------------------------------------------------------------------------
+# text safety
+# ---------------------------------------------------------------------------------------------
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def safe_sheet_name(name: str, existing: set[str]) -> str:
+    """A sheet name Excel accepts, unique (case-insensitively) among ``existing``: no
+    ``[]:*?/\\``, no leading/trailing apostrophe or space, at most 31 characters, ' (2)',
+    ' (3)'... on a clash. Pure: the caller adds the result to ``existing``."""
+    base = _SHEET_FORBIDDEN.sub("", str(name)).strip(" '")
+    base = _truncate_utf16(base, 31).strip(" '") or "Sheet"
+    taken = {e.casefold() for e in existing} | {"history"}  # Excel reserves 'History'
+    if base.casefold() not in taken:
+        return base
+    for n in range(2, 10_000):
+        suffix = f" ({n})"
+        candidate = _truncate_utf16(base, 31 - len(suffix)).rstrip(" '") + suffix
+        if candidate.casefold() not in taken:
+            return candidate
+    raise ValueError("too many sheets with the same name")
+
+
+def clean_cell_text(s: str) -> tuple[str, bool]:
+    """Text Excel can store: XML-illegal control characters removed (tab, CR, LF kept), at
+    most 32,767 characters. Returns (text, truncated)."""
+    s = _XML_ILLEGAL.sub("", s)
+    if len(s) <= EXCEL_MAX_TEXT // 2 + 1:  # fast path: cannot exceed the limit in UTF-16 units
+        return s, False
+    cut = _truncate_utf16(s, EXCEL_MAX_TEXT)
+    return cut, len(cut) < len(s)
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def _truncate_utf16(s: str, units: int) -> str:
+    """Excel counts UTF-16 code units; cut without splitting a surrogate pair."""
+    head = s[:units]
+    if not _ASTRAL.search(head):
+        return head
+    out, used = [], 0
+    for ch in head:
+        cost = 2 if ord(ch) > 0xFFFF else 1
+        if used + cost > units:
+            break
+        out.append(ch)
+        used += cost
+    return "".join(out)
