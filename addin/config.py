@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from addin.errors import ConfigError
-from addin.compute.otd import BASES, WEIGHTS, OtdSettings
+from addin.compute.otd import OtdSettings
+from addin.defaults import BASES, LANGS, WEIGHTS
 from addin.compute.rootcause import CAUSES as ROOT_CAUSES
 
 if sys.version_info >= (3, 11):
@@ -27,7 +28,6 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 SECURITY = ("starttls", "ssl", "none")
-LANGS = ("zh", "en")
 BUILTIN_CALENDARS = ("cn", "mon-fri")
 SUBJECT_FIELDS = ("month", "otd")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}

@@ -10,7 +10,7 @@ import pytest
 import xlwings
 from xlwings import conversion
 
-from addin.excel import build
+from addin.xlam import build
 
 MISSING = -2147352572  # what Excel passes for an omitted optional argument (call_udf checks it)
 

@@ -22,7 +22,7 @@ with warnings.catch_warnings():
     from oletools.olevba import VBA_Parser, decompress_stream
 
 import xlwings
-from addin.excel import build, ovba
+from addin.xlam import build, ovba
 from addin.xlam.cfb import write_cfb
 from addin.files.atomic import load_openpyxl
 

@@ -8,6 +8,8 @@ from typing import Callable
 
 import click
 
+from addin.defaults import BASES, LANGS
+
 
 def parse_date_option(value: str | None) -> dt.date | None:
     if value is None:
@@ -37,13 +39,13 @@ sheet_option = click.option("--sheet", help="Worksheet to read (default: the fir
 map_option = click.option("--map", "map_file", type=existing_file, help="Header mapping file (TOML, SPEC section 2).")
 as_of_option = click.option("--as-of", "as_of", callback=_date_callback, metavar="DATE",
                             help="Measurement date, YYYY-MM-DD (default: today).")
-basis_option = click.option("--basis", type=click.Choice(["promised", "requested", "first_promised"]),
+basis_option = click.option("--basis", type=click.Choice(list(BASES)),
                             default="promised", show_default=True, help="Which date a line is due on.")
 late_tol_option = click.option("--late-tolerance", type=click.IntRange(min=0), default=0, show_default=True,
                                help="Days after the due date still counted on time.")
 early_tol_option = click.option("--early-tolerance", type=click.IntRange(min=0), default=None,
                                 help="Days before the due date still on time (default: early is on time).")
-lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+lang_option = click.option("--lang", type=click.Choice(list(LANGS)), default=None,
                            help="Language of sheets and messages (default: from the system locale).")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 

@@ -39,10 +39,10 @@ import pandas as pd
 
 from addin.errors import ConfigError, InputError
 from addin.compute.columns import as_timestamp, date_column, number_column, text_column
+from addin.defaults import (BASES, BASIS, EARLY_TOLERANCE, LADDER_BASES, LATE_TOLERANCE, MAJOR_DAYS, RISK_HORIZON,
+                             WEIGHT, WEIGHTS)
 from addin.schema import STATUS_WORDS
 
-BASES: tuple[str, ...] = ("promised", "requested", "first_promised")
-WEIGHTS: tuple[str, ...] = ("lines", "qty", "value")
 OUTCOMES: tuple[str, ...] = ("on_time", "late", "early", "pending", "cancelled", "no_due_date", "not_yet_due")
 COHORT: tuple[str, ...] = ("on_time", "late", "early", "pending")       # lines of the cohort
 MEASURED: tuple[str, ...] = ("on_time", "late", "early")                # the base of OTD %
@@ -67,13 +67,13 @@ class OtdSettings:
     """How lines are measured. ``customer_tolerances`` maps a customer name to ``(late, early)``
     day counts; None in either place keeps the global setting. ``cause_keywords`` extends the
     root-cause keyword lists (``[rootcause.keywords]`` of the config)."""
-    basis: str = "promised"
-    late_tolerance: int = 0
-    early_tolerance: int | None = None
+    basis: str = BASIS
+    late_tolerance: int = LATE_TOLERANCE
+    early_tolerance: int | None = EARLY_TOLERANCE
     customer_tolerances: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
-    major_days: int = 3
-    risk_horizon: int = 3
-    weight: str = "lines"
+    major_days: int = MAJOR_DAYS
+    risk_horizon: int = RISK_HORIZON
+    weight: str = WEIGHT
     cause_keywords: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -188,7 +188,7 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
               "promised": promised.fillna(requested)}
     due = ladder[settings.basis]
     added["due_date"] = due.to_numpy()
-    for basis in ("requested", "first_promised", "promised"):
+    for basis in LADDER_BASES:
         added[f"due_{basis}"] = ladder[basis].to_numpy()
 
     if settings.customer_tolerances:
@@ -425,7 +425,7 @@ def otd_ladder(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | No
     from dataclasses import replace
     settings = settings or OtdSettings()
     rows = {}
-    for basis in ("requested", "first_promised", "promised"):
+    for basis in LADDER_BASES:
         _, summary, _ = otd_report(ledger, as_of, replace(settings, basis=basis), (), start, end)
         rows[basis] = summary.iloc[-1][list(METRICS)]
     return pd.DataFrame(rows).T.rename_axis("basis")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from addin.defaults import PRICE_TOLERANCE
 from addin.compute.columns import date_column, match_key, number_column, qty_text, text_column
 from addin.compute.coverage import calendar_gaps, flag_gaps, gap_notes, year_list, year_tuples
 
@@ -33,7 +34,6 @@ CONTRACT_CHECKS = ("quote", "revision", "price", "lead_time", "moq", "tooling")
 PLAN_CHECKS = ("material", "capacity")
 CHECKS = CONTRACT_CHECKS + PLAN_CHECKS
 RESULTS = ("pass", "warn", "fail")
-PRICE_TOLERANCE = 0.005  # SPEC section 4: 0.5 %
 _RANK = {"pass": 0, "warn": 1, "fail": 2}
 
 # One-line reasons. Placeholders are filled from already formatted strings.

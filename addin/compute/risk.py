@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from addin.defaults import RISK_HORIZON
 from addin.compute.columns import as_timestamp, date_column, number_column, text_column
 from addin.compute.otd import codes_of, due_dates
 from addin.schema import MILESTONES, STATUS_WORDS
@@ -72,7 +73,7 @@ def _join(acc: np.ndarray, mask: np.ndarray, texts: np.ndarray, sep: str) -> Non
 
 
 def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar | None = None,
-                horizon: int = 3, projected_finish: pd.Series | None = None, basis: str = "promised",
+                horizon: int = RISK_HORIZON, projected_finish: pd.Series | None = None, basis: str = "promised",
                 lang: str = "en") -> pd.DataFrame:
     """``risk`` (one of :data:`RISKS`) and ``risk_reason`` (short text in ``lang``, None for
     on_track, done and cancelled) per line, with the ledger's index. ``projected_finish`` is an
@@ -160,7 +161,7 @@ class HorizonGap:
                  end=self.end.isoformat(), note=gap)
 
 
-def horizon_gap(as_of: _dt.date, calendar: WorkingCalendar | None = None, horizon: int = 3) -> HorizonGap | None:
+def horizon_gap(as_of: _dt.date, calendar: WorkingCalendar | None = None, horizon: int = RISK_HORIZON) -> HorizonGap | None:
     """:class:`HorizonGap` when the horizon of :func:`assess_risk` (as_of .. WORKDAY(as_of, horizon))
     touches a year ``calendar`` (default ``cn``) has no holiday data for, else None. A horizon of 0
     counts no working days (WORKDAY(d, 0) is d), so it never has a gap."""
@@ -180,7 +181,7 @@ def horizon_gap(as_of: _dt.date, calendar: WorkingCalendar | None = None, horizo
     return HorizonGap(calendar=calendar.name, as_of=day, end=end, horizon=steps, years=years)
 
 
-def horizon_note(as_of: _dt.date, calendar: WorkingCalendar | None = None, horizon: int = 3,
+def horizon_note(as_of: _dt.date, calendar: WorkingCalendar | None = None, horizon: int = RISK_HORIZON,
                  lang: str = "en") -> str | None:
     """The note line of :func:`horizon_gap` in ``lang``, None when the horizon has no gap."""
     gap = horizon_gap(as_of, calendar, horizon)

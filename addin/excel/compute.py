@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from addin.defaults import RISK_HORIZON
 from addin.errors import InputError
 
 RISK_FILL = {"overdue": "F8CBAD", "at_risk": "FFE699", "done": "D9D9D9"}   # red, amber, grey
@@ -67,7 +68,6 @@ def calendar_hint(years: Sequence[int], lang: str = "en") -> str:
     return t("excel.calendar_hint", lang, years=year_list(list(years)))
 
 
-RISK_HORIZON = 3   # working days (SPEC section 3 default)
 
 
 def risk_frame(ledger: pd.DataFrame, as_of: _dt.date, lang: str = "en", basis: str = "promised",

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from addin.defaults import LADDER_BASES, LANGS
 from addin.errors import InputError
 
 __all__ = ["write_report", "ReportSummary", "MonthFigures", "CauseCount", "build_model", "ReportModel",
@@ -33,7 +34,6 @@ __all__ = ["write_report", "ReportSummary", "MonthFigures", "CauseCount", "build
 # LibreOffice; about 20,000 such lines) the pivots are written as values and the sheets say so.
 LIVE_FORMULA_LIMIT = 200_000_000
 
-LADDER_BASES = ("requested", "first_promised", "promised")
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ def write_report(ledger_result: Any, *, month: dt.date, out: Path | str, as_of: 
     from addin.files.atomic import atomic_write
     from addin.writers.monthly_sheets import write_workbook
 
-    if lang not in ("zh", "en"):
+    if lang not in LANGS:
         raise InputError(f"language '{lang}' is not supported: use zh or en", value=lang, expected="zh or en")
     out = Path(out)
     as_of = as_of or dt.date.today()

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from addin.defaults import RISK_HORIZON
 from addin.errors import FileError, InputError
 from addin.i18n import risk_label, t
 
@@ -132,7 +133,7 @@ def _counts(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | None = None, calendar: Any = None,
-                    horizon: int = 3, basis: str = "promised", separate: bool = False,
+                    horizon: int = RISK_HORIZON, basis: str = "promised", separate: bool = False,
                     lang: str = "en") -> RiskCopySummary:
     """Write the risk-formatted ledger and return the counts per risk.
 
