@@ -116,9 +116,10 @@ def test_ship_date_after_as_of_is_not_yet_known():
 
 
 def test_shipped_status_without_ship_date_is_not_guessed_on_time():
+    # issue 12: a line closed without its date cannot be measured: neither on time nor late
     rows = [line(status="shipped"), line(status="closed", due="2026-03-31"), line(status="open")]
     out = classify(make_ledger(rows), AS_OF, OtdSettings())
-    assert out["outcome"].tolist() == ["late", "pending", "late"]
+    assert out["outcome"].tolist() == ["closed_without_date", "closed_without_date", "late"]
     assert out["flag"].tolist() == ["no_ship_date", "no_ship_date", None]
 
 

@@ -108,6 +108,7 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
     """
     from addin.compute.otd import OtdSettings, otd_json, otd_report
     from addin.readers import read
+    from addin.readers.usable import require_usable
 
     start, end = _period(month, start, end)
     as_of = as_of or dt.date.today()
@@ -116,6 +117,7 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
                            weight=weight)
     progress(f"reading {ledger.name}")
     result = read(ledger, "ledger", sheet=sheet, mapping=map_file)
+    require_usable(result)  # nothing usable: exit 1 with the reasons, never an empty result
     progress(f"measuring {result.rows.valid} lines")
     if fmt == "json":
         click.echo(json.dumps(otd_json(result, as_of, settings, by, start, end), ensure_ascii=False))

@@ -43,6 +43,7 @@ def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_
     from addin.i18n import t
     from addin.compute.otd import OtdSettings
     from addin.readers import read
+    from addin.readers.usable import require_usable
     from addin.writers.monthly import write_report
 
     lang = lang or default_lang()
@@ -53,6 +54,7 @@ def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_
                            major_days=major_days)
     progress(f"Reading {ledger.name} ...")
     result = read(ledger, "ledger", sheet=sheet, mapping=map_file)
+    require_usable(result)  # nothing usable: exit 1 with the reasons, never an empty result
     calendar = load_calendar(calendar_spec)
     progress(f"Writing {out.name} ...")
     sources = [ledger] + ([map_file] if map_file else [])

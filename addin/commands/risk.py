@@ -40,10 +40,12 @@ def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str 
     from addin.compute.calendar import load_calendar
     from addin.i18n import t
     from addin.readers import read
+    from addin.readers.usable import require_usable
     from addin.writers.riskcopy import write_risk_copy
 
     lang = lang or default_lang()
     result = read(ledger, "ledger", sheet=sheet, mapping=map_file)
+    require_usable(result)  # nothing usable: exit 1 with the reasons, never an empty result
     summary = write_risk_copy(result, out=out, as_of=as_of or dt.date.today(), calendar=load_calendar(calendar_spec),
                               horizon=horizon, basis=basis, separate=separate, lang=lang)
     if not quiet:

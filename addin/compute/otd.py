@@ -9,9 +9,16 @@ Decisions where SPEC is silent (also on the About sheet of the workbook):
 * A line is **shipped** when it has a ``ship_date`` on or before the as-of date. A ship date
   after the as-of date is ignored (the measurement is "as it stood on the as-of date", so a
   re-run for a past date gives the same answer); the line gets ``flag = ship_after_as_of``.
-* Status ``shipped``/``closed`` **without** a ship date: the date cannot be judged, so the line is
-  treated as not shipped (late once overdue, otherwise pending — never silently dropped or
-  guessed on time) and gets ``flag = no_ship_date`` so data-quality lists can name it.
+* Status ``shipped``/``closed`` (已出货, 已接收, 已结案 …) **without** a ship date: the line was
+  completed on a day nobody wrote down, so whether it was on time cannot be measured. Once due it
+  is outcome ``closed_without_date``: outside the rate (neither on time nor late — never guessed,
+  never a 0 %), counted under ``excluded`` and said in every headline, and it keeps
+  ``flag = no_ship_date`` so the data-quality sheet names its row.
+* A ledger **without a completion-date column** (``completion=False``: no ship, delivery or
+  receipt date was found) cannot measure OTD at all: the rate is unknown (``unknown_reasons``
+  gives ``no_ship_date_column``), never 0 %. Lines whose status says open are still late once
+  overdue (that is known); lines with no status cannot be told open from done and are outcome
+  ``no_ship_date_column``, excluded like the closed ones.
 * A line due **after** the as-of date is ``not_yet_due`` even when it has already shipped (the
   cohort is lines due on or before the as-of date, SPEC section 3); it is measured once its
   due date has come.
@@ -43,10 +50,13 @@ from addin.defaults import (BASES, BASIS, EARLY_TOLERANCE, LADDER_BASES, LATE_TO
                              WEIGHT, WEIGHTS)
 from addin.schema import STATUS_WORDS
 
-OUTCOMES: tuple[str, ...] = ("on_time", "late", "early", "pending", "cancelled", "no_due_date", "not_yet_due")
+OUTCOMES: tuple[str, ...] = ("on_time", "late", "early", "pending", "cancelled", "no_due_date", "not_yet_due",
+                              "closed_without_date", "no_ship_date_column")
 COHORT: tuple[str, ...] = ("on_time", "late", "early", "pending")       # lines of the cohort
 MEASURED: tuple[str, ...] = ("on_time", "late", "early")                # the base of OTD %
 EXCLUDED: tuple[str, ...] = ("cancelled", "no_due_date", "not_yet_due")
+# excluded because they cannot be measured: listed (in JSON, headlines) only when they occur
+UNMEASURABLE: tuple[str, ...] = ("closed_without_date", "no_ship_date_column")
 METRICS: tuple[str, ...] = ("lines", "on_time", "late", "early", "pending", "otd", "otif", "avg_days_late")
 
 _LEDGER_DATES = ("order_date", "requested_date", "first_promised_date", "promised_date", "ship_date")
@@ -168,10 +178,25 @@ def _month_labels(dates: pd.Series) -> np.ndarray:
     return labels[np.where(codes < 0, len(uniques), codes)]
 
 
-def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None) -> pd.DataFrame:
+def has_completion_column(ledger_result: Any) -> bool:
+    """Whether a read ledger has a completion date (ship / delivery / receipt date) column at
+    all: a ``ReadResult`` says which fields it found; a bare DataFrame has it when the column
+    is there."""
+    data = getattr(ledger_result, "data", ledger_result)
+    if "ship_date" not in getattr(data, "columns", ()):
+        return False
+    found = getattr(ledger_result, "columns", None)
+    if isinstance(ledger_result, pd.DataFrame) or not isinstance(found, Mapping) or "ship_date" in found:
+        return True
+    return bool(data["ship_date"].notna().any())     # filled another way (a mapping's default, say)
+
+
+def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None, *,
+             completion: bool = True) -> pd.DataFrame:
     """The ledger with the outcome of every line at ``as_of`` (SPEC section 3). Added columns:
     due_date, due_requested, due_first_promised, due_promised, outcome, days_late, severity,
-    in_full, month, drift_count, drift_days, root_cause, cause_scope, flag."""
+    in_full, month, drift_count, drift_days, root_cause, cause_scope, flag. ``completion`` False:
+    the ledger has no completion-date column (see :func:`has_completion_column`)."""
     from addin.compute.rootcause import cause_scope, classify_causes
 
     settings = settings or OtdSettings()
@@ -204,11 +229,16 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     ship_after_limit = (ship > late_limit).to_numpy()
     ship_before_window = np.zeros(len(ledger), dtype=bool) if early_limit is None else (ship < early_limit).to_numpy()
     overdue = (late_limit < day).to_numpy()
+    closed_words = (status == STATUS_WORDS.index("shipped")) | (status == STATUS_WORDS.index("closed"))
+    no_ship = ship.isna().to_numpy()
+    # done on a day nobody wrote down; without a completion column a line without a status too
+    unmeasurable = closed_words & no_ship
+    unknown_state = np.zeros(len(ledger), dtype=bool) if completion else (status < 0) & no_ship
     # codes index OUTCOMES; the first condition that holds wins, in the order of SPEC's definitions
     code = np.select(
-        [cancelled, due.isna().to_numpy(), (due > day).to_numpy(),
+        [cancelled, due.isna().to_numpy(), (due > day).to_numpy(), unmeasurable, unknown_state,
          shipped & ship_after_limit, shipped & ship_before_window, shipped, overdue],
-        [4, 5, 6, 1, 2, 0, 1], default=3)
+        [4, 5, 6, 7, 8, 1, 2, 0, 1], default=3)
     outcome = np.asarray(OUTCOMES, dtype=object)[code]
     added["outcome"] = outcome
     is_late = code == 1
@@ -243,7 +273,6 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     added["root_cause"] = causes
     added["cause_scope"] = scopes
 
-    closed_words = (status == STATUS_WORDS.index("shipped")) | (status == STATUS_WORDS.index("closed"))
     flag = np.select([(ship > day).to_numpy(), ~cancelled & closed_words & ship.isna().to_numpy()], [1, 2], default=0)
     added["flag"] = np.array([None, "ship_after_as_of", "no_ship_date"], dtype=object)[flag]
 
@@ -287,10 +316,12 @@ def line_weights(classified: pd.DataFrame, weight: str) -> pd.Series:
     return values.astype("float64")
 
 
-def summarise(classified: pd.DataFrame, by: Sequence[str] = (), settings: OtdSettings | None = None) -> pd.DataFrame:
+def summarise(classified: pd.DataFrame, by: Sequence[str] = (), settings: OtdSettings | None = None, *,
+              completion: bool = True) -> pd.DataFrame:
     """OTD/OTIF per group of the cohort, then one total row (``is_total`` True, group keys None).
     Columns: the ``by`` fields, lines, on_time, late, early, pending, otd, otif, avg_days_late,
-    is_total. Rates are fractions (not rounded); otd is NaN without measured lines; otif is None
+    is_total. Rates are fractions (not rounded); otd is NaN without measured lines, and
+    everywhere when the ledger has no completion column (``completion`` False); otif is None
     when unknown; avg_days_late NaN without late lines."""
     settings = settings or OtdSettings()
     by = list(by)
@@ -345,7 +376,9 @@ def summarise(classified: pd.DataFrame, by: Sequence[str] = (), settings: OtdSet
         otif = np.where(base > 0, otif_w / np.where(base > 0, base, 1.0), np.nan)
         late = table["late"].to_numpy()
         table["avg_days_late"] = np.where(late > 0, late_days / np.maximum(late, 1), np.nan)
-    known = has_shipped_qty & (otif_unknown == 0) & (base > 0)
+    if not completion:   # no line could ever be on time: a rate would be a made-up 0 %
+        table["otd"] = np.nan
+    known = has_shipped_qty & (otif_unknown == 0) & (base > 0) & completion
     table["otif"] = pd.Series(np.where(known, otif, None), dtype=object)
     # the key values of each group back from its number (last digit = last field)
     rest = used.copy()
@@ -384,16 +417,48 @@ def _rows(ledger_result: Any) -> dict[str, int]:
 
 def otd_report(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None,
                by: Sequence[str] = (), start: _dt.date | None = None,
-               end: _dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+               end: _dt.date | None = None, *, completion: bool = True
+               ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Classify, keep the period, summarise: (classified lines of the period, summary table,
-    excluded counts). The one path shared by ``otd_json`` and the table/CSV output."""
+    excluded counts). The one path shared by ``otd_json`` and the table/CSV output. The excluded
+    counts always hold :data:`EXCLUDED`, and the :data:`UNMEASURABLE` reasons that occur."""
     settings = settings or OtdSettings()
-    classified = classify(ledger, as_of, settings)
+    classified = classify(ledger, as_of, settings, completion=completion)
     period = classified.loc[in_period(classified, start, end)]
-    summary = summarise(period, by, settings)
-    counts = period["outcome"].value_counts()
+    summary = summarise(period, by, settings, completion=completion)
+    return period, summary, excluded_counts(period)
+
+
+def excluded_counts(classified: pd.DataFrame) -> dict[str, int]:
+    """Lines outside the cohort by reason: every :data:`EXCLUDED` reason, and each
+    :data:`UNMEASURABLE` reason only when some line has it (SPEC 6's object, extended)."""
+    counts = classified["outcome"].value_counts()
     excluded = {k: int(counts.get(k, 0)) for k in EXCLUDED}
-    return period, summary, excluded
+    excluded.update({k: int(counts[k]) for k in UNMEASURABLE if int(counts.get(k, 0))})
+    return excluded
+
+
+def unknown_reasons(total: Mapping[str, Any], excluded: Mapping[str, int], *, completion: bool = True,
+                    has_shipped_qty: bool = True) -> dict[str, str]:
+    """Why the total's OTD and OTIF are unknown, as reason codes (empty when both are known):
+
+    ``no_ship_date_column`` the ledger has no completion-date column; ``closed_without_date``
+    every line due was closed without its date; ``no_lines_due`` no line was due (or none was
+    measured yet: all pending); ``no_shipped_qty`` (OTIF) no shipped-quantity column;
+    ``in_full_unknown`` (OTIF) an on-time line has no quantity or shipped quantity."""
+    out: dict[str, str] = {}
+    measured = int(total.get("on_time", 0)) + int(total.get("late", 0)) + int(total.get("early", 0))
+    otd_missing = total.get("otd") is None or (isinstance(total.get("otd"), float) and np.isnan(total["otd"]))
+    if otd_missing:
+        if not completion:
+            out["otd"] = "no_ship_date_column"
+        elif measured == 0 and excluded.get("closed_without_date", 0):
+            out["otd"] = "closed_without_date"
+        else:
+            out["otd"] = "no_lines_due"
+    if total.get("otif") is None:
+        out["otif"] = out.get("otd") or ("no_shipped_qty" if not has_shipped_qty else "in_full_unknown")
+    return out
 
 
 def otd_json(ledger_result: Any, as_of: _dt.date, settings: OtdSettings | None = None,
@@ -402,9 +467,12 @@ def otd_json(ledger_result: Any, as_of: _dt.date, settings: OtdSettings | None =
     ``ReadResult`` (its ``.data`` and ``.rows``) or a canonical DataFrame."""
     settings = settings or OtdSettings()
     data = getattr(ledger_result, "data", ledger_result)
-    _, summary, excluded = otd_report(data, as_of, settings, by, start, end)
+    completion = has_completion_column(ledger_result)
+    _, summary, excluded = otd_report(data, as_of, settings, by, start, end, completion=completion)
     groups = summary.loc[~summary["is_total"]]
     total = summary.loc[summary["is_total"]].iloc[0]
+    unknown = unknown_reasons(total.to_dict(), excluded, completion=completion,
+                              has_shipped_qty=bool(number_column(data, "shipped_qty").notna().any()))
     return {
         "as_of": as_timestamp(as_of).date().isoformat(),
         "basis": settings.basis,
@@ -415,17 +483,21 @@ def otd_json(ledger_result: Any, as_of: _dt.date, settings: OtdSettings | None =
         "total": _json_row(total.to_dict(), ()),
         "excluded": excluded,
         "rows": _rows(ledger_result),
+        # only when a figure of the total is unknown: why (SPEC section 9, "honest results")
+        **({"unknown": unknown} if unknown else {}),
     }
 
 
 def otd_ladder(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None,
-               start: _dt.date | None = None, end: _dt.date | None = None) -> pd.DataFrame:
+               start: _dt.date | None = None, end: _dt.date | None = None, *,
+               completion: bool = True) -> pd.DataFrame:
     """The OTD ladder: the total row of :func:`summarise` under each basis, indexed by basis
     (requested, first_promised, promised)."""
     from dataclasses import replace
     settings = settings or OtdSettings()
     rows = {}
     for basis in LADDER_BASES:
-        _, summary, _ = otd_report(ledger, as_of, replace(settings, basis=basis), (), start, end)
+        _, summary, _ = otd_report(ledger, as_of, replace(settings, basis=basis), (), start, end,
+                                   completion=completion)
         rows[basis] = summary.iloc[-1][list(METRICS)]
     return pd.DataFrame(rows).T.rename_axis("basis")

@@ -197,9 +197,11 @@ def build_with_report_writer(config: Config, month: dt.date, as_of: dt.date, lan
     ``addin.writers.monthly.write_report``, return the figures the message quotes."""
     from addin.compute.calendar import load_calendar
     from addin.readers import read
+    from addin.readers.usable import require_usable
     from addin.writers.monthly import write_report
 
     ledger = read(config.ledger.path, kind="ledger", sheet=config.ledger.sheet, mapping=config.ledger.map)
+    require_usable(ledger)  # nothing usable: exit 1 with the reasons, never an empty result
     summary = write_report(ledger, month=month, out=out, as_of=as_of, settings=config.otd, lang=lang,
                            calendar=load_calendar(config.calendar))
     return figures_from_summary(summary)
