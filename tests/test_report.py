@@ -17,7 +17,8 @@ import lo
 from addin.errors import FileError
 from addin.compute.otd import OtdSettings, classify, otd_json, summarise
 from addin.readers import read
-from addin.writers.monthly import LIVE_FORMULA_LIMIT, add_months, build_model, write_report
+from addin.compute.monthly import add_months
+from addin.writers.monthly import LIVE_FORMULA_LIMIT, build_model, write_report
 
 AS_OF = dt.date(2026, 4, 5)
 MONTH = dt.date(2026, 3, 1)
