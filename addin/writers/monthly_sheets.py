@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from addin import __version__
+from addin.compute.monthly import add_months, summary_rows
+from addin.defaults import LADDER_BASES
 from addin.i18n import month_label, outcome_label, risk_label, t
 from addin.writers import monthly_formulas as F
 from addin.writers.xlsx import (Styles, cell, col_name, open_workbook, print_setup, set_widths, wrapped_height,
@@ -205,7 +207,7 @@ def write_summary(book: Book) -> None:
         write_text(ws, r, c, h, s["header"] if c else s["header_left"])
     month_ref = cell(kpi_top, 1)
     ladder_first = r + 1
-    for basis in ("requested", "first_promised", "promised"):
+    for basis in LADDER_BASES:
         r += 1
         fig = m.figures(this, basis)
         base = [(f"month_{basis}", "=", month_ref)]
@@ -283,7 +285,6 @@ def _scale() -> dict:
 
 
 def _add(month: dt.date, n: int) -> dt.date:
-    from addin.writers.monthly import add_months
     return add_months(month, n)
 
 
@@ -356,7 +357,6 @@ def pivot_formulas(field: str, row: int, label: Any, exact: bool, first_month_co
 
 
 def write_pivot(book: Book, key: str, field: str) -> None:
-    from addin.writers.monthly import summary_rows
     m, s, lang = book.model, book.s, book.lang
     ws = book.ws[key]
     book.title(ws, t(f"pivot.{key}.title", lang), _subtitle(m))
