@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from addin.compute.calendar import RANGE_END, RANGE_START, WorkingCalendar, load_calendar
+from addin.compute.calendar import RANGE_END, RANGE_START, WorkingCalendar
+
+from addin.readers.calendar import load_calendar
 from addin.errors import ConfigError, FileError, InputError
 
 D = dt.date
@@ -400,7 +402,7 @@ def test_bad_value_cell_follows_the_working_column_wherever_it_is(tmp_path):
     ("２", None), (2, None), ("半天", None), (None, None), ("", None),
 ])
 def test_parse_working_values(value, expected):
-    from addin.compute.calendar import parse_working
+    from addin.readers.calendar import parse_working
     assert parse_working(value) is expected
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from addin.compute.calendar import WorkingCalendar, load_calendar
+from addin.compute.calendar import WorkingCalendar
+
+from addin.readers.calendar import load_calendar
 from addin.compute.otd import OtdSettings
 from addin.readers import read
 from addin.compute.risk import HorizonGap, assess_risk, horizon_gap, horizon_note

@@ -40,9 +40,10 @@ def calendar(book=None):
 
 
 def _sheet_calendar(book, sheet: str):
-    # addin.compute.calendar.load_calendar reads a file; here the rows come through the Book, with the
+    # addin.readers.calendar.load_calendar reads a file; here the rows come through the Book, with the
     # same checks and the same messages (file name, then the cell)
-    from addin.compute.calendar import WorkingCalendar, overrides_from
+    from addin.compute.calendar import WorkingCalendar
+    from addin.readers.calendar import overrides_from
     from addin.excel.book import read_table
     from addin.readers.grid import Grid
     from addin.readers.table import Mapping, cell_name, find_header

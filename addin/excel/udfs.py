@@ -188,7 +188,8 @@ def working_calendar(values: Any):
     Working columns, 日期/是否上班, optional Name: make-up working days too), or one column of
     dates that are not worked (as Excel's WORKDAY takes them; a text header cell on top is
     allowed). Empty or omitted: ``cn`` alone. Bad cells raise InputError naming the row."""
-    from addin.compute.calendar import WorkingCalendar, overrides_from
+    from addin.compute.calendar import WorkingCalendar
+    from addin.readers.calendar import overrides_from
     rows = _rows(values)
     filled = [r for r in rows if any(not _blank(v) for v in r)]
     if not filled:

@@ -195,7 +195,7 @@ class RunLock:
 def build_with_report_writer(config: Config, month: dt.date, as_of: dt.date, lang: str, out: Path) -> MonthFigures:
     """The default builder: read the configured ledger, write the monthly workbook with
     ``addin.writers.monthly.write_report``, return the figures the message quotes."""
-    from addin.compute.calendar import load_calendar
+    from addin.readers.calendar import load_calendar
     from addin.readers import read
     from addin.readers.usable import require_usable
     from addin.writers.monthly import write_report
