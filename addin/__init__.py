@@ -1,7 +1,7 @@
 """OrderDesk: live order ledgers, contract review and on-time delivery for factory order desks."""
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from addin.version import __version__  # noqa: E402
 
 from addin.errors import ConfigError, FileError, InputError, OrderDeskError  # noqa: E402
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from addin import __version__
+from addin.version import __version__
 
 # name -> (module, attribute, one-line help shown by `orderdesk --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {

@@ -40,5 +40,5 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
 
 def test_version():
     out = subprocess.run([sys.executable, "-m", "addin.cli", "--version"], capture_output=True, text=True)
-    from addin import __version__
+    from addin.version import __version__
     assert out.stdout.strip() == f"orderdesk, version {__version__}"

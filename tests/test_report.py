@@ -231,7 +231,7 @@ def test_pivot_by_customer_equals_engine(written):
 
 def test_about_sheet_names_definitions_sources_and_version(written):
     lang, out, result, *_ = written
-    from addin import __version__
+    from addin.version import __version__
     ws = openpyxl.load_workbook(out)[SHEETS[lang][10]]
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
     digest = hashlib.sha256(Path(result.path).read_bytes()).hexdigest()
