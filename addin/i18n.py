@@ -227,6 +227,59 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "In Excel: list the {years} holidays and make-up working days in the sheet named Calendar "
               "(or 日历; add it if the workbook has none, with columns Date and Working)."},
 
+    # --- honest results (SPEC section 9): what was measured, what was not and why ----------------
+    "unknown.no_ship_date_column": {"zh": "文件中没有完成日期列（出货、交货或收货日期），无法计算准时率",
+                                    "en": "the file has no ship-date column (no ship, delivery or receipt date), "
+                                          "so on-time delivery cannot be measured"},
+    "unknown.closed_without_date": {"zh": "到期的订单行都已结案，但都没有完成日期",
+                                    "en": "every line due was closed without its completion date"},
+    "unknown.no_lines_due": {"zh": "没有可考核的到期订单行", "en": "no line due could be measured"},
+    "unknown.no_shipped_qty": {"zh": "无出货数量", "en": "no shipped quantity"},
+    "unknown.in_full_unknown": {"zh": "有准时行缺少数量或出货数量", "en": "an on-time line has no quantity or shipped quantity"},
+    "unknown.otd": {"zh": "OTD 未知：{reason}", "en": "OTD unknown: {reason}"},
+    "unknown.short": {"zh": "未知", "en": "unknown"},
+    "outcome.closed_without_date": {"zh": "已结案无完成日期", "en": "closed without date"},
+    "outcome.no_ship_date_column": {"zh": "无状态无完成日期", "en": "no status, no ship date"},
+    "excluded.closed_without_date": {"zh": "{n} 行已结案但无完成日期", "en": "{n} closed without a completion date"},
+    "excluded.no_ship_date_column": {"zh": "{n} 行无状态且无完成日期", "en": "{n} with neither a status nor a ship date"},
+    "headline.measured": {"zh": "已考核 {measured} 行（准时、延误或提前）", "en": "Measured {measured} lines (on time, late or early)"},
+    "headline.pending": {"zh": "未到出货期 {n} 行", "en": "{n} pending"},
+    "headline.not_measured": {"zh": "未能考核：{what}", "en": "not measured: {what}"},
+    "headline.sep": {"zh": "；", "en": "; "},
+    "headline.list_sep": {"zh": "，", "en": ", "},
+    "headline.end": {"zh": "。", "en": "."},
+
+    # --- data issues (report's data-issues sheet): the readers' messages and the engine's flags ---
+    "issue.not a date": {"zh": "不是日期", "en": "not a date"},
+    "issue.not a number": {"zh": "不是数字", "en": "not a number"},
+    "issue.a date where a number was expected": {"zh": "应为数字，却是日期", "en": "a date where a number was expected"},
+    "issue.is empty (a value is required)": {"zh": "为空（必填）", "en": "is empty (a value is required)"},
+    "issue.must not be negative": {"zh": "不能为负数", "en": "must not be negative"},
+    "issue.must be more than 0": {"zh": "必须大于 0", "en": "must be more than 0"},
+    "issue.not yes/no": {"zh": "不是 是/否", "en": "not yes/no"},
+    "issue.a date without a year, and no order date to take it from": {
+        "zh": "日期缺少年份，且没有订单日期可以参照", "en": "a date without a year, and no order date to take it from"},
+    "issue.not a known status": {"zh": "不是可识别的状态（应为 未开始、生产中、已出货、已结案 或 已取消）",
+                                 "en": "not a known status (expected open, in progress, shipped, closed or cancelled)"},
+    "issue.too long": {"zh": "文本超过 Excel 单元格上限 32,767 个字符：写出的工作簿只保留前 32,767 个",
+                       "en": "text longer than Excel's 32,767 characters per cell: the workbooks OrderDesk writes "
+                             "keep the first 32,767"},
+    "issue.no_ship_date": {"zh": "状态为已出货/已结案，但没有出货日期：无法考核准时，不计入准时率",
+                           "en": "shipped or closed, but no ship date: on time cannot be judged, left out of the rate"},
+    "issue.ship_after_as_of": {"zh": "出货日期晚于统计截止日：按截止日时尚未出货计算",
+                               "en": "ship date after the as-of date: counted as not shipped on the as-of date"},
+    "field.requested_date": {"zh": "客户要求交期", "en": "Requested date"},
+    "field.promised_date": {"zh": "承诺交期", "en": "Promised date"},
+    "field.first_promised_date": {"zh": "原承诺交期", "en": "First promised date"},
+    "field.order_date": {"zh": "下单日期", "en": "Order date"},
+    "field.status": {"zh": "状态", "en": "Status"},
+    "field.shipped_qty": {"zh": "出货数量", "en": "Shipped qty"},
+    "field.unit_price": {"zh": "单价", "en": "Unit price"},
+    "field.exception_type": {"zh": "异常类型", "en": "Exception type"},
+    "field.exception_note": {"zh": "异常说明", "en": "Exception note"},
+    "severity.error": {"zh": "错误（整行未读入）", "en": "error (row left out)"},
+    "severity.warning": {"zh": "提醒（已读入）", "en": "warning (row kept)"},
+
     # --- messages ------------------------------------------------------------------------------
     "msg.report_written": {"zh": "已写入 {out}: {month} 考核 {lines} 行, OTD {otd}",
                            "en": "Wrote {out}: {month}, {lines} lines due, OTD {otd}"},
@@ -278,3 +331,48 @@ def outcome_label(value: object, lang: str = "en") -> str:
 
 def risk_label(value: object, lang: str = "en") -> str:
     return _word("risk", value, lang)
+
+
+# messages that carry details after a fixed start: translated by that start, the details dropped
+_ISSUE_PREFIXES = (("not a known status", "issue.not a known status"),
+                   ("text of ", "issue.too long"))
+
+
+def issue_message(message: object, lang: str = "en") -> str:
+    """A reader's issue message or an engine flag (``no_ship_date``) in ``lang``; a message this
+    table does not know is shown as it is (never hidden)."""
+    text = "" if message is None else str(message)
+    key = f"issue.{text}"
+    if key in STRINGS:
+        return t(key, lang)
+    if lang != "en":
+        for start, prefix_key in _ISSUE_PREFIXES:
+            if text.startswith(start):
+                return t(prefix_key, lang)
+    return text
+
+
+def field_label(field: object, lang: str = "en") -> str:
+    """A canonical field (``requested_date``) as the sheets name it; unknown fields as they are."""
+    name = "" if field is None else str(field)
+    for key in (f"col.{name}", f"field.{name}"):
+        if key in STRINGS:
+            return t(key, lang)
+    return name
+
+
+def measured_headline(measured: int, pending: int, unmeasurable: dict, otd_unknown: str | None,
+                      lang: str = "en") -> str:
+    """One sentence: how many lines were measured, how many wait, what could not be measured and,
+    when the rate is unknown, why (SPEC section 9: never a silent 0 %)."""
+    parts = [t("headline.measured", lang, measured=f"{measured:,}")]
+    if pending:
+        parts.append(t("headline.pending", lang, n=f"{pending:,}"))
+    what = [t(f"excluded.{reason}", lang, n=f"{n:,}") for reason, n in unmeasurable.items() if n]
+    if what:
+        parts.append(t("headline.not_measured", lang, what=t("headline.list_sep", lang).join(what)))
+    text = t("headline.sep", lang).join(parts) + t("headline.end", lang)
+    if otd_unknown:
+        text += (" " if lang == "en" else "") + t("unknown.otd", lang, reason=t(f"unknown.{otd_unknown}", lang)) + \
+            t("headline.end", lang)
+    return text

@@ -137,21 +137,23 @@ def compute_month(ledger_result: Any, *, month: dt.date, as_of: dt.date, setting
     """Run the engine for the report: classify under the chosen basis and the two others (the
     ladder), risk at the as-of date, root causes of the month. ``source_files``: (name, sha256)
     pairs the About sheet lists (hashed by the caller: this module opens no file)."""
-    from addin.compute.otd import OtdSettings, classify
+    from addin.compute.otd import OtdSettings, classify, has_completion_column
     from addin.compute.risk import assess_risk, horizon_note
     from addin.compute.rootcause import pareto
 
     settings = settings or OtdSettings()
     data: pd.DataFrame = getattr(ledger_result, "data", ledger_result)
     month = dt.date(month.year, month.month, 1)
-    classified = classify(data, as_of, settings)
+    completion = has_completion_column(ledger_result)   # none: OTD unknown, never 0 % (SPEC 9)
+    classified = classify(data, as_of, settings, completion=completion)
     classified["month_start"] = _month_start(classified["month"])
     ladder: dict[str, dict[str, dict]] = {}
     # the other bases need only what classify and summarise read: joining their results to every
     # ledger column would copy a million-line frame twice for nothing
     slim = data[[c for c in _LADDER_INPUTS if c in data.columns]]
     for basis in LADDER_BASES:
-        other = classified if basis == settings.basis else classify(slim, as_of, replace(settings, basis=basis))
+        other = classified if basis == settings.basis else classify(slim, as_of, replace(settings, basis=basis),
+                                                                           completion=completion)
         classified[f"month_{basis}"] = _month_start(other["month"])
         classified[f"outcome_{basis}"] = other["outcome"]
         ladder[basis] = summary_rows(other, ["month"], replace(settings, basis=basis))

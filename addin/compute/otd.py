@@ -282,7 +282,9 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     new = pd.DataFrame({k: pd.Series(added[k], dtype=object) if isinstance(added[k], np.ndarray)
                         and added[k].dtype == object else added[k] for k in order})
     new.index = ledger.index
-    return pd.concat([ledger.drop(columns=[c for c in order if c in ledger.columns]), new], axis=1)
+    out = pd.concat([ledger.drop(columns=[c for c in order if c in ledger.columns]), new], axis=1)
+    out.attrs["completion"] = completion      # summarise() reads it: no completion column, no rate
+    return out
 
 
 def in_period(classified: pd.DataFrame, start: _dt.date | None = None, end: _dt.date | None = None) -> pd.Series:
@@ -317,13 +319,15 @@ def line_weights(classified: pd.DataFrame, weight: str) -> pd.Series:
 
 
 def summarise(classified: pd.DataFrame, by: Sequence[str] = (), settings: OtdSettings | None = None, *,
-              completion: bool = True) -> pd.DataFrame:
+              completion: bool | None = None) -> pd.DataFrame:
     """OTD/OTIF per group of the cohort, then one total row (``is_total`` True, group keys None).
     Columns: the ``by`` fields, lines, on_time, late, early, pending, otd, otif, avg_days_late,
     is_total. Rates are fractions (not rounded); otd is NaN without measured lines, and
-    everywhere when the ledger has no completion column (``completion`` False); otif is None
-    when unknown; avg_days_late NaN without late lines."""
+    everywhere when the ledger has no completion column (``completion`` False; None = as
+    :func:`classify` recorded it); otif is None when unknown; avg_days_late NaN without late lines."""
     settings = settings or OtdSettings()
+    if completion is None:
+        completion = bool(classified.attrs.get("completion", True))
     by = list(by)
     missing = [b for b in by if b not in classified.columns]
     if missing:

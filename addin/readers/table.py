@@ -73,6 +73,7 @@ class ReadResult:
     rows: RowCount = field(default_factory=RowCount)
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
+    column_letters: dict[str, str] = field(default_factory=dict)   # field -> its column (A, B, …)
 
     @property
     def fields(self) -> list[str]:
@@ -556,6 +557,8 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     result = ReadResult(kind, grid.file.name, grid.sheet, match.header_index + 1, dict(match.texts), data,
                         issues, RowCount(n, n_valid, int(rejected.sum()), int(skipped.sum())),
                         notes, grid.file)
+    # where each field is, so a line's issue found later (by the engine) can name its cell
+    result.column_letters = {f: column_letter(c) for f, c in match.columns.items() if isinstance(c, (int, np.integer))}
     _finish(kind, result, grid, match)
     assert result.rows.read == result.rows.valid + result.rows.issues + result.rows.blank_or_total
     return result

@@ -63,6 +63,9 @@ class Book:
             taken.add(name)
             self.names[key] = name
         self.ws = {key: self.wb.add_worksheet(self.names[key]) for key in SHEETS}
+        # no completion-date column: no rate can be measured, so none is written as a formula
+        # (a COUNTIFS would show 0 %); the Summary says why (SPEC section 9)
+        self.completion = bool(model.classified.attrs.get("completion", True))
 
     def figure(self, ws, row: int, col: int, formula: str | None, value: Any, fmt) -> None:
         """An engine figure: live formula with the value cached, or the value alone."""
@@ -70,6 +73,10 @@ class Book:
             ws.write_formula(row, col, "=" + formula, fmt, cached(value))
         else:
             write_value(ws, row, col, None if cached(value) == "" else value, fmt)
+
+    def rate(self, ws, row: int, col: int, formula: str | None, value: Any, fmt) -> None:
+        """An OTD or OTIF figure: blank, not a formula, when the ledger cannot measure it."""
+        self.figure(ws, row, col, formula if self.completion else None, value if self.completion else None, fmt)
 
     def ref(self, key: str, row: int, col: int, absolute: bool = True) -> str:
         from addin.writers.xlsx import quote_sheet
@@ -161,15 +168,18 @@ def write_summary(book: Book) -> None:
         for c, fig in enumerate(figs, start=1):
             month_ref = cell(kpi_top, c, True, False)
             formulas = _kpi_formulas(month_ref, m.has_shipped_qty)
-            if name == "otif" and not m.has_shipped_qty:
+            if name == "otif" and not m.has_shipped_qty and book.completion:
                 write_text(ws, r, c, t("otif.unknown", lang), s["text"])
+                continue
+            if name in ("otd", "otif") and not book.completion:
+                write_text(ws, r, c, t("unknown.short", lang), s["text"])
                 continue
             book.figure(ws, r, c, formulas[name], _figure_value(fig, name), s[fmt])
         # change vs previous month
         a, b = cell(r, 1), cell(r, 2)
         va, vb = _figure_value(figs[0], name), _figure_value(figs[1], name)
         change = "" if _blank(va) or _blank(vb) or (name == "otif" and not m.has_shipped_qty) else va - vb
-        if name == "otif" and not m.has_shipped_qty:
+        if (name == "otif" and not m.has_shipped_qty) or (name in ("otd", "otif") and not book.completion):
             write_text(ws, r, 4, "", s["text"])
         else:
             book.figure(ws, r, 4, f'IF(OR({a}="",{b}=""),"",{a}-{b})', change,
@@ -188,6 +198,9 @@ def write_summary(book: Book) -> None:
             ws.merge_range(4, c0, 4, c1, t(label, lang), s["tile_label"])
         value = _figure_value(figs[0], name)
         target = cell(row_of[name], 1)
+        if name in ("otd", "otif") and not book.completion:
+            _merged_text(ws, 5, c0, c1, t("unknown.short", lang), s["tile_text"])
+            continue
         if name == "otif" and not m.has_shipped_qty:
             _merged_text(ws, 5, c0, c1, t("otif.unknown", lang), s["tile_text"])
             continue
@@ -195,6 +208,7 @@ def write_summary(book: Book) -> None:
             ws.merge_range(5, c0, 5, c1, None, s[fmt])
         book.figure(ws, 5, c0, f'IF({target}="","",{target})', value, s[fmt])
     write_text(ws, 6, 0, t("summary.this_month", lang, month=month_label(this, lang)), s["note"])
+    _measured_headline(book, ws, 7, figs[0])
 
     # OTD ladder
     r = row_of["avg_days_late"] + 2
@@ -214,7 +228,7 @@ def write_summary(book: Book) -> None:
         oc = f"outcome_{basis}"
         label = t(f"basis.{basis}", lang)
         write_text(ws, r, 0, label[:1].upper() + label[1:], s["label_bold" if basis == m.settings.basis else "label"])
-        book.figure(ws, r, 1, F.otd(base, outcome_col=oc), fig.otd, s["pct"])
+        book.rate(ws, r, 1, F.otd(base, outcome_col=oc), fig.otd, s["pct"])
         book.figure(ws, r, 2, F.lines(base, outcome_col=oc), fig.lines, s["int"])
         for c, o in enumerate(("on_time", "late", "early"), start=3):
             book.figure(ws, r, c, F.outcome_count(base, o, outcome_col=oc), getattr(fig, o), s["int"])
@@ -269,6 +283,37 @@ def write_summary(book: Book) -> None:
     ws.activate()
 
 
+def month_headline(model, figures) -> tuple[str, bool]:
+    """The Summary's sentence on what the month measured and what it could not (SPEC section 9),
+    and whether it reports something unmeasured or unknown (then it is shown as a warning)."""
+    from addin.compute.otd import UNMEASURABLE, unknown_reasons
+    from addin.i18n import measured_headline
+    c = model.classified
+    in_month = c.loc[c["month"] == model.month_key, "outcome"]
+    unmeasurable = {k: int((in_month == k).sum()) for k in UNMEASURABLE}
+    total = {"on_time": figures.on_time, "late": figures.late, "early": figures.early,
+             "otd": figures.otd, "otif": figures.otif}
+    completion = bool(c.attrs.get("completion", True))
+    reason = unknown_reasons(total, unmeasurable, completion=completion).get("otd")
+    if reason == "no_lines_due" and not any(unmeasurable.values()):
+        reason = None          # an empty month is said by its zero lines, not as a problem
+    measured = figures.on_time + figures.late + figures.early
+    text = measured_headline(measured, figures.pending, unmeasurable, reason, model.lang)
+    return text, bool(reason or any(unmeasurable.values()))
+
+
+def _measured_headline(book: Book, ws, row: int, figures) -> None:
+    from addin.writers.xlsx import FONT
+    text, warn = month_headline(book.model, figures)
+    fmt = book.wb.add_format({"bold": warn, "font_color": "#9C5700" if warn else "#595959", "text_wrap": True,
+                              "valign": "top", "font_name": FONT, "font_size": 9})
+    ws.merge_range(row, 0, row, 5, "", fmt)
+    write_text(ws, row, 0, text, fmt)
+    height = wrapped_height(text, 26 + 5 * 13.5)
+    if height:
+        ws.set_row(row, height)
+
+
 def _merged_text(ws, row: int, c0: int, c1: int, text: str, fmt) -> None:
     if c0 == c1:
         write_text(ws, row, c0, text, fmt)
@@ -302,6 +347,10 @@ def _window(model) -> pd.DataFrame:
         model.cache["window"] = c.loc[c["month"].isin(keys) & c["outcome"].isin(OUTCOMES)]
     return model.cache["window"]
 
+
+# Widest a name column grows (Excel character units) before its text wraps: a customer's legal
+# name such as "Shenzhen Huaqiang Electronic Components Trading Co., Ltd." fits on one line.
+NAME_WIDTH = 60
 
 # The by-part sheet shows the parts with the most lines: thousands of rows of 12-month
 # formulas would slow Excel down and no one reads them; every line stays in the Data table.
@@ -380,17 +429,23 @@ def write_pivot(book: Book, key: str, field: str) -> None:
     totals = summary_rows(window, [field], m.settings) if len(window) else {}
     folded = F.casefold_counts(groups)
     labels = []
+    # long names (customers' legal names) are shown whole: a wider column, wrapped beyond it
+    label_width = min(max([text_width(head)] + [text_width(g) for g in groups if g is not None] + [12]) + 2,
+                      NAME_WIDTH)
     for i, group in enumerate(groups):
         r = PIVOT_TOP + 1 + i
         label = t("pivot.none", lang) if group is None else group
         labels.append(label)
-        write_text(ws, r, 0, label, s["text"])
+        height = wrapped_height(label, label_width)
+        write_text(ws, r, 0, label, s["text_wrap"] if height else s["text"])
+        if height:
+            ws.set_row(r, height)
         formulas = pivot_formulas(field, r, group, F.needs_exact(group, folded))
         for j, month in enumerate(m.months):
             row = by_month.get((group, _key(month)))
-            book.figure(ws, r, 1 + j, formulas["months"][j], None if row is None else row["otd"], s["pct"])
+            book.rate(ws, r, 1 + j, formulas["months"][j], None if row is None else row["otd"], s["pct"])
         total = totals.get(group)
-        book.figure(ws, r, 13, formulas["total"], None if total is None else total["otd"], s["pct"])
+        book.rate(ws, r, 13, formulas["total"], None if total is None else total["otd"], s["pct"])
         this = by_month.get((group, m.month_key))
         book.figure(ws, r, 14, formulas["lines"], 0 if this is None else this["lines"], s["int"])
         book.figure(ws, r, 15, formulas["late"], 0 if this is None else this["late"], s["int"])
@@ -401,8 +456,7 @@ def write_pivot(book: Book, key: str, field: str) -> None:
                               {"type": "cell", "criteria": ">", "value": 0, "format": book.s["red"]})
     ws.autofilter(PIVOT_TOP, 0, last, 15)
     ws.freeze_panes(PIVOT_TOP + 1, 1)
-    widths = max([text_width(head)] + [text_width(x) for x in labels])
-    ws.set_column(0, 0, min(max(widths + 2, 14), 40))
+    ws.set_column(0, 0, max(label_width, 14))
     ws.set_column(1, 12, 9)
     ws.set_column(13, 15, 12)
     print_setup(ws, repeat_rows=(PIVOT_TOP, PIVOT_TOP))
@@ -433,6 +487,9 @@ def write_trend(book: Book) -> None:
         for c, name in enumerate(names, start=1):
             if name == "otif" and not m.has_shipped_qty:
                 write_text(ws, r, c, t("otif.unknown", lang), s["text"])
+                continue
+            if name in ("otd", "otif"):
+                book.rate(ws, r, c, formulas[name], getattr(fig, name), s[fmts[c - 1]])
                 continue
             book.figure(ws, r, c, formulas[name], getattr(fig, name), s[fmts[c - 1]])
         # the chart plots these hidden copies: #N/A where a month has no lines, so the line has a
@@ -586,6 +643,13 @@ def _list_sheet(book: Book, ws, top: int, headers: list[str], rows: list[list], 
 
 
 
+def _name_width(ws, col: int, header: str, values: pd.Series) -> None:
+    """A name column (customer) as wide as its longest name, up to :data:`NAME_WIDTH`."""
+    distinct = pd.unique(values.dropna()) if len(values) else []
+    widest = max([text_width(header)] + [text_width(v) for v in distinct[:5000]])
+    ws.set_column(col, col, max(10, min(widest + 2, NAME_WIDTH)))
+
+
 def _fast_columns(columns: list, kinds: list[str], fmt: dict) -> list | None:
     """``fastrows`` columns for a line list, or None when a value does not fit its column's
     kind (a text in a number column, say): then the cell-by-cell path writes what it is."""
@@ -672,6 +736,7 @@ def write_late(book: Book) -> None:
     write_text(ws, 2, 0, "" if len(data) else t("late.none", lang), s["note"])
     top = 3
     _list_sheet(book, ws, top, headers, [], kinds, columns=columns)
+    _name_width(ws, 2, headers[2], columns[2])
     if len(data):
         last = top + len(data)
         risk_col = col_name(10)
@@ -703,6 +768,7 @@ def write_exceptions(book: Book) -> None:
     _list_sheet(book, ws, top, headers, [], kinds, columns=columns)
     ws.set_column(0, 0, 40)
     ws.set_column(2, 2, 36)
+    _name_width(ws, 5, headers[5], columns[5])
     if len(data):
         # an incomplete record (no problem, owner, action or deadline) stands out in amber
         ws.conditional_format(top + 1, 0, top + len(data), 3, {"type": "blanks", "format": s["amber"]})
@@ -792,11 +858,17 @@ def write_data(book: Book, fast: bool | None = None) -> None:
             widths.append(min(40, max([text_width(name) + 3] + [text_width(v) + 1 for v in values])))
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
+    # printing the workbook prints the report, not every data line (96 pages for 5,000 lines):
+    # the table's print area is its header row; print the sheet itself by clearing it in Excel
+    print_setup(ws, fit_width=True, area=(0, 0, 0, max(len(columns) - 1, 0)))
 
 
 # --------------------------------------------------------------------------- issues, about
 
 def write_issues(book: Book) -> None:
+    """The readers' issues and the engine's flags, in the report's language: each names its cell
+    (sheet, column letter and row), the column as the file heads it, the value and what is wrong."""
+    from addin.i18n import field_label, issue_message
     m, s, lang = book.model, book.s, book.lang
     ws = book.ws_current = book.ws["issues"]
     result = None if isinstance(m.read_result, pd.DataFrame) else m.read_result
@@ -806,18 +878,29 @@ def write_issues(book: Book) -> None:
     if rows is not None:
         write_text(ws, 1, 0, t("issues.rows", lang, read=rows.read, valid=rows.valid, issues=rows.issues,
                                blank=rows.blank_or_total), s["subtitle"])
+    headers_found = dict(getattr(result, "columns", None) or {})
+
+    def field_name(field: Any) -> str:   # the file's own header, which the user knows
+        return headers_found.get(field) or field_label(field, lang)
+
     issues = list(getattr(result, "issues", []) or [])
-    data = [[i.cell, i.field, None if _blank(i.value) else (i.value.isoformat() if hasattr(i.value, "isoformat")
-                                                              else str(i.value)), i.message, i.severity]
-            for i in issues]
-    # the engine's flags on valid lines (ship date after the as-of date, closed without a ship date)
+    data = [[i.cell, field_name(i.field), None if _blank(i.value) else (i.value.isoformat() if hasattr(i.value, "isoformat")
+                                                                        else str(i.value)),
+             issue_message(i.message, lang), t(f"severity.{i.severity}", lang)] for i in issues]
+    # the engine's flags on valid lines (ship date after the as-of date, closed without a ship date),
+    # at the line's ship-date cell (its status cell when the file has no ship-date column)
+    from addin.readers.table import sheet_ref
     sheet = getattr(result, "sheet", None) or ""
+    letters = dict(getattr(result, "column_letters", None) or {})
+    letter = letters.get("ship_date") or letters.get("status") or "A"
     flagged = m.classified.loc[m.classified["flag"].notna()] if "flag" in m.classified else []
     for rec in (flagged.to_dict("records") if len(flagged) else []):
         row = rec.get("source_row")
-        where = f"{sheet}!{int(row)}" if not _blank(row) else ""
-        data.append([where, "ship_date", None if _blank(rec.get("ship_date")) else
-                     pd.Timestamp(rec["ship_date"]).date().isoformat(), rec["flag"], "warning"])
+        own_sheet = rec.get("source_sheet") if isinstance(rec.get("source_sheet"), str) else sheet
+        where = f"{sheet_ref(own_sheet)}!{letter}{int(row)}" if not _blank(row) and own_sheet else ""
+        data.append([where, field_name("ship_date"), None if _blank(rec.get("ship_date")) else
+                     pd.Timestamp(rec["ship_date"]).date().isoformat(), issue_message(rec["flag"], lang),
+                     t("severity.warning", lang)])
     write_text(ws, 2, 0, "" if data else t("issues.none", lang), s["note"])
     headers = [t("col.cell", lang), t("col.field", lang), t("col.value", lang), t("col.message", lang),
                t("col.severity_issue", lang)]
