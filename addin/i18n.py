@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as _dt
 
-__all__ = ["LANGS", "t", "month_label", "outcome_label", "risk_label", "STRINGS"]
+from addin.defaults import LANGS
 
-LANGS = ("zh", "en")
+__all__ = ["LANGS", "t", "table", "system_lang", "month_label", "outcome_label", "risk_label", "STRINGS", "issue_message",
+           "field_label", "measured_headline"]
+
 
 STRINGS: dict[str, dict[str, str]] = {
     # --- sheet names (<= 31 characters, none of []:*?/\) -------------------------------------
@@ -227,6 +229,49 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "In Excel: list the {years} holidays and make-up working days in the sheet named Calendar "
               "(or 日历; add it if the workbook has none, with columns Date and Working)."},
 
+    # --- Excel buttons (addin.excel.actions): the message box after each button ------------------
+    "excel.error": {"zh": "错误：{error}", "en": "Error: {error}"},
+    "excel.review_done": {"zh": "合同评审：{lines} 行，见工作表 {sheet}（{summary}）。",
+                          "en": "Contract review: {lines} line(s) on sheet {sheet} ({summary})."},
+    "excel.review_plan": {"zh": "物料与产能检查依据工作表 {sheets}。", "en": "Material and capacity checked from sheets {sheets}."},
+    "excel.verdict.pass": {"zh": "通过 {n}", "en": "pass {n}"},
+    "excel.verdict.warn": {"zh": "警告 {n}", "en": "warn {n}"},
+    "excel.verdict.fail": {"zh": "不通过 {n}", "en": "fail {n}"},
+    "excel.risk_done": {"zh": "风险颜色：工作表 {sheet}，{column} 列：{summary}。",
+                        "en": "Risk colours on sheet {sheet}, column {column}: {summary}."},
+    "excel.risk_count.overdue": {"zh": "逾期 {n}", "en": "overdue {n}"},
+    "excel.risk_count.at_risk": {"zh": "有风险 {n}", "en": "at_risk {n}"},
+    "excel.risk_count.on_track": {"zh": "正常 {n}", "en": "on_track {n}"},
+    "excel.risk_count.done": {"zh": "已完成 {n}", "en": "done {n}"},
+    "excel.otd_title": {"zh": "按客户和月份的准交率 OTD %（交期基准：{basis}，截至 {as_of}）",
+                        "en": "OTD % by customer and month (basis: {basis} date, as of {as_of})"},
+    "excel.otd_done": {"zh": "准交率透视：工作表 {sheet}，总体 OTD {otd}。", "en": "OTD pivot on sheet {sheet}: overall OTD {otd}."},
+    "excel.unknown": {"zh": "未知", "en": "n/a"},
+    "excel.pareto_done": {"zh": "根因汇总：工作表 {sheet}，{top}。", "en": "Root-cause Pareto on sheet {sheet}: {top}."},
+    "excel.pareto_top": {"zh": "首要原因：{label}（{count}）", "en": "top cause: {label} ({count})"},
+    "excel.pareto_none": {"zh": "无延误订单行", "en": "no late lines"},
+    "excel.promise_done": {"zh": "{order}（{sheet} 第 {row} 行）：建议承诺交期 {date} — {how}。",
+                           "en": "{order} ({sheet} row {row}): promise date {date} — {how}."},
+    "excel.promise_none": {"zh": "无法承诺", "en": "cannot be promised"},
+    "excel.promise_plan": {"zh": "按库存和产能可承诺", "en": "capable to promise from stock and capacity"},
+    "excel.promise_quote": {"zh": "按报价交期的最早日期（加入 Stock 和 Capacity 工作表可按库存和产能承诺）",
+                            "en": "earliest date the quoted lead time allows (add Stock and Capacity sheets "
+                                  "for a capable-to-promise date)"},
+    "excel.skipped": {"zh": "已跳过 {n} 行 — 请修正 {cells}", "en": "{n} row(s) skipped — fix {cells}"},
+    "excel.no_sheet": {"zh": "{book}：没有{what}工作表 — 请将工作表命名为 {names}",
+                       "en": "{book}: no {what} sheet — name one of the sheets {names}"},
+    "excel.or": {"zh": " 或 ", "en": " or "},
+    "excel.list_sep": {"zh": "，", "en": ", "},
+    "excel.what.orders": {"zh": "订单", "en": "Orders"},
+    "excel.what.quotes": {"zh": "报价", "en": "Quotes"},
+    "excel.what.ledger": {"zh": "订单台账", "en": "order ledger"},
+    "excel.select_line": {"zh": "请先在订单工作表中选择一个订单行（当前选择在 {sheet}）",
+                          "en": "select an order line on the Orders sheet first (the selection is on {sheet})"},
+    "excel.not_a_line": {"zh": "{sheet}!A{row} 不是订单行 — 请选择第 {first} 行及以下的单元格",
+                         "en": "{sheet}!A{row} is not an order line — select a cell in rows {first} and below"},
+    "excel.no_promise_source": {"zh": "{book}：没有 Quotes、Stock 或 Capacity 工作表可用于承诺交期 — 请添加一个",
+                                "en": "{book}: no Quotes, Stock or Capacity sheet to promise from — add one"},
+
     # --- honest results (SPEC section 9): what was measured, what was not and why ----------------
     "unknown.no_ship_date_column": {"zh": "文件中没有完成日期列（出货、交货或收货日期），无法计算准时率",
                                     "en": "the file has no ship-date column (no ship, delivery or receipt date), "
@@ -303,6 +348,111 @@ STRINGS: dict[str, dict[str, str]] = {
     "part.ole": {"zh": "嵌入对象", "en": "embedded objects"},
     "part.print_area": {"zh": "打印区域", "en": "print area"},
     "part.timelines": {"zh": "日程表", "en": "timelines"},
+
+    # --- tables moved here so that all user text is one table (reasons, labels of the review, risk, promise) ---
+    'reason.quote_ok': {"zh": '报价单 {q} 有效期 {span}', "en": 'quote {q} valid {span}'},
+    'reason.span_both': {"zh": '{vf}..{vu}', "en": '{vf}..{vu}'},
+    'reason.span_until': {"zh": '至 {vu}', "en": 'until {vu}'},
+    'reason.span_from': {"zh": '自 {vf} 起', "en": 'from {vf}'},
+    'reason.span_open': {"zh": '未注明', "en": 'with no validity dates'},
+    'reason.quote_none': {"zh": '客户 {cust} 料号 {part} 无报价', "en": 'no quote for {cust} / {part}'},
+    'reason.quote_expired': {"zh": '报价单 {q} 已于 {vu} 过期', "en": 'quote {q} expired on {vu}'},
+    'reason.quote_future': {"zh": '报价单 {q} 自 {vf} 起才生效', "en": 'quote {q} is valid only from {vf}'},
+    'reason.quote_no_date': {"zh": '订单无下单日期；未核对报价单 {q} 有效期', "en": 'PO has no order date; quote {q} used unchecked'},
+    'reason.charge_ok': {"zh": '{kind}费用已在报价单 {q} 报价', "en": '{kind} charge quoted in {q}'},
+    'reason.rev_ok': {"zh": '版本 {rev}', "en": 'rev {rev}'},
+    'reason.rev_none_quote': {"zh": '报价未注明版本', "en": 'quote names no revision'},
+    'reason.rev_missing': {"zh": '订单未注明版本；报价版本 {qrev}', "en": 'PO gives no revision; quote is rev {qrev}'},
+    'reason.rev_diff': {"zh": '订单版本 {rev} 与报价版本 {qrev} 不符', "en": 'PO rev {rev} vs quote rev {qrev}'},
+    'reason.price_ok': {"zh": '订单单价 {po} = 报价 {qp}（{qty} 件）', "en": 'PO {po} = quote {qp} for {qty} pcs'},
+    'reason.price_high': {"zh": '订单单价 {po} 高于报价 {qp}（{qty} 件）', "en": 'PO {po} vs quote {qp} for {qty} pcs (above quote)'},
+    'reason.price_low': {"zh": '订单单价 {po} 低于报价 {qp}（{qty} 件）', "en": 'PO {po} vs quote {qp} for {qty} pcs (below quote)'},
+    'reason.price_small': {"zh": '数量 {qty} 低于最小阶梯 {brk}；订单单价 {po}，报价 {qp}', "en": 'qty {qty} below the smallest break {brk}; PO {po} vs quote {qp}'},
+    'reason.price_missing': {"zh": '订单无单价；报价 {qp}（{qty} 件）', "en": 'PO has no unit price; quote {qp} for {qty} pcs'},
+    'reason.price_currency': {"zh": '订单币种 {pc} 与报价币种 {qc} 不符', "en": 'currency {pc} on PO vs {qc} on quote'},
+    'reason.price_noquote': {"zh": '报价无 {qty} 件的单价', "en": 'quote has no price for {qty} pcs'},
+    'reason.lt_ok': {"zh": '要求交期 {req} ≥ 最早交期 {earliest}（{days} 个工作日）', "en": 'requested {req} ≥ earliest {earliest} ({days} working days)'},
+    'reason.lt_late': {"zh": '要求交期 {req} 早于最早交期 {earliest}（自 {od} 起 {days} 个工作日）', "en": 'requested {req} is before the earliest {earliest} ({days} working days from {od})'},
+    'reason.lt_missing': {"zh": '订单无要求交期；最早交期 {earliest}', "en": 'PO has no requested date; earliest {earliest}'},
+    'reason.lt_no_order_date': {"zh": '订单无下单日期；未核对交期 {days} 个工作日', "en": 'PO has no order date; lead time {days} working days not checked'},
+    'reason.lt_none': {"zh": '报价未注明交期', "en": 'quote gives no lead time'},
+    'reason.moq_none': {"zh": '报价无最小起订量', "en": 'no MOQ in quote'},
+    'reason.moq_ok': {"zh": '数量 {qty} ≥ 起订量 {moq}', "en": 'qty {qty} ≥ MOQ {moq}'},
+    'reason.moq_charge': {"zh": '数量 {qty} 低于起订量 {moq}；订单含MOQ费 {paid}', "en": 'qty {qty} below MOQ {moq}; MOQ charge {paid} on PO'},
+    'reason.moq_charge_low': {"zh": '数量 {qty} 低于起订量 {moq}；订单MOQ费 {paid} 少于报价 {quoted}', "en": 'qty {qty} below MOQ {moq}; MOQ charge {paid} on PO vs {quoted} quoted'},
+    'reason.moq_fail': {"zh": '数量 {qty} 低于起订量 {moq}，订单无MOQ费', "en": 'qty {qty} below MOQ {moq} and no MOQ charge on the PO'},
+    'reason.tool_none': {"zh": '报价无模具费', "en": 'no tooling in quote'},
+    'reason.tool_po': {"zh": '订单含模具费 {paid}', "en": 'tooling {paid} on PO'},
+    'reason.tool_po_low': {"zh": '订单模具费 {paid} 少于报价 {quoted}', "en": 'tooling {paid} on PO vs {quoted} quoted'},
+    'reason.tool_earlier': {"zh": '模具费已在之前订单 {po} 支付', "en": 'tooling paid on earlier PO {po}'},
+    'reason.tool_fail': {"zh": '报价模具费 {quoted} 未在订单中，也未在之前订单支付', "en": 'tooling {quoted} quoted is not on the PO nor paid on an earlier PO'},
+    'reason.kind_tooling': {"zh": '模具', "en": 'tooling'},
+    'reason.kind_moq': {"zh": 'MOQ', "en": 'MOQ'},
+    'promise.mat_ok': {"zh": '{count} 个物料于 {ready} 前齐套', "en": '{count} components available by {ready}'},
+    'promise.mat_ok_one': {"zh": '{part} 于 {ready} 前可用', "en": '{part} available by {ready}'},
+    'promise.mat_short': {"zh": '{need} 前欠料：{parts}', "en": 'short by {need}: {parts}'},
+    'promise.mat_part': {"zh": '{part} {ready} 到料', "en": '{part} ready {ready}'},
+    'promise.mat_part_buy': {"zh": '{part} {ready} 到料（需采购 {qty}）', "en": '{part} ready {ready} ({qty} to buy)'},
+    'promise.mat_part_none': {"zh": '{part} 欠 {qty}，无库存、采购单或采购周期', "en": '{part} {qty} short, no stock, purchase or lead time'},
+    'promise.mat_no_date': {"zh": '订单无要求交期；物料齐套 {ready}', "en": 'PO has no requested date; material ready {ready}'},
+    'promise.mat_unknown': {"zh": '无法排程：{parts}', "en": 'cannot plan: {parts}'},
+    'promise.more': {"zh": '…另 {n} 项', "en": '… and {n} more'},
+    'promise.cap_ok': {"zh": '{lines} {finish} 完工（{hours} 小时）', "en": '{lines} finishes {finish} ({hours} h)'},
+    'promise.cap_late': {"zh": '{lines}：{finish} 完工，晚于 {need}；{days} 超负荷 {over} 小时', "en": '{lines}: finishes {finish}, after {need}; {over} h over on {days}'},
+    'promise.cap_no_line': {"zh": '产能表中没有产线 {lines}', "en": 'line {lines} is not in the capacity sheet'},
+    'promise.cap_no_routing': {"zh": '{part} 无工艺路线', "en": 'no routing for {part}'},
+    'promise.cap_no_date': {"zh": '订单无要求交期；产能完工 {finish}', "en": 'PO has no requested date; capacity finish {finish}'},
+    'riskwhy.overdue': {"zh": '逾期{n}天', "en": 'overdue by {n} days'},
+    'riskwhy.horizon': {"zh": '{date}到期，{h}个工作日内', "en": 'due {date}, within {h} working days'},
+    'riskwhy.milestone': {"zh": '{m}计划{date}未完成', "en": '{m} planned {date} not done'},
+    'riskwhy.projected': {"zh": '预计完成{date}晚于交期', "en": 'projected finish {date} after due date'},
+    'riskwhy.no_due': {"zh": '无交期', "en": 'no due date'},
+    'milestone.scheduled': {"zh": '排产', "en": 'production start'},
+    'milestone.material': {"zh": '领料', "en": 'material issue'},
+    'milestone.first_article': {"zh": '首件', "en": 'first article'},
+    'milestone.qc': {"zh": '质检', "en": 'QC'},
+    'milestone.warehouse': {"zh": '入库', "en": 'warehousing'},
+    'reviewbook.title': {"zh": '合同评审', "en": 'Contract review'},
+    'reviewbook.reviewer': {"zh": '评审人', "en": 'Reviewer'},
+    'reviewbook.review_date': {"zh": '评审日期', "en": 'Review date'},
+    'reviewbook.sources': {"zh": '来源文件', "en": 'Sources'},
+    'reviewbook.lines': {"zh": '订单行数', "en": 'PO lines'},
+    'reviewbook.pass': {"zh": '通过', "en": 'pass'},
+    'reviewbook.warn': {"zh": '警告', "en": 'warn'},
+    'reviewbook.fail': {"zh": '不通过', "en": 'fail'},
+    'reviewbook.order_no': {"zh": '订单号', "en": 'PO'},
+    'reviewbook.line_no': {"zh": '行号', "en": 'Line'},
+    'reviewbook.customer': {"zh": '客户', "en": 'Customer'},
+    'reviewbook.part_no': {"zh": '料号', "en": 'Part No'},
+    'reviewbook.revision': {"zh": '版本', "en": 'Rev'},
+    'reviewbook.qty': {"zh": '数量', "en": 'Qty'},
+    'reviewbook.unit_price': {"zh": '单价', "en": 'Unit price'},
+    'reviewbook.currency': {"zh": '币种', "en": 'Currency'},
+    'reviewbook.order_date': {"zh": '下单日期', "en": 'Order date'},
+    'reviewbook.requested_date': {"zh": '要求交期', "en": 'Requested date'},
+    'reviewbook.quote_no': {"zh": '报价单号', "en": 'Quote'},
+    'reviewbook.quote': {"zh": '报价', "en": 'Quote'},
+    'reviewbook.price': {"zh": '价格', "en": 'Price'},
+    'reviewbook.lead_time': {"zh": '交期', "en": 'Lead time'},
+    'reviewbook.moq': {"zh": '起订量', "en": 'MOQ'},
+    'reviewbook.tooling': {"zh": '模具费', "en": 'Tooling'},
+    'reviewbook.material': {"zh": '物料', "en": 'Material'},
+    'reviewbook.capacity': {"zh": '产能', "en": 'Capacity'},
+    'reviewbook.result': {"zh": '结果', "en": 'result'},
+    'reviewbook.reason': {"zh": '说明', "en": 'reason'},
+    'reviewbook.check_revision': {"zh": '版本核对', "en": 'Revision'},
+    'reviewbook.verdict': {"zh": '评审结论', "en": 'Verdict'},
+    'reviewbook.earliest_date': {"zh": '按报价交期最早日期', "en": 'Earliest by lead time'},
+    'reviewbook.promise_date': {"zh": '可承诺交期', "en": 'Promise date'},
+    'reviewbook.split': {"zh": '分批承诺', "en": 'Split promise'},
+    'reviewbook.sign_sales': {"zh": '业务签字', "en": 'Sales sign-off'},
+    'reviewbook.sign_pmc': {"zh": 'PMC签字', "en": 'PMC sign-off'},
+    'reviewbook.sign_purchasing': {"zh": '采购签字', "en": 'Purchasing sign-off'},
+    'reviewbook.sign_engineering': {"zh": '工程签字', "en": 'Engineering sign-off'},
+    'reviewbook.comment': {"zh": '备注', "en": 'Comments'},
+    'reviewbook.by': {"zh": '前', "en": 'by'},
+    'reviewbook.note': {"zh": '评审记录（ISO 9001 8.2.3）：各部门在本栏签字确认。', "en": 'Review record per ISO 9001 8.2.3: each department signs in its column.'},
+    'reviewbook.sheet': {"zh": '合同评审', "en": 'Review'},
 }
 
 
@@ -311,6 +461,26 @@ def t(key: str, lang: str = "en", **fields: object) -> str:
     entry = STRINGS[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**fields) if fields else text
+
+
+def table(prefix: str) -> dict[str, dict[str, str]]:
+    """The entries under ``prefix.`` as ``{lang: {key: template}}``, unformatted: for the modules
+    that format one template for many rows at once (review reasons, risk reasons, promise notes)."""
+    head = prefix + "."
+    out: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+    for key, entry in STRINGS.items():
+        if key.startswith(head):
+            for lang in LANGS:
+                out[lang][key[len(head):]] = entry.get(lang) or entry["en"]
+    return out
+
+
+def system_lang() -> str:
+    """The language of the user's system: zh for a Chinese locale, else en (the front ends'
+    choice when nothing else says; SPEC section 1)."""
+    import locale
+    loc = (locale.getlocale()[0] or "") if hasattr(locale, "getlocale") else ""
+    return "zh" if loc.lower().startswith("zh") else "en"
 
 
 def month_label(month: _dt.date, lang: str = "en") -> str:

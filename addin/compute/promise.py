@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from addin.i18n import table
 from addin.errors import InputError
 from addin.compute.columns import date_column, match_key, number_column, qty_text, text_column
 from addin.compute.coverage import calendar_gaps, flag_gaps, gap_notes, year_tuples
@@ -80,40 +81,7 @@ class Plan:
         return self.capacity is not None and self.routing is not None
 
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "mat_ok": "{count} components available by {ready}",
-        "mat_ok_one": "{part} available by {ready}",
-        "mat_short": "short by {need}: {parts}",
-        "mat_part": "{part} ready {ready}",
-        "mat_part_buy": "{part} ready {ready} ({qty} to buy)",
-        "mat_part_none": "{part} {qty} short, no stock, purchase or lead time",
-        "mat_no_date": "PO has no requested date; material ready {ready}",
-        "mat_unknown": "cannot plan: {parts}",
-        "more": "… and {n} more",
-        "cap_ok": "{lines} finishes {finish} ({hours} h)",
-        "cap_late": "{lines}: finishes {finish}, after {need}; {over} h over on {days}",
-        "cap_no_line": "line {lines} is not in the capacity sheet",
-        "cap_no_routing": "no routing for {part}",
-        "cap_no_date": "PO has no requested date; capacity finish {finish}",
-    },
-    "zh": {
-        "mat_ok": "{count} 个物料于 {ready} 前齐套",
-        "mat_ok_one": "{part} 于 {ready} 前可用",
-        "mat_short": "{need} 前欠料：{parts}",
-        "mat_part": "{part} {ready} 到料",
-        "mat_part_buy": "{part} {ready} 到料（需采购 {qty}）",
-        "mat_part_none": "{part} 欠 {qty}，无库存、采购单或采购周期",
-        "mat_no_date": "订单无要求交期；物料齐套 {ready}",
-        "mat_unknown": "无法排程：{parts}",
-        "more": "…另 {n} 项",
-        "cap_ok": "{lines} {finish} 完工（{hours} 小时）",
-        "cap_late": "{lines}：{finish} 完工，晚于 {need}；{days} 超负荷 {over} 小时",
-        "cap_no_line": "产能表中没有产线 {lines}",
-        "cap_no_routing": "{part} 无工艺路线",
-        "cap_no_date": "订单无要求交期；产能完工 {finish}",
-    },
-}
+TEXT: dict[str, dict[str, str]] = table("promise")
 
 
 # ---------------------------------------------------------------------- BOM explosion

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from addin.i18n import table
 from addin.defaults import PRICE_TOLERANCE
 from addin.compute.columns import date_column, match_key, number_column, qty_text, text_column
 from addin.compute.coverage import calendar_gaps, flag_gaps, gap_notes, year_list, year_tuples
@@ -37,82 +38,7 @@ RESULTS = ("pass", "warn", "fail")
 _RANK = {"pass": 0, "warn": 1, "fail": 2}
 
 # One-line reasons. Placeholders are filled from already formatted strings.
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "quote_ok": "quote {q} valid {span}",
-        "span_both": "{vf}..{vu}", "span_until": "until {vu}", "span_from": "from {vf}",
-        "span_open": "with no validity dates",
-        "quote_none": "no quote for {cust} / {part}",
-        "quote_expired": "quote {q} expired on {vu}",
-        "quote_future": "quote {q} is valid only from {vf}",
-        "quote_no_date": "PO has no order date; quote {q} used unchecked",
-        "charge_ok": "{kind} charge quoted in {q}",
-        "rev_ok": "rev {rev}",
-        "rev_none_quote": "quote names no revision",
-        "rev_missing": "PO gives no revision; quote is rev {qrev}",
-        "rev_diff": "PO rev {rev} vs quote rev {qrev}",
-        "price_ok": "PO {po} = quote {qp} for {qty} pcs",
-        "price_high": "PO {po} vs quote {qp} for {qty} pcs (above quote)",
-        "price_low": "PO {po} vs quote {qp} for {qty} pcs (below quote)",
-        "price_small": "qty {qty} below the smallest break {brk}; PO {po} vs quote {qp}",
-        "price_missing": "PO has no unit price; quote {qp} for {qty} pcs",
-        "price_currency": "currency {pc} on PO vs {qc} on quote",
-        "price_noquote": "quote has no price for {qty} pcs",
-        "lt_ok": "requested {req} ≥ earliest {earliest} ({days} working days)",
-        "lt_late": "requested {req} is before the earliest {earliest} ({days} working days from {od})",
-        "lt_missing": "PO has no requested date; earliest {earliest}",
-        "lt_no_order_date": "PO has no order date; lead time {days} working days not checked",
-        "lt_none": "quote gives no lead time",
-        "moq_none": "no MOQ in quote",
-        "moq_ok": "qty {qty} ≥ MOQ {moq}",
-        "moq_charge": "qty {qty} below MOQ {moq}; MOQ charge {paid} on PO",
-        "moq_charge_low": "qty {qty} below MOQ {moq}; MOQ charge {paid} on PO vs {quoted} quoted",
-        "moq_fail": "qty {qty} below MOQ {moq} and no MOQ charge on the PO",
-        "tool_none": "no tooling in quote",
-        "tool_po": "tooling {paid} on PO",
-        "tool_po_low": "tooling {paid} on PO vs {quoted} quoted",
-        "tool_earlier": "tooling paid on earlier PO {po}",
-        "tool_fail": "tooling {quoted} quoted is not on the PO nor paid on an earlier PO",
-        "kind_tooling": "tooling", "kind_moq": "MOQ",
-    },
-    "zh": {
-        "quote_ok": "报价单 {q} 有效期 {span}",
-        "span_both": "{vf}..{vu}", "span_until": "至 {vu}", "span_from": "自 {vf} 起",
-        "span_open": "未注明",
-        "quote_none": "客户 {cust} 料号 {part} 无报价",
-        "quote_expired": "报价单 {q} 已于 {vu} 过期",
-        "quote_future": "报价单 {q} 自 {vf} 起才生效",
-        "quote_no_date": "订单无下单日期；未核对报价单 {q} 有效期",
-        "charge_ok": "{kind}费用已在报价单 {q} 报价",
-        "rev_ok": "版本 {rev}",
-        "rev_none_quote": "报价未注明版本",
-        "rev_missing": "订单未注明版本；报价版本 {qrev}",
-        "rev_diff": "订单版本 {rev} 与报价版本 {qrev} 不符",
-        "price_ok": "订单单价 {po} = 报价 {qp}（{qty} 件）",
-        "price_high": "订单单价 {po} 高于报价 {qp}（{qty} 件）",
-        "price_low": "订单单价 {po} 低于报价 {qp}（{qty} 件）",
-        "price_small": "数量 {qty} 低于最小阶梯 {brk}；订单单价 {po}，报价 {qp}",
-        "price_missing": "订单无单价；报价 {qp}（{qty} 件）",
-        "price_currency": "订单币种 {pc} 与报价币种 {qc} 不符",
-        "price_noquote": "报价无 {qty} 件的单价",
-        "lt_ok": "要求交期 {req} ≥ 最早交期 {earliest}（{days} 个工作日）",
-        "lt_late": "要求交期 {req} 早于最早交期 {earliest}（自 {od} 起 {days} 个工作日）",
-        "lt_missing": "订单无要求交期；最早交期 {earliest}",
-        "lt_no_order_date": "订单无下单日期；未核对交期 {days} 个工作日",
-        "lt_none": "报价未注明交期",
-        "moq_none": "报价无最小起订量",
-        "moq_ok": "数量 {qty} ≥ 起订量 {moq}",
-        "moq_charge": "数量 {qty} 低于起订量 {moq}；订单含MOQ费 {paid}",
-        "moq_charge_low": "数量 {qty} 低于起订量 {moq}；订单MOQ费 {paid} 少于报价 {quoted}",
-        "moq_fail": "数量 {qty} 低于起订量 {moq}，订单无MOQ费",
-        "tool_none": "报价无模具费",
-        "tool_po": "订单含模具费 {paid}",
-        "tool_po_low": "订单模具费 {paid} 少于报价 {quoted}",
-        "tool_earlier": "模具费已在之前订单 {po} 支付",
-        "tool_fail": "报价模具费 {quoted} 未在订单中，也未在之前订单支付",
-        "kind_tooling": "模具", "kind_moq": "MOQ",
-    },
-}
+TEXT: dict[str, dict[str, str]] = table("reason")
 
 _TOOLING_WORDS = ("tool", "nre", "mold", "mould", "模具", "治具", "工装", "开模")
 _MOQ_WORDS = ("moq", "起订", "小单", "min order", "minimum")

@@ -32,6 +32,7 @@ import pandas as pd
 from addin.defaults import RISK_HORIZON
 from addin.compute.columns import as_timestamp, date_column, number_column, text_column
 from addin.compute.otd import codes_of, due_dates
+from addin.i18n import table
 from addin.schema import MILESTONES, STATUS_WORDS
 
 if TYPE_CHECKING:
@@ -41,19 +42,9 @@ __all__ = ["assess_risk", "horizon_gap", "horizon_note", "HorizonGap", "RISKS", 
 
 RISKS: tuple[str, ...] = ("overdue", "at_risk", "on_track", "done", "cancelled")
 
-MILESTONE_LABELS = {
-    "en": {"scheduled": "production start", "material": "material issue", "first_article": "first article",
-           "qc": "QC", "warehouse": "warehousing"},
-    "zh": {"scheduled": "排产", "material": "领料", "first_article": "首件", "qc": "质检", "warehouse": "入库"},
-}
+MILESTONE_LABELS: dict[str, dict[str, str]] = table("milestone")
 
-_TEXT = {
-    "en": {"overdue": "overdue by {n} days", "horizon": "due {date}, within {h} working days",
-           "milestone": "{m} planned {date} not done", "projected": "projected finish {date} after due date",
-           "no_due": "no due date"},
-    "zh": {"overdue": "逾期{n}天", "horizon": "{date}到期，{h}个工作日内", "milestone": "{m}计划{date}未完成",
-           "projected": "预计完成{date}晚于交期", "no_due": "无交期"},
-}
+_TEXT: dict[str, dict[str, str]] = table("riskwhy")
 
 
 def _texts(values: np.ndarray, make) -> np.ndarray:

@@ -10,45 +10,15 @@ from typing import Any, Iterable
 import pandas as pd
 
 from addin.compute.review import CHECKS
+from addin.i18n import LANGS, t, table
 from addin.writers.xlsx import (FONT, Styles, is_blank, open_workbook, print_setup, set_widths, text_width,
                                 write_value)
 
 __all__ = ["write_review_book", "calendar_note", "LABELS", "SHEET"]
 
-SHEET = {"en": "Review", "zh": "合同评审"}
+SHEET = {lang: t("reviewbook.sheet", lang) for lang in LANGS}
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Contract review", "reviewer": "Reviewer", "review_date": "Review date",
-        "sources": "Sources", "lines": "PO lines", "pass": "pass", "warn": "warn", "fail": "fail",
-        "order_no": "PO", "line_no": "Line", "customer": "Customer", "part_no": "Part No",
-        "revision": "Rev", "qty": "Qty", "unit_price": "Unit price", "currency": "Currency",
-        "order_date": "Order date", "requested_date": "Requested date", "quote_no": "Quote",
-        "quote": "Quote", "price": "Price", "lead_time": "Lead time", "moq": "MOQ",
-        "tooling": "Tooling", "material": "Material", "capacity": "Capacity",
-        "result": "result", "reason": "reason", "check_revision": "Revision",
-        "verdict": "Verdict", "earliest_date": "Earliest by lead time", "promise_date": "Promise date",
-        "split": "Split promise", "sign_sales": "Sales sign-off", "sign_pmc": "PMC sign-off",
-        "sign_purchasing": "Purchasing sign-off", "sign_engineering": "Engineering sign-off",
-        "comment": "Comments", "by": "by",
-        "note": "Review record per ISO 9001 8.2.3: each department signs in its column.",
-    },
-    "zh": {
-        "title": "合同评审", "reviewer": "评审人", "review_date": "评审日期",
-        "sources": "来源文件", "lines": "订单行数", "pass": "通过", "warn": "警告", "fail": "不通过",
-        "order_no": "订单号", "line_no": "行号", "customer": "客户", "part_no": "料号",
-        "revision": "版本", "qty": "数量", "unit_price": "单价", "currency": "币种",
-        "order_date": "下单日期", "requested_date": "要求交期", "quote_no": "报价单号",
-        "quote": "报价", "price": "价格", "lead_time": "交期", "moq": "起订量",
-        "tooling": "模具费", "material": "物料", "capacity": "产能",
-        "result": "结果", "reason": "说明", "check_revision": "版本核对",
-        "verdict": "评审结论", "earliest_date": "按报价交期最早日期", "promise_date": "可承诺交期",
-        "split": "分批承诺", "sign_sales": "业务签字", "sign_pmc": "PMC签字",
-        "sign_purchasing": "采购签字", "sign_engineering": "工程签字",
-        "comment": "备注", "by": "前",
-        "note": "评审记录（ISO 9001 8.2.3）：各部门在本栏签字确认。",
-    },
-}
+LABELS: dict[str, dict[str, str]] = table("reviewbook")
 
 _PO_COLUMNS = ["order_no", "line_no", "customer", "part_no", "revision", "qty", "unit_price", "currency",
                "order_date", "requested_date", "quote_no"]
