@@ -6,6 +6,11 @@ line is ``unclassified``. The keyword lists are data (``data/rootcause.toml``) t
 extends from the config (``[rootcause.keywords]``). Everything is vectorised: each distinct text
 is classified once by one regular expression (an alternation of every keyword), so a million
 late lines with a few thousand distinct notes cost one pass over the distinct notes.
+
+Real notes (issue 12) are written in Traditional as well as Simplified Chinese and say what a
+delay was *not*: texts and keywords are folded (NFKC, case) and converted to Simplified with
+OpenCC's t2s tables, and the first keyword that is not negated in its clause wins ("Not a
+quality issue; shortage of resin" is material; "不是设备问题，是缺料" too).
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -59,7 +65,33 @@ def cause_scope(causes: pd.Series) -> pd.Series:
     return pd.Series(table[np.where(codes < 0, len(CAUSES), codes)], index=causes.index, dtype=object)
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    return simplified(unicodedata.normalize("NFKC", text).casefold())
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> re.Pattern:
+    """The characters OpenCC's t2s changes, as one character class: a text without any of them
+    is already Simplified and skips the (slow, pure-Python) conversion."""
+    import opencc
+    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    try:
+        chars = {line.split("\t", 1)[0] for line in table.read_text(encoding="utf-8").splitlines() if line}
+    except OSError:  # another OpenCC build: convert every text holding a CJK character
+        return re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars) if len(c) == 1) + "]")
+
+
+def simplified(text: str) -> str:
+    """``text`` in Simplified Chinese (OpenCC t2s); other text unchanged."""
+    if text.isascii() or not _traditional_chars().search(text):
+        return text
+    return _converter().convert(text)
 
 
 def _synonym_key(text: str) -> str:
@@ -101,11 +133,17 @@ def _tables(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[dict[str, s
         for word in words:   # the user's own words win over the built-in lists
             keywords[_fold(word)] = cause
             synonyms[_synonym_key(word)] = cause
-    # Longest first so that, at one position, "客户变更" wins over "客户".
+    # Longest first so that, at one position, "客户变更" wins over "客户". An ASCII keyword starts
+    # a word (not after a letter or digit: "rain" is not in "training", "IC" is in "缺IC等料");
+    # a short one (IC, QC, FAI) also ends one, a plural s aside.
     parts = []
     for word in sorted(keywords, key=len, reverse=True):
         escaped = re.escape(word)
-        parts.append(r"\b" + escaped if word[:1].isascii() and word[:1].isalnum() else escaped)
+        if word[:1].isascii() and word[:1].isalnum():
+            escaped = "(?<![a-z0-9])" + escaped
+            if len(word) <= 3 and word.isascii() and word[-1:].isalnum():
+                escaped += "(?:s)?(?![a-z0-9])"
+        parts.append(escaped)
     pattern = re.compile("(" + "|".join(parts) + ")")
     return synonyms, pattern, keywords
 
@@ -120,12 +158,39 @@ def _blank_to_none(values: pd.Series) -> pd.Series:
     return text.where(text.notna() & (text != ""), None)
 
 
+# A keyword is negated when its clause says so just before it ("not a", "不是", "非", "rather
+# than") or says "no … issue" / "没有…问题" around it. Clauses end at punctuation.
+_CLAUSE_END = re.compile(r"[,;.!?:，；。！？：\n、]")
+_NEGATED_BEFORE = re.compile(
+    r"(?:(?<![a-z])(?:not|never|no longer|rather than|instead of)|n't|不是|并非|并不是|并没有|不属于|而非|非|排除|无关)"
+    r"(?:\s*(?:a|an|the|due to|caused by|because of|related to|from|因为|由于|属于|是|为))*\s*$")
+_NO_BEFORE = re.compile(r"(?:(?<![a-z])no|没有|无)\s*$")
+_ISSUE_AFTER = re.compile(r"\s*(?:issues?|problems?|concerns?|问题|异常|原因)")
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    before = text[:start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    before = before[cut:][-16:]
+    if _NEGATED_BEFORE.search(before):
+        return True
+    return bool(_NO_BEFORE.search(before) and _ISSUE_AFTER.match(text, end))
+
+
+def _first_cause(text: str, pattern: re.Pattern, keywords: Mapping[str, str]) -> str | None:
+    for match in pattern.finditer(text):
+        if not _negated(text, match.start(), match.end()):
+            word = match.group(1)
+            return keywords.get(word) or keywords[word[:-1]]     # "PCBs": the keyword and a plural s
+    return None
+
+
 def _by_keywords(texts: pd.Series, pattern: re.Pattern, keywords: Mapping[str, str]) -> pd.Series:
-    """Cause of each distinct text by its leftmost keyword; NaN when none matches."""
+    """Cause of each distinct text by its first keyword not negated; NaN when none matches."""
     if texts.empty:
         return pd.Series([], dtype=object)
-    folded = texts.map(_fold)
-    return folded.str.extract(pattern, expand=False).map(keywords)
+    causes = [_first_cause(_fold(text), pattern, keywords) for text in texts.tolist()]
+    return pd.Series(causes, index=texts.index, dtype=object).where(lambda c: c.notna(), np.nan)
 
 
 def classify_causes(exception_type: pd.Series, exception_note: pd.Series,
@@ -147,7 +212,9 @@ def classify_causes(exception_type: pd.Series, exception_note: pd.Series,
     # a type names its cause as a whole value, else through a keyword inside it
     type_cause = type_text.dropna().map(_synonym_key).map(synonyms)
     type_cause = type_cause.fillna(_by_keywords(type_text.dropna(), pattern, keywords)).reindex(type_text.index)
-    note_cause = _by_keywords(note_text.dropna(), pattern, keywords).reindex(note_text.index)
+    # a note that is only a cause's name ("其他", "Other") names it, as a type does
+    note_cause = note_text.dropna().map(_synonym_key).map(synonyms)
+    note_cause = note_cause.fillna(_by_keywords(note_text.dropna(), pattern, keywords)).reindex(note_text.index)
     # missing (-1) takes the last slot of each table, which is None
     type_codes = np.where(type_codes < 0, len(type_values), type_codes)
     note_codes = np.where(note_codes < 0, len(note_values), note_codes)
