@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from addin.errors import ConfigError
 from addin.compute.otd import OtdSettings
-from addin.defaults import BASES, LANGS, WEIGHTS
+from addin.defaults import BASES, CALENDAR, LANGS, WEIGHTS
 from addin.compute.rootcause import CAUSES as ROOT_CAUSES
 
 if sys.version_info >= (3, 11):
@@ -71,6 +71,44 @@ class MailConfig:
         return self.sender_address.rpartition("@")[2].lower()
 
 
+INSPECTION_DAYS = 1             # outgoing inspection after production, working days ([review])
+TRANSPORT_DAYS = 0              # transport to the customer, working days ([review])
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    inspection_days: int = INSPECTION_DAYS
+    transport_days: int = TRANSPORT_DAYS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every job measures with, whichever front end runs it: built from ``orderdesk.toml``
+    (:func:`load_settings`, ``Config.settings``), from a workbook's Config sheet
+    (:func:`settings_from_pairs`, same keys), or the SPEC defaults (``Settings()``).
+
+    ``calendar`` is a spec (``"cn"``, ``"mon-fri"``, a calendar workbook's path) or an already
+    built ``WorkingCalendar`` (the Excel side: cn plus the workbook's Calendar sheet). ``lang``
+    None: the front end decides (system locale, the workbook's headers). ``source`` says where
+    the settings came from, for messages (None: the SPEC defaults)."""
+    otd: OtdSettings = field(default_factory=OtdSettings)
+    calendar: Any = CALENDAR
+    lang: str | None = None
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    source: str | None = None
+
+    def with_options(self, **options: Any) -> Settings:
+        """These settings with command-line options applied: ``calendar``, ``lang``,
+        ``inspection_days``, ``transport_days`` or any ``OtdSettings`` field; an option given as
+        None is not set and keeps the settings' value."""
+        from dataclasses import replace
+        given = {k: v for k, v in options.items() if v is not None}
+        top = {k: given.pop(k) for k in ("calendar", "lang") if k in given}
+        review = {k: given.pop(k) for k in ("inspection_days", "transport_days") if k in given}
+        return replace(self, otd=replace(self.otd, **given) if given else self.otd,
+                       review=replace(self.review, **review) if review else self.review, **top)
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path                   # the config file itself (absolute)
@@ -80,17 +118,26 @@ class Config:
     rootcause_keywords: Mapping[str, tuple[str, ...]]
     report: ReportConfig
     mail: MailConfig | None
+    review: ReviewSettings = field(default_factory=ReviewSettings)
 
     @property
     def folder(self) -> Path:
         return self.path.parent
 
+    @property
+    def settings(self) -> Settings:
+        """The settings every job takes (the ``[otd]``, ``[rootcause]``, ``[report]`` and
+        ``[review]`` tables)."""
+        return Settings(otd=self.otd, calendar=self.calendar, lang=self.report.lang, review=self.review,
+                        source=self.path.name)
 
-_SECTIONS = {"ledger", "otd", "rootcause", "report", "mail"}
+
+_SECTIONS = {"ledger", "otd", "rootcause", "report", "mail", "review"}
 _LEDGER_KEYS = {"path", "sheet", "map"}
 _OTD_KEYS = {"weight", "basis", "late_tolerance", "early_tolerance", "risk_horizon", "major_days", "calendar", "customers"}
 _CUSTOMER_KEYS = {"late_tolerance", "early_tolerance"}
 _REPORT_KEYS = {"lang", "out_dir"}
+_REVIEW_KEYS = {"inspection_days", "transport_days"}
 _MAIL_KEYS = {"host", "port", "security", "user", "password_env", "sender", "to", "cacert", "subject",
               "timeout", "retries", "retry_delay"}
 
@@ -102,8 +149,35 @@ def load_config(path: str | os.PathLike, *, env: Mapping[str, str] | None = None
     path = Path(path).absolute()
     env = os.environ if env is None else env
     v = _Validator(path.name)
+    raw = _parse(path)
+    _check_sections(v, raw)
+    folder = path.parent
+    ledger = _ledger(v, _table(v, raw, "ledger", required=True), folder)
+    settings, keywords, report = _settings(v, raw, folder)
+    mail = _mail(v, raw["mail"], folder, env, require_password) if "mail" in raw else None
+    return Config(path=path, ledger=ledger, otd=settings.otd, calendar=settings.calendar, rootcause_keywords=keywords,
+                  report=report, mail=mail, review=settings.review)
+
+
+def load_settings(path: str | os.PathLike) -> Settings:
+    """The settings of ``orderdesk.toml`` that the jobs use (``[otd]``, ``[rootcause]``,
+    ``[report]``, ``[review]``), checked as :func:`load_config` checks them. ``[ledger]`` and
+    ``[mail]`` may be present and are not needed (the command names the ledger; no mail is sent)."""
+    path = Path(path).absolute()
+    raw = _parse(path)
+    settings, _, _ = _settings(_Validator(path.name), raw, path.parent)
+    return replace_source(settings, path.name)
+
+
+def replace_source(settings: Settings, source: str | None) -> Settings:
+    """``settings`` said to come from ``source`` (a file name, a workbook's Config sheet)."""
+    from dataclasses import replace
+    return replace(settings, source=source)
+
+
+def _parse(path: Path) -> dict:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
     except UnicodeDecodeError:
@@ -113,16 +187,129 @@ def load_config(path: str | os.PathLike, *, env: Mapping[str, str] | None = None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
-    for key in raw:
-        if key not in _SECTIONS:
-            raise ConfigError(f"{path.name}: unknown section [{key}]")
-    folder = path.parent
-    ledger = _ledger(v, _table(v, raw, "ledger", required=True), folder)
+
+def _settings(v: _Validator, raw: dict, folder: Path) -> tuple[Settings, Mapping[str, tuple[str, ...]], ReportConfig]:
+    """The job settings of a parsed file (every section name checked)."""
+    _check_sections(v, raw)
     keywords = _keywords(v, _table(v, raw, "rootcause"))
     otd, calendar = _otd(v, _table(v, raw, "otd"), folder, keywords)
     report = _report(v, _table(v, raw, "report"), folder)
-    mail = _mail(v, raw["mail"], folder, env, require_password) if "mail" in raw else None
-    return Config(path=path, ledger=ledger, otd=otd, calendar=calendar, rootcause_keywords=keywords, report=report, mail=mail)
+    review = _review(v, _table(v, raw, "review"))
+    return Settings(otd=otd, calendar=calendar, lang=report.lang, review=review), keywords, report
+
+
+def _check_sections(v: _Validator, raw: dict) -> None:
+    for key in raw:
+        if key not in _SECTIONS:
+            raise ConfigError(f"{v.file}: unknown section [{key}]")
+
+
+def _review(v: _Validator, t: dict) -> ReviewSettings:
+    v.keys("review", t, _REVIEW_KEYS)
+    return ReviewSettings(inspection_days=v.integer("review", t, "inspection_days", default=INSPECTION_DAYS),
+                          transport_days=v.integer("review", t, "transport_days", default=TRANSPORT_DAYS))
+
+
+# ---------------------------------------------------------------- the same keys, one per row
+
+# A workbook's Config sheet: one setting per row, the key as orderdesk.toml's section and key
+# joined by dots (``otd.late_tolerance``, ``otd.customers.ACME.late_tolerance``,
+# ``rootcause.keywords.material``, ``report.lang``), the value beside it. What a workbook cannot
+# use is refused by name: [ledger] (the workbook is the ledger), [mail], report.out_dir, and a
+# calendar file (the workbook's Calendar sheet holds those days).
+WORKBOOK_SECTIONS = ("otd", "rootcause", "report", "review")
+_CUSTOMER_PREFIX = "otd.customers."
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    key: str
+    value: Any
+    where: str          # how a message names the row, e.g. "book.xlsx, Config!B4"
+    key_where: str      # how a message names the key's cell, e.g. "book.xlsx, Config!A4"
+
+
+def settings_from_pairs(rows: list[SettingRow]) -> Settings:
+    """Settings from ``key = value`` rows (a workbook's Config sheet). Each row is checked on its
+    own first, so an error names its cell: ``book.xlsx, Config!B3: [otd] late_tolerance must be a
+    whole number, not a string ('abc')``. An empty value leaves the key at its default."""
+    raw: dict = {}
+    seen: dict[str, str] = {}
+    for row in rows:
+        if row.value is None or (isinstance(row.value, str) and not row.value.strip()):
+            continue
+        path = _key_path(row)
+        name = ".".join(path).casefold()
+        if name in seen:
+            raise ConfigError(f"{row.key_where}: {row.key} is set twice (also {seen[name]}) — keep one row")
+        seen[name] = row.key_where
+        one: dict = {}
+        _put(one, path, _cell_setting(row, path))
+        try:   # this row alone: the error names its cell (the key's for an unknown key)
+            _settings(_Validator(row.where), one, Path.cwd())
+        except ConfigError as exc:
+            if "unknown key" not in str(exc):
+                raise
+            raise ConfigError(str(exc).replace(row.where, row.key_where, 1)) from None
+        _put(raw, path, one_value(one, path))
+    settings, _, _ = _settings(_Validator("Config"), raw, Path.cwd())
+    return settings
+
+
+def one_value(table: dict, path: tuple[str, ...]) -> Any:
+    for part in path:
+        table = table[part]
+    return table
+
+
+def _put(table: dict, path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        table = table.setdefault(part, {})
+    table[path[-1]] = value
+
+
+def _key_path(row: SettingRow) -> tuple[str, ...]:
+    """``otd.customers.A.C.M.E..late_tolerance`` -> ("otd", "customers", "A.C.M.E.", "late_tolerance"):
+    a customer name may hold dots (and may be quoted)."""
+    key = str(row.key).strip()
+    if key.lower().startswith(_CUSTOMER_PREFIX):
+        name, dot, last = key[len(_CUSTOMER_PREFIX):].rpartition(".")
+        name = name.strip().strip('"').strip()
+        if not dot or not name:
+            raise ConfigError(f"{row.key_where}: '{key}' names no customer — write "
+                              f"otd.customers.<customer>.late_tolerance (or .early_tolerance)")
+        return ("otd", "customers", name, last.strip().lower())
+    parts = tuple(p.strip().lower() for p in key.split("."))
+    if len(parts) < 2 or not all(parts):
+        raise ConfigError(f"{row.key_where}: '{key}' is not a setting — write section.key as in orderdesk.toml, "
+                          f"e.g. otd.late_tolerance")
+    if parts[0] not in WORKBOOK_SECTIONS:
+        raise ConfigError(f"{row.key_where}: '{key}' is not a workbook setting — the workbook's settings are "
+                          f"{', '.join(s + '.*' for s in WORKBOOK_SECTIONS)}")
+    if parts[:2] == ("report", "out_dir") or parts[:2] == ("otd", "calendar") and isinstance(row.value, str) \
+            and row.value.strip().lower() not in BUILTIN_CALENDARS:
+        raise ConfigError(f"{row.key_where}: {key} is not used in a workbook"
+                          + (" — list days off in the Calendar sheet" if parts[1] == "calendar" else ""))
+    return parts
+
+
+def _cell_setting(row: SettingRow, path: tuple[str, ...]) -> Any:
+    """A cell value as the TOML value it stands for: a whole number stays whole (Excel hands 3 as
+    3.0), a number typed as text is a number, a keyword list is split at commas."""
+    value = row.value
+    if path[:2] == ("rootcause", "keywords") and isinstance(value, str):
+        import re
+        return [w.strip() for w in re.split(r"[,，;；、\n]", value) if w.strip()]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() else number
+    return value
 
 
 class _Validator:

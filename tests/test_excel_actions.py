@@ -239,3 +239,91 @@ def test_kept_vba_parts_survive_their_memory_file_closing_first(tmp_path, loader
 def test_cell_helpers():
     assert parse_cell("$AB$12") == (12, 28) and column_letter(28) == "AB" and column_letter(1) == "A"
     assert Rule('=$A1="x"', "FF0000").font is None
+
+
+# ---------------------------------------------------------------- the full review, in the workbook's language
+
+PLAN_ORDERS = [
+    ["Order No", "Line", "Customer", "Part No", "Rev", "Qty", "Unit Price", "Currency", "Order Date", "Requested Date"],
+    ["PO-9", "1", "ACME", "P", "B", 100, 1.10, "USD", day(0), day(40)],
+    ["PO-9", "2", "ACME", "P", "B", 1000, 1.10, "USD", day(0), day(10)],
+]
+PLAN_QUOTES = [
+    ["Quote No", "Customer", "Part No", "Rev", "Break Qty", "Unit Price", "Currency", "Lead Time", "Valid Until"],
+    ["Q-1", "ACME", "P", "B", 100, 1.10, "USD", 5, day(200)],
+]
+PLAN_SHEETS = {
+    "BOM": [["Parent", "Component", "Qty Per"], ["P", "C1", 2]],
+    "Stock": [["Part No", "On Hand", "Purchase Lead Time"], ["C1", 500, 10]],
+    "Capacity": [["Line", "Hours Per Day"], ["ASSY", 8]],
+    "Routing": [["Part No", "Line", "Hours Per Unit"], ["P", "ASSY", 0.1]],
+}
+
+
+def plan_book(path: Path, **extra) -> Path:
+    return write_book(path, {"Orders": PLAN_ORDERS, "Quotes": PLAN_QUOTES, **PLAN_SHEETS, **extra})
+
+
+def review_sheet(path: Path) -> dict[str, dict]:
+    rows = [list(r) for r in openpyxl.load_workbook(path)["Review"].iter_rows(values_only=True)]
+    return {r[1]: dict(zip(rows[0], r)) for r in rows[1:]}
+
+
+def test_contract_review_runs_material_and_capacity_from_the_sheets_in_chinese(tmp_path):
+    path = plan_book(tmp_path / "po.xlsx", Config=[["Key", "Value"], ["report.lang", "zh"]])
+    book = FileBook(path)
+    actions.run(actions.contract_review_action, book)
+    assert book.messages == ["合同评审：2 行，见工作表 Review（通过 1，警告 0，不通过 1）。\n"
+                             "物料与产能检查依据工作表 BOM，Stock，Capacity，Routing。"]
+    lines = review_sheet(path)
+    # line 2 (due 11-30) queues first: 2,000 C1 against 500 on hand, 1,500 to buy in 10 working days
+    assert lines["2"]["material_result"] == "fail"
+    assert lines["2"]["material_reason"] == "2026-11-27 前欠料：C1 2026-12-04 到料（需采购 1500）"
+    assert lines["2"]["capacity_result"] == "fail"
+    assert lines["2"]["capacity_reason"] == "ASSY：2026-12-08 完工，晚于 2026-11-27；2026-11-30..2026-12-08 超负荷 52 小时"
+    assert lines["1"]["material_result"] == "pass" and lines["1"]["capacity_result"] == "pass"
+    assert lines["2"]["price_reason"] == "订单单价 1.10 = 报价 1.10（1000 件）"
+    assert isinstance(lines["1"]["promise_date"], dt.datetime)
+
+
+def test_contract_review_without_plan_sheets_runs_the_contract_checks_only(tmp_path):
+    path = write_book(tmp_path / "po.xlsx", {"Orders": PLAN_ORDERS, "Quotes": PLAN_QUOTES})
+    book = FileBook(path)
+    actions.run(actions.contract_review_action, book)
+    assert book.messages == ["Contract review: 2 line(s) on sheet Review (pass 2, warn 0, fail 0)."]
+    assert "material_result" not in review_sheet(path)["1"]
+
+
+def test_review_button_and_command_line_give_the_same_checks(tmp_path, capsys):
+    import json
+    from addin.cli import main
+    path = plan_book(tmp_path / "po.xlsx")
+    book = FileBook(path, save_as=tmp_path / "reviewed.xlsx")
+    actions.run(actions.contract_review_action, book)
+    button = review_sheet(tmp_path / "reviewed.xlsx")
+    # the same rows as files, the way the command line takes them
+    orders = write_book(tmp_path / "orders.xlsx", {"Orders": PLAN_ORDERS})
+    quotes = write_book(tmp_path / "quotes.xlsx", {"Quotes": PLAN_QUOTES})
+    bom = write_book(tmp_path / "bom.xlsx", {"BOM": PLAN_SHEETS["BOM"]})
+    stock = write_book(tmp_path / "stock.xlsx", {k: PLAN_SHEETS[k] for k in ("Stock", "Capacity", "Routing")})
+    status = main(["review", str(orders), "--quotes", str(quotes), "--bom", str(bom), "--stock", str(stock),
+                   "--capacity", str(stock), "--as-of", TODAY.isoformat(), "--lang", "en",
+                   "--format", "json", "--out", str(tmp_path / "review.xlsx")])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    command = {line["line_no"]: line for line in json.loads(out.out)["lines"]}
+    for no, line in command.items():
+        assert line["verdict"] == button[no]["verdict"]
+        assert {c: (v["result"], v["reason"]) for c, v in line["checks"].items()} == \
+            {c: (button[no][f"{c}_result"], button[no][f"{c}_reason"]) for c in line["checks"]}
+        assert line["promise_date"] == button[no]["promise_date"].date().isoformat()
+    assert command["2"]["checks"]["material"]["reason"] == "short by 2026-11-27: C1 ready 2026-12-04 (1500 to buy)"
+
+
+def test_messages_speak_the_users_language_without_a_config_sheet(ledger, monkeypatch):
+    monkeypatch.setattr(FileBook, "ui_lang", lambda self: "zh")
+    book = FileBook(ledger)
+    actions.run(actions.refresh_risk_colours_action, book)
+    assert book.messages == ["风险颜色：工作表 订单跟踪，K 列：逾期 1，有风险 1，正常 1，已完成 2。"]
+    actions.run(actions.contract_review_action, book)
+    assert book.messages[1] == "错误：ledger.xlsx：没有订单工作表 — 请将工作表命名为 Orders 或 订单"

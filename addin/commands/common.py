@@ -68,9 +68,37 @@ month_option = click.option("--month", callback=_month_callback, metavar="YYYY-M
 
 
 def default_lang() -> str:
-    import locale
-    loc = (locale.getlocale()[0] or "") if hasattr(locale, "getlocale") else ""
-    return "zh" if loc.lower().startswith("zh") else "en"
+    """The system's language (zh or en): what a command speaks when neither --lang nor the
+    configuration says."""
+    from addin.i18n import system_lang
+    return system_lang()
+
+
+config_option = click.option(
+    "--config", "config_file", type=existing_file, metavar="FILE",
+    help="Settings from orderdesk.toml ([otd] basis, tolerances per customer, risk horizon, calendar; "
+         "[rootcause]; [report] lang; [review]); options given here win. Default: the SPEC defaults.")
+
+# option name -> settings field, for the options a command may take
+_SETTING_OPTIONS = {"basis": "basis", "late_tolerance": "late_tolerance", "early_tolerance": "early_tolerance",
+                    "weight": "weight", "major_days": "major_days", "horizon": "risk_horizon",
+                    "calendar_spec": "calendar", "lang": "lang", "inspection_days": "inspection_days",
+                    "transport_days": "transport_days"}
+
+
+def settings_from(ctx: click.Context, config_file: Path | None, **options):
+    """The job settings: ``orderdesk.toml`` (``--config``) or the SPEC defaults, with every option
+    the user gave on the command line applied over them (an option left at its default does not
+    override the file)."""
+    from click.core import ParameterSource
+    from addin.config import Settings, load_settings
+    settings = load_settings(config_file) if config_file is not None else Settings()
+    given = {}
+    for name, value in options.items():
+        source = ctx.get_parameter_source(name)
+        if source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
+            given[_SETTING_OPTIONS[name]] = value
+    return settings.with_options(**given)
 
 
 def progress(message: str) -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import (as_of_option, basis_option, calendar_option, default_lang, early_tol_option,
-                                   existing_file, format_option, lang_option, late_tol_option, map_option, month_option,
-                                   parse_date_option, progress, quiet_option, sheet_option)
-
-GROUP_FIELDS = ("customer", "month", "part_no", "owner", "priority")
+from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
+                                   early_tol_option, existing_file, format_option, lang_option, late_tol_option,
+                                   map_option, month_option, parse_date_option, progress, quiet_option, settings_from,
+                                   sheet_option)
+from addin.jobs.otd import GROUP_FIELDS
 
 LABELS = {
     "en": {"customer": "Customer", "month": "Month", "part_no": "Part No", "owner": "Owner", "priority": "Priority",
@@ -90,63 +90,69 @@ def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -
 @map_option
 @calendar_option("the at-risk count of open lines", "a horizon counted through a later year is noted")
 @lang_option
+@config_option
 @quiet_option
 def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: dt.date | None,
         start: dt.date | None, end: dt.date | None, late_tolerance: int, early_tolerance: int | None,
         weight: str, fmt: str, sheet: str | None, map_file: Path | None, calendar_spec: str,
-        lang: str | None, quiet: bool) -> None:
+        lang: str | None, config_file: Path | None, quiet: bool) -> None:
     """Print on-time delivery (OTD) and on-time-in-full (OTIF) of LEDGER, by the groups asked for.
 
     The cohort is the lines not cancelled whose due date is in the period and on or before the
     as-of date; open overdue lines count as late. JSON output is the object of SPEC section 6.
+    --config takes the basis, tolerances (per customer too), weight, risk horizon and calendar
+    from orderdesk.toml; options given here win.
 
     \b
     Example:
       orderdesk otd ledger.xlsx --by customer,month
       orderdesk otd ledger.xlsx --month 2026-10 --by owner --format json
       orderdesk otd ledger.xlsx --basis requested --late-tolerance 2 --weight value
+      orderdesk otd ledger.xlsx --config orderdesk.toml --by customer
     """
-    from addin.compute.otd import OtdSettings, otd_json, otd_report
-    from addin.readers import read
-    from addin.readers.usable import require_usable
+    from addin.jobs.inputs import read_ledger
+    from addin.jobs.otd import open_risk, otd_figures, otd_summary
 
+    settings = settings_from(click.get_current_context(), config_file, basis=basis, late_tolerance=late_tolerance,
+                             early_tolerance=early_tolerance, weight=weight, calendar_spec=calendar_spec, lang=lang)
     start, end = _period(month, start, end)
     as_of = as_of or dt.date.today()
-    lang = lang or default_lang()
-    settings = OtdSettings(basis=basis, late_tolerance=late_tolerance, early_tolerance=early_tolerance,
-                           weight=weight)
+    lang = settings.lang or default_lang()
     progress(f"reading {ledger.name}")
-    result = read(ledger, "ledger", sheet=sheet, mapping=map_file)
-    require_usable(result)  # nothing usable: exit 1 with the reasons, never an empty result
+    result = read_ledger(ledger, sheet=sheet, mapping=map_file)
     progress(f"measuring {result.rows.valid} lines")
     if fmt == "json":
-        click.echo(json.dumps(otd_json(result, as_of, settings, by, start, end), ensure_ascii=False))
+        click.echo(json.dumps(otd_figures(result, settings, as_of, by=by, start=start, end=end), ensure_ascii=False))
         return
-    period, summary, excluded = otd_report(result.data, as_of, settings, by, start, end)
+    period, summary, excluded = otd_summary(result, settings, as_of, by=by, start=start, end=end)
     if fmt == "csv":
         click.echo(_csv(summary, by, lang), nl=False)
         return
     if quiet:
         return
-    from addin.compute.calendar import load_calendar
-    from addin.compute.risk import assess_risk, horizon_note
-    cal = load_calendar(calendar_spec)
-    risk = assess_risk(result.data, as_of, cal, settings.risk_horizon, basis=basis, lang=lang)["risk"]
+    from addin.compute.otd import headline_facts
+    from addin.i18n import measured_headline
+    risk = open_risk(result, settings, as_of, lang)
+    click.echo(_title(settings.otd, as_of, start, end, lang))
+    click.echo(_table(summary, by, lang))
     text = LABELS[lang]
-    early = "" if early_tolerance is None else text["early_window"].format(n=early_tolerance)
+    click.echo(text["excluded"].format(**excluded))
+    click.echo(measured_headline(**headline_facts(summary, excluded), lang=lang))  # measured, and what was not
+    click.echo(text["risk"].format(as_of=as_of.isoformat(), overdue=risk.overdue, at_risk=risk.at_risk,
+                                   h=risk.horizon, cal=risk.calendar))
+    if risk.note:  # the at-risk count above may be too low: say why and how to fix it
+        click.echo(risk.note)
+    click.echo(text["rows"].format(**result.rows.as_dict()))
+
+
+def _title(otd, as_of: dt.date, start: dt.date | None, end: dt.date | None, lang: str) -> str:
+    text = LABELS[lang]
+    early = "" if otd.early_tolerance is None else text["early_window"].format(n=otd.early_tolerance)
     span = "" if start is None and end is None else text["period"].format(
         start=start.isoformat() if start else "…", end=end.isoformat() if end else "…")
-    w = "" if weight == "lines" else text["weight"].format(w=WEIGHT_WORDS[lang][weight])
-    click.echo(text["title"].format(as_of=as_of.isoformat(), basis=basis, late=late_tolerance,
-                                    early=early, period=span, weight=w))
-    click.echo(_table(summary, by, lang))
-    click.echo(text["excluded"].format(**excluded))
-    click.echo(text["risk"].format(as_of=as_of.isoformat(), overdue=int((risk == "overdue").sum()),
-                                   at_risk=int((risk == "at_risk").sum()), h=settings.risk_horizon, cal=cal.name))
-    note = horizon_note(as_of, cal, settings.risk_horizon, lang)
-    if note:  # the at-risk count above may be too low: say why and how to fix it
-        click.echo(note)
-    click.echo(text["rows"].format(**result.rows.as_dict()))
+    w = "" if otd.weight == "lines" else text["weight"].format(w=WEIGHT_WORDS[lang][otd.weight])
+    return text["title"].format(as_of=as_of.isoformat(), basis=otd.basis, late=otd.late_tolerance,
+                                early=early, period=span, weight=w)
 
 
 def _percent(value, unknown: str) -> str:

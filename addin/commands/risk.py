@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import (calendar_option, as_of_option, basis_option, default_lang, existing_file, lang_option,
-                                   map_option, quiet_option, sheet_option)
+from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
+                                   existing_file, lang_option, map_option, quiet_option, settings_from, sheet_option)
+from addin.defaults import RISK_HORIZON
 
 
 @click.command()
@@ -21,33 +22,33 @@ from addin.commands.common import (calendar_option, as_of_option, basis_option, 
 @click.option("--separate", is_flag=True,
               help="Write the risk sheet into a new workbook instead of a copy of the ledger "
                    "(for ledgers with charts, images or controls a copy would lose).")
-@click.option("--horizon", type=click.IntRange(min=0), default=3, show_default=True,
+@click.option("--horizon", type=click.IntRange(min=0), default=RISK_HORIZON, show_default=True,
               help="Working days ahead within which an open line is at risk.")
 @calendar_option("the horizon", "a horizon counted through a later year is noted on the sheet")
 @lang_option
+@config_option
 @quiet_option
 def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str | None, map_file: Path | None,
-         separate: bool, horizon: int, calendar_spec: str, lang: str | None, quiet: bool) -> None:
+         separate: bool, horizon: int, calendar_spec: str, lang: str | None, config_file: Path | None,
+         quiet: bool) -> None:
     """Write a copy of LEDGER with a risk column after its last column and its rows coloured:
     red overdue, amber at risk, grey done. The ledger's own layout, formats and other sheets are
     kept; the ledger itself is never modified. A .csv or .xls ledger, or --separate, gives a new
-    workbook with the risk sheet.
+    workbook with the risk sheet. --config takes the basis, risk horizon and calendar from
+    orderdesk.toml; options given here win.
 
     \b
     Example:
       orderdesk risk ledger.xlsx --out ledger-risk.xlsx --as-of 2026-04-05
     """
-    from addin.compute.calendar import load_calendar
     from addin.i18n import t
-    from addin.readers import read
-    from addin.readers.usable import require_usable
-    from addin.writers.riskcopy import write_risk_copy
+    from addin.jobs.risk import risk_copy
 
-    lang = lang or default_lang()
-    result = read(ledger, "ledger", sheet=sheet, mapping=map_file)
-    require_usable(result)  # nothing usable: exit 1 with the reasons, never an empty result
-    summary = write_risk_copy(result, out=out, as_of=as_of or dt.date.today(), calendar=load_calendar(calendar_spec),
-                              horizon=horizon, basis=basis, separate=separate, lang=lang)
+    settings = settings_from(click.get_current_context(), config_file, basis=basis, horizon=horizon,
+                             calendar_spec=calendar_spec, lang=lang)
+    lang = settings.lang or default_lang()
+    summary = risk_copy(ledger, settings, as_of=as_of or dt.date.today(), lang=lang, out=out, separate=separate,
+                        sheet=sheet, mapping=map_file)
     if not quiet:
         click.echo(t("msg.risk_written", lang, out=out, rows=summary.rows, overdue=summary.overdue,
                      at_risk=summary.at_risk))

@@ -2,19 +2,26 @@
 interface (so tests run it on a file); each bare function is the RunPython entry point the VBA
 calls (``macros/OrderDeskMacros.bas``), against the workbook open in Excel.
 
-An ``OrderDeskError`` becomes a message box naming the cell to fix, never a traceback.
+Each button runs the job the command line runs (``addin.jobs``) with the workbook's settings
+(its Config sheet, else the SPEC defaults; its Calendar sheet) and only translates: sheets in,
+sheets and a message out. Messages come from ``addin.i18n`` in the user's language
+(``addin.excel.settings``). An ``OrderDeskError`` becomes a message box naming the cell to fix,
+never a traceback.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import re
+from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
 
+from addin.config import Settings
 from addin.errors import InputError, OrderDeskError
 from addin.excel import compute
 from addin.excel.book import Book, Rule, XlwingsBook, column_letter, frame_rows, read_table
+from addin.excel.settings import CONFIG_SHEETS, book_settings, content_lang, message_lang
+from addin.i18n import t
 
 ORDERS_SHEETS = ("Orders", "订单", "PO", "PO Lines")
 QUOTES_SHEETS = ("Quotes", "报价", "报价单")
@@ -23,57 +30,93 @@ OUTPUT_SHEETS = (REVIEW_SHEET, OTD_SHEET, PARETO_SHEET, "xlwings.conf")
 RISK_HEADER = "风险 Risk"
 RISK_REASON_HEADER = "风险原因 Risk reason"
 PROMISE_HEADER = "建议承诺交期 Promise date"
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+RISK_COUNTS = ("overdue", "at_risk", "on_track", "done")
+VERDICTS = ("pass", "warn", "fail")
 
 
 def _today() -> _dt.date:
     return _dt.date.today()
 
 
-def _find_sheet(book: Book, names: tuple[str, ...], what: str) -> str:
-    lower = {s.lower(): s for s in book.sheet_names()}
-    for name in names:
-        if name.lower() in lower:
-            return lower[name.lower()]
-    raise InputError(f"{book.name}: no {what} sheet — name one of the sheets {' or '.join(names[:2])}")
+@dataclass(frozen=True)
+class Run:
+    """One press of a button: the workbook, its settings, the as-of date and the language of the
+    message box (``ui``)."""
+    book: Book
+    settings: Settings
+    as_of: _dt.date
+    ui: str
+
+    @classmethod
+    def of(cls, book: Book) -> Run:
+        settings = book_settings(book)
+        return cls(book, settings, _today(), message_lang(book, settings))
+
+    def lang(self, *results) -> str:
+        """The language of what is written into the workbook (and of notes about it)."""
+        return content_lang(self.settings, *results)
+
+    def say(self, key: str, *lines: str | None, **fields) -> None:
+        """The message box: ``key`` in the user's language, then each further line given."""
+        self.book.message(t(key, self.ui, **fields) + "".join(f"\n{line}" for line in lines if line))
 
 
-def ledger_sheet(book: Book) -> str:
-    """The active sheet, unless it is one OrderDesk writes or the Calendar sheet; then the Orders sheet."""
+def ledger_sheet(book: Book, lang: str = "en") -> str:
+    """The active sheet, unless it is one OrderDesk writes, the Calendar or the Config sheet; then
+    the Orders sheet."""
     active = book.active_sheet()
-    if active not in OUTPUT_SHEETS and active.lower() not in {n.lower() for n in compute.CALENDAR_SHEETS}:
+    special = {n.lower() for n in compute.CALENDAR_SHEETS + CONFIG_SHEETS}
+    if active not in OUTPUT_SHEETS and active.lower() not in special:
         return active
-    return _find_sheet(book, ORDERS_SHEETS, "order ledger")
+    return compute.require_sheet(book, ORDERS_SHEETS, "ledger", lang)
 
 
-def _lang(result) -> str:
-    texts = [result.sheet or ""] + [str(v) for v in result.columns.values()]
-    return "zh" if any(_CJK.search(t) for t in texts) else "en"
-
-
-def _note(text: str | None) -> str:
-    """A calendar note on lines of its own after the summary line, or nothing."""
-    return f"\n{text}" if text else ""
-
-
-def _skipped(result) -> str:
+def _skipped(run: Run, result) -> str | None:
     """A line on rejected rows, naming the first cells to fix."""
-    issues = [i for i in result.issues if getattr(i, "severity", "error") == "error"] or list(result.issues)
     if not result.rows.issues:
-        return ""
+        return None
+    issues = [i for i in result.issues if getattr(i, "severity", "error") == "error"] or list(result.issues)
     cells = "; ".join(f"{i.cell}: {i.message}" for i in issues[:3])
-    return f"\n{result.rows.issues} row(s) skipped — fix {cells}"
+    return t("excel.skipped", run.ui, n=result.rows.issues, cells=cells)
 
 
-# ---------------------------------------------------------------- actions on a Book
+def _column_for(book: Book, sheet: str, header_row: int, header: str) -> int:
+    """The column headed ``header`` on the header row, else the one after the last used column."""
+    grid = book.read_rows(sheet)
+    texts = [str(v).strip() if v is not None else "" for v in (grid[header_row - 1] if header_row - 1 < len(grid) else [])]
+    if header in texts:
+        return texts.index(header) + 1
+    return max((i + 1 for i, text in enumerate(texts) if text), default=0) + 1
+
+
+def _counts(values: pd.Series, keys: tuple[str, ...], prefix: str, lang: str) -> str:
+    counts = values.value_counts()
+    return t("excel.list_sep", lang).join(t(f"{prefix}.{k}", lang, n=int(counts.get(k, 0))) for k in keys)
+
+
+# ---------------------------------------------------------------- Contract review
 
 def contract_review_action(book: Book) -> None:
-    """Orders + Quotes sheets -> Review sheet (one row per PO line, coloured by verdict)."""
-    orders = read_table(book, _find_sheet(book, ORDERS_SHEETS, "Orders"), "ledger")
-    quotes = read_table(book, _find_sheet(book, QUOTES_SHEETS, "Quotes"), "quotes")
-    lang = _lang(orders)
-    reviewed = compute.review_frame(orders.data, quotes.data, _today(), lang, cal=compute.calendar(book))
+    """Orders + Quotes sheets -> Review sheet (one row per PO line, coloured by verdict): the full
+    review — with the plan from the BOM / Stock / Purchases / Capacity / Routing sheets when there
+    are any, and earlier POs from a History sheet — as ``orderdesk review`` runs it."""
+    from addin.jobs.review import contract_review, plan_checks_ran, verdict_counts
+    run = Run.of(book)
+    orders = read_table(book, compute.require_sheet(book, ORDERS_SHEETS, "orders", run.ui), "ledger")
+    quotes = read_table(book, compute.require_sheet(book, QUOTES_SHEETS, "quotes", run.ui), "quotes")
+    lang = run.lang(orders)
+    reviewed = contract_review(compute.review_inputs(book, orders, quotes), run.settings, run.as_of, lang)
+    table = _write_review_sheet(book, reviewed)
+    book.save()
+    counts = verdict_counts(reviewed)
+    summary = t("excel.list_sep", run.ui).join(t(f"excel.verdict.{v}", run.ui, n=counts[v]) for v in VERDICTS)
+    plan = compute.plan_sheets(book) if plan_checks_ran(reviewed) else {}
+    run.say("excel.review_done", t("excel.review_plan", run.ui, sheets=t("excel.list_sep", run.ui).join(plan.values())) if plan else None,
+            compute.review_calendar_note(reviewed, lang), _skipped(run, orders),
+            lines=len(table), sheet=REVIEW_SHEET, summary=summary)
+
+
+def _write_review_sheet(book: Book, reviewed: pd.DataFrame) -> pd.DataFrame:
     table = compute.review_columns(reviewed)
     rows = frame_rows(table)
     book.write_rows(REVIEW_SHEET, rows)
@@ -82,97 +125,122 @@ def contract_review_action(book: Book) -> None:
         last = column_letter(len(table.columns))
         book.apply_rules(REVIEW_SHEET, f"A2:{last}{len(rows)}",
                          [Rule(f'=${verdict}2="{v}"', fill) for v, fill in compute.VERDICT_FILL.items()])
-    book.save()
-    counts = table["verdict"].value_counts()
-    summary = ", ".join(f"{v} {int(counts.get(v, 0))}" for v in ("pass", "warn", "fail"))
-    book.message(f"Contract review: {len(table)} line(s) on sheet {REVIEW_SHEET} ({summary})."
-                 f"{_note(compute.review_calendar_note(reviewed, lang))}{_skipped(orders)}")
+    return table
 
+
+# ---------------------------------------------------------------- Refresh risk colours
 
 def refresh_risk_colours_action(book: Book) -> None:
     """Risk column beside the ledger table and conditional formatting on its rows: red overdue,
-    amber at risk, grey done (the rules stay live when the user edits the risk column)."""
-    sheet = ledger_sheet(book)
-    ledger = read_table(book, sheet, "ledger")
-    lang = _lang(ledger)
-    as_of, cal = _today(), compute.calendar(book)
-    risk = compute.risk_frame(ledger.data, as_of, lang, cal=cal)
-    grid = book.read_rows(sheet)
+    amber at risk, grey done (the rules stay live when the user edits the risk column). The
+    horizon and basis are the settings' (``otd.risk_horizon``, ``otd.basis``)."""
+    from addin.jobs.inputs import read_ledger
+    from addin.jobs.risk import line_risk
+    run = Run.of(book)
+    sheet = ledger_sheet(book, run.ui)
+    ledger = read_ledger(read_table(book, sheet, "ledger"))
+    lang = run.lang(ledger)
+    risk = line_risk(ledger, run.settings, run.as_of, lang)
+    letter = _write_risk_column(book, sheet, ledger, risk)
+    book.save()
+    run.say("excel.risk_done", compute.risk_calendar_note(run.settings, run.as_of, lang), _skipped(run, ledger),
+            sheet=sheet, column=letter, summary=_counts(risk["risk"], RISK_COUNTS, "excel.risk_count", run.ui))
+
+
+def _write_risk_column(book: Book, sheet: str, ledger, risk: pd.DataFrame) -> str:
+    """Risk and reason columns beside the table (the existing ones reused) and the rules colouring
+    its rows; returns the risk column's letter."""
     header_row = ledger.header_row
-    header = grid[header_row - 1] if header_row - 1 < len(grid) else []
-    texts = [str(v).strip() if v is not None else "" for v in header]
-    if RISK_HEADER in texts:
-        risk_col = texts.index(RISK_HEADER) + 1
-    else:
-        risk_col = max((i + 1 for i, t in enumerate(texts) if t), default=0) + 1
-    last_row = max(len(grid), header_row + 1)
+    risk_col = _column_for(book, sheet, header_row, RISK_HEADER)
+    last_row = max(len(book.read_rows(sheet)), header_row + 1)
     column = [[RISK_HEADER, RISK_REASON_HEADER]] + [[None, None] for _ in range(last_row - header_row)]
     for source_row, code, reason in zip(ledger.data["source_row"], risk["risk"], risk["risk_reason"]):
         column[int(source_row) - header_row] = [code, reason]
-    book.write_rows(sheet, column, top_left=f"{column_letter(risk_col)}{header_row}", clear=False)
     letter = column_letter(risk_col)
+    book.write_rows(sheet, column, top_left=f"{letter}{header_row}", clear=False)
     rules = [Rule(f'=${letter}{header_row + 1}="{code}"', fill) for code, fill in compute.RISK_FILL.items()]
     book.apply_rules(sheet, f"A{header_row + 1}:{column_letter(risk_col + 1)}{last_row}", rules)
-    book.save()
-    counts = risk["risk"].value_counts()
-    summary = ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("overdue", "at_risk", "on_track", "done"))
-    book.message(f"Risk colours on sheet {sheet}, column {letter}: {summary}."
-                 f"{_note(compute.risk_calendar_note(as_of, cal, lang))}{_skipped(ledger)}")
+    return letter
 
+
+# ---------------------------------------------------------------- Refresh OTD pivot
 
 def refresh_otd_pivot_action(book: Book) -> None:
-    """OTD % by customer and month on the OTD sheet, then the counts by customer."""
-    sheet = ledger_sheet(book)
-    ledger = read_table(book, sheet, "ledger")
-    as_of = _today()
-    pivot = compute.otd_pivot(ledger.data, as_of)
-    counts = compute.otd_table(ledger.data, ["customer"], "promised", as_of)
-    rows = [[f"OTD % by customer and month (basis: promised date, as of {as_of.isoformat()})"]]
-    rows += frame_rows(pivot) + [[]] + frame_rows(counts)
-    book.write_rows(OTD_SHEET, rows)
+    """OTD % by customer and month on the OTD sheet, then the counts by customer, measured with
+    the settings (basis, tolerances per customer, weight) as ``orderdesk otd`` measures."""
+    from addin.jobs.inputs import read_ledger
+    from addin.jobs.otd import TOTAL, otd_pivot, otd_table
+    run = Run.of(book)
+    ledger = read_ledger(read_table(book, ledger_sheet(book, run.ui), "ledger"))
+    pivot = otd_pivot(ledger, run.settings, run.as_of)
+    counts = otd_table(ledger, ["customer"], run.settings, run.as_of)
+    basis = run.settings.otd.basis
+    title = t("excel.otd_title", run.ui, basis=basis if run.ui == "en" else t(f"basis.{basis}", run.ui),
+              as_of=run.as_of.isoformat())
+    book.write_rows(OTD_SHEET, [[title]] + frame_rows(pivot) + [[]] + frame_rows(counts))
     book.save()
-    total = counts.loc[counts["customer"] == "Total", "otd"]
-    shown = "n/a" if total.empty or pd.isna(total.iloc[0]) else f"{total.iloc[0]:.1%}"
-    book.message(f"OTD pivot on sheet {OTD_SHEET}: overall OTD {shown}.{_skipped(ledger)}")
+    total = counts.loc[counts["customer"] == TOTAL, "otd"]
+    shown = t("excel.unknown", run.ui) if total.empty or pd.isna(total.iloc[0]) else f"{total.iloc[0]:.1%}"
+    run.say("excel.otd_done", _skipped(run, ledger), sheet=OTD_SHEET, otd=shown)
 
+
+# ---------------------------------------------------------------- Root-cause summary
 
 def root_cause_summary_action(book: Book) -> None:
-    """Pareto of the root causes of late lines on the Pareto sheet."""
-    sheet = ledger_sheet(book)
-    ledger = read_table(book, sheet, "ledger")
-    table = compute.pareto_table(ledger.data, _today(), _lang(ledger))
+    """Pareto of the root causes of late lines on the Pareto sheet (the settings' keywords)."""
+    from addin.jobs.inputs import read_ledger
+    from addin.jobs.otd import pareto_table
+    run = Run.of(book)
+    ledger = read_ledger(read_table(book, ledger_sheet(book, run.ui), "ledger"))
+    table = pareto_table(ledger, run.settings, run.as_of, run.lang(ledger))
     book.write_rows(PARETO_SHEET, frame_rows(table))
     book.save()
-    top = f"top cause: {table['label'].iloc[0]} ({int(table['count'].iloc[0])})" if len(table) else "no late lines"
-    book.message(f"Root-cause Pareto on sheet {PARETO_SHEET}: {top}.{_skipped(ledger)}")
+    top = t("excel.pareto_top", run.ui, label=table["label"].iloc[0], count=int(table["count"].iloc[0])) \
+        if len(table) else t("excel.pareto_none", run.ui)
+    run.say("excel.pareto_done", _skipped(run, ledger), sheet=PARETO_SHEET, top=top)
 
+
+# ---------------------------------------------------------------- Promise date
 
 def promise_date_action(book: Book) -> None:
     """Promise date for the selected order line: shown in a message and written beside it."""
+    from addin.jobs.promise import promise_line
+    run = Run.of(book)
     sheet, row = book.selected_row()
+    orders, line = _selected_line(run, sheet, row)
+    quotes = _quotes_if_any(book)
+    lang = run.lang(orders)
+    sheets = compute.plan_sheets(book)
+    plannable = "stock" in sheets or {"capacity", "routing"} <= set(sheets)
+    if not plannable and quotes is None:
+        raise InputError(t("excel.no_promise_source", run.ui, book=book.name))
+    plan = compute.review_inputs(book, line, quotes) if plannable else None
+    promise = promise_line(line, run.settings, run.as_of, lang, plan_inputs=plan, quotes=quotes)
+    col = column_letter(_column_for(book, sheet, orders.header_row, PROMISE_HEADER))
+    book.write_rows(sheet, [[PROMISE_HEADER]], top_left=f"{col}{orders.header_row}", clear=False)
+    book.write_rows(sheet, [[promise.day]], top_left=f"{col}{row}", clear=False)
+    book.save()
+    shown = promise.day.isoformat() if promise.day else t("excel.promise_none", run.ui)
+    run.say("excel.promise_done", order=line["order_no"].iloc[0], sheet=sheet, row=row, date=shown,
+            how=compute.promise_text(promise, run.ui, lang))
+
+
+def _selected_line(run: Run, sheet: str, row: int):
+    """(the sheet's ReadResult, the selected line as a one-row frame); InputError off a line."""
     if sheet in OUTPUT_SHEETS:
-        raise InputError(f"select an order line on the Orders sheet first (the selection is on {sheet})")
-    orders = read_table(book, sheet, "ledger")
+        raise InputError(t("excel.select_line", run.ui, sheet=sheet))
+    orders = read_table(run.book, sheet, "ledger")
     line = orders.data[orders.data["source_row"] == row]
     if line.empty:
         first = int(orders.data["source_row"].min()) if len(orders.data) else orders.header_row + 1
-        raise InputError(f"{sheet}!A{row} is not an order line — select a cell in rows {first} and below")
-    try:
-        quotes = read_table(book, _find_sheet(book, QUOTES_SHEETS, "Quotes"), "quotes").data
-    except InputError:
-        quotes = None
-    day, how = compute.promise_for_line(line, quotes, _today(), book)
-    order = line["order_no"].iloc[0]
-    grid = book.read_rows(sheet)
-    header = grid[orders.header_row - 1]
-    texts = [str(v).strip() if v is not None else "" for v in header]
-    col = texts.index(PROMISE_HEADER) + 1 if PROMISE_HEADER in texts else \
-        max((i + 1 for i, t in enumerate(texts) if t), default=0) + 1
-    book.write_rows(sheet, [[PROMISE_HEADER]], top_left=f"{column_letter(col)}{orders.header_row}", clear=False)
-    book.write_rows(sheet, [[day]], top_left=f"{column_letter(col)}{row}", clear=False)
-    book.save()
-    shown = day.isoformat() if day else "cannot be promised"
-    book.message(f"{order} ({sheet} row {row}): promise date {shown} — {how}.")
+        raise InputError(t("excel.not_a_line", run.ui, sheet=sheet, row=row, first=first))
+    return orders, line
+
+
+def _quotes_if_any(book: Book):
+    from addin.excel.book import sheet_named
+    sheet = sheet_named(book, QUOTES_SHEETS)
+    return read_table(book, sheet, "quotes").data if sheet is not None else None
 
 
 # ---------------------------------------------------------------- RunPython entry points
@@ -183,7 +251,15 @@ def run(action: Callable[[Book], None], book: Book | None = None) -> None:
     try:
         action(book)
     except OrderDeskError as exc:
-        book.message(f"Error: {exc}", title="OrderDesk")
+        book.message(t("excel.error", _error_lang(book), error=exc), title="OrderDesk")
+
+
+def _error_lang(book: Book) -> str:
+    """The message language for an error: the Config sheet's, unless that sheet is the error."""
+    try:
+        return message_lang(book, book_settings(book))
+    except OrderDeskError:
+        return message_lang(book, Settings())
 
 
 def contract_review() -> None:

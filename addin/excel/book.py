@@ -17,6 +17,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 import pandas as pd
 
 from addin.errors import FileError, InputError
+from addin.excel import values
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Book(Protocol):
     def selected_row(self) -> tuple[str, int]: ...
     def message(self, text: str, title: str = "OrderDesk") -> None: ...
     def save(self) -> None: ...
+    def ui_lang(self) -> str: ...
 
 
 # ---------------------------------------------------------------- helpers shared by both books
@@ -76,10 +78,13 @@ def read_table(book: Book, sheet: str, kind: str):
 
 def frame_rows(frame: pd.DataFrame, header: Sequence[str] | None = None) -> list[list]:
     """A DataFrame as rows of plain cell values (NaN/NaT -> empty, Timestamp -> datetime)."""
-    from addin.excel.udfs import _cell
-    rows = [list(header if header is not None else frame.columns)]
-    rows += [[_cell(v) for v in r] for r in frame.itertuples(index=False, name=None)]
-    return rows
+    return values.frame_rows(frame, header)
+
+
+def sheet_named(book: Book, names: Sequence[str]) -> str | None:
+    """The first sheet of ``book`` named one of ``names`` (case-insensitive), or None."""
+    lower = {s.lower(): s for s in book.sheet_names()}
+    return next((lower[n.lower()] for n in names if n.lower() in lower), None)
 
 
 # ---------------------------------------------------------------- a file on disk
@@ -167,6 +172,11 @@ class FileBook:
     def message(self, text: str, title: str = "OrderDesk") -> None:
         self.messages.append(text)
 
+    def ui_lang(self) -> str:
+        """The language of the user's system (no Excel to ask)."""
+        from addin.i18n import system_lang
+        return system_lang()
+
     def save(self) -> None:
         """Atomically (temp file, reopened, then moved into place), the previous file kept as
         ``<stem>.bak<suffix>``; refused while the file is open in Excel."""
@@ -183,6 +193,8 @@ class FileBook:
 # ---------------------------------------------------------------- the workbook open in Excel
 
 XL_EXPRESSION = 2  # XlFormatConditionType.xlExpression
+MSO_LANGUAGE_ID_UI = 2   # MsoAppLanguageID.msoLanguageIDUI
+LANG_CHINESE = 0x04      # primary language of every Chinese LCID (2052 zh-CN, 1028 zh-TW, 3076 zh-HK …)
 
 
 def _bgr(hex_rgb: str) -> int:
@@ -270,6 +282,15 @@ class XlwingsBook:
 
     def message(self, text: str, title: str = "OrderDesk") -> None:
         self.book.app.alert(text, title=title)
+
+    def ui_lang(self) -> str:
+        """Excel's user-interface language (zh for any Chinese one), else the system's."""
+        from addin.i18n import system_lang
+        try:   # Windows: Application.LanguageSettings.LanguageID(msoLanguageIDUI = 2)
+            lcid = int(self.book.app.api.LanguageSettings.LanguageID(MSO_LANGUAGE_ID_UI))
+        except Exception:   # macOS (AppleScript) or an older Excel: the system's locale
+            return system_lang()
+        return "zh" if lcid & 0x3FF == LANG_CHINESE else "en"
 
     def save(self) -> None:
         """Nothing to do: the user saves the open workbook when they choose."""

@@ -25,6 +25,7 @@ import pandas as pd
 import xlwings as xw
 
 from addin.errors import InputError, OrderDeskError
+from addin.excel.values import frame_rows
 
 ERROR_PREFIX = "#ORDERDESK: "
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -155,27 +156,8 @@ def table(values: Any, kind: str, what: str):
     return read_grid(Grid(Path(what), RANGE_NAME, rows, [RANGE_NAME]), kind)
 
 
-def _cell(value: Any) -> Any:
-    """A Python value as Excel takes it: NaN/NaT/None -> empty, Timestamp -> datetime."""
-    if value is None:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.to_pydatetime()
-    if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if value is pd.NaT or value is pd.NA:
-        return None
-    return value
-
-
 def frame_to_rows(frame: pd.DataFrame, header: bool = True) -> list[list]:
-    rows = [list(frame.columns)] if header else []
-    rows += [[_cell(v) for v in r] for r in frame.itertuples(index=False, name=None)]
-    return rows
+    return frame_rows(frame, None if header else False)
 
 
 def _today() -> _dt.date:

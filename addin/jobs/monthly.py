@@ -193,17 +193,13 @@ class RunLock:
 
 
 def build_with_report_writer(config: Config, month: dt.date, as_of: dt.date, lang: str, out: Path) -> MonthFigures:
-    """The default builder: read the configured ledger, write the monthly workbook with
-    ``addin.writers.monthly.write_report``, return the figures the message quotes."""
-    from addin.readers.calendar import load_calendar
-    from addin.readers import read
-    from addin.readers.usable import require_usable
-    from addin.writers.monthly import write_report
+    """The default builder: the report job (``addin.jobs.report.monthly_report``: the configured
+    ledger, a usable row required, the monthly workbook written) with the config's settings;
+    returns the figures the message quotes."""
+    from addin.jobs.report import monthly_report
 
-    ledger = read(config.ledger.path, kind="ledger", sheet=config.ledger.sheet, mapping=config.ledger.map)
-    require_usable(ledger)  # nothing usable: exit 1 with the reasons, never an empty result
-    summary = write_report(ledger, month=month, out=out, as_of=as_of, settings=config.otd, lang=lang,
-                           calendar=load_calendar(config.calendar))
+    summary = monthly_report(config.ledger.path, config.settings, month=month, as_of=as_of, lang=lang, out=out,
+                             sheet=config.ledger.sheet, mapping=config.ledger.map)
     return figures_from_summary(summary)
 
 

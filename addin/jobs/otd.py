@@ -1,0 +1,104 @@
+"""The OTD job: read the ledger, classify every line, summarise by the groups asked for
+(SPEC sections 3 and 6). The command line prints it (table, CSV, JSON), the Refresh OTD pivot
+button writes it to the OTD sheet, ``OD_OTD`` spills it: the same figures from the same
+settings (basis, tolerances per customer, weight, risk horizon)."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from addin.config import Settings
+from addin.errors import InputError
+from addin.jobs.inputs import Source, frame, read_ledger, working_calendar
+
+GROUP_FIELDS = ("customer", "month", "part_no", "owner", "priority")
+OTD_COLUMNS = ("lines", "on_time", "late", "early", "pending", "otd", "otif", "avg_days_late")
+TOTAL = "Total"
+
+
+@dataclass(frozen=True)
+class OpenRisk:
+    """Open lines at the as-of date: overdue, and at risk within the horizon (working days of
+    ``calendar``); ``note`` says when the horizon ran through a year without holiday data."""
+    overdue: int
+    at_risk: int
+    horizon: int
+    calendar: str
+    note: str | None
+
+
+def otd_figures(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequence[str] = (),
+                start: _dt.date | None = None, end: _dt.date | None = None, sheet: str | None = None,
+                mapping: Any = None) -> dict:
+    """The object of SPEC section 6 (``orderdesk otd --format json``)."""
+    from addin.compute.otd import otd_json
+    result = read_ledger(ledger, sheet=sheet, mapping=mapping)
+    return otd_json(result, as_of, settings.otd, list(by), start, end)
+
+
+def otd_summary(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequence[str] = (),
+                start: _dt.date | None = None, end: _dt.date | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """(classified lines of the period, summary per group with a total row, excluded counts)."""
+    from addin.compute.otd import otd_report
+    return otd_report(frame(ledger), as_of, settings.otd, list(by), start, end)
+
+
+def open_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "en") -> OpenRisk:
+    """Overdue and at-risk open lines with the settings' horizon, basis and calendar."""
+    from addin.compute.risk import assess_risk, horizon_note
+    cal = working_calendar(settings)
+    horizon = settings.otd.risk_horizon
+    risk = assess_risk(frame(ledger), as_of, cal, horizon, basis=settings.otd.basis, lang=lang)["risk"]
+    return OpenRisk(overdue=int((risk == "overdue").sum()), at_risk=int((risk == "at_risk").sum()),
+                    horizon=horizon, calendar=cal.name, note=horizon_note(as_of, cal, horizon, lang))
+
+
+def classified(ledger: Source, settings: Settings, as_of: _dt.date) -> pd.DataFrame:
+    from addin.compute.otd import classify
+    return classify(frame(ledger), as_of, settings.otd)
+
+
+def otd_table(ledger: Source, by: Sequence[str], settings: Settings, as_of: _dt.date) -> pd.DataFrame:
+    """OTD/OTIF per group and a total row labelled ``Total``, rates as fractions (the table a
+    sheet shows: the OTD sheet's counts, ``OD_OTD``)."""
+    from addin.compute.otd import summarise
+    for field in by:
+        if field not in GROUP_FIELDS:
+            raise InputError(f"cannot group by '{field}': use {', '.join(GROUP_FIELDS)}", value=field)
+    table = summarise(classified(ledger, settings, as_of), by=list(by), settings=settings.otd)
+    out = table[list(by) + list(OTD_COLUMNS)].copy()
+    for field in by:
+        out[field] = out[field].astype(object)
+    if by:
+        out.loc[table["is_total"].to_numpy(), by[0]] = TOTAL
+    else:
+        out.insert(0, "group", [TOTAL] * len(out))
+    return out
+
+
+def otd_pivot(ledger: Source, settings: Settings, as_of: _dt.date) -> pd.DataFrame:
+    """OTD % by customer (rows) and month (columns), with each customer's and each month's total."""
+    by_month = otd_table(ledger, ["customer", "month"], settings, as_of)
+    detail = by_month[by_month["customer"] != TOTAL]
+    if detail.empty:
+        return pd.DataFrame({"customer": [TOTAL], "lines": [0]})
+    pivot = detail.pivot_table(index="customer", columns="month", values="otd", aggfunc="first", dropna=False)
+    pivot = pivot.reindex(sorted(pivot.columns), axis=1)
+    per_customer = otd_table(ledger, ["customer"], settings, as_of).set_index("customer")
+    per_month = otd_table(ledger, ["month"], settings, as_of).set_index("month")
+    pivot[TOTAL] = per_customer["otd"].reindex(pivot.index)
+    pivot.loc[TOTAL] = [per_month["otd"].get(m, np.nan) for m in pivot.columns[:-1]] + \
+        [per_customer.loc[TOTAL, "otd"]]
+    pivot.columns = [str(c) for c in pivot.columns]
+    return pivot.reset_index().rename(columns={"index": "customer"})
+
+
+def pareto_table(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
+    """Root causes of the late lines, most frequent first (the settings' keywords count)."""
+    from addin.compute.rootcause import pareto
+    return pareto(classified(ledger, settings, as_of), lang)

@@ -1,0 +1,153 @@
+"""One product behind every front end (issue 11): the buttons (through FileBook on real
+workbooks) and the command line run the same jobs with the same settings — the button reading
+them from the workbook's Config sheet, the command line from orderdesk.toml — and give the same
+figures."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from addin.cli import main
+from addin.config import load_settings
+from addin.errors import ConfigError
+from addin.excel import actions
+from addin.excel.book import FileBook
+from tests.test_excel_actions import write_book
+
+TODAY = dt.date(2026, 11, 20)   # a Friday
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(actions, "_today", lambda: TODAY)
+
+
+def day(offset: int) -> dt.datetime:
+    d = TODAY + dt.timedelta(days=offset)
+    return dt.datetime(d.year, d.month, d.day)
+
+
+LEDGER = [
+    ["订单号", "客户", "料号", "订单数量", "承诺交期", "出货日期", "出货数量", "状态"],
+    ["PO-1", "ACME", "A-100", 100, day(-20), day(-17), 100, "已出货"],   # 3 days late: on time for ACME (5)
+    ["PO-2", "ACME", "A-100", 100, day(-10), day(-10), 100, "已出货"],
+    ["PO-3", "Globex", "B-200", 50, day(-12), day(-11), 50, "已出货"],   # 1 day late: Globex has no tolerance
+    ["PO-4", "Globex", "B-200", 50, day(-3), None, None, "生产中"],      # overdue
+    ["PO-5", "Initech", "C-300", 10, day(6), None, None, "待排产"],      # Thu 11-26: 4 working days on
+    ["PO-6", "Initech", "C-300", 10, day(1), None, None, "待排产"],      # at risk with any horizon
+    ["PO-7", "Initech", "C-300", 10, day(60), None, None, "待排产"],
+]
+CONFIG_SHEET = [["Key", "Value", "Note"],
+                ["# the same keys as orderdesk.toml", None, None],
+                ["otd.customers.ACME.late_tolerance", 5, "ACME accepts 5 days"],
+                ["otd.risk_horizon", 5, None],
+                ["otd.early_tolerance", None, "empty: the default"]]
+TOML = """
+[otd]
+risk_horizon = 5
+
+[otd.customers.ACME]
+late_tolerance = 5
+"""
+
+
+@pytest.fixture
+def files(tmp_path) -> tuple[Path, Path]:
+    book = write_book(tmp_path / "ledger.xlsx", {"订单跟踪": LEDGER, "Config": CONFIG_SHEET})
+    toml = tmp_path / "orderdesk.toml"
+    toml.write_text(TOML, encoding="utf-8")
+    return book, toml
+
+
+def cli(capsys, *args: str) -> str:
+    status = main(list(args))
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    return out.out
+
+
+def otd_sheet_counts(path: Path) -> dict[str, tuple]:
+    """The OTD sheet's counts table (below the pivot): customer -> (lines, on_time, late, early, pending, otd)."""
+    rows = [list(r) for r in openpyxl.load_workbook(path)["OTD"].iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(rows) if r[:2] == ["customer", "lines"] and "on_time" in r)
+    return {r[0]: tuple(r[1:7]) for r in rows[start + 1:] if r[0] is not None}
+
+
+def test_otd_button_and_command_line_give_the_same_figures(files, capsys):
+    book_path, toml = files
+    book = FileBook(book_path)
+    actions.run(actions.refresh_otd_pivot_action, book)
+    assert book.messages == ["OTD pivot on sheet OTD: overall OTD 50.0%."]
+    button = otd_sheet_counts(book_path)
+
+    figures = json.loads(cli(capsys, "otd", str(book_path), "--sheet", "订单跟踪", "--config", str(toml),
+                             "--by", "customer", "--as-of", TODAY.isoformat(), "--format", "json"))
+    command = {g["customer"]: (g["lines"], g["on_time"], g["late"], g["early"], g["pending"], g["otd"])
+               for g in figures["groups"]}
+    command["Total"] = tuple(figures["total"][k] for k in ("lines", "on_time", "late", "early", "pending", "otd"))
+    assert button == command
+    # the per-customer tolerance counted in both: ACME's 3-day-late line is on time
+    assert button["ACME"] == (2, 2, 0, 0, 0, 1.0) and button["Globex"] == (2, 0, 2, 0, 0, 0.0)
+
+    # without the configuration ACME's line is late: the settings are what made the difference
+    default = json.loads(cli(capsys, "otd", str(book_path), "--sheet", "订单跟踪", "--by", "customer",
+                             "--as-of", TODAY.isoformat(), "--format", "json"))
+    assert default["groups"][0]["customer"] == "ACME" and default["groups"][0]["otd"] == 0.5
+
+
+def test_risk_button_and_command_line_use_the_configured_horizon(files, capsys, tmp_path):
+    book_path, toml = files
+    book = FileBook(book_path)
+    actions.run(actions.refresh_risk_colours_action, book)
+    # horizon 5: PO-5 (4 working days on) is at risk as well as PO-6
+    assert book.messages == ["Risk colours on sheet 订单跟踪, column I: overdue 1, at_risk 2, on_track 1, done 3."]
+    ws = openpyxl.load_workbook(book_path)["订单跟踪"]
+    button = [ws[f"I{r}"].value for r in range(2, 9)]
+    assert button == ["done", "done", "done", "overdue", "at_risk", "at_risk", "on_track"]
+
+    out = cli(capsys, "risk", str(book_path), "--sheet", "订单跟踪", "--config", str(toml), "--lang", "en",
+              "--as-of", TODAY.isoformat(), "--out", str(tmp_path / "risk.xlsx"))
+    assert out == f"Wrote {tmp_path / 'risk.xlsx'}: 7 lines, 1 overdue, 2 at risk\n"
+    text = cli(capsys, "otd", str(book_path), "--sheet", "订单跟踪", "--config", str(toml), "--lang", "en",
+               "--as-of", TODAY.isoformat())
+    assert f"Open lines at {TODAY}: 1 overdue, 2 at risk (due within 5 working days, calendar cn)" in text
+
+    # an option given on the command line wins over the file
+    out = cli(capsys, "risk", str(book_path), "--sheet", "订单跟踪", "--config", str(toml), "--lang", "en",
+              "--horizon", "3", "--as-of", TODAY.isoformat(), "--out", str(tmp_path / "risk3.xlsx"))
+    assert out.endswith(": 7 lines, 1 overdue, 1 at risk\n")
+
+
+def test_settings_file_needs_no_ledger_or_mail_section_but_checks_what_it_has(tmp_path):
+    path = tmp_path / "orderdesk.toml"
+    path.write_text('[report]\nlang = "zh"\n[review]\ninspection_days = 2\n[otd]\nbasis = "requested"\n', encoding="utf-8")
+    settings = load_settings(path)
+    assert (settings.lang, settings.review.inspection_days, settings.otd.basis) == ("zh", 2, "requested")
+    assert settings.source == "orderdesk.toml"
+    path.write_text("[otd]\nrisk_horizon = -1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^orderdesk.toml: \[otd\] risk_horizon must be at least 0, not -1$"):
+        load_settings(path)
+    path.write_text("[reports]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^orderdesk.toml: unknown section \[reports\]$"):
+        load_settings(path)
+
+
+def test_a_bad_config_cell_is_named_in_the_message(tmp_path):
+    rows = [r[:] for r in CONFIG_SHEET]
+    rows[3][1] = "five"
+    path = write_book(tmp_path / "ledger.xlsx", {"订单跟踪": LEDGER, "Config": rows})
+    before = path.read_bytes()
+    book = FileBook(path)
+    actions.run(actions.refresh_risk_colours_action, book)
+    assert book.messages == ["Error: ledger.xlsx, Config!B4: [otd] risk_horizon must be a whole number, "
+                             "not a string ('five')"]
+    assert path.read_bytes() == before
+    rows = CONFIG_SHEET + [["ledger.path", "x.xlsx", None]]
+    book = FileBook(write_book(tmp_path / "other.xlsx", {"订单跟踪": LEDGER, "配置": rows}))
+    actions.run(actions.refresh_otd_pivot_action, book)
+    assert book.messages == ["Error: other.xlsx, 配置!A6: 'ledger.path' is not a workbook setting — the workbook's "
+                             "settings are otd.*, rootcause.*, report.*, review.*"]
