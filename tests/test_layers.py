@@ -88,8 +88,12 @@ def test_the_computations_run_with_files_and_clock_forbidden(monkeypatch):
     from addin.compute.risk import assess_risk
     from addin.compute.rootcause import classify_causes
 
-    cal = WorkingCalendar.cn()          # built before the guard: the holiday data is package data
+    from addin.zh import simplified
+
+    # libraries' own data loaded before the guard, as at the first call: holiday tables, OpenCC's
+    cal = WorkingCalendar.cn()
     WorkingCalendar.mon_fri()
+    simplified("供應商來料")
     ts = pd.Timestamp
     ledger = pd.DataFrame({
         "order_no": ["PO-1", "PO-1", "PO-2", "PO-3"], "line_no": ["1", "2", "1", "1"],

@@ -21,7 +21,9 @@ import pandas as pd
 
 from addin.i18n import table
 from addin.defaults import PRICE_TOLERANCE
-from addin.compute.columns import date_column, match_key, number_column, qty_text, text_column
+from addin.compute.columns import date_column, match_key, number_column, text_column
+from addin.compute.checks import CONTRACT
+from addin.compute.checks.base import Outcome, ReviewContext
 from addin.compute.coverage import calendar_gaps, flag_gaps, gap_notes, year_list, year_tuples
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,50 +72,6 @@ def worst(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
                      index=frame.index, dtype=object)
 
 
-# ---------------------------------------------------------------------- formatting helpers
-
-
-
-def _money(v: float) -> str:
-    if v is None or pd.isna(v):
-        return ""
-    text = f"{v:.4f}".rstrip("0")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
-
-
-
-def _day(v: Any) -> str:
-    return "" if v is None or pd.isna(v) else pd.Timestamp(v).date().isoformat()
-
-
-def _text(v: Any) -> str:
-    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-
-
-def _days(values: Any) -> list[str]:
-    """``_day`` over a whole column at once ("" for NaT)."""
-    days = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy()).astype("datetime64[D]")
-    text = np.datetime_as_string(days)
-    return np.where(np.isnat(days), "", text).tolist()
-
-
-def _pick_reasons(mask: np.ndarray | None, templates: list[str], args: dict[str, list],
-                  pick: np.ndarray) -> list[str | None]:
-    """Per row the reason of the template ``pick`` chose (None where ``mask`` is False): only
-    that one template is formatted, not every candidate for every row."""
-    keys = list(args)
-    columns = [args[k] for k in keys]
-    out: list[str | None] = [None] * len(pick)
-    for row, i in enumerate(pick.tolist()):
-        if mask is None or mask[row]:
-            out[row] = templates[i].format(**{k: c[row] for k, c in zip(keys, columns)})
-    return out
-
-
-
-
-
 # ---------------------------------------------------------------------- the review
 
 
@@ -139,9 +97,32 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     """
     if lang not in TEXT:
         raise ValueError(f"lang must be one of {sorted(TEXT)}, not {lang!r}")
-    t = TEXT[lang]
     out = orders.copy()
     index = out.index
+    book = _quote_book(quotes)
+    lines, charge_of = _prepare_lines(out, book, as_of)
+    ctx = _context(lines, out, book, charge_of, history, calendar=calendar, lang=lang,
+                   price_tolerance=price_tolerance)
+    outcomes = {name: module.run(ctx) for name, module in CONTRACT.items()}
+    _assemble(out, lines, outcomes, ctx.product)
+    checks = list(CONTRACT_CHECKS)
+    if plan is not None:
+        checks += _plan_checks(out, orders, plan, ctx.is_charge, calendar=calendar, as_of=as_of, lang=lang)
+    # per line, every year without holiday data that one of its checks ran through, and the note
+    lead = outcomes["lead_time"].extra
+    line_years = year_tuples(lead["years"], lead["hit"])
+    if "calendar_years" in out.columns:
+        line_years = _union_years(line_years, out["calendar_years"].to_numpy(dtype=object))
+    years, hit = _year_matrix(line_years)
+    out["calendar_years"] = pd.Series(line_years, index=index, dtype=object)
+    out["calendar_note"] = pd.Series(gap_notes(calendar, years, hit, lang), index=index, dtype=object)
+    out["verdict"] = worst(out, [f"{c}_result" for c in checks])
+    return out
+
+
+def _prepare_lines(out: pd.DataFrame, book: pd.DataFrame, as_of: dt.date | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The PO lines as matching keys, joined to their charge kind, chosen quote and price break
+    (one row per PO line, in order); and the charge parts of the quote book."""
     lines = pd.DataFrame({
         "_line": np.arange(len(out)),
         "_order_shown": text_column(out, "order_no").to_numpy(dtype=object),
@@ -161,179 +142,68 @@ def review_lines(orders: pd.DataFrame, quotes: pd.DataFrame, *, calendar: Workin
     lines["_od_eff"] = lines["_od"]
     if as_of is not None:
         lines["_od_eff"] = lines["_od"].fillna(pd.Timestamp(as_of))
-
-    book = _quote_book(quotes)
     charges = book[book["_kind"].notna()]
-    products = book[book["_kind"].isna()]
-
     # charge lines: the PO line's part is a charge in the quote book of that customer
     charge_of = (charges[["_cust", "_part", "_kind", "_qno"]]
                  .drop_duplicates(["_cust", "_part"])
                  .rename(columns={"_kind": "charge_kind", "_qno": "_charge_qno"}))
     lines = lines.merge(charge_of, on=["_cust", "_part"], how="left")
-
-    chosen = _choose_quote(lines, book)
-    lines = lines.merge(chosen, on="_line", how="left")
+    lines = lines.merge(_choose_quote(lines, book), on="_line", how="left")
     lines = lines.merge(_price_break(lines, book), on="_line", how="left")
     lines = lines.sort_values("_line").reset_index(drop=True)
     # the break row's currency wins over the quote's first row
     lines["_q_cur"] = lines["_b_cur"].where(lines["_b_cur"].notna(), lines["_q_cur"])
     lines["_q_cur_key"] = lines["_b_cur_key"].where(lines["_b_cur_key"].notna(), lines["_q_cur_key"])
+    return lines, charge_of
 
+
+def _context(lines: pd.DataFrame, out: pd.DataFrame, book: pd.DataFrame, charge_of: pd.DataFrame,
+             history: pd.DataFrame | None, *, calendar: WorkingCalendar, lang: str,
+             price_tolerance: float) -> ReviewContext:
+    """The masks every check shares and the charges paid on this PO and on earlier ones."""
     is_charge = lines["charge_kind"].notna().to_numpy()
     has_quote = lines["_has_quote"].fillna(False).to_numpy(dtype=bool)
-    product = has_quote & ~is_charge
-
-    result: dict[str, np.ndarray] = {}
-    reason: dict[str, list[str]] = {}
-
-    # -- quote
-    od_known = lines["_od_eff"].notna().to_numpy()
-    valid = lines["_valid"].fillna(False).to_numpy(dtype=bool)
-    expired = (lines["_vu"] < lines["_od_eff"]).to_numpy()
-    q_text = [_text(v) for v in lines["_qno_shown"]]
-    vf_days, vu_days = _days(lines["_vf"]), _days(lines["_vu"])
-    # a validity with one end open reads "until ..." / "from ...", not "…..2027-06-30"
-    span = [t["span_both" if f and u else "span_until" if u else "span_from" if f else "span_open"]
-            .format(vf=f, vu=u) for f, u in zip(vf_days, vu_days)]
-    vf = [d or "…" for d in vf_days]
-    vu = [d or "…" for d in vu_days]
-    kinds = [t.get(f"kind_{k}", "") if isinstance(k, str) else "" for k in lines["charge_kind"]]
-    args = {"cust": [_text(v) for v in out["customer"]] if "customer" in out else [""] * len(out),
-            "part": [_text(v) for v in out["part_no"]] if "part_no" in out else [""] * len(out),
-            "q": q_text, "vf": vf, "vu": vu, "span": span, "kind": kinds}
-    conditions = [~has_quote, ~od_known, ~valid & expired, ~valid, is_charge, np.ones(len(lines), bool)]
-    templates = [t["quote_none"], t["quote_no_date"], t["quote_expired"], t["quote_future"], t["charge_ok"],
-                 t["quote_ok"]]
-    verdicts = np.array(["fail", "warn", "fail", "fail", "pass", "pass"], dtype=object)
-    pick = np.select(conditions, np.arange(len(templates)), default=len(templates) - 1)
-    result["quote"] = verdicts[pick]
-    reason["quote"] = _pick_reasons(None, templates, args, pick)
-
-    # -- revision (products only)
-    rev = [_text(v).strip() for v in lines["_rev"]]
-    qrev = [_text(v).strip() for v in lines["_q_rev"]]
-    rev_same = np.array([a.casefold() == b.casefold() for a, b in zip(rev, qrev)], dtype=bool)
-    no_qrev = np.array([not b for b in qrev], dtype=bool)
-    no_rev = np.array([not a for a in rev], dtype=bool)
-    pick = np.select([no_qrev, no_rev, rev_same], [0, 1, 2], default=3)
-    # rev_ok shows the quote's revision (the same text up to case)
-    templates = [t["rev_none_quote"], t["rev_missing"], t["rev_ok"].replace("{rev}", "{qrev}"), t["rev_diff"]]
-    result["revision"] = _only(product, np.array(["pass", "warn", "pass", "fail"], dtype=object)[pick])
-    reason["revision"] = _pick_reasons(product, templates, {"rev": rev, "qrev": qrev}, pick)
-
-    # -- price (products and charges)
-    po_price = lines["_price"].to_numpy()
-    quote_price = lines["_break_price"].to_numpy()
-    qty = lines["_qty"].to_numpy()
-    below_breaks = lines["_below_breaks"].fillna(False).to_numpy(dtype=bool)
-    po_cur, q_cur = lines["_cur"].to_numpy(dtype=object), lines["_q_cur_key"].to_numpy(dtype=object)
-    cur_diff = np.array([isinstance(a, str) and isinstance(b, str) and a != b for a, b in zip(po_cur, q_cur)],
-                        dtype=bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        low = po_price < quote_price * (1 - price_tolerance)
-        high = po_price > quote_price * (1 + price_tolerance)
-    fmt_args = {"po": [_money(v) for v in po_price], "qp": [_money(v) for v in quote_price],
-                "qty": [qty_text(v) for v in qty], "brk": [qty_text(v) for v in lines["_break_qty"]],
-                "pc": [_text(v) for v in lines["_cur_shown"]], "qc": [_text(v) for v in lines["_q_cur"]]}
-    templates = [t["price_noquote"], t["price_currency"], t["price_missing"], t["price_low"], t["price_small"],
-                 t["price_high"], t["price_ok"]]
-    pick = np.select([np.isnan(quote_price), cur_diff, np.isnan(po_price), low, below_breaks, high],
-                     [0, 1, 2, 3, 4, 5], default=6)
-    grades = np.array(["warn", "fail", "warn", "fail", "warn", "warn", "pass"], dtype=object)
-    result["price"] = _only(has_quote, grades[pick])
-    reason["price"] = _pick_reasons(has_quote, templates, fmt_args, pick)
-
-    # -- lead time (products)
-    lead = lines["_q_lt"].to_numpy()
-    earliest = calendar.workday_many(pd.Series(lines["_od_eff"]), pd.Series(lead)).to_numpy()
-    req = lines["_req"].to_numpy()
-    args = {"req": _days(req), "earliest": _days(earliest),
-            "days": [qty_text(v) for v in lead], "od": _days(lines["_od_eff"])}
-    templates = [t["lt_none"], t["lt_no_order_date"], t["lt_missing"], t["lt_ok"], t["lt_late"]]
-    with np.errstate(invalid="ignore"):
-        ok = req >= earliest
-    pick = np.select([np.isnan(lead), ~od_known, pd.isna(req), ok], [0, 1, 2, 3], default=4)
-    result["lead_time"] = _only(product, np.array(["pass", "warn", "warn", "pass", "fail"], dtype=object)[pick])
-    reason["lead_time"] = _pick_reasons(product, templates, args, pick)
-    # WORKDAY(order date, lead time) counted through a year without holiday data is too early
-    with np.errstate(invalid="ignore"):
-        counted = product & (np.trunc(lead) != 0) & ~np.isnan(lead)   # WORKDAY(d, 0) is d: no calendar
-    lt_years, lt_hit = calendar_gaps(calendar, [(np.where(counted, lines["_od_eff"].to_numpy(),
-                                                          np.datetime64("NaT", "ns")), earliest)])
-    result["lead_time"], reason["lead_time"] = flag_gaps(result["lead_time"], reason["lead_time"],
-                                                         gap_notes(calendar, lt_years, lt_hit, lang), lang)
-    lines["earliest_date"] = np.where(product, earliest, np.datetime64("NaT"))
-
-    # -- charges paid on this PO / earlier POs
+    products = book[book["_kind"].isna()]
     quote_parts = products[["_cust", "_qno", "_part"]].drop_duplicates()
     batch_pay = {kind: _payments(lines, kind, quote_parts, batch=True) for kind in ("tooling", "moq")}
-    on_po = {kind: _paid_on_po(lines, batch_pay[kind]) for kind in ("tooling", "moq")}
-
-    # -- moq (products)
-    moq = lines["_q_moq"].to_numpy()
-    paid_moq = on_po["moq"]
-    quoted_moq_charge = lines["_q_moq_charge"].to_numpy()
-    with np.errstate(invalid="ignore"):
-        moq_met = qty >= moq
-        charge_low = paid_moq < quoted_moq_charge * (1 - price_tolerance)
-    args = {"qty": [qty_text(v) for v in qty], "moq": [qty_text(v) for v in moq],
-            "paid": [_money(v) if not np.isinf(v) else "" for v in paid_moq],
-            "quoted": [_money(v) for v in quoted_moq_charge]}
-    templates = [t["moq_none"], t["moq_ok"], t["moq_charge_low"], t["moq_charge"], t["moq_fail"]]
-    has_moq_charge = ~np.isnan(paid_moq)
-    pick = np.select([np.isnan(moq) | (moq <= 0), moq_met, has_moq_charge & charge_low, has_moq_charge],
-                     [0, 1, 2, 3], default=4)
-    result["moq"] = _only(product, np.array(["pass", "pass", "warn", "pass", "fail"], dtype=object)[pick])
-    reason["moq"] = _pick_reasons(product, templates, args, pick)
-
-    # -- tooling (products)
-    quoted_tool = lines["_q_tool"].to_numpy()
-    paid_tool = on_po["tooling"]
     earlier = _paid_earlier(lines, batch_pay["tooling"],
                             None if history is None else _history_payments(history, quote_parts, charge_of))
-    with np.errstate(invalid="ignore"):
-        tool_low = paid_tool < quoted_tool * (1 - price_tolerance)
-    args = {"paid": [_money(v) if not np.isinf(v) else "" for v in paid_tool],
-            "quoted": [_money(v) for v in quoted_tool], "po": [_text(v) for v in earlier]}
-    templates = [t["tool_none"], t["tool_po_low"], t["tool_po"], t["tool_earlier"], t["tool_fail"]]
-    has_tool = ~np.isnan(paid_tool)
-    pick = np.select([np.isnan(quoted_tool) | (quoted_tool <= 0), has_tool & tool_low, has_tool,
-                      np.array([v is not None for v in earlier], dtype=bool)], [0, 1, 2, 3], default=4)
-    result["tooling"] = _only(product, np.array(["pass", "warn", "pass", "pass", "fail"], dtype=object)[pick])
-    reason["tooling"] = _pick_reasons(product, templates, args, pick)
+    return ReviewContext(
+        lines=lines, orders=out, text=TEXT[lang], lang=lang, calendar=calendar, price_tolerance=price_tolerance,
+        is_charge=is_charge, has_quote=has_quote, product=has_quote & ~is_charge,
+        od_known=lines["_od_eff"].notna().to_numpy(),
+        paid_on_po={kind: _paid_on_po(lines, batch_pay[kind]) for kind in ("tooling", "moq")},
+        paid_earlier=earlier)
 
-    # -- assemble
+
+def _assemble(out: pd.DataFrame, lines: pd.DataFrame, outcomes: dict[str, Outcome], product: np.ndarray) -> None:
+    """The quote columns and each check's result and reason, onto the PO's own columns."""
+    index = out.index
     out["charge_kind"] = _objects(lines["charge_kind"], index)
     out["quote_no"] = _objects(lines["_qno_shown"], index)
     out["quote_revision"] = _objects(lines["_q_rev"], index)
-    out["quote_price"] = quote_price
+    out["quote_price"] = lines["_break_price"].to_numpy()
     out["quote_currency"] = _objects(lines["_q_cur"], index)
     out["break_qty"] = lines["_break_qty"].to_numpy(dtype="float64")
-    out["earliest_date"] = pd.to_datetime(lines["earliest_date"]).to_numpy()
+    earliest = np.where(product, outcomes["lead_time"].extra["earliest"], np.datetime64("NaT"))
+    out["earliest_date"] = pd.to_datetime(earliest).to_numpy()
     for check in CONTRACT_CHECKS:
-        out[f"{check}_result"] = pd.Series(result[check], index=index, dtype=object)
-        out[f"{check}_reason"] = pd.Series(reason[check], index=index, dtype=object)
-    checks = list(CONTRACT_CHECKS)
-    if plan is not None:
-        from addin.compute.promise import promise_lines
-        if as_of is None:
-            raise ValueError("as_of is needed to plan a promise date")
-        planned = promise_lines(orders.iloc[np.flatnonzero(~is_charge)], plan, calendar=calendar,
-                                as_of=as_of, lang=lang)
-        planned = planned.reindex(index)
-        for column in planned.columns:
-            out[column] = planned[column]
-        checks += [c for c in PLAN_CHECKS if f"{c}_result" in planned.columns]
-    # per line, every year without holiday data that one of its checks ran through, and the note
-    line_years = year_tuples(lt_years, lt_hit)
-    if "calendar_years" in out.columns:
-        line_years = _union_years(line_years, out["calendar_years"].to_numpy(dtype=object))
-    years, hit = _year_matrix(line_years)
-    out["calendar_years"] = pd.Series(line_years, index=index, dtype=object)
-    out["calendar_note"] = pd.Series(gap_notes(calendar, years, hit, lang), index=index, dtype=object)
-    out["verdict"] = worst(out, [f"{c}_result" for c in checks])
-    return out
+        out[f"{check}_result"] = pd.Series(outcomes[check].result, index=index, dtype=object)
+        out[f"{check}_reason"] = pd.Series(outcomes[check].reason, index=index, dtype=object)
+
+
+def _plan_checks(out: pd.DataFrame, orders: pd.DataFrame, plan: Plan, is_charge: np.ndarray, *,
+                 calendar: WorkingCalendar, as_of: dt.date | None, lang: str) -> list[str]:
+    """The material and capacity checks and the capable-to-promise date of the product lines
+    (``addin.compute.promise``), onto ``out``; returns the checks that could run."""
+    from addin.compute.promise import promise_lines
+    if as_of is None:
+        raise ValueError("as_of is needed to plan a promise date")
+    planned = promise_lines(orders.iloc[np.flatnonzero(~is_charge)], plan, calendar=calendar,
+                            as_of=as_of, lang=lang).reindex(out.index)
+    for column in planned.columns:
+        out[column] = planned[column]
+    return [c for c in PLAN_CHECKS if f"{c}_result" in planned.columns]
 
 
 def _union_years(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -357,10 +227,6 @@ def _year_matrix(tuples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _objects(values: pd.Series, index: pd.Index) -> pd.Series:
     """Text column with None (not NaN) where empty, as the canonical frames hold text."""
     return pd.Series([None if not isinstance(v, str) else v for v in values.tolist()], index=index, dtype=object)
-
-
-def _only(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    return np.where(mask, values, None).astype(object)
 
 
 def _quote_book(quotes: pd.DataFrame) -> pd.DataFrame:
