@@ -325,49 +325,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "severity.error": {"zh": "错误（整行未读入）", "en": "error (row left out)"},
     "severity.warning": {"zh": "提醒（已读入）", "en": "warning (row kept)"},
 
-    # --- Excel buttons (addin.excel.actions): the message box after each button ------------------
-    "excel.error": {"zh": "错误：{error}", "en": "Error: {error}"},
-    "excel.review_done": {"zh": "合同评审：{lines} 行，见工作表 {sheet}（{summary}）。",
-                          "en": "Contract review: {lines} line(s) on sheet {sheet} ({summary})."},
-    "excel.review_plan": {"zh": "物料与产能检查依据工作表 {sheets}。", "en": "Material and capacity checked from sheets {sheets}."},
-    "excel.verdict.pass": {"zh": "通过 {n}", "en": "pass {n}"},
-    "excel.verdict.warn": {"zh": "警告 {n}", "en": "warn {n}"},
-    "excel.verdict.fail": {"zh": "不通过 {n}", "en": "fail {n}"},
-    "excel.risk_done": {"zh": "风险颜色：工作表 {sheet}，{column} 列：{summary}。",
-                        "en": "Risk colours on sheet {sheet}, column {column}: {summary}."},
-    "excel.risk_count.overdue": {"zh": "逾期 {n}", "en": "overdue {n}"},
-    "excel.risk_count.at_risk": {"zh": "有风险 {n}", "en": "at_risk {n}"},
-    "excel.risk_count.on_track": {"zh": "正常 {n}", "en": "on_track {n}"},
-    "excel.risk_count.done": {"zh": "已完成 {n}", "en": "done {n}"},
-    "excel.otd_title": {"zh": "按客户和月份的准交率 OTD %（交期基准：{basis}，截至 {as_of}）",
-                        "en": "OTD % by customer and month (basis: {basis} date, as of {as_of})"},
-    "excel.otd_done": {"zh": "准交率透视：工作表 {sheet}，总体 OTD {otd}。", "en": "OTD pivot on sheet {sheet}: overall OTD {otd}."},
-    "excel.unknown": {"zh": "未知", "en": "n/a"},
-    "excel.pareto_done": {"zh": "根因汇总：工作表 {sheet}，{top}。", "en": "Root-cause Pareto on sheet {sheet}: {top}."},
-    "excel.pareto_top": {"zh": "首要原因：{label}（{count}）", "en": "top cause: {label} ({count})"},
-    "excel.pareto_none": {"zh": "无延误订单行", "en": "no late lines"},
-    "excel.promise_done": {"zh": "{order}（{sheet} 第 {row} 行）：建议承诺交期 {date} — {how}。",
-                           "en": "{order} ({sheet} row {row}): promise date {date} — {how}."},
-    "excel.promise_none": {"zh": "无法承诺", "en": "cannot be promised"},
-    "excel.promise_plan": {"zh": "按库存和产能可承诺", "en": "capable to promise from stock and capacity"},
-    "excel.promise_quote": {"zh": "按报价交期的最早日期（加入 Stock 和 Capacity 工作表可按库存和产能承诺）",
-                            "en": "earliest date the quoted lead time allows (add Stock and Capacity sheets "
-                                  "for a capable-to-promise date)"},
-    "excel.skipped": {"zh": "已跳过 {n} 行 — 请修正 {cells}", "en": "{n} row(s) skipped — fix {cells}"},
-    "excel.no_sheet": {"zh": "{book}：没有{what}工作表 — 请将工作表命名为 {names}",
-                       "en": "{book}: no {what} sheet — name one of the sheets {names}"},
-    "excel.or": {"zh": " 或 ", "en": " or "},
-    "excel.list_sep": {"zh": "，", "en": ", "},
-    "excel.what.orders": {"zh": "订单", "en": "Orders"},
-    "excel.what.quotes": {"zh": "报价", "en": "Quotes"},
-    "excel.what.ledger": {"zh": "订单台账", "en": "order ledger"},
-    "excel.select_line": {"zh": "请先在订单工作表中选择一个订单行（当前选择在 {sheet}）",
-                          "en": "select an order line on the Orders sheet first (the selection is on {sheet})"},
-    "excel.not_a_line": {"zh": "{sheet}!A{row} 不是订单行 — 请选择第 {first} 行及以下的单元格",
-                         "en": "{sheet}!A{row} is not an order line — select a cell in rows {first} and below"},
-    "excel.no_promise_source": {"zh": "{book}：没有 Quotes、Stock 或 Capacity 工作表可用于承诺交期 — 请添加一个",
-                                "en": "{book}: no Quotes, Stock or Capacity sheet to promise from — add one"},
-
     # --- messages ------------------------------------------------------------------------------
     "msg.report_written": {"zh": "已写入 {out}: {month} 考核 {lines} 行, OTD {otd}",
                            "en": "Wrote {out}: {month}, {lines} lines due, OTD {otd}"},
@@ -516,14 +473,6 @@ def table(prefix: str) -> dict[str, dict[str, str]]:
             for lang in LANGS:
                 out[lang][key[len(head):]] = entry.get(lang) or entry["en"]
     return out
-
-
-def system_lang() -> str:
-    """The language of the user's system: zh for a Chinese locale, else en (the front ends'
-    choice when nothing else says; SPEC section 1)."""
-    import locale
-    loc = (locale.getlocale()[0] or "") if hasattr(locale, "getlocale") else ""
-    return "zh" if loc.lower().startswith("zh") else "en"
 
 
 def system_lang() -> str:
