@@ -408,7 +408,7 @@ def _iso(day: Any) -> str:
     return "" if day is None or pd.isna(day) else str(np.datetime64(day, "D"))
 
 
-class _Supply:
+class Supply:
     """The supply curve of one component: days (sorted, days since 1970) and cumulative quantity by then.
     Plain lists and bisect: a curve has a handful of points and is asked thousands of times."""
     __slots__ = ("dates", "cum")
@@ -444,14 +444,100 @@ class _Supply:
             self.cum[j] += qty
 
 
-def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: WorkingCalendar,
-                  start: np.datetime64):
-    """Allocate supply to the batch lines in queue order. Returns per batch line: material-ready
-    date, quantity buildable from what is on hand now, the (part, ready, bought) rows (ready in
-    days since 1970, None when it cannot be planned), and whether some shortage cannot be planned
-    (no lead time)."""
-    n = int(queue["_batch"].sum())
-    leaves = tree[tree["leaf"]]
+class SupplyBook:
+    """What can be had of each component from ``start``: free stock now (on hand − safety stock
+    − allocated), open purchase receipts, and buying (purchase lead time + inspection in working
+    days, else the BOM's lead time; MOQ-rounded). One per netting run: buying adds to the curves."""
+
+    def __init__(self, plan: Plan, leaves: pd.DataFrame, calendar: WorkingCalendar, start: np.datetime64):
+        stock = plan.stock
+        keys = match_key(text_column(stock, "part_no")).tolist()
+        free = (number_column(stock, "on_hand").fillna(0.0) - number_column(stock, "safety_stock").fillna(0.0)
+                - number_column(stock, "allocated").fillna(0.0))
+        self.on_hand = dict(zip(keys, free.tolist()))
+        self.purchase_lead = dict(zip(keys, number_column(stock, "purchase_lead_time_days").tolist()))
+        self.inspection = dict(zip(keys, number_column(stock, "inspection_days").fillna(0.0).tolist()))
+        self.stock_moq = dict(zip(keys, number_column(stock, "moq").tolist()))
+        leaf_parts = leaves["part"].tolist()
+        self.bom_lead = dict(zip(leaf_parts, leaves["lead_time_days"].tolist()))
+        self.bom_moq = dict(zip(leaf_parts, leaves["moq"].tolist()))
+        self.calendar, self.start = calendar, start
+        self.start_day = _int_day(start)
+        self.receipts = _receipts(plan.purchases, start)
+        self.supplies: dict[str, Supply] = {}
+        self.minimums: dict[str, float | None] = {}
+        self.buy_date = self._buy_dates(dict.fromkeys(leaf_parts))
+
+    def supply(self, part: str) -> Supply:
+        if part not in self.supplies:
+            self.supplies[part] = Supply(self.start_day, float(self.on_hand.get(part, 0.0)),
+                                         self.receipts.get(part, []))
+        return self.supplies[part]
+
+    def lead_total(self, part: str) -> int | None:
+        """Working days to buy and inspect ``part``: purchase lead time, else the BOM's; None if neither."""
+        days = self.purchase_lead.get(part, np.nan)
+        if days is None or np.isnan(days):
+            days = self.bom_lead.get(part, np.nan)
+        if days is None or np.isnan(days):
+            return None
+        return int(days) + int(self.inspection.get(part, 0.0) or 0)
+
+    def _buy_dates(self, parts) -> dict[str, int | None]:
+        """The day each part bought today would arrive, all at once; a date outside the calendar
+        is left to :meth:`arrival`, which raises the calendar's error only if it is really bought."""
+        buy_date: dict[str, int | None] = {}
+        lead_parts, lead_totals = [], []
+        for part in parts:
+            total = self.lead_total(part)
+            if total is None:
+                buy_date[part] = None
+            else:
+                lead_parts.append(part)
+                lead_totals.append(total)
+        if lead_parts:
+            starts = pd.Series(np.full(len(lead_parts), self.start).astype("datetime64[ns]"))
+            bought_on = self.calendar.workday_many(starts, np.array(lead_totals, dtype="float64")).to_numpy()
+            for part, day in zip(lead_parts, bought_on.astype("datetime64[D]")):
+                if not np.isnat(day):
+                    buy_date[part] = int(day.astype("int64"))
+        return buy_date
+
+    def arrival(self, part: str) -> int | None:
+        if part not in self.buy_date:
+            total = self.lead_total(part)
+            self.buy_date[part] = None if total is None else \
+                _int_day(np.datetime64(self.calendar.workday(self.start.item(), total), "D"))
+        return self.buy_date[part]
+
+    def minimum_order(self, part: str) -> float | None:
+        if part not in self.minimums:
+            minimum = self.stock_moq.get(part, np.nan)
+            if minimum is None or np.isnan(minimum):
+                minimum = self.bom_moq.get(part, np.nan)
+            self.minimums[part] = None if minimum is None or np.isnan(minimum) else float(minimum)
+        return self.minimums[part]
+
+
+def _receipts(purchases: pd.DataFrame | None, start: np.datetime64) -> dict[str, list]:
+    """Open purchase lines as (day, qty) receipts per part; one due before ``start`` arrives at it."""
+    receipts: dict[str, list] = {}
+    if purchases is None or not len(purchases):
+        return receipts
+    pur = pd.DataFrame({"part": match_key(text_column(purchases, "part_no")).to_numpy(),
+                        "qty": number_column(purchases, "qty").to_numpy(),
+                        "due": date_column(purchases, "due_date").to_numpy().astype("datetime64[D]")})
+    pur = pur[pur["part"].notna() & (pur["qty"] > 0) & pur["due"].notna()]
+    pur["due"] = np.maximum(pur["due"].to_numpy().astype("datetime64[D]"), start)
+    for part, day, q in zip(pur["part"].tolist(), pur["due"].to_numpy().astype("datetime64[D]")
+                            .astype("int64").tolist(), pur["qty"].tolist()):
+        receipts.setdefault(part, []).append((day, float(q)))
+    return receipts
+
+
+def _claims(queue: pd.DataFrame, leaves: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The batch's component rows with what open orders ahead in the queue claim of each
+    (``_cb``), and the same claims on the alternates, keyed (alternate, queue position)."""
     # components as integer codes: the open orders explode to one row per component, and
     # sorting/looking up integers is much cheaper than text
     codes, uniques = pd.factorize(leaves["part"])
@@ -462,7 +548,6 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
     open_rows = queue.loc[~in_batch, columns].merge(leaves[["top", "_pc", "per"]], on="top")
     batch_rows = queue.loc[in_batch, columns].merge(leaves, on="top")
     batch_rows["_need"] = batch_rows["_qty"] * batch_rows["per"]
-
     # claims of open orders: cumulative need per component in queue order
     open_need = pd.DataFrame({"_pc": open_rows["_pc"].to_numpy(), "_seq": open_rows["_seq"].to_numpy(),
                               "_need": (open_rows["_qty"] * open_rows["per"]).to_numpy()})
@@ -475,80 +560,30 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
     alt_codes = np.array([code_of.get(part, -1) for part in alt_parts], dtype="int64")
     alt_claims = dict(zip(zip(alt_parts, alt_rows["_seq"].tolist()),
                           _claims_before(alt_codes, alt_rows["_seq"].to_numpy(), open_need).tolist()))
+    return batch_rows, alt_claims
 
-    # supply per part
-    stock = plan.stock
-    stock_key = match_key(text_column(stock, "part_no"))
-    free = (number_column(stock, "on_hand").fillna(0.0) - number_column(stock, "safety_stock").fillna(0.0)
-            - number_column(stock, "allocated").fillna(0.0))
-    stock_keys = stock_key.tolist()
-    on_hand = dict(zip(stock_keys, free.tolist()))
-    plt = dict(zip(stock_keys, number_column(stock, "purchase_lead_time_days").tolist()))
-    insp = dict(zip(stock_keys, number_column(stock, "inspection_days").fillna(0.0).tolist()))
-    moq = dict(zip(stock_keys, number_column(stock, "moq").tolist()))
-    receipts: dict[str, list] = {}
-    if plan.purchases is not None and len(plan.purchases):
-        pur = pd.DataFrame({"part": match_key(text_column(plan.purchases, "part_no")).to_numpy(),
-                            "qty": number_column(plan.purchases, "qty").to_numpy(),
-                            "due": date_column(plan.purchases, "due_date").to_numpy().astype("datetime64[D]")})
-        pur = pur[pur["part"].notna() & (pur["qty"] > 0) & pur["due"].notna()]
-        pur["due"] = np.maximum(pur["due"].to_numpy().astype("datetime64[D]"), start)
-        for part, day, q in zip(pur["part"].tolist(), pur["due"].to_numpy().astype("datetime64[D]")
-                                .astype("int64").tolist(), pur["qty"].tolist()):
-            receipts.setdefault(part, []).append((day, float(q)))
-    supplies: dict[str, _Supply] = {}
 
-    def supply(part: str) -> _Supply:
-        if part not in supplies:
-            supplies[part] = _Supply(start_day, float(on_hand.get(part, 0.0)), receipts.get(part, []))
-        return supplies[part]
-
-    leaf_parts = leaves["part"].tolist()
-    bom_lt = dict(zip(leaf_parts, leaves["lead_time_days"].tolist()))
-    bom_moq = dict(zip(leaf_parts, leaves["moq"].tolist()))
-    buy_date: dict[str, int | None] = {}
-    start_day = _int_day(start)
-    far_day = _int_day(_FAR)
-
-    # the buy dates of every leaf at once; a date outside the calendar is left to arrival(),
-    # which raises the calendar's error only if that part is really bought
-    def lead_total(part: str) -> int | None:
-        """Working days to buy and inspect ``part``: purchase lead time, else the BOM's; None if neither."""
-        days = plt.get(part, np.nan)
-        if days is None or np.isnan(days):
-            days = bom_lt.get(part, np.nan)
-        if days is None or np.isnan(days):
-            return None
-        return int(days) + int(insp.get(part, 0.0) or 0)
-
-    lead_parts, lead_totals = [], []
-    for part in dict.fromkeys(leaf_parts):
-        total = lead_total(part)
-        if total is None:
-            buy_date[part] = None
-        else:
-            lead_parts.append(part)
-            lead_totals.append(total)
-    if lead_parts:
-        bought_on = calendar.workday_many(pd.Series(np.full(len(lead_parts), start).astype("datetime64[ns]")),
-                                          np.array(lead_totals, dtype="float64")).to_numpy()
-        for part, day in zip(lead_parts, bought_on.astype("datetime64[D]")):
-            if not np.isnat(day):
-                buy_date[part] = int(day.astype("int64"))
-
-    def arrival(part: str) -> int | None:
-        if part not in buy_date:
-            total = lead_total(part)
-            buy_date[part] = None if total is None else \
-                _int_day(np.datetime64(calendar.workday(start.item(), total), "D"))
-        return buy_date[part]
+def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: WorkingCalendar,
+                  start: np.datetime64):
+    """Allocate supply to the batch lines in queue order. Returns per batch line: material-ready
+    date, quantity buildable from what is on hand now, the (part, ready, bought) rows (ready in
+    days since 1970, None when it cannot be planned), and whether some shortage cannot be planned
+    (no lead time)."""
+    n = int(queue["_batch"].sum())
+    leaves = tree[tree["leaf"]]
+    batch_rows, alt_claims = _claims(queue, leaves)
+    book = SupplyBook(plan, leaves, calendar, start)
+    # the hot loop below reads these as locals (one pass per component row of the batch)
+    supplies, supply, buy_date, arrival = book.supplies, book.supply, book.buy_date, book.arrival
+    start_day, far_day = book.start_day, _int_day(_FAR)
+    minimums, minimum_order = book.minimums, book.minimum_order
+    text_of = dict(zip(leaves["part"].tolist(), leaves["part_text"].tolist()))
 
     used: dict[str, float] = {}
     ready = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     early = np.zeros(n)
     rows_of: list[list] = [[] for _ in range(n)]
     unknown = np.zeros(n, dtype=bool)
-    text_of = dict(zip(leaf_parts, leaves["part_text"].tolist()))
 
     batch_rows = batch_rows.sort_values(["_seq", "level"], kind="stable")
     lines_qty = dict(zip(queue.loc[queue["_batch"], "_line"].tolist(), queue.loc[queue["_batch"], "_qty"].tolist()))
@@ -556,13 +591,6 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
     rows_by_line: dict[int, list] = {}
     for row in zip(*columns):
         rows_by_line.setdefault(row[0], []).append(row[1:])
-    def minimum_order(part: str) -> float | None:
-        minimum = moq.get(part, np.nan)
-        if minimum is None or np.isnan(minimum):
-            minimum = bom_moq.get(part, np.nan)
-        return None if minimum is None or np.isnan(minimum) else float(minimum)
-
-    minimums: dict[str, float | None] = {}
     right = bisect.bisect_right
     # the hot loop (one pass per component row of the batch): Supply.by inlined, lookups cached
     for line, group in rows_by_line.items():
