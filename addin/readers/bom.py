@@ -15,7 +15,7 @@ Decisions a planner would make, recorded here once:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping as TMapping
 
@@ -136,231 +136,263 @@ def _is_dnp_text(v: str | None) -> bool:
 
 # --- finish ------------------------------------------------------------------------------------
 
-@dataclass
-class _Rows:
-    """The body rows that are neither blank nor total, and what is already wrong with them."""
-    index: np.ndarray            # 0-based positions in the body
-    source_row: np.ndarray       # 1-based worksheet rows
-    kept_errors: dict[int, list[table.Issue]] = field(default_factory=dict)
+class _Finish:
+    """The BOM-specific reading of the rows the core kept (SPEC section 2, BOM): DNP, designators,
+    the part number from the best column the line fills, quantity (counted from designators when
+    absent), alternates, MOQ and parent; then the frame rebuilt with the row accounting kept.
+    One step per field, each adding its issues through :meth:`add`."""
+
+    def __init__(self, result: table.ReadResult, grid: Grid, match: table.HeaderMatch):
+        self.result, self.grid, self.match = result, grid, match
+        self.start = start = match.header_index + 1
+        self.n = n = result.rows.read
+        self.body = body = grid.rows[start:start + n]
+        self.texts = _header_row(grid, match)
+        # which rows the core skipped (blank/total): every other row is valid or has issues
+        valid_rows = set(int(r) for r in result.data["source_row"])
+        issue_rows: dict[int, list[table.Issue]] = {}
+        for it in result.issues:
+            issue_rows.setdefault(table._row_of(it.cell), []).append(it)
+        self.considered = [i for i in range(n) if ((start + 1 + i) in valid_rows or (start + 1 + i) in issue_rows)
+                           and not _summary_line(body[i])]
+        self.idx = pd.Index(self.considered)
+        self.issues: list[table.Issue] = [it for it in result.issues if it.field not in _OWN]
+        self.rejected = {table._row_of(it.cell) for it in self.issues if it.severity == "error"}
+
+    def column(self, col: int) -> pd.Series:
+        return pd.Series([self.body[i][col] if col < len(self.body[i]) else None for i in self.considered],
+                         index=self.idx, dtype=object)
+
+    def cell(self, col: int, i: int) -> str:
+        return table.cell_name(self.grid.sheet, col, self.start + 1 + i)
+
+    def add(self, col: int, i: int, fld: str, value, message: str, severity: str = "error") -> None:
+        self.issues.append(table.Issue(self.cell(col, i), fld, value, message, severity))
+        if severity == "error":
+            self.rejected.add(self.start + 1 + i)
+
+    def dnp(self) -> pd.Series:
+        """Do-not-place per line: the DNP column (inverted when it says fitted/populated), or the text DNP anywhere in the line."""
+        match, texts, idx, considered, body = self.match, self.texts, self.idx, self.considered, self.body
+        dnp = pd.Series(False, index=idx)
+        if "dnp" in match.columns:
+            col = match.columns["dnp"]
+            inverted = table.header_key(texts[col]) in _INVERTED_DNP
+            raw = self.column(col)
+            for i, v in values.text_column(raw).items():
+                if v is None:
+                    continue
+                key = values.norm_key(v)
+                if key in _NOT_PLACED:
+                    dnp[i] = True
+                elif key in _PLACED:
+                    dnp[i] = False
+                elif key in _YES:
+                    dnp[i] = not inverted
+                elif key in _NO:
+                    dnp[i] = inverted
+                else:
+                    self.add(col, i, "dnp", raw[i], "not yes/no (expected DNP, yes/no or fitted/not fitted)")
+        # the text DNP anywhere in the line (a Notes column, the value, the part number) means DNP
+        for i in considered:
+            if not dnp[i] and any(isinstance(v, str) and values.norm_key(v) in _NOT_PLACED - {"optional", "可选"}
+                                  for v in body[i]):
+                dnp[i] = True
+        return dnp
+
+    def designators(self, dnp: pd.Series) -> tuple[pd.Series, pd.Series, int | None]:
+        """Designators expanded (R1-R4 -> R1, R2, R3, R4) and counted; a DNP marker among them sets ``dnp``."""
+        match, idx = self.match, self.idx
+        designators = pd.Series([None] * len(idx), index=idx, dtype=object)
+        count = pd.Series(np.nan, index=idx)
+        des_col = match.columns.get("designators")
+        if des_col is not None:
+            for i, v in values.text_column(self.column(des_col)).items():
+                if v is None:
+                    continue
+                refs = expand_designators(v)
+                if _DNP_TOKEN.search(v):
+                    dnp[i] = True
+                    refs = expand_designators(re.sub(r"[()\[\]（）]", " ", _DNP_TOKEN.sub(" ", v)))
+                if refs is None:
+                    designators[i] = v
+                else:
+                    designators[i] = ", ".join(refs) if refs else None
+                    count[i] = len(refs)
+        return designators, count, des_col
+
+    def component(self, dnp: pd.Series) -> pd.Series:
+        """The part number from the best part-number column the line fills ('DNP' there sets ``dnp``)."""
+        match, texts, idx, considered = self.match, self.texts, self.idx, self.considered
+        chosen = match.columns["component"]
+        chain = _alias_columns(texts, "component")
+        if chosen not in chain:          # named by the user's mapping: theirs alone
+            chain = [chosen]
+        else:
+            cells = {c: self.column(c) for c in chain}
+            chain = [c for c in chain if not _is_running_number(cells[c])] or chain
+        component = pd.Series([None] * len(idx), index=idx, dtype=object)
+        source_col = pd.Series(chain[0], index=idx)
+        filled = pd.Series(False, index=idx)
+        for c in chain:
+            text = _clean_text(self.column(c))
+            dnp_text = pd.Series([_is_dnp_text(v) for v in text], index=idx, dtype=bool)
+            dnp |= dnp_text & (c == chain[0])      # 'DNP' written as the part number
+            usable = pd.Series([isinstance(v, str) for v in text], index=idx) & ~dnp_text & ~filled
+            component[usable] = text[usable]
+            source_col[usable] = c
+            filled |= usable
+        primary = chain[0]
+        for i in considered:
+            if component[i] is None and not dnp[i]:
+                others = [texts[c].replace("\n", " ") for c in chain[1:]]
+                msg = ("is empty (a value is required)" if not others else
+                       f"is empty, and so {'is' if len(others) == 1 else 'are'} {', '.join(others)} "
+                       f"(a part number is required)")
+                self.add(primary, i, "component", None, msg)
+            elif component[i] is not None and source_col[i] != primary and not dnp[i]:
+                self.add(primary, i, "component", None,
+                    f"is empty: '{component[i]}' from {self.cell(int(source_col[i]), i)} "
+                    f"({texts[int(source_col[i])].replace(chr(10), ' ')}) used as the part number", "warning")
+        self.result.columns["component"] = texts[primary]
+        return component
+
+    def quantity(self, dnp: pd.Series, designators: pd.Series, count: pd.Series, des_col: int | None) -> pd.Series:
+        """Quantity per assembly; counted from the designators when empty or absent."""
+        match, idx, considered = self.match, self.idx, self.considered
+        qty = pd.Series(np.nan, index=idx)
+        q_col = match.columns.get("qty_per")
+        if q_col is not None:
+            raw = self.column(q_col)
+            parsed, problems = values.number_column(raw)
+            empty = values.is_empty(raw)
+            for i in considered:
+                if isinstance(problems[i], str):
+                    self.add(q_col, i, "qty_per", raw[i], problems[i])
+                elif parsed[i] < 0:
+                    self.add(q_col, i, "qty_per", raw[i], "must not be negative")
+                elif not np.isnan(parsed[i]):
+                    qty[i] = parsed[i]
+                    if not np.isnan(count[i]) and parsed[i] != count[i] and not dnp[i]:
+                        self.add(q_col, i, "qty_per", raw[i],
+                            f"does not match the {int(count[i])} designators in {self.cell(des_col, i)} "
+                            f"({_short_list(designators[i])})", "warning")
+                elif not empty[i]:      # '-', 'n/a': a reference-only line
+                    qty[i] = 0.0
+                    if not dnp[i]:
+                        self.add(q_col, i, "qty_per", raw[i], "read as 0: a reference-only line, not built into "
+                            "the assembly (write a quantity to include it)", "warning")
+                elif not np.isnan(count[i]):
+                    qty[i] = count[i]
+                elif dnp[i]:
+                    qty[i] = 0.0
+                else:
+                    self.add(q_col, i, "qty_per", None, "is empty, and there are no designators to count "
+                        "(a quantity is required)")
+        else:
+            for i in considered:
+                if not np.isnan(count[i]):
+                    qty[i] = count[i]
+                elif dnp[i]:
+                    qty[i] = 0.0
+                else:
+                    raw_des = designators[i]
+                    self.add(des_col, i, "designators", raw_des,
+                        "cannot be counted (expected designators such as R1, R2 or R1-R4) and the file "
+                        "has no quantity column" if raw_des else
+                        "is empty, and the file has no quantity column (a quantity or designators are required)")
+        return qty
+
+    def alternates(self, component: pd.Series) -> pd.Series:
+        """Alternate part numbers from every alternate column, the line's own part number left out."""
+        texts, idx, considered = self.texts, self.idx, self.considered
+        alternates = pd.Series([()] * len(idx), index=idx, dtype=object)
+        alt_cols = _alias_columns(texts, "alternates")
+        if alt_cols:
+            found: dict[int, list[str]] = {i: [] for i in considered}
+            for c in alt_cols:
+                for i, v in values.text_column(self.column(c)).items():
+                    if v is None:
+                        continue
+                    for part in _ALT_SPLIT.split(v):
+                        part = part.strip().translate(_DASHES)
+                        if (part and part not in _EMPTY_MARKS and not _is_dnp_text(part)
+                                and values.norm_key(part) not in values.placeholder_set()):
+                            found[i].append(part)
+            for i in considered:
+                alts = [a for a in dict.fromkeys(found[i]) if a != component[i]]
+                alternates[i] = tuple(alts)
+            self.result.columns["alternates"] = " + ".join(texts[c] for c in alt_cols)
+        return alternates
+
+    def moq(self) -> pd.Series:
+        """Minimum order quantity (LCSC's 'Min\\Mult Order Qty' '50\\50' is minimum \\ multiple)."""
+        match, idx, considered = self.match, self.idx, self.considered
+        moq = pd.Series(np.nan, index=idx)
+        if "moq" in match.columns:
+            col = match.columns["moq"]
+            raw = self.column(col)
+            parsed, problems = values.number_column(raw)
+            for i in considered:
+                if isinstance(problems[i], str):
+                    m = _MOQ_MULT.match(str(raw[i]))
+                    if m:
+                        moq[i] = float(m.group(1))
+                    else:
+                        self.add(col, i, "moq", raw[i], problems[i])
+                elif parsed[i] < 0:
+                    self.add(col, i, "moq", raw[i], "must not be negative")
+                else:
+                    moq[i] = parsed[i]
+        return moq
+
+    def parent(self) -> pd.Series:
+        """The file's assembly unless a column names it (carried down the rows)."""
+        match, idx = self.match, self.idx
+        parent = pd.Series([self.grid.file.stem] * len(idx), index=idx, dtype=object)
+        if "parent" in match.columns:
+            named = _clean_text(self.column(match.columns["parent"])).ffill()
+            parent = named.where(named.notna(), self.grid.file.stem).astype(object)
+        return parent
+
+    def rebuild(self, fields_found: dict) -> None:
+        """The frame again: every considered row is valid or rejected; the row accounting kept."""
+        result, match, body, considered = self.result, self.match, self.body, self.considered
+        start, n, rejected, issues = self.start, self.n, self.rejected, self.issues
+        parent, component, qty, designators = (fields_found[k] for k in ("parent", "component", "qty", "designators"))
+        alternates, dnp, moq = (fields_found[k] for k in ("alternates", "dnp", "moq"))
+        keep = [i for i in considered if (start + 1 + i) not in rejected]
+        old = result.data.set_index("source_row")
+        fields = schema.KINDS["bom"]
+        rescued = [i for i in keep if (start + 1 + i) not in old.index]
+        fresh = _parse_rows(body, rescued, start, match, fields) if rescued else None
+        rows = []
+        for i in keep:
+            r = start + 1 + i
+            base = old.loc[r].to_dict() if r in old.index else fresh.loc[r].to_dict()
+            base.update(parent=parent[i], component=component[i], qty_per=qty[i], designators=designators[i],
+                        alternates=alternates[i], dnp=bool(dnp[i]), moq=moq[i], source_row=r)
+            rows.append(base)
+        data = pd.DataFrame(rows, columns=list(fields) + ["source_row"])
+        if not rows:
+            data = result.data.iloc[0:0].copy()
+        data = _typed(data, fields)
+        result.data = data
+        issues.sort(key=lambda it: (table._row_of(it.cell), it.cell))
+        result.issues = issues
+        n_rejected = len(considered) - len(keep)
+        result.rows = table.RowCount(n, len(keep), n_rejected, n - len(considered))
 
 
 def finish(result: table.ReadResult, grid: Grid, match: table.HeaderMatch) -> None:
-    start = match.header_index + 1
-    n = result.rows.read
-    body = grid.rows[start:start + n]
-    texts = _header_row(grid, match)
-    sheet = grid.sheet
-
-    # which rows the core skipped (blank/total): every other row is valid or has issues
-    valid_rows = set(int(r) for r in result.data["source_row"])
-    issue_rows: dict[int, list[table.Issue]] = {}
-    for it in result.issues:
-        issue_rows.setdefault(table._row_of(it.cell), []).append(it)
-    considered = [i for i in range(n) if ((start + 1 + i) in valid_rows or (start + 1 + i) in issue_rows)
-                  and not _summary_line(body[i])]
-    idx = pd.Index(considered)
-    src = np.array([start + 1 + i for i in considered], dtype=int)
-
-    def column(col: int) -> pd.Series:
-        return pd.Series([body[i][col] if col < len(body[i]) else None for i in considered],
-                         index=idx, dtype=object)
-
-    def cell(col: int, i: int) -> str:
-        return table.cell_name(sheet, col, start + 1 + i)
-
-    issues: list[table.Issue] = [it for it in result.issues if it.field not in _OWN]
-    rejected = {table._row_of(it.cell) for it in issues if it.severity == "error"}
-
-    def add(col: int, i: int, fld: str, value, message: str, severity: str = "error") -> None:
-        issues.append(table.Issue(cell(col, i), fld, value, message, severity))
-        if severity == "error":
-            rejected.add(start + 1 + i)
-
-    # --- DNP ------------------------------------------------------------------------------
-    dnp = pd.Series(False, index=idx)
-    if "dnp" in match.columns:
-        col = match.columns["dnp"]
-        inverted = table.header_key(texts[col]) in _INVERTED_DNP
-        raw = column(col)
-        for i, v in values.text_column(raw).items():
-            if v is None:
-                continue
-            key = values.norm_key(v)
-            if key in _NOT_PLACED:
-                dnp[i] = True
-            elif key in _PLACED:
-                dnp[i] = False
-            elif key in _YES:
-                dnp[i] = not inverted
-            elif key in _NO:
-                dnp[i] = inverted
-            else:
-                add(col, i, "dnp", raw[i], "not yes/no (expected DNP, yes/no or fitted/not fitted)")
-    # the text DNP anywhere in the line (a Notes column, the value, the part number) means DNP
-    for i in considered:
-        if not dnp[i] and any(isinstance(v, str) and values.norm_key(v) in _NOT_PLACED - {"optional", "可选"}
-                              for v in body[i]):
-            dnp[i] = True
-
-    # --- designators ----------------------------------------------------------------------
-    designators = pd.Series([None] * len(idx), index=idx, dtype=object)
-    count = pd.Series(np.nan, index=idx)
-    des_col = match.columns.get("designators")
-    if des_col is not None:
-        for i, v in values.text_column(column(des_col)).items():
-            if v is None:
-                continue
-            refs = expand_designators(v)
-            if _DNP_TOKEN.search(v):
-                dnp[i] = True
-                refs = expand_designators(re.sub(r"[()\[\]（）]", " ", _DNP_TOKEN.sub(" ", v)))
-            if refs is None:
-                designators[i] = v
-            else:
-                designators[i] = ", ".join(refs) if refs else None
-                count[i] = len(refs)
-
-    # --- component: the best part-number column the line fills ----------------------------
-    chosen = match.columns["component"]
-    chain = _alias_columns(texts, "component")
-    if chosen not in chain:          # named by the user's mapping: theirs alone
-        chain = [chosen]
-    else:
-        cells = {c: column(c) for c in chain}
-        chain = [c for c in chain if not _is_running_number(cells[c])] or chain
-    component = pd.Series([None] * len(idx), index=idx, dtype=object)
-    source_col = pd.Series(chain[0], index=idx)
-    filled = pd.Series(False, index=idx)
-    for c in chain:
-        text = _clean_text(column(c))
-        dnp_text = pd.Series([_is_dnp_text(v) for v in text], index=idx, dtype=bool)
-        dnp |= dnp_text & (c == chain[0])      # 'DNP' written as the part number
-        usable = pd.Series([isinstance(v, str) for v in text], index=idx) & ~dnp_text & ~filled
-        component[usable] = text[usable]
-        source_col[usable] = c
-        filled |= usable
-    primary = chain[0]
-    for i in considered:
-        if component[i] is None and not dnp[i]:
-            others = [texts[c].replace("\n", " ") for c in chain[1:]]
-            msg = ("is empty (a value is required)" if not others else
-                   f"is empty, and so {'is' if len(others) == 1 else 'are'} {', '.join(others)} "
-                   f"(a part number is required)")
-            add(primary, i, "component", None, msg)
-        elif component[i] is not None and source_col[i] != primary and not dnp[i]:
-            add(primary, i, "component", None,
-                f"is empty: '{component[i]}' from {cell(int(source_col[i]), i)} "
-                f"({texts[int(source_col[i])].replace(chr(10), ' ')}) used as the part number", "warning")
-    result.columns["component"] = texts[primary]
-
-    # --- quantity --------------------------------------------------------------------------
-    qty = pd.Series(np.nan, index=idx)
-    q_col = match.columns.get("qty_per")
-    if q_col is not None:
-        raw = column(q_col)
-        parsed, problems = values.number_column(raw)
-        empty = values.is_empty(raw)
-        for i in considered:
-            if isinstance(problems[i], str):
-                add(q_col, i, "qty_per", raw[i], problems[i])
-            elif parsed[i] < 0:
-                add(q_col, i, "qty_per", raw[i], "must not be negative")
-            elif not np.isnan(parsed[i]):
-                qty[i] = parsed[i]
-                if not np.isnan(count[i]) and parsed[i] != count[i] and not dnp[i]:
-                    add(q_col, i, "qty_per", raw[i],
-                        f"does not match the {int(count[i])} designators in {cell(des_col, i)} "
-                        f"({_short_list(designators[i])})", "warning")
-            elif not empty[i]:      # '-', 'n/a': a reference-only line
-                qty[i] = 0.0
-                if not dnp[i]:
-                    add(q_col, i, "qty_per", raw[i], "read as 0: a reference-only line, not built into "
-                        "the assembly (write a quantity to include it)", "warning")
-            elif not np.isnan(count[i]):
-                qty[i] = count[i]
-            elif dnp[i]:
-                qty[i] = 0.0
-            else:
-                add(q_col, i, "qty_per", None, "is empty, and there are no designators to count "
-                    "(a quantity is required)")
-    else:
-        for i in considered:
-            if not np.isnan(count[i]):
-                qty[i] = count[i]
-            elif dnp[i]:
-                qty[i] = 0.0
-            else:
-                raw_des = designators[i]
-                add(des_col, i, "designators", raw_des,
-                    "cannot be counted (expected designators such as R1, R2 or R1-R4) and the file "
-                    "has no quantity column" if raw_des else
-                    "is empty, and the file has no quantity column (a quantity or designators are required)")
-
-    # --- alternates --------------------------------------------------------------------------
-    alternates = pd.Series([()] * len(idx), index=idx, dtype=object)
-    alt_cols = _alias_columns(texts, "alternates")
-    if alt_cols:
-        found: dict[int, list[str]] = {i: [] for i in considered}
-        for c in alt_cols:
-            for i, v in values.text_column(column(c)).items():
-                if v is None:
-                    continue
-                for part in _ALT_SPLIT.split(v):
-                    part = part.strip().translate(_DASHES)
-                    if (part and part not in _EMPTY_MARKS and not _is_dnp_text(part)
-                            and values.norm_key(part) not in values.placeholder_set()):
-                        found[i].append(part)
-        for i in considered:
-            alts = [a for a in dict.fromkeys(found[i]) if a != component[i]]
-            alternates[i] = tuple(alts)
-        result.columns["alternates"] = " + ".join(texts[c] for c in alt_cols)
-
-    # --- MOQ: LCSC writes 'Min\Mult Order Qty' as '50\50' (minimum \ multiple) ---------------
-    moq = pd.Series(np.nan, index=idx)
-    if "moq" in match.columns:
-        col = match.columns["moq"]
-        raw = column(col)
-        parsed, problems = values.number_column(raw)
-        for i in considered:
-            if isinstance(problems[i], str):
-                m = _MOQ_MULT.match(str(raw[i]))
-                if m:
-                    moq[i] = float(m.group(1))
-                else:
-                    add(col, i, "moq", raw[i], problems[i])
-            elif parsed[i] < 0:
-                add(col, i, "moq", raw[i], "must not be negative")
-            else:
-                moq[i] = parsed[i]
-
-    # --- parent: the file's assembly unless a column names it (carried down the rows) ----------
-    parent = pd.Series([grid.file.stem] * len(idx), index=idx, dtype=object)
-    if "parent" in match.columns:
-        named = _clean_text(column(match.columns["parent"])).ffill()
-        parent = named.where(named.notna(), grid.file.stem).astype(object)
-
-    # --- rebuild the frame: every considered row is valid or rejected ----------------------------
-    keep = [i for i in considered if (start + 1 + i) not in rejected]
-    old = result.data.set_index("source_row")
-    fields = schema.KINDS["bom"]
-    rescued = [i for i in keep if (start + 1 + i) not in old.index]
-    fresh = _parse_rows(body, rescued, start, match, fields) if rescued else None
-    rows = []
-    for i in keep:
-        r = start + 1 + i
-        base = old.loc[r].to_dict() if r in old.index else fresh.loc[r].to_dict()
-        base.update(parent=parent[i], component=component[i], qty_per=qty[i], designators=designators[i],
-                    alternates=alternates[i], dnp=bool(dnp[i]), moq=moq[i], source_row=r)
-        rows.append(base)
-    data = pd.DataFrame(rows, columns=list(fields) + ["source_row"])
-    if not rows:
-        data = result.data.iloc[0:0].copy()
-    data = _typed(data, fields)
-    result.data = data
-    issues.sort(key=lambda it: (table._row_of(it.cell), it.cell))
-    result.issues = issues
-    n_rejected = len(considered) - len(keep)
-    result.rows = table.RowCount(n, len(keep), n_rejected, n - len(considered))
+    """Kind-specific reading of a BOM (called by the core reader after its own pass)."""
+    step = _Finish(result, grid, match)
+    dnp = step.dnp()
+    designators, count, des_col = step.designators(dnp)
+    component = step.component(dnp)
+    qty = step.quantity(dnp, designators, count, des_col)
+    step.rebuild({"parent": step.parent(), "component": component, "qty": qty, "designators": designators,
+                  "alternates": step.alternates(component), "moq": step.moq(), "dnp": dnp})
 
 
 def _summary_line(row: list) -> bool:
