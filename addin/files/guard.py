@@ -36,6 +36,9 @@ class Limits:
     # caller parses them in an isolated child instead); 32 MB of XML is ~30k ledger lines
     deep_scan_max: int = 32 * MB
     max_xls_bytes: int = 100 * MB             # xlrd/calamine hold an .xls in memory
+    # an .xls sheet spanning more cells than this is looked at for stray cells far from its data
+    # (a parser makes the whole rectangle: one cell at IV65536 costs a gigabyte)
+    xls_sparse_cells: int = 1_000_000
     max_text_bytes: int = 1024 * MB
 
 
@@ -67,6 +70,14 @@ class InputInfo:
     size: int
     encoding: str | None = None
     sheets: tuple[SheetExtent, ...] = field(default=())
+    # large parts not listed as sheets and not scanned (deep=False): a parser may still read them
+    unscanned: tuple[str, ...] = field(default=())
+
+    @property
+    def verified(self) -> bool:
+        """Every part a parser could read as a sheet was scanned cell by cell: safe to parse
+        in this process. Otherwise parse only in ``run_isolated``."""
+        return not self.unscanned and all(s.verified for s in self.sheets)
 
     @cached_property
     def sha256(self) -> str:
@@ -127,7 +138,8 @@ def inspect_input(path: Path, expected: set[str] | None = None, *,
             raise fail("this is an Excel workbook (.xlsx) with an .xls name — rename it to .xlsx")
         if ext in TEXT_EXT:
             raise fail("this is an Excel workbook (.xlsx), not CSV text — rename it to .xlsx")
-        info = InputInfo("xlsx", path, size, sheets=_check_ooxml(path, fail, limits, deep))
+        sheets, unscanned = _check_ooxml(path, fail, limits, deep)
+        info = InputInfo("xlsx", path, size, sheets=sheets, unscanned=unscanned)
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         _check_ole(path, size, fail, limits)      # raises for encrypted files of either kind
         if ext in OOXML_EXT:
@@ -211,6 +223,7 @@ def _check_ole(path: Path, size: int, fail, limits: Limits) -> None:
                        f" ({limits.max_xls_bytes // MB:,} MB) — save it as .xlsx")
         if _biff_has_filepass(ole, book):
             raise fail("encrypted — save it without a password")
+        _check_biff(ole.openstream(book).read(), fail, limits)
     except FileError:
         raise
     except Exception:
@@ -236,6 +249,86 @@ def _biff_has_filepass(ole, book: str) -> bool:
     return False
 
 
+_BIFF_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6}   # NUMBER RK LABELSST LABEL BOOLERR FORMULA RSTRING
+_BIFF_MULRK = 0x00BD
+_BIFF_BOF, _BIFF_EOF, _BIFF_BOUNDSHEET = 0x0809, 0x000A, 0x0085
+
+
+def _check_biff(data: bytes, fail, limits: Limits) -> None:
+    """Walk the records of an .xls stream as a parser will: every sheet its directory lists must
+    start inside the stream and end (EOF record) before it stops — otherwise the file is damaged
+    or cut short and a parser would read part of it, or crash; and no sheet may hold a stray cell
+    far from its data (a parser makes the whole rectangle)."""
+    import struct
+    damaged = ("the workbook is damaged or cut short (its sheets end outside the file) — ask the"
+               " sender for the file again, or open it in Excel and save it as .xlsx")
+    n = len(data)
+
+    def records(pos: int):
+        """(type, body start, body length) up to and including the EOF record; ValueError when
+        the stream stops before it."""
+        while True:
+            if pos + 4 > n:
+                raise ValueError
+            rtype, length = struct.unpack_from("<HH", data, pos)
+            body = pos + 4
+            if body + length > n:
+                raise ValueError
+            yield rtype, body, length
+            if rtype == _BIFF_EOF:
+                return
+            pos = body + length
+
+    sheets: list[tuple[str, int]] = []
+    try:
+        if n < 4 or struct.unpack_from("<H", data, 0)[0] != _BIFF_BOF:
+            raise ValueError
+        for rtype, body, length in records(0):
+            if rtype == _BIFF_BOUNDSHEET and length >= 8:
+                offset = struct.unpack_from("<I", data, body)[0]
+                cch, flags = data[body + 6], data[body + 7]
+                raw = data[body + 8:body + 8 + cch * (2 if flags & 1 else 1)]
+                name = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+                sheets.append((name, offset))
+        for name, offset in sheets:
+            if offset + 4 > n or struct.unpack_from("<H", data, offset)[0] != _BIFF_BOF:
+                raise ValueError
+            rows: set[int] = set()
+            cols: set[int] = set()
+            far = [(0, 0), (0, 0)]           # the cell with the largest row, the one with the largest column
+            for rtype, body, length in records(offset):
+                if rtype in _BIFF_CELLS and length >= 4:
+                    row, col = struct.unpack_from("<HH", data, body)
+                elif rtype == _BIFF_MULRK and length >= 6:
+                    row = struct.unpack_from("<H", data, body)[0]
+                    cols.add(struct.unpack_from("<H", data, body + 2)[0] + 1)
+                    col = struct.unpack_from("<H", data, body + length - 2)[0]
+                else:
+                    continue
+                rows.add(row + 1)
+                cols.add(col + 1)
+                if row + 1 > far[0][0]:
+                    far[0] = (row + 1, col + 1)
+                if col + 1 > far[1][1]:
+                    far[1] = (row + 1, col + 1)
+            _check_xls_extent(name, sorted(rows), sorted(cols), far, fail, limits)
+    except (ValueError, struct.error, IndexError):
+        raise fail(damaged) from None
+
+
+def _check_xls_extent(sheet: str, rows: list[int], cols: list[int], far: list[tuple[int, int]],
+                      fail, limits: Limits) -> None:
+    if not rows or rows[-1] * cols[-1] <= limits.xls_sparse_cells:
+        return
+    data_rows, data_cols = _before_gap(rows, 1000), _before_gap(cols, 50)
+    if data_rows < rows[-1] or data_cols < cols[-1]:
+        row, col = far[0] if data_rows < rows[-1] else far[1]
+        stray = f"{col_letters(col)}{row}"
+        data = f"{col_letters(cols[0])}{rows[0]}:{col_letters(data_cols)}{data_rows}"
+        raise fail(f"sheet '{sheet}' has a stray cell at {stray} far outside its data ({data})"
+                   f" — delete it or copy the data to a new sheet")
+
+
 # --- OOXML --------------------------------------------------------------------------------------
 
 _DAMAGED = "the workbook is damaged or truncated (incomplete download?) — ask the sender for the file again"
@@ -243,7 +336,8 @@ _DAMAGED = "the workbook is damaged or truncated (incomplete download?) — ask 
 _DTD_MARKERS = [m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")]
 
 
-def _check_ooxml(path: Path, fail, limits: Limits, deep: bool = True) -> tuple[SheetExtent, ...]:
+def _check_ooxml(path: Path, fail, limits: Limits,
+                 deep: bool = True) -> tuple[tuple[SheetExtent, ...], tuple[str, ...]]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError):
@@ -273,37 +367,58 @@ def _check_ooxml(path: Path, fail, limits: Limits, deep: bool = True) -> tuple[S
                 raise fail(f"part '{i.filename}' expands from {_size(i.compress_size)} to {_size(i.file_size)},"
                            f" far more than a real workbook compresses — the file is damaged or built"
                            f" to attack spreadsheet readers; ask the sender for a fresh copy saved from Excel")
+            if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                method = _METHODS.get(i.compress_type, f"method {i.compress_type}")
+                raise fail(f"part '{_short(i.filename)}' is compressed with {method}, which Excel never"
+                           f" writes — open the file in Excel and save it again, or ask the sender for"
+                           f" a fresh copy saved from Excel")
         sheets = _sheet_parts(zf, fail)
         by_part = {part: sheet_name for sheet_name, part in sheets}
         extents: dict[str, tuple[int, int, str, str]] = {}
         total = 0
         unverified: set[str] = set()
+        # every part is scanned, not only the sheets the workbook lists: a parser may resolve
+        # names, namespaces and letter case differently; any part with a <sheetData> counts
         for i in infos:
             if not deep and i.file_size > limits.deep_scan_max:
                 declared = _head_part(zf, i, fail)
                 if i.filename in by_part:
                     extents[i.filename] = declared
-                    unverified.add(i.filename)
+                unverified.add(i.filename)
                 continue
-            scan = _SheetScan() if i.filename in by_part else None
+            scan = _SheetScan()
             total = _stream_part(zf, i, fail, limits, total, scan)
-            if scan is not None:
+            if i.filename in by_part or scan.sheet_data:
+                seen = extents.get(i.filename)       # a name twice in the zip: both count
+                if seen is not None:
+                    scan._take(seen[0], 0, seen[2])
+                    scan._take(0, seen[1], seen[3])
                 extents[i.filename] = scan.result()
         result = []
         for sheet_name, part in sheets:
             if part not in names:
                 raise fail(f"sheet '{sheet_name}' is missing from the file — {_DAMAGED.split(' — ')[1]}")
-            max_row, max_col, row_ref, col_ref = extents[part]
+            max_row, max_col, row_ref, col_ref = extents.pop(part)
             if part in unverified and (max_row > EXCEL_MAX_ROWS or max_col > EXCEL_MAX_COLS
                                        or max_row * max_col > limits.max_cells):
                 # the sheet says it is out of bounds: scan it to say exactly where
-                scan = _SheetScan()
-                _stream_part(zf, zf.getinfo(part), fail, limits, 0, scan)
-                max_row, max_col, row_ref, col_ref = scan.result()
+                max_row, max_col, row_ref, col_ref = _scan_whole(zf, part, fail, limits)
                 unverified.discard(part)
-            _check_extent(zf, part, sheet_name, max_row, max_col, row_ref, col_ref, fail, limits)
+            _check_extent(zf, part, f"sheet '{sheet_name}'", max_row, max_col, row_ref, col_ref, fail, limits)
             result.append(SheetExtent(sheet_name, part, max_row, max_col, part not in unverified))
-        return tuple(result)
+        for part, (max_row, max_col, row_ref, col_ref) in extents.items():   # not listed, still parseable
+            _check_extent(zf, part, f"the sheet in part '{_short(part)}'", max_row, max_col, row_ref, col_ref,
+                          fail, limits)
+        return tuple(result), tuple(sorted(p for p in unverified if p not in by_part))
+
+
+_METHODS = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64", 93: "Zstandard", 95: "XZ"}
+
+
+def _scan_whole(zf: zipfile.ZipFile, part: str, fail, limits: Limits) -> tuple[int, int, str, str]:
+    scan = _SheetScan()
+    _stream_part(zf, zf.getinfo(part), fail, limits, 0, scan)
+    return scan.result()
 
 
 def _size(n: int) -> str:
@@ -312,10 +427,13 @@ def _size(n: int) -> str:
 
 def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail, limits: Limits, total: int,
                  scan: "_SheetScan | None") -> int:
-    """Decompress one member in chunks: count the real size, look for DTDs, scan cells."""
+    """Decompress one member in chunks: count the real size, look for DTDs, scan cells. A part
+    in UTF-16 is looked at as the parser decodes it (transcoded); one in UTF-32 is refused."""
     tail = b""
+    decoder = None
     try:
         with zf.open(info) as member:
+            first = True
             while True:
                 block = member.read(CHUNK)
                 if not block:
@@ -324,19 +442,44 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail, limits: Limit
                 if total > limits.max_uncompressed:
                     raise fail(f"expands to more than {_size(limits.max_uncompressed)} when opened"
                                f" — ask the sender for a smaller file")
+                if first:
+                    first = False
+                    encoding = _xml_encoding(block)
+                    if encoding == "utf-32":
+                        raise fail(f"part '{_short(info.filename)}' is UTF-32 text, which Excel never writes"
+                                   f" — ask the sender for a fresh copy saved from Excel")
+                    if encoding is not None:
+                        decoder = codecs.getincrementaldecoder(encoding)("replace")
+                if decoder is not None:
+                    block = decoder.decode(block).encode("utf-8")
                 buf = tail + block
                 if b"!" in buf and any(marker in buf for marker in _DTD_MARKERS):
                     raise _dtd_error(info.filename, fail)
                 if scan is not None:
-                    scan.feed(buf)
+                    scan.feed(block)
                 tail = buf[-64:]
         if scan is not None:
-            scan._feed_exact(tail)  # feed() leaves the last bytes of a chunk to the next one
+            scan.close()
+            if scan.tag_too_long:
+                raise fail(f"part '{_short(info.filename)}' holds an XML tag longer than"
+                           f" {_size(scan.MAX_TAG)} — {_DAMAGED.split(' — ')[1]}")
     except FileError:
         raise
     except Exception as exc:
         raise _member_error(exc, fail) from None
     return total
+
+
+def _xml_encoding(head: bytes) -> str | None:
+    """'utf-32' or the UTF-16 codec of a part that starts like one (BOM or a NUL-wide '<');
+    None for UTF-8 and binary parts."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"<\x00\x00\x00", b"\x00\x00\x00<")):
+        return "utf-32"
+    if head.startswith((b"\xff\xfe", b"<\x00")):
+        return "utf-16-le" if head.startswith(b"<") else "utf-16"
+    if head.startswith((b"\xfe\xff", b"\x00<")):
+        return "utf-16-be" if head.startswith(b"\x00") else "utf-16"
+    return None
 
 
 def _member_error(exc: Exception, fail) -> Exception:
@@ -383,9 +526,6 @@ def _head_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail) -> tuple[int, i
 def _sheet_parts(zf: zipfile.ZipFile, fail) -> list[tuple[str, str]]:
     """(sheet name, zip member) for every worksheet listed in xl/workbook.xml."""
     from defusedxml import ElementTree as DET
-    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    ns_pkg = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
     def small_xml(member: str):
         info = zf.getinfo(member)
@@ -403,35 +543,63 @@ def _sheet_parts(zf: zipfile.ZipFile, fail) -> list[tuple[str, str]]:
         except Exception:
             raise fail(_DAMAGED) from None
 
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+    # as a lenient parser reads them: any namespace (transitional, strict or none), any prefix,
+    # member names in any letter case
+    members = {n.casefold(): n for n in zf.NameToInfo}
     book = small_xml("xl/workbook.xml")
     targets: dict[str, str] = {}
-    if "xl/_rels/workbook.xml.rels" in zf.NameToInfo:
-        for rel in small_xml("xl/_rels/workbook.xml.rels").iter(f"{ns_pkg}Relationship"):
-            target = rel.get("Target", "")
+    rels = members.get("xl/_rels/workbook.xml.rels")
+    if rels is not None:
+        for rel in small_xml(rels).iter():
+            if local(rel.tag) != "Relationship":
+                continue
+            attrs = {local(k): v for k, v in rel.attrib.items()}
+            target = attrs.get("Target", "").replace("\\", "/")
             target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            targets[rel.get("Id", "")] = target
+            targets.setdefault(attrs.get("Id", ""), target)
     sheets = []
-    for sheet in book.iter(f"{ns_main}sheet"):
-        part = targets.get(sheet.get(f"{ns_rel}id", ""))
-        if part and part in zf.NameToInfo:
-            sheets.append((sheet.get("name", "?"), part))
+    for sheet in book.iter():
+        if local(sheet.tag) != "sheet":
+            continue
+        ids = [v for k, v in sheet.attrib.items() if local(k) == "id"]
+        name = next((v for k, v in sheet.attrib.items() if local(k) == "name"), "?")
+        for rid in ids:
+            part = members.get(targets.get(rid, "\0").casefold())
+            if part is not None:
+                sheets.append((name, part))
+                break
     return sheets
 
 
 class _SheetScan:
-    """Real max row and column of the ``<c r="..">`` cells of one worksheet, fed in chunks.
+    """Real max row and column of the cells of one XML part, fed in blocks, placed as the parser
+    (calamine) places them: a ``<c>`` with an ``r`` attribute at that reference; one without it
+    after the previous cell of its row, in the row its ``<row r="..">`` (or the row count) says.
 
-    Vectorised with numpy: a regex over every cell costs as much as reading the sheet with
-    calamine. The common form ` r="AB12"` is decoded in bulk; a chunk holding any other form
-    (quotes, spaces, character references, lower case) is parsed exactly by a regex instead."""
+    Vectorised with numpy for the common form (every ``<row`` and ``<c`` starting ``r="``): a
+    regex over every cell costs as much as reading the sheet with calamine. A segment holding any
+    other form (cells without ``r``, prefixed tags, quotes, spaces, character references, lower
+    case) is tokenised exactly instead. Blocks are cut at the last ``<`` so that no tag is split."""
 
     WIDTH = 12  # ' r="' is followed by at most 3 letters + 7 digits + quote; 12 catches overlong ones
-    _ANY = re.compile(rb"\sr\s*=\s*(['\"])([^'\"]{1,64})\1")
-    _REF = re.compile(r"([A-Za-z]+)([0-9]+)")
+    MAX_TAG = 16 * MB
+    _REF = re.compile(r"\s*([A-Za-z]+)([0-9]+)\s*")
+    _TAG = re.compile(rb"<(/?)(?:[^\s<>/:=\"']+:)?(row|c)(?=[\s/>])")
+    _TAG_END = re.compile(rb"(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+    _ATTR_R = re.compile(rb"(?:^|\s)(?:[^\s<>/:=\"']+:)?r\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s/>]+)")
 
     def __init__(self) -> None:
         self.max_row = self.max_col = 0
         self.row_ref = self.col_ref = ""
+        self.row = -1            # 0-based row of the current (or last) <row>
+        self.col = -1            # 0-based column of the last cell in it
+        self.in_row = False
+        self.rest = b""
+        self.sheet_data = False  # the part holds a <sheetData>: a parser may read it as a sheet
+        self.tag_too_long = False
 
     def _take(self, row: int, col: int, ref: str) -> None:
         if row > self.max_row:
@@ -442,29 +610,99 @@ class _SheetScan:
     def result(self) -> tuple[int, int, str, str]:
         return self.max_row, self.max_col, self.row_ref, self.col_ref
 
-    def feed(self, buf: bytes) -> None:
-        if len(buf) < 65536:  # numpy's fixed cost is more than a regex over a small part
-            return self._feed_exact(buf)
-        a = np.frombuffer(buf, np.uint8)
-        n = len(a) - self.WIDTH - 4
+    def feed(self, block: bytes) -> None:
+        data = self.rest + block if self.rest else block
+        cut = data.rfind(b"<")
+        if cut < 0 or data.find(b">", cut) >= 0:
+            cut = len(data)
+        self.rest = data[cut:]
+        if len(self.rest) > self.MAX_TAG:    # a tag longer than 16 MB: no real workbook has one
+            self.tag_too_long = True
+            self.rest = b""
+        if cut:
+            self._segment(data[:cut] if cut < len(data) else data)
+
+    def close(self) -> None:
+        if self.rest:
+            self._segment(self.rest)
+            self.rest = b""
+
+    def _segment(self, seg: bytes) -> None:
+        if not self.sheet_data and b"sheetData" in seg:
+            self.sheet_data = True
+        if b"<" not in seg:
+            return
+        if len(seg) >= 65536 and self._standard(seg) and self._fast(seg) and self._sync(seg):
+            return
+        self._exact(seg)
+
+    _DELIM = np.zeros(256, bool)
+    _DELIM[[32, 9, 10, 13, 47, 62]] = True      # what may follow a tag name: space, '/', '>'
+
+    def _standard(self, seg: bytes) -> bool:
+        """Every ``<c`` and ``<row`` tag of the segment is unprefixed and starts ``r="``."""
+        a = np.frombuffer(seg + b"\0" * 8, np.uint8)
+        n = len(seg)
+        delim = self._DELIM
+        lt = np.flatnonzero(a[:n] == 60)                             # '<'
+        c = lt[a[lt + 1] == 99]                                      # <c
+        c = c[delim[a[c + 2]]]
+        row = lt[a[lt + 1] == 114]                                   # <row
+        row = row[(a[row + 2] == 111) & (a[row + 3] == 119)]
+        row = row[delim[a[row + 4]]]
+        for at in (c + 2, row + 4):
+            if len(at) and not ((a[at] == 32) & (a[at + 1] == 114) & (a[at + 2] == 61) & (a[at + 3] == 34)).all():
+                return False
+        colon = np.flatnonzero(a[:n] == 58)                          # ':c' or ':row' tags
+        if ((a[colon + 1] == 99) & delim[a[colon + 2]]).any():
+            return False
+        return not ((a[colon + 1] == 114) & (a[colon + 2] == 111) & (a[colon + 3] == 119)
+                    & delim[a[colon + 4]]).any()
+
+    def _sync(self, seg: bytes) -> bool:
+        """After a fast segment: the row and column a following cell without ``r`` would go after."""
+        i = seg.rfind(b'<row r="')
+        j = seg.rfind(b'<c r="')
+        if i >= 0:
+            m = re.match(rb'<row r="([0-9]{1,9})"', seg[i:i + 24])
+            if not m:
+                return False
+            self.row, self.col, self.in_row = int(m.group(1)) - 1, -1, True
+        if j > i:
+            m = self._REF.match(seg[j + 6:j + 24].split(b'"', 1)[0].decode("ascii", "replace"))
+            if not m:
+                return False
+            self.col = col_number(m.group(1)) - 1
+        k = seg.rfind(b"</row")
+        if k > max(i, j):
+            self.in_row = False
+        elif i >= 0:
+            self.in_row = True
+        return True
+
+    def _fast(self, buf: bytes) -> bool:
+        """Every ``r="<letters><digits>"`` of the segment, in bulk; False when a form needs the
+        exact tokeniser."""
+        a = np.frombuffer(buf + b"\0" * (self.WIDTH + 4), np.uint8)
+        n = len(buf)
         eq = np.flatnonzero(a[2:n] == 61) + 2                      # every '='
         around = np.concatenate((a[eq - 1], a[eq + 1]))
         if ((around == 32) | (around == 9) | (around == 10) | (around == 13)).any():
-            return self._feed_exact(buf)                             # `r = "A1"`: legal, rare
+            return False                                            # `r = "A1"`: legal, rare
         eq = eq[a[eq - 1] == 114]                                   # r=
         before = a[eq - 2]
         eq = eq[(before == 32) | (before == 9) | (before == 10) | (before == 13)]
         quote = a[eq + 1]
         eq = eq[(quote == 34) | (quote == 39)]
         if not len(eq):
-            return
+            return True
         w = sliding_window_view(a, self.WIDTH)[eq + 2]           # the bytes after each r="
         upper = w & 0xDF
         is_letter = (upper >= 65) & (upper <= 90)
         is_digit = (w >= 48) & (w <= 57)
         is_quote = (w == 34) | (w == 39)
         if not (is_letter[:, 0] | is_digit[:, 0]).all():
-            return self._feed_exact(buf)                             # `r="&#88;FD1"` and such
+            return False                                            # `r="&#88;FD1"` and such
         # leading letters, counted without cumprod (which is slow on bool arrays)
         run = is_letter[:, 0].copy()
         letters = run.astype(np.uint8)
@@ -472,7 +710,7 @@ class _SheetScan:
             run &= is_letter[:, k]
             letters += run
         if run.any():                                                # 4+ letters: beyond XFD
-            return self._feed_exact(buf)
+            return False
         for count in range(1, 4):
             group = np.flatnonzero(letters == count)
             if not len(group):
@@ -484,7 +722,7 @@ class _SheetScan:
                 digits += run
             ends = count + digits
             if run.any() or digits.min() == 0 or not is_quote[group, ends].all():
-                return self._feed_exact(buf)                         # unusual: do it exactly
+                return False                                         # unusual: do it exactly
             # the largest row has the most digits, then sorts highest as text
             most = digits.max()
             rows_sel = group[digits == most]
@@ -499,25 +737,53 @@ class _SheetScan:
                 length = count + int(digits[np.searchsorted(group, pick)])
                 ref = bytes(w[pick, :length]).decode("ascii").upper()
                 self._take_ref(ref)
+        return True
 
-    def _take_ref(self, ref: str) -> None:
+    def _take_ref(self, ref: str) -> tuple[int, int] | None:
         m = self._REF.fullmatch(ref)
-        if m:
-            self._take(int(m.group(2)), col_number(m.group(1)), ref.upper())
+        if not m:
+            return None
+        row, col = int(m.group(2)), col_number(m.group(1))
+        self._take(row, col, f"{m.group(1).upper()}{m.group(2)}")
+        return row, col
 
-    def _feed_exact(self, buf: bytes) -> None:
-        for _, raw in self._ANY.findall(buf):
-            text = raw.decode("utf-8", "replace")
-            if "&" in text:
-                text = html.unescape(text)
-            self._take_ref(text.strip())
+    @staticmethod
+    def _value(raw: bytes) -> str:
+        text = raw.strip(b"\"'").decode("utf-8", "replace")
+        return html.unescape(text) if "&" in text else text
+
+    def _exact(self, seg: bytes) -> None:
+        """Tag by tag: where the parser puts every cell, with or without ``r``."""
+        for m in self._TAG.finditer(seg):
+            closing, name = m.group(1), m.group(2)
+            end = self._TAG_END.match(seg, m.end())
+            attrs = seg[m.end():end.end() - 1] if end else seg[m.end():]
+            if closing:
+                if name == b"row":
+                    self.in_row = False
+                continue
+            r = self._ATTR_R.search(attrs)
+            self_closing = attrs.rstrip().endswith(b"/")
+            if name == b"row":
+                value = self._value(r.group(1)).strip() if r else ""
+                self.row = int(value) - 1 if re.fullmatch(r"[0-9]{1,11}", value) else self.row + 1
+                self.col, self.in_row = -1, not self_closing
+                continue
+            placed = self._take_ref(self._value(r.group(1))) if r else None
+            if placed is not None:
+                self.col = placed[1] - 1
+                continue
+            row = self.row if self.in_row else self.row + 1
+            self.col += 1
+            self._take(row + 1, self.col + 1, f"{col_letters(self.col + 1)}{row + 1}")
 
 
 def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str, max_row: int, max_col: int,
                   row_ref: str, col_ref: str, fail, limits: Limits) -> None:
+    """``sheet`` is how the message names it: "sheet 'Orders'"."""
     if max_row > EXCEL_MAX_ROWS or max_col > EXCEL_MAX_COLS:
         ref = row_ref if max_row > EXCEL_MAX_ROWS else col_ref
-        raise fail(f"sheet '{sheet}' has a cell at {_short(ref)}, beyond the last cell Excel allows"
+        raise fail(f"{sheet} has a cell at {_short(ref)}, beyond the last cell Excel allows"
                    f" (XFD1048576) — the file is damaged; ask the sender for a fresh copy saved from Excel")
     if max_row * max_col <= limits.max_cells:
         return
@@ -529,9 +795,9 @@ def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str, max_row: int, max_
     if data_cells <= limits.max_cells and (data_rows < max_row or data_cols < max_col):
         first_row, first_col = (rows[0], cols[0]) if len(rows) else (1, 1)
         data = f"{col_letters(first_col)}{first_row}:{col_letters(data_cols)}{data_rows}"
-        raise fail(f"sheet '{sheet}' has a stray cell at {stray} far outside its data ({data})"
+        raise fail(f"{sheet} has a stray cell at {stray} far outside its data ({data})"
                    f" — delete it or copy the data to a new sheet")
-    raise fail(f"sheet '{sheet}' has data up to {col_letters(max_col)}{max_row}"
+    raise fail(f"{sheet} has data up to {col_letters(max_col)}{max_row}"
                f" ({max_row:,} rows × {max_col:,} columns), more than OrderDesk reads"
                f" ({limits.max_cells:,} cells) — split it or delete unused rows and columns")
 

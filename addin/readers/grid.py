@@ -3,11 +3,12 @@ module), after the safety checks. Cells come back as Python values with their ab
 position: row 0 of the grid is worksheet row 1, column 0 is column A."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,7 @@ _CAN_ISOLATE = hasattr(__import__("os"), "fork")
 
 
 def _verified(info) -> bool:
-    return all(getattr(s, "verified", True) for s in info.sheets)
+    return info.verified
 
 
 def _fallback_kind(path: Path) -> str:
@@ -192,7 +193,8 @@ def sheet_names(path: Path) -> list[str]:
         # them, so no native parser opens it in this process
         return [s.name for s in info.sheets]
     from python_calamine import CalamineWorkbook
-    return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    with native_reader(path):
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
 def load_grid(path: Path, sheet: str | None = None, *, sheet_index: int = 0) -> Grid:
@@ -210,16 +212,12 @@ def load_grid(path: Path, sheet: str | None = None, *, sheet_index: int = 0) -> 
     if kind == "xlsx" and _has_fastexcel():
         return _load_fastexcel(path, sheet, sheet_index)
     from python_calamine import CalamineWorkbook
-    try:
+    with native_reader(path):
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
         name = _pick_sheet(path, names, sheet, sheet_index)
         cal_sheet = book.get_sheet_by_name(name)
         rows = cal_sheet.to_python(skip_empty_area=False)
-    except (InputError, FileError):
-        raise
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
     return Grid(path, name, rows, names)
 
 
@@ -234,7 +232,7 @@ def _load_fastexcel(path: Path, sheet: str | None, sheet_index: int) -> Grid:
     string-typed anyway, and one parse is what a million-line sheet can afford; the reader
     parses the columns it needs vectorised (``values``)."""
     import fastexcel
-    try:
+    with native_reader(path):
         reader = fastexcel.read_excel(str(path))
         names = list(reader.sheet_names)
         name = _pick_sheet(path, names, sheet, sheet_index)
@@ -243,10 +241,6 @@ def _load_fastexcel(path: Path, sheet: str | None, sheet_index: int) -> Grid:
         offset = min((c.absolute_index for c in xsheet.available_columns()), default=0)
         batch = xsheet.to_arrow()
         del xsheet, reader   # frees calamine's cell range before the reader works on the batch
-    except (InputError, FileError):
-        raise
-    except Exception as exc:  # calamine/fastexcel raise their own error types for damaged files
-        raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
     return Grid(path, name, ArrowRows(batch, offset), names, batch, offset)
 
 
@@ -302,15 +296,13 @@ def _fastexcel_to_ipc(path: Path, name: str, ipc: str) -> int:
     """In the child: parse one sheet as text columns, write the batch as an Arrow IPC file."""
     import fastexcel
     import pyarrow as pa
-    try:
+    with native_reader(path, capture=False):   # the child's stderr is already a file
         reader = fastexcel.read_excel(str(path))
         xsheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
         offset = min((c.absolute_index for c in xsheet.available_columns()), default=0)
         batch = xsheet.to_arrow()
         # calamine's cells are not freed here: the child exits right after writing the batch
         # (freeing them first costs 0.3 s at 1M lines and lowers no peak: both exist already)
-    except Exception as exc:  # calamine/fastexcel raise their own error types for damaged files
-        raise FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)})", file=str(path)) from None
     try:
         with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
             writer.write_batch(batch)
@@ -343,6 +335,74 @@ def _pick_sheet(path: Path, names: list[str], sheet: str | None, index: int) -> 
         return stripped[sheet.strip().casefold()]
     listed = ", ".join(f"'{n}'" for n in names)
     raise InputError(f"{path.name}: no sheet named '{sheet}' (sheets: {listed})", file=str(path))
+
+
+@contextlib.contextmanager
+def native_reader(path: Path, *, capture: bool = True) -> Iterator[None]:
+    """Around a call into a native spreadsheet parser (calamine, fastexcel): its errors, and its
+    panics (a Rust panic arrives as ``PanicException``, a ``BaseException``), become one
+    ``FileError`` naming the file and what to do. The page of backtrace a panic prints on
+    stderr is kept off the terminal (on the error's ``detail``)."""
+    with _stderr_to_file(capture) as captured:
+        try:
+            yield
+        except (InputError, FileError):
+            raise
+        except Exception as exc:      # calamine/fastexcel raise their own error types for damaged files
+            err = FileError(f"{path.name}: cannot be read as a workbook ({_short(exc)}) — open it in Excel,"
+                            f" save a fresh copy and try again", file=str(path))
+            err.detail = captured()
+            raise err from None
+        except BaseException as exc:
+            if not is_panic(exc):
+                raise
+            err = FileError(f"{path.name}: cannot be read — the spreadsheet reader failed on damaged or"
+                            f" out-of-range data (such as a date far outside the years 1900-9999); open it"
+                            f" in Excel, check such cells, save a fresh copy and try again", file=str(path))
+            err.detail = f"{type(exc).__name__}: {exc}\n{captured()}"
+            raise err from None
+
+
+def is_panic(exc: BaseException) -> bool:
+    """A Rust panic raised through pyo3 (``pyo3_runtime.PanicException``)."""
+    return type(exc).__name__ == "PanicException" or type(exc).__module__.startswith("pyo3")
+
+
+@contextlib.contextmanager
+def _stderr_to_file(capture: bool) -> Iterator[Callable[[], str]]:
+    """fd 2 pointed at a temporary file for the duration; what was written is given back to the
+    real stderr afterwards unless a panic's backtrace was in it."""
+    if not capture:
+        yield lambda: ""
+        return
+    import os
+    import sys
+    import tempfile
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):   # no usable fd 2 (some embedded hosts)
+        yield lambda: ""
+        return
+    text = ""
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+
+        def captured() -> str:
+            sink.flush()
+            sink.seek(0)
+            return sink.read(8000).decode("utf-8", "replace")
+        try:
+            yield captured
+        except BaseException:
+            raise
+        else:
+            text = captured()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    if text and "panicked at" not in text:
+        sys.stderr.write(text)
 
 
 def _short(exc: Exception) -> str:
