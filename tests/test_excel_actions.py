@@ -327,3 +327,17 @@ def test_messages_speak_the_users_language_without_a_config_sheet(ledger, monkey
     assert book.messages == ["风险颜色：工作表 订单跟踪，K 列：逾期 1，有风险 1，正常 1，已完成 2。"]
     actions.run(actions.contract_review_action, book)
     assert book.messages[1] == "错误：ledger.xlsx：没有订单工作表 — 请将工作表命名为 Orders 或 订单"
+
+
+def test_promise_date_plans_from_the_sheets_with_the_configured_inspection_days(tmp_path):
+    dates = {}
+    for days in (1, 3):
+        path = plan_book(tmp_path / f"po-{days}.xlsx", Config=[["review.inspection_days", days]])
+        book = FileBook(path, selection=("Orders", 2))
+        actions.run(actions.promise_date_action, book)
+        [message] = book.messages
+        assert message.startswith("PO-9 (Orders row 2): promise date 20")
+        assert " — capable to promise from stock and capacity (C1 available by 2026-11-20; ASSY finishes " in message
+        dates[days] = openpyxl.load_workbook(path)["Orders"]["K2"].value
+    # two more working days of outgoing inspection: the promise moves two working days on
+    assert dates[3] - dates[1] in (dt.timedelta(days=2), dt.timedelta(days=4))

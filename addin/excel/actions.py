@@ -80,9 +80,9 @@ def _skipped(run: Run, result) -> str | None:
     return t("excel.skipped", run.ui, n=result.rows.issues, cells=cells)
 
 
-def _column_for(book: Book, sheet: str, header_row: int, header: str) -> int:
-    """The column headed ``header`` on the header row, else the one after the last used column."""
-    grid = book.read_rows(sheet)
+def _column_for(grid: list[list], header_row: int, header: str) -> int:
+    """The column headed ``header`` on the header row of ``grid`` (a sheet's rows), else the one
+    after the last used column."""
     texts = [str(v).strip() if v is not None else "" for v in (grid[header_row - 1] if header_row - 1 < len(grid) else [])]
     if header in texts:
         return texts.index(header) + 1
@@ -151,8 +151,9 @@ def _write_risk_column(book: Book, sheet: str, ledger, risk: pd.DataFrame) -> st
     """Risk and reason columns beside the table (the existing ones reused) and the rules colouring
     its rows; returns the risk column's letter."""
     header_row = ledger.header_row
-    risk_col = _column_for(book, sheet, header_row, RISK_HEADER)
-    last_row = max(len(book.read_rows(sheet)), header_row + 1)
+    grid = book.read_rows(sheet)   # once: in Excel each read crosses to the workbook
+    risk_col = _column_for(grid, header_row, RISK_HEADER)
+    last_row = max(len(grid), header_row + 1)
     column = [[RISK_HEADER, RISK_REASON_HEADER]] + [[None, None] for _ in range(last_row - header_row)]
     for source_row, code, reason in zip(ledger.data["source_row"], risk["risk"], risk["risk_reason"]):
         column[int(source_row) - header_row] = [code, reason]
@@ -214,9 +215,9 @@ def promise_date_action(book: Book) -> None:
     plannable = "stock" in sheets or {"capacity", "routing"} <= set(sheets)
     if not plannable and quotes is None:
         raise InputError(t("excel.no_promise_source", run.ui, book=book.name))
-    plan = compute.review_inputs(book, line, quotes) if plannable else None
+    plan = compute.review_inputs(book, line, quotes, orders_sheet=sheet) if plannable else None
     promise = promise_line(line, run.settings, run.as_of, lang, plan_inputs=plan, quotes=quotes)
-    col = column_letter(_column_for(book, sheet, orders.header_row, PROMISE_HEADER))
+    col = column_letter(_column_for(book.read_rows(sheet), orders.header_row, PROMISE_HEADER))
     book.write_rows(sheet, [[PROMISE_HEADER]], top_left=f"{col}{orders.header_row}", clear=False)
     book.write_rows(sheet, [[promise.day]], top_left=f"{col}{row}", clear=False)
     book.save()

@@ -110,13 +110,15 @@ def plan_sheets(book: Book) -> dict[str, str]:
     return found
 
 
-def review_inputs(book: Book, orders, quotes=None, *, history: bool = True) -> ReviewInputs:
+def review_inputs(book: Book, orders, quotes=None, *, history: bool = True,
+                  orders_sheet: str | None = None) -> ReviewInputs:
     """The review's inputs from the workbook: ``orders`` and ``quotes`` (ReadResults or frames),
     the plan from its BOM / Stock / Purchases / Capacity / Routing sheets, and its History sheet
-    (earlier POs) when ``history``."""
+    (earlier POs) when ``history`` and it is not the orders' own sheet (``orders_sheet``, else
+    the ReadResult's)."""
     frames = {field: read_table(book, sheet, field) for field, sheet in plan_sheets(book).items()}
     past = sheet_named(book, HISTORY_SHEETS) if history else None
-    if past is not None and past != getattr(orders, "sheet", None):
+    if past is not None and past != (orders_sheet or getattr(orders, "sheet", None)):
         frames["history"] = read_table(book, past, "ledger")
     return ReviewInputs(orders=orders, quotes=quotes, **frames)
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from addin.config import Settings
 from addin.errors import InputError
-from addin.jobs.inputs import Source, frame, read_input, working_calendar
+from addin.jobs.inputs import Source, frame, working_calendar
 from addin.jobs.review import ReviewInputs, calendar_years, contract_review, plan_of
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -182,5 +182,5 @@ def plan_checks_ran(reviewed: pd.DataFrame) -> list[str]:
             if f"{c}_result" in reviewed.columns and reviewed[f"{c}_result"].notna().any()]
 
 
-__all__: Sequence[str] = ("ReviewInputs", "read_review_files", "plan_of", "contract_review", "write_review",
-                          "review_json", "review_columns", "verdict_counts", "calendar_years", "plan_checks_ran")
+__all__ = ["ReviewInputs", "read_review_files", "plan_of", "contract_review", "write_review", "review_json",
+           "review_columns", "verdict_counts", "calendar_years", "plan_checks_ran", "day_text"]
