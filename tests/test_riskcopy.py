@@ -1,5 +1,6 @@
-"""The risk-formatted copy of a user's own ledger: their layout kept, the input untouched,
-and a refusal where openpyxl would silently drop parts of their workbook."""
+"""The risk-formatted copy of a user's own ledger: their layout kept, every part of their
+workbook kept (charts and images too: the copy edits the XML, it no longer re-saves with
+openpyxl), the input untouched."""
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 
 from addin.errors import FileError
 from addin.readers import read
-from addin.writers.riskcopy import lost_parts, write_risk_copy
+from addin.writers.riskcopy import write_risk_copy
 
 AS_OF = dt.date(2026, 4, 8)   # a Wednesday
 HEADER = ["订单号", "客户", "料号", "订单数量", "承诺交期", "实际出货日期", "状态", "备注"]
@@ -113,25 +114,30 @@ def ledger_with_chart_and_image(path: Path) -> Path:
     return path
 
 
-def test_refuses_a_workbook_whose_chart_and_image_a_copy_would_lose(tmp_path):
+def test_a_workbook_with_a_chart_and_an_image_is_copied_with_them(tmp_path):
+    import zipfile
     ledger = ledger_with_chart_and_image(tmp_path / "ledger.xlsx")
     before = sha(ledger)
     result = read(ledger, kind="ledger")
-    assert set(lost_parts(ledger)) >= {"charts", "images"}
     out = tmp_path / "copy.xlsx"
-    with pytest.raises(FileError) as err:
-        write_risk_copy(result, out=out, as_of=AS_OF, lang="en")
-    assert str(err.value) == ("ledger.xlsx contains charts (xl/charts/chart1.xml), images (xl/media/image1.png), "
-                              "which a copy would lose: use --separate to write the risk sheet into a new workbook")
-    assert not out.exists() and sha(ledger) == before
+    summary = write_risk_copy(result, out=out, as_of=AS_OF, lang="en")
+    assert not summary.separate and sha(ledger) == before
+    with zipfile.ZipFile(ledger) as a, zipfile.ZipFile(out) as b:
+        assert a.namelist() == b.namelist()
+        for name in ("xl/charts/chart1.xml", "xl/media/image1.png", "xl/drawings/drawing1.xml"):
+            assert a.read(name) == b.read(name)
+    ws = openpyxl.load_workbook(out)["订单"]
+    assert ws["I1"].value == "Risk"
+    assert [ws.cell(r, 9).value for r in range(2, 7)] == ["overdue", "at risk", "done", "on track", "cancelled"]
 
     from addin.cli import main
-    assert main(["risk", str(ledger), "--out", str(out), "--as-of", "2026-04-08", "--lang", "zh"]) == 1
-    assert not out.exists()
+    assert main(["risk", str(ledger), "--out", str(tmp_path / "cli.xlsx"), "--as-of", "2026-04-08",
+                 "--lang", "zh"]) == 0
 
-    summary = write_risk_copy(result, out=out, as_of=AS_OF, separate=True, lang="en")
+    separate = tmp_path / "separate.xlsx"
+    summary = write_risk_copy(result, out=separate, as_of=AS_OF, separate=True, lang="en")
     assert summary.separate and sha(ledger) == before
-    ws = openpyxl.load_workbook(out)["Risk"]
+    ws = openpyxl.load_workbook(separate)["Risk"]
     header = [c.value for c in ws[2]]
     assert header[-3:] == ["Risk", "Reason", "Source row"]
     risk = [ws.cell(r, len(header) - 2).value for r in range(3, 8)]
@@ -174,22 +180,15 @@ def test_a_whole_column_print_area_openpyxl_drops_is_restored(tmp_path, defined,
     assert sha(ledger) == before
 
 
-def test_a_print_area_that_cannot_be_restored_is_refused(tmp_path):
+def test_a_print_area_given_by_name_is_kept_as_it_was(tmp_path):
+    """A print area that is a name (or a formula) is not a list of ranges to widen: the copy
+    keeps it as the user wrote it (openpyxl used to drop it, and the copy was refused)."""
+    import zipfile
     ledger = with_print_area(make_ledger(tmp_path / "ledger.xlsx"), "PrintMe")
     out = tmp_path / "copy.xlsx"
-    with pytest.raises(FileError) as err:
-        write_risk_copy(read(ledger, kind="ledger"), out=out, as_of=AS_OF, lang="zh")
-    assert str(err.value) == "ledger.xlsx 含有 打印区域 PrintMe, 复制时会丢失: 请加 --separate, 把风险表写入一个新的工作簿"
-    assert not out.exists()
-
-
-def test_refusal_message_on_the_command_line(tmp_path, capsys):
-    from addin.cli import main
-    ledger = ledger_with_chart_and_image(tmp_path / "ledger.xlsx")
-    assert main(["risk", str(ledger), "--out", str(tmp_path / "c.xlsx"), "--as-of", "2026-04-08",
-                 "--lang", "zh"]) == 1
-    assert capsys.readouterr().err == ("Error: ledger.xlsx 含有 图表 (xl/charts/chart1.xml)、图片 (xl/media/image1.png), "
-                                       "复制时会丢失: 请加 --separate, 把风险表写入一个新的工作簿\n")
+    write_risk_copy(read(ledger, kind="ledger"), out=out, as_of=AS_OF, lang="zh")
+    with zipfile.ZipFile(out) as zf:
+        assert b'localSheetId="0">PrintMe</definedName>' in zf.read("xl/workbook.xml")
 
 
 def test_csv_ledger_gets_a_new_workbook(tmp_path):
