@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from addin.errors import ConfigError
+from addin.files.guard import check_option_file
 from addin.compute.otd import OtdSettings
 from addin.defaults import BASES, CALENDAR, LANGS, WEIGHTS
 from addin.compute.rootcause import CAUSES as ROOT_CAUSES
@@ -176,6 +177,7 @@ def replace_source(settings: Settings, source: str | None) -> Settings:
 
 
 def _parse(path: Path) -> dict:
+    check_option_file(path, "configuration file")   # a pipe or /dev/zero: refused before reading
     try:
         return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:

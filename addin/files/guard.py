@@ -64,7 +64,7 @@ class SheetExtent:
 @dataclass
 class InputInfo:
     """What ``inspect_input`` found. ``encoding`` is set for CSV (the codec that decodes the
-    whole file: 'utf-8-sig', 'utf-8' or 'gb18030'); ``sheets`` for xlsx/xlsm."""
+    whole file: 'utf-8-sig', 'utf-8' or one of ``TEXT_ENCODINGS``); ``sheets`` for xlsx/xlsm."""
     kind: Literal["xlsx", "xls", "csv"]
     path: Path
     size: int
@@ -160,6 +160,36 @@ def inspect_input(path: Path, expected: set[str] | None = None, *,
     return info
 
 
+# --- option files (mapping, configuration) -------------------------------------------------------
+
+OPTION_FILE_MAX = 1 * MB      # a mapping or orderdesk.toml is a few KB
+
+
+def check_option_file(path: str | Path, what: str = "settings file") -> None:
+    """Before a TOML option file (``--map``, ``--config``) is read: it must be a regular file of
+    at most ``OPTION_FILE_MAX`` bytes. A pipe would block the read forever, a device such as
+    /dev/zero never end it. A missing file passes (the loader says so in its own words)."""
+    import os
+    import stat
+    from addin.errors import ConfigError
+    path = Path(path)
+    try:
+        st = os.stat(path)          # never opens it: a FIFO does not block here
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"{path.name}: the {what} cannot be read ({exc.strerror or exc})"
+                          f" — check the path and its permissions") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ConfigError(f"{path.name}: is a folder, not a {what} — give the path of the .toml file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"{path.name}: is not a regular file (a pipe or a device) — give the path"
+                          f" of the {what} (.toml)")
+    if st.st_size > OPTION_FILE_MAX:
+        raise ConfigError(f"{path.name}: is {_size(st.st_size)}, far more than a {what} (at most"
+                          f" {_size(OPTION_FILE_MAX)}) — check that the path names the right file")
+
+
 # --- text -------------------------------------------------------------------------------------
 
 _HTML = re.compile(rb"<\s*(html|table|!doctype\s+html)\b", re.I)
@@ -181,12 +211,62 @@ def _check_text(path: Path, size: int, fail, limits: Limits) -> str:
     if size > limits.max_text_bytes:
         raise fail(f"is {size // MB:,} MB of text, more than OrderDesk reads"
                    f" ({limits.max_text_bytes // MB:,} MB) — split it into smaller files")
-    for encoding in ("utf-8-sig", "gb18030"):
+    if _decodes(path, "utf-8-sig"):
+        return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    if head.startswith(codecs.BOM_UTF8):
+        raise fail("starts as UTF-8 text but is not valid UTF-8 further on (damaged, or two files"
+                   " joined?) — save it again as 'CSV UTF-8'")
+    for encoding in _guess_encodings(path):
         if _decodes(path, encoding):
-            if encoding == "utf-8-sig" and not head.startswith(codecs.BOM_UTF8):
-                encoding = "utf-8"
             return encoding
-    raise fail("is not an Excel workbook or CSV file — check that you attached the right file")
+    raise fail("the text encoding cannot be told (neither UTF-8 nor a recognisable Chinese or"
+               " Western encoding) — save it as 'CSV UTF-8' and try again")
+
+
+# Text that is not UTF-8 is one of these (a detector picks; ties go to the earlier one): the
+# encodings of the Windows PCs that write OrderDesk's inputs — mainland Chinese, Western European,
+# Traditional Chinese. Others are refused rather than read as the wrong letters.
+TEXT_ENCODINGS = {"gb18030": "GB18030 (Chinese)", "cp1252": "Windows-1252 (Western European)",
+                  "big5": "Big5 (Traditional Chinese)"}
+
+
+def encoding_name(encoding: str | None) -> str:
+    """How a report names a codec from ``InputInfo.encoding``."""
+    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8"}.get(encoding or "", TEXT_ENCODINGS.get(encoding or "", encoding or ""))
+
+
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
+
+
+def _guess_encodings(path: Path) -> list[str]:
+    """The candidate codecs for non-UTF-8 text, best first (charset-normalizer on the lines that
+    hold non-ASCII bytes: the rest says nothing about the encoding). Empty when none fits."""
+    from charset_normalizer import from_bytes
+    sample = bytearray()
+    with open(path, "rb") as f:
+        tail = b""
+        for block in iter(lambda: f.read(CHUNK), b""):
+            block = tail + block
+            cut = block.rfind(b"\n") + 1
+            block, tail = (block[:cut], block[cut:]) if cut else (b"", block[-4 * CHUNK:])
+            for m in _NON_ASCII_LINE.finditer(block):
+                sample += m.group(0) + b"\n"
+            if len(sample) >= 256 * 1024:
+                break
+        sample += b"".join(m.group(0) for m in _NON_ASCII_LINE.finditer(tail))
+    matches = from_bytes(bytes(sample[:512 * 1024]), cp_isolation=list(TEXT_ENCODINGS))
+    if not matches:
+        return []
+    order = list(TEXT_ENCODINGS)
+    best = min(m.chaos for m in matches)
+    near = sorted((m for m in matches if m.chaos <= best + 0.03), key=lambda m: order.index(_codec(m.encoding)))
+    rest = sorted((m for m in matches if m.chaos > best + 0.03), key=lambda m: m.chaos)
+    return list(dict.fromkeys(_codec(m.encoding) for m in near + rest))
+
+
+def _codec(name: str) -> str:
+    name = name.replace("_", "").replace("-", "").lower()
+    return {"gb18030": "gb18030", "cp1252": "cp1252", "big5": "big5"}.get(name, name)
 
 
 def _decodes(path: Path, encoding: str) -> bool:

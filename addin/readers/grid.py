@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ class Grid:
     # the batch is worksheet column j + col_offset); ``rows`` is then a lazy typed view of it
     batch: Any = None
     col_offset: int = 0
+    encoding: str | None = None      # CSV: the codec the text was read with
+    notes: list[str] = field(default_factory=list)   # for the reader's result (e.g. the encoding)
 
     def text_column(self, col: int, start: int, n: int):
         """Cells ``start .. start+n-1`` (0-based grid rows) of column ``col`` as an Arrow string
@@ -159,8 +161,9 @@ def _fallback_kind(path: Path) -> str:
     return "csv"
 
 
-def decode_text(data: bytes, name: str) -> str:
-    for enc in CSV_ENCODINGS:
+def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
+    """The text of a CSV file in ``encoding`` (as the guard found it), else UTF-8 or GB18030."""
+    for enc in ([encoding] if encoding else CSV_ENCODINGS):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
@@ -168,20 +171,66 @@ def decode_text(data: bytes, name: str) -> str:
     raise FileError(f"{name}: the text is neither UTF-8 nor GB18030 — save it as 'CSV UTF-8'", file=name)
 
 
-def read_csv_rows(path: Path) -> list[list]:
-    text = decode_text(path.read_bytes(), path.name)
+_EOF_MARK = "\u2042orderdesk-end-of-file\u2042"
+
+
+def read_csv_rows(path: Path, encoding: str | None = None) -> list[list]:
+    """Every row of a CSV file. Refused rather than read short: a line with more fields than a
+    sheet has columns, a quote never closed (the rest of the file would be one cell), a quoted
+    cell that swallowed whole lines of the file (a stray quote closed many lines later)."""
+    from addin.files.limits import EXCEL_MAX_COLS
+    name = path.name
+    text = decode_text(path.read_bytes(), name, encoding)
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    # newline="" lets the csv module take LF, CRLF and CR-only line ends, and line breaks in quotes
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # newline="" lets the csv module take LF, CRLF and CR-only line ends, and line breaks in quotes;
+    # the mark after the last line is swallowed only by a quote still open at the end
+    ended = text.endswith(("\n", "\r")) or not text
+    reader = csv.reader(io.StringIO(text + ("" if ended else "\n") + _EOF_MARK, newline=""), delimiter=delimiter)
+    rows: list[list] = []
+    width = 1
+    end = 0
+    shown = {"\t": "tab"}.get(delimiter, delimiter)
     try:
-        return [row for row in reader]
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if len(row) > EXCEL_MAX_COLS:
+                raise InputError(f"{name}: line {start} has {len(row):,} fields, more than the"
+                                 f" {EXCEL_MAX_COLS:,} columns a sheet can hold — check that the file is"
+                                 f" separated by '{shown}' and that its quotes are closed", file=str(path))
+            if end > start:
+                _check_multiline(path, row, start, end, delimiter, width)
+            width = max(width, len(row))
+            rows.append(row)
     except csv.Error as exc:
-        raise InputError(f"{path.name}: line {reader.line_num}: {exc}", file=str(path)) from None
+        raise InputError(f"{name}: line {reader.line_num}: {exc}", file=str(path)) from None
+    if rows and rows[-1] == [_EOF_MARK]:
+        rows.pop()
+    elif rows:
+        raise InputError(f"{name}: line {start}: a quote opened on this line is never closed, so the"
+                         f" rest of the file (lines {start}-{end - 1}) would be read as one cell — close or"
+                         f" remove the quote and save the file again", file=str(path))
+    return rows
+
+
+def _check_multiline(path: Path, row: list, start: int, end: int, delimiter: str, width: int) -> None:
+    """A quoted cell over several lines is legal (notes typed with Alt+Enter); one whose lines
+    look like rows of the file (as many separators as the widest row so far) came from a stray
+    quote that swallowed them."""
+    need = max(1, width - 1)
+    for j, cell in enumerate(row):
+        if ("\n" in cell or "\r" in cell) and _EOF_MARK not in cell:
+            lines = cell.splitlines()[1:]
+            if any(line.count(delimiter) >= need for line in lines):
+                from addin.files.text import col_letters
+                raise InputError(f"{path.name}: line {start}: the quote that opens column {col_letters(j + 1)}"
+                                 f" is not closed until line {end}, so lines {start}-{end} were read as one"
+                                 f" row — close or remove the stray quote and save the file again",
+                                 file=str(path))
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -208,7 +257,13 @@ def load_grid(path: Path, sheet: str | None = None, *, sheet_index: int = 0) -> 
     if kind == "csv":
         if sheet not in (None, path.stem):
             raise InputError(f"{path.name}: a CSV file has no sheet '{sheet}'", file=str(path))
-        return Grid(path, path.stem, read_csv_rows(path), [path.stem])
+        rows = read_csv_rows(path, info.encoding)
+        notes = []
+        if info.encoding not in (None, "utf-8", "utf-8-sig"):
+            from addin.files.guard import encoding_name
+            notes.append(f"read as {encoding_name(info.encoding)} text — if letters look wrong, save the"
+                         f" file as 'CSV UTF-8' and try again")
+        return Grid(path, path.stem, rows, [path.stem], encoding=info.encoding, notes=notes)
     if kind == "xlsx" and _has_fastexcel():
         return _load_fastexcel(path, sheet, sheet_index)
     from python_calamine import CalamineWorkbook

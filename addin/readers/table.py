@@ -18,6 +18,7 @@ from addin import schema
 from addin.errors import ConfigError, InputError
 from addin.readers import values
 from addin.readers.grid import Grid, load_grid
+from addin.files.guard import check_option_file
 
 HEADER_SCAN_ROWS = 40
 
@@ -105,6 +106,7 @@ class Mapping:
         if path is None:
             return cls()
         path = Path(path)
+        check_option_file(path, "mapping file")   # a pipe or /dev/zero: refused before reading
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
@@ -449,7 +451,7 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
 
     problems: dict[str, values.Coded] = {}
     parsed: dict[str, values.Coded] = {}
-    notes: list[str] = []
+    notes: list[str] = list(grid.notes)   # e.g. the text encoding a CSV was read in
     warnings: list[Issue] = []   # kept rows with a note (text cut to Excel's cell limit)
     order_dates = None
     if "order_date" in src:  # parsed first: it gives '4月30' its year
