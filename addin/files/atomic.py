@@ -1,6 +1,8 @@
 """Atomic output: a file is the complete new one or the previous one, never half-written."""
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import secrets
 import shutil
@@ -24,8 +26,53 @@ def atomic_write(path: Path, write: Callable[[Path], None], validate: Callable[[
     ``write(tmp)`` writes a temp file in the same folder; ``validate(tmp)`` checks it (default
     for .xlsx/.xlsm: it opens as a zip and with openpyxl); the previous file is kept as
     ``<stem>.bak<suffix>``; then the temp file replaces ``path``. ``inputs`` are the files the
-    output was made from: writing over one of them is refused."""
+    output was made from: writing over one of them is refused. What the system refuses (disk
+    full, read-only folder, name too long) is a ``FileError`` saying what to do. Temp files left
+    by killed runs are removed first (``sweep_leftovers``)."""
     path = Path(path)
+    sweep_leftovers(path.parent)
+    try:
+        return _atomic_write(path, write, validate, backup, inputs)
+    except OrderDeskError:
+        raise
+    except OSError as exc:
+        raise FileError(f"{path.name}: could not be written — {os_reason(exc, path.parent)}; the previous"
+                        f" file was left unchanged", file=str(path)) from exc
+
+
+def os_reason(exc: BaseException, folder: Path | None = None) -> str:
+    """What the system said, as the user's reason and what to do ('the disk is full — free
+    some space ...'). ``exc`` may wrap the OSError (XlsxWriter's FileCreateError does)."""
+    err = _os_error(exc)
+    where = f" {folder}" if folder is not None else ""
+    code = getattr(err, "errno", None)
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return f"the disk is full (no space left in{where or ' the folder'}) — free some space or choose another output folder"
+    if code == errno.EROFS:
+        return f"the folder{where} is read-only — choose another output folder"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"permission denied in{where or ' the folder'} — choose another output folder or check its permissions"
+    if code == errno.ENAMETOOLONG:
+        return "the file name or folder path is too long — choose a shorter name or a folder nearer the top"
+    if code == errno.EIO:
+        return "the disk reported an input/output error — check the disk or choose another output folder"
+    text = getattr(err, "strerror", None) or str(err or exc) or type(exc).__name__
+    return f"{text} — choose another output folder and try again"
+
+
+def _os_error(exc: BaseException | None) -> OSError | None:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError):
+            return exc
+        inner = next((a for a in getattr(exc, "args", ()) if isinstance(a, OSError)), None)
+        exc = inner or exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None], validate: Callable[[Path], None] | None,
+                  backup: bool, inputs: tuple[Path, ...] | list[Path]) -> Path:
     name = path.name
     folder = path.parent
     if not folder.is_dir():
@@ -45,11 +92,14 @@ def atomic_write(path: Path, write: Callable[[Path], None], validate: Callable[[
     tmp = _create_temp(folder, path)
     try:
         try:
-            write(tmp)
+            with _held(tmp):
+                write(tmp)
         except OrderDeskError:
             raise
-        except OSError as exc:
-            raise FileError(f"{name}: could not be written ({exc.strerror or exc}) — the previous"
+        except Exception as exc:
+            if _os_error(exc) is None:
+                raise
+            raise FileError(f"{name}: could not be written — {os_reason(exc, folder)}; the previous"
                             f" file was left unchanged", file=str(path)) from exc
         check = validate if validate is not None else _default_validator(path)
         if check is not None:
@@ -122,6 +172,9 @@ def _create_temp(folder: Path, target: Path) -> Path:
         except PermissionError:
             raise FileError(f"{target.name}: cannot write in {folder} (permission denied) — choose another"
                             f" output folder", file=str(target)) from None
+        except OSError as exc:
+            raise FileError(f"{target.name}: cannot write in {folder} — {os_reason(exc, folder)}",
+                            file=str(target)) from None
     raise FileError(f"{target.name}: cannot create a temporary file in {folder}", file=str(target))
 
 
@@ -171,3 +224,118 @@ def validate_xlsx(tmp: Path) -> None:
         wb.close()
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# leftovers of killed runs
+# ---------------------------------------------------------------------------------------------
+
+STALE_AFTER = 60 * 60     # seconds: older than any run (an isolated read is stopped at 15 minutes)
+
+
+@contextlib.contextmanager
+def _held(tmp: Path):
+    """While a temp file is being written, hold an advisory lock on it: a later run's sweep
+    leaves a locked file alone, however old (a slow write on a network share)."""
+    try:
+        fd = os.open(tmp, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        lock_fd(fd)
+        yield
+    finally:
+        os.close(fd)
+
+
+def lock_fd(fd: int) -> None:
+    """A shared advisory lock on an open temp file: ``sweep_leftovers`` never removes it."""
+    try:
+        import fcntl
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except (ImportError, OSError):
+        pass
+
+
+def _locked(path: Path) -> bool:
+    """Someone holds a lock on ``path`` (a live run writing it). Windows: an open file cannot be
+    deleted anyway, so False lets the delete try and fail harmlessly."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _open_elsewhere(paths: list[Path]) -> set[Path]:
+    """Of ``paths``, those some process has open (Linux: /proc/*/fd; elsewhere: none known)."""
+    proc = Path("/proc")
+    if not proc.is_dir() or not paths:
+        return set()
+    wanted = {os.path.realpath(p): p for p in paths}
+    held: set[Path] = set()
+    for fd_dir in proc.glob("[0-9]*/fd"):
+        try:
+            for fd in os.scandir(fd_dir):
+                try:
+                    target = os.readlink(fd.path)
+                except OSError:
+                    continue
+                if target in wanted:
+                    held.add(wanted[target])
+        except OSError:
+            continue
+    return held
+
+
+def sweep_leftovers(folder: Path | None = None, *, now: float | None = None, stale_after: float = STALE_AFTER) -> list[Path]:
+    """Remove what killed runs left behind: ``.~orderdesk-*`` temp files in ``folder`` (beside an
+    output) and ``.orderdesk-*.arrow`` and openpyxl's ``openpyxl.*`` temp files in the temp folder.
+    Only names OrderDesk (or openpyxl under it) makes, only files older than ``stale_after``
+    seconds, never one locked or held open by a live process. Best effort: never raises.
+    Returns the files removed."""
+    import tempfile
+    now = time.time() if now is None else now
+    candidates: list[Path] = []
+    places = [(Path(tempfile.gettempdir()), (".orderdesk-*.arrow", "openpyxl.*"))]
+    if folder is not None:
+        places.insert(0, (Path(folder), (".~orderdesk-*",)))
+    for place, patterns in places:
+        for pattern in patterns:
+            try:
+                found = list(place.glob(pattern))
+            except OSError:
+                continue
+            for p in found:
+                try:
+                    st = p.lstat()
+                except OSError:
+                    continue
+                import stat as stat_
+                mine = getattr(os, "getuid", None) is None or st.st_uid == os.getuid()
+                if stat_.S_ISREG(st.st_mode) and mine and now - st.st_mtime > stale_after:
+                    candidates.append(p)
+    if not candidates:
+        return []
+    removed = []
+    busy = _open_elsewhere(candidates)
+    for p in candidates:
+        if p in busy or _locked(p):
+            continue
+        try:
+            p.unlink()
+            removed.append(p)
+        except OSError:
+            pass
+    return removed

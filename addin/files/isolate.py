@@ -113,6 +113,10 @@ def run_isolated(func: Callable[..., Any], *args: Any, memory_mb: int = 3000, ti
     if outcome == "memory":
         raise unsafe(f"reading it needed more than {memory_mb:,} MB of memory")
     if outcome == "raise":
+        if not isinstance(value, (Exception, KeyboardInterrupt, SystemExit)):
+            # a BaseException of a native library (a Rust panic is pyo3's PanicException)
+            child_stderr = f"{type(value).__name__}: {value}\n{child_stderr}"
+            raise unsafe("the reader failed on damaged or out-of-range data")
         raise value
     raise RuntimeError(f"the isolated reader failed:\n{value}")
 

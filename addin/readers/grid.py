@@ -320,13 +320,15 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
         pass
     # calamine holds every cell (~1.5x the XML) while Arrow is built: room for both, within RAM
     memory_mb = int(min(max(3000, 3 * declared / MB), _ram_mb() * 0.8))
+    from addin.files.atomic import lock_fd, sweep_leftovers
+    sweep_leftovers()                        # Arrow files of killed runs
     try:
         fd, ipc = tempfile.mkstemp(prefix=".orderdesk-", suffix=".arrow", dir=None)
     except OSError as exc:
         raise FileError(f"{path.name}: could not be read — no file can be made in the temporary folder"
                         f" {tempfile.gettempdir()} ({exc.strerror or exc}); point TMPDIR at a folder"
                         f" you can write to", file=str(path)) from None
-    os.close(fd)
+    lock_fd(fd)                              # held while in use: a sweep leaves it alone
     try:
         try:
             offset = run_isolated(_fastexcel_to_ipc, path, name, ipc, memory_mb=memory_mb,
@@ -341,6 +343,7 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
             os.unlink(ipc)                   # the mapping stays valid until the batch is freed
         except OSError:
             pass
+        os.close(fd)
     return Grid(path, name, ArrowRows(batch, offset), names, batch, offset)
 
 
