@@ -39,6 +39,19 @@ class MonthFigures:
     pending: int = 0
     previous_otd: float | None = None
     top_causes: tuple[tuple[str, int], ...] = ()  # (root cause, late lines), biggest first
+    measured: int | None = None                 # on time + late + early (None: not given)
+    unmeasurable: tuple[tuple[str, int], ...] = ()  # (reason, lines) not measured, e.g. closed_without_date
+    otd_unknown: str | None = None              # why OTD is unknown (a reason code), None when known
+
+
+def _headline(figures: MonthFigures, lang: str) -> list[str]:
+    """How many lines were measured and what was not (SPEC section 9), as the Summary sheet says."""
+    from addin.i18n import measured_headline
+    if figures.measured is None and not figures.unmeasurable and not figures.otd_unknown:
+        return []
+    measured = figures.measured if figures.measured is not None else \
+        figures.on_time + figures.late + figures.early
+    return [measured_headline(measured, figures.pending, dict(figures.unmeasurable), figures.otd_unknown, lang)]
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,7 @@ def _body_lines(figures: MonthFigures, lang: str, workbook_name: str, as_of: str
                  f"准时足量交付率（OTIF）：{_pct(figures.otif, lang)}",
                  f"到期订单行：{figures.lines}（准时 {figures.on_time}，延误 {figures.late}，"
                  f"提前 {figures.early}，未到期 {figures.pending}）"]
+        lines += _headline(figures, lang)
         if figures.top_causes:
             lines += ["", "延误主要原因："]
             lines += [f"  {i}. {cause_label(c, lang)}：{n} 行" for i, (c, n) in enumerate(figures.top_causes[:3], 1)]
@@ -96,6 +110,7 @@ def _body_lines(figures: MonthFigures, lang: str, workbook_name: str, as_of: str
              f"OTIF: {_pct(figures.otif, lang)}",
              f"Lines due: {figures.lines} (on time {figures.on_time}, late {figures.late}, "
              f"early {figures.early}, pending {figures.pending})"]
+    lines += _headline(figures, lang)
     if figures.top_causes:
         lines += ["", "Top root causes of late lines:"]
         lines += [f"  {i}. {cause_label(c, lang)}: {n} lines" for i, (c, n) in enumerate(figures.top_causes[:3], 1)]

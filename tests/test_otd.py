@@ -196,9 +196,9 @@ def test_root_cause_only_for_late_lines():
 
 
 def test_config_keywords_reach_the_root_cause():
-    rows = [line(ship="2026-03-15", exception_note="PCB延期两周")]
+    rows = [line(ship="2026-03-15", exception_note="喷涂延期两周")]   # PCB is built in since issue 12
     assert classify(make_ledger(rows), AS_OF)["root_cause"].tolist() == ["unclassified"]
-    out = classify(make_ledger(rows), AS_OF, OtdSettings(cause_keywords={"material": ["PCB延期"]}))
+    out = classify(make_ledger(rows), AS_OF, OtdSettings(cause_keywords={"material": ["喷涂延期"]}))
     assert out["root_cause"].tolist() == ["material"]
 
 

@@ -111,10 +111,12 @@ def test_table_output_is_aligned_with_percentages(ledger: Path):
     assert columns(lines[3][:lines[3].index(" 2  ")]) == columns(lines[4][:lines[4].index(" 3  ")])
     assert columns(lines[3]) == columns(lines[4]) == columns(lines[6])
     assert lines[7] == "Not in the cohort: 1 cancelled, 0 without a due date, 1 not yet due"
+    # issue 12: the headline says how many lines were measured (and what was not)
+    assert lines[8] == "Measured 4 lines (on time, late or early); 1 pending."
     # PO-4 overdue; PO-5 due on the (Saturday) as-of date; PO-7 due 12-01, beyond the horizon
-    assert lines[8] == ("Open lines at 2026-11-21: 1 overdue, 1 at risk (due within 3 working days, "
+    assert lines[9] == ("Open lines at 2026-11-21: 1 overdue, 1 at risk (due within 3 working days, "
                         "calendar mon-fri)")
-    assert lines[9] == "Rows: read 8 = valid 7 + issues 0 + blank/total 1"
+    assert lines[10] == "Rows: read 8 = valid 7 + issues 0 + blank/total 1"
 
 
 def test_table_in_chinese_with_unknown_otif(ledger: Path, tmp_path: Path):

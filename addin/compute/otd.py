@@ -186,9 +186,12 @@ def has_completion_column(ledger_result: Any) -> bool:
     if "ship_date" not in getattr(data, "columns", ()):
         return False
     found = getattr(ledger_result, "columns", None)
-    if isinstance(ledger_result, pd.DataFrame) or not isinstance(found, Mapping) or "ship_date" in found:
+    if not isinstance(ledger_result, pd.DataFrame) and isinstance(found, Mapping) and "ship_date" in found:
         return True
-    return bool(data["ship_date"].notna().any())     # filled another way (a mapping's default, say)
+    # a bare frame (the reader's data, an Excel range) holds every canonical column: one whose
+    # ship dates are all empty cannot tell on time from not shipped; a reader's result whose
+    # ship dates came another way (a mapping's default) has them
+    return bool(data["ship_date"].notna().any())
 
 
 def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None, *,
@@ -390,7 +393,10 @@ def summarise(classified: pd.DataFrame, by: Sequence[str] = (), settings: OtdSet
         table[b] = pd.Series(np.append(values[rest % len(values)], None), dtype=object)
         rest = rest // len(values)
     table["is_total"] = np.arange(n + 1) == n
-    return table[by + list(METRICS) + ["is_total"]]
+    out = table[by + list(METRICS) + ["is_total"]]
+    out.attrs["completion"] = completion
+    out.attrs["has_shipped_qty"] = has_shipped_qty
+    return out
 
 
 def _json_number(value: Any, digits: int) -> float | None:
@@ -421,12 +427,15 @@ def _rows(ledger_result: Any) -> dict[str, int]:
 
 def otd_report(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None,
                by: Sequence[str] = (), start: _dt.date | None = None,
-               end: _dt.date | None = None, *, completion: bool = True
+               end: _dt.date | None = None, *, completion: bool | None = None
                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Classify, keep the period, summarise: (classified lines of the period, summary table,
     excluded counts). The one path shared by ``otd_json`` and the table/CSV output. The excluded
-    counts always hold :data:`EXCLUDED`, and the :data:`UNMEASURABLE` reasons that occur."""
+    counts always hold :data:`EXCLUDED`, and the :data:`UNMEASURABLE` reasons that occur.
+    ``completion`` None: whether ``ledger`` has any completion date (:func:`has_completion_column`)."""
     settings = settings or OtdSettings()
+    if completion is None:
+        completion = has_completion_column(ledger)
     classified = classify(ledger, as_of, settings, completion=completion)
     period = classified.loc[in_period(classified, start, end)]
     summary = summarise(period, by, settings, completion=completion)
@@ -463,6 +472,19 @@ def unknown_reasons(total: Mapping[str, Any], excluded: Mapping[str, int], *, co
     if total.get("otif") is None:
         out["otif"] = out.get("otd") or ("no_shipped_qty" if not has_shipped_qty else "in_full_unknown")
     return out
+
+
+def headline_facts(summary: pd.DataFrame, excluded: Mapping[str, int]) -> dict[str, Any]:
+    """What a headline says of a :func:`otd_report` result (its total row): lines measured, lines
+    pending, the unmeasurable ones by reason, and why OTD is unknown (None when it is known or
+    when simply no line was due). For ``addin.i18n.measured_headline``."""
+    total = summary.loc[summary["is_total"]].iloc[0].to_dict()
+    unmeasurable = {k: int(excluded.get(k, 0)) for k in UNMEASURABLE}
+    reason = unknown_reasons(total, excluded, completion=bool(summary.attrs.get("completion", True))).get("otd")
+    if reason == "no_lines_due" and not any(unmeasurable.values()):
+        reason = None
+    return {"measured": int(total["on_time"]) + int(total["late"]) + int(total["early"]),
+            "pending": int(total["pending"]), "unmeasurable": unmeasurable, "otd_unknown": reason}
 
 
 def otd_json(ledger_result: Any, as_of: _dt.date, settings: OtdSettings | None = None,

@@ -208,7 +208,9 @@ def figures_from_summary(summary) -> MonthFigures:
     return MonthFigures(month=summary.month, otd=summary.otd, otif=summary.otif, lines=summary.lines,
                         on_time=summary.on_time, late=summary.late, early=summary.early, pending=summary.pending,
                         previous_otd=summary.previous.otd,
-                        top_causes=tuple((c.cause, c.count) for c in summary.top_causes[:3]))
+                        top_causes=tuple((c.cause, c.count) for c in summary.top_causes[:3]),
+                        measured=summary.measured, otd_unknown=summary.otd_unknown,
+                        unmeasurable=tuple((k, n) for k, n in summary.unmeasurable.items() if n))
 
 
 def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None, lang: str | None = None,

@@ -44,8 +44,9 @@ def otd_summary(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequ
                 start: _dt.date | None = None, end: _dt.date | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """(classified lines of the period, summary per group with a total row, excluded counts)."""
-    from addin.compute.otd import otd_report
-    return otd_report(frame(ledger), as_of, settings.otd, list(by), start, end)
+    from addin.compute.otd import has_completion_column, otd_report
+    return otd_report(frame(ledger), as_of, settings.otd, list(by), start, end,
+                      completion=has_completion_column(ledger))   # the file's columns, not its filled cells
 
 
 def open_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "en") -> OpenRisk:

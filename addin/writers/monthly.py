@@ -12,7 +12,7 @@ The sheet layout lives in ``monthly_sheets.py``; the formulas in ``monthly_formu
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -54,6 +54,9 @@ class ReportSummary:
     major: int = 0             # late lines of the month by severity
     general: int = 0
     live_formulas: bool = True
+    measured: int = 0          # on time + late + early (SPEC 9: what was measured, what was not)
+    unmeasurable: dict = field(default_factory=dict)   # reason -> lines (closed_without_date, ...)
+    otd_unknown: str | None = None                     # why OTD is unknown (addin.compute.otd.unknown_reasons)
 
 
 def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings: Any = None,
@@ -81,7 +84,10 @@ def _summary(model: ReportModel, out: Path) -> ReportSummary:
     top = [CauseCount(cause=r["cause"], label=r["label"], count=int(r["count"]), share=float(r["share"]),
                       scope=r["scope"] if isinstance(r["scope"], str) else None)
            for r in model.pareto.head(5).to_dict("records")]
+    from addin.writers.monthly_sheets import month_facts
+    facts = month_facts(model, this)
     return ReportSummary(
+        measured=facts["measured"], unmeasurable=facts["unmeasurable"], otd_unknown=facts["otd_unknown"],
         out=out, month=model.month_key, as_of=model.as_of, lines=this.lines, on_time=this.on_time,
         late=this.late, early=this.early, pending=this.pending, otd=this.otd, otif=this.otif,
         avg_days_late=this.avg_days_late, previous=model.figures(add_months(model.month, -1)),

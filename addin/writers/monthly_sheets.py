@@ -283,11 +283,11 @@ def write_summary(book: Book) -> None:
     ws.activate()
 
 
-def month_headline(model, figures) -> tuple[str, bool]:
-    """The Summary's sentence on what the month measured and what it could not (SPEC section 9),
-    and whether it reports something unmeasured or unknown (then it is shown as a warning)."""
+def month_facts(model, figures) -> dict:
+    """What the month measured and what it could not (SPEC section 9): ``measured``, ``pending``,
+    ``unmeasurable`` (reason -> lines) and ``otd_unknown`` (a reason, or None), the arguments of
+    ``addin.i18n.measured_headline`` (the Summary sheet and the e-mail say the same)."""
     from addin.compute.otd import UNMEASURABLE, unknown_reasons
-    from addin.i18n import measured_headline
     c = model.classified
     in_month = c.loc[c["month"] == model.month_key, "outcome"]
     unmeasurable = {k: int((in_month == k).sum()) for k in UNMEASURABLE}
@@ -297,9 +297,17 @@ def month_headline(model, figures) -> tuple[str, bool]:
     reason = unknown_reasons(total, unmeasurable, completion=completion).get("otd")
     if reason == "no_lines_due" and not any(unmeasurable.values()):
         reason = None          # an empty month is said by its zero lines, not as a problem
-    measured = figures.on_time + figures.late + figures.early
-    text = measured_headline(measured, figures.pending, unmeasurable, reason, model.lang)
-    return text, bool(reason or any(unmeasurable.values()))
+    return {"measured": figures.on_time + figures.late + figures.early, "pending": figures.pending,
+            "unmeasurable": unmeasurable, "otd_unknown": reason}
+
+
+def month_headline(model, figures) -> tuple[str, bool]:
+    """The Summary's sentence (:func:`month_facts` in words) and whether it reports something
+    unmeasured or unknown (then it is shown as a warning)."""
+    from addin.i18n import measured_headline
+    facts = month_facts(model, figures)
+    text = measured_headline(**facts, lang=model.lang)
+    return text, bool(facts["otd_unknown"] or any(facts["unmeasurable"].values()))
 
 
 def _measured_headline(book: Book, ws, row: int, figures) -> None:
