@@ -407,9 +407,8 @@ def _cols_edit(col: int) -> Callable[[bytes], bytes]:
     attr = re.compile(rb"""\s([\w:]+)\s*=\s*("[^"]*"|'[^']*')""")
 
     def edit(prolog: bytes) -> bytes:
-        from addin.writers.sheetxml import _ROOT
-        root = _ROOT.search(prolog)
-        pfx = (root.group(1) + b":") if root and root.group(1) else b""
+        from addin.writers.sheetxml import sheet_prefix
+        pfx = sheet_prefix(prolog)
         cols_m = re.search(rb"<" + re.escape(pfx) + rb"cols\b[^>]*?(/?)>", prolog)
         entries: list[dict[bytes, bytes]] = []
         if cols_m and not cols_m.group(1):

@@ -23,7 +23,7 @@ from addin.errors import FileError
 from addin.files.text import col_letters, col_number
 
 __all__ = ["SCHEMA_ORDER", "SheetScan", "CellEdit", "SheetEdit", "scan_sheet", "rewrite_sheet", "xml_text",
-           "parse_ref", "cells_of_row"]
+           "parse_ref", "cells_of_row", "sheet_prefix"]
 
 CHUNK = 1 << 20
 PROLOG_MAX = 64 << 20       # bytes before <sheetData>: sheetPr, dimension, views, format, cols
@@ -50,6 +50,13 @@ _REF_ATTR = re.compile(rb"""(\sref\s*=\s*["'])([^"']*)(["'])""")
 _PRIORITY = re.compile(rb"""\spriority\s*=\s*["'](\d+)["']""")
 _WS = b" \t\r\n"
 _AFTER_NAME = frozenset(b" \t\r\n/>")
+
+
+def sheet_prefix(xml: bytes) -> bytes:
+    """The prefix (with its colon) of the worksheet's elements in ``xml``; b'' when they use
+    the default namespace."""
+    m = _ROOT.search(xml)
+    return (m.group(1) + b":") if m and m.group(1) else b""
 
 
 def xml_text(s: str) -> bytes:
