@@ -235,3 +235,237 @@ REFUSED = [make_billion_laughs, make_xxe, make_deflate_bomb, make_sparse_bomb, m
            make_empty, make_random_bytes, make_csv_renamed, make_xls_renamed, make_encrypted]
 READABLE = [make_200_sheets, make_long_cell, make_control_chars, make_million_empty_rows]
 ALL = REFUSED + READABLE
+
+
+# --------------------------------------------------------------------------------------------
+# Round two (issue 14): files that passed the first guard and aborted, panicked, were read short,
+# amplified or decoded wrongly. Each is refused with one message (tests/test_hostile_round2.py).
+# --------------------------------------------------------------------------------------------
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+STRICT_PKG = "http://purl.oclc.org/ooxml/package/relationships"
+# A1 and XFD1048576: the parser makes the whole rectangle (512 GiB) and aborts the process
+BOMB_ROWS = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row>'
+
+
+def build_raw_xlsx(path: Path, workbook: str, rels: str, parts: dict[str, str | bytes],
+                   method: int = zipfile.ZIP_DEFLATED) -> Path:
+    """An xlsx from hand-written workbook.xml, its rels and any parts (no fixing up)."""
+    with zipfile.ZipFile(path, "w", method) as zf:
+        zf.writestr("[Content_Types].xml", _CT_HEAD + _SHEET_CT.format(n=1) + "</Types>")
+        zf.writestr("_rels/.rels", _ROOT_RELS)
+        zf.writestr("xl/workbook.xml", workbook)
+        zf.writestr("xl/_rels/workbook.xml.rels", rels)
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def workbook_xml(main: str = MAIN_NS, rel: str = REL_NS, prefix: str = "r") -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<workbook xmlns="{main}" xmlns:{prefix}="{rel}"><sheets>'
+            f'<sheet name="Sheet1" sheetId="1" {prefix}:id="rId1"/></sheets></workbook>')
+
+
+def rels_xml(pkg: str = PKG_NS, target: str = "worksheets/sheet1.xml") -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
+            f'Type="{REL_NS}/worksheet" Target="{target}"/></Relationships>')
+
+
+def raw_sheet(rows: str = BOMB_ROWS, main: str = MAIN_NS, dimension: str = "A1") -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{main}"><dimension ref="{dimension}"/>'
+            f'<sheetData>{rows}</sheetData></worksheet>')
+
+
+def make_strict_ooxml(folder: Path) -> Path:
+    """Strict OOXML namespaces everywhere (Excel's 'Strict Open XML Spreadsheet')."""
+    return build_raw_xlsx(folder / "strict.xlsx", workbook_xml(STRICT_MAIN, STRICT_REL), rels_xml(STRICT_PKG),
+                          {"xl/worksheets/sheet1.xml": raw_sheet(main=STRICT_MAIN)})
+
+
+def make_foreign_r_prefix(folder: Path) -> Path:
+    """``r:id`` with the prefix ``r`` bound to another URI: a namespace-aware reader finds no id."""
+    return build_raw_xlsx(folder / "r-prefix.xlsx", workbook_xml(rel="urn:example:not-relationships"), rels_xml(),
+                          {"xl/worksheets/sheet1.xml": raw_sheet()})
+
+
+def make_rels_target_case(folder: Path) -> Path:
+    """The rels Target in another letter case than the zip member."""
+    return build_raw_xlsx(folder / "target-case.xlsx", workbook_xml(), rels_xml(target="Worksheets/SHEET1.xml"),
+                          {"xl/worksheets/sheet1.xml": raw_sheet()})
+
+
+def make_rels_other_namespace(folder: Path) -> Path:
+    return build_raw_xlsx(folder / "rels-namespace.xlsx", workbook_xml(), rels_xml(pkg="urn:example:rels"),
+                          {"xl/worksheets/sheet1.xml": raw_sheet()})
+
+
+def make_cell_without_r(folder: Path) -> Path:
+    """XFD1, then a cell without ``r`` in ``<row r="1048576">``: the parser puts it at A1048576."""
+    rows = '<row r="1"><c r="XFD1"><v>1</v></c></row><row r="1048576"><c><v>2</v></c></row>'
+    return build_raw_xlsx(folder / "no-r.xlsx", workbook_xml(), rels_xml(),
+                          {"xl/worksheets/sheet1.xml": raw_sheet(rows)})
+
+
+def make_utf16_sheet(folder: Path) -> Path:
+    """The sparse bomb in a UTF-16 part: invisible to a byte scan for ``r="``."""
+    return build_raw_xlsx(folder / "utf16-sheet.xlsx", workbook_xml(), rels_xml(),
+                          {"xl/worksheets/sheet1.xml": raw_sheet().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                           .encode("utf-16")})
+
+
+def make_utf32_part(folder: Path) -> Path:
+    return build_raw_xlsx(folder / "utf32.xlsx", workbook_xml(), rels_xml(),
+                          {"xl/worksheets/sheet1.xml": raw_sheet('<row r="1"><c r="A1"><v>1</v></c></row>')
+                           .replace('encoding="UTF-8"', 'encoding="UTF-32"').encode("utf-32")})
+
+
+def make_lzma_member(folder: Path) -> Path:
+    return build_raw_xlsx(folder / "lzma.xlsx", workbook_xml(), rels_xml(),
+                          {"xl/worksheets/sheet1.xml": raw_sheet('<row r="1"><c r="A1"><v>1</v></c></row>')},
+                          zipfile.ZIP_LZMA)
+
+
+def make_bzip2_member(folder: Path) -> Path:
+    return build_raw_xlsx(folder / "bzip2.xlsx", workbook_xml(), rels_xml(),
+                          {"xl/worksheets/sheet1.xml": raw_sheet('<row r="1"><c r="A1"><v>1</v></c></row>')},
+                          zipfile.ZIP_BZIP2)
+
+
+def _date_cell_book(folder: Path, name: str, value: str) -> Path:
+    """A ledger whose due date is a date-formatted number no calendar holds (style 1 is a date)."""
+    head = "".join(f'<c r="{c}1" t="inlineStr"><is><t>{t}</t></is></c>'
+                   for c, t in zip("ABCDE", ("Order No", "Customer", "Part No", "Qty", "Requested Date")))
+    line = ('<c r="A2" t="inlineStr"><is><t>PO-1</t></is></c><c r="B2" t="inlineStr"><is><t>ACME</t></is></c>'
+            '<c r="C2" t="inlineStr"><is><t>P-1</t></is></c><c r="D2"><v>5</v></c>'
+            f'<c r="E2" s="1"><v>{value}</v></c>')
+    return build_xlsx(folder / name, {"Orders": sheet_xml(f'<row r="1">{head}</row><row r="2">{line}</row>', "A1:E2")})
+
+
+def make_date_far_negative(folder: Path) -> Path:
+    return _date_cell_book(folder, "date-minus-1e12.xlsx", "-1000000000000")
+
+
+def make_date_minus_inf(folder: Path) -> Path:
+    return _date_cell_book(folder, "date-minus-inf.xlsx", "-INF")
+
+
+def xls_biff(lines: int = 120, extra=None) -> bytes:
+    """The BIFF8 Workbook stream of a small ledger (xlwt, test dependency)."""
+    import xlwt
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Orders")
+    for c, text in enumerate(("Order No", "Customer", "Part No", "Qty", "Requested Date")):
+        ws.write(0, c, text)
+    for r in range(1, lines + 1):
+        for c, v in enumerate((f"PO-{r}", "ACME", "P-1", r, "2026-03-01")):
+            ws.write(r, c, v)
+    if extra is not None:
+        extra(ws)
+    return wb.get_biff_data()
+
+
+def save_xls(path: Path, biff: bytes) -> Path:
+    from xlwt import CompoundDoc
+    CompoundDoc.XlsDoc().save(str(path), biff)
+    return path
+
+
+def make_xls_bad_boundsheet(folder: Path) -> Path:
+    """The sheet directory (BOUNDSHEET) points at 0xFFFFFFF0: the parser panics."""
+    import struct
+    data = bytearray(xls_biff())
+    pos = 0
+    while pos < len(data):
+        rtype, length = struct.unpack_from("<HH", data, pos)
+        if rtype == 0x0085:
+            struct.pack_into("<I", data, pos + 4, 0xFFFFFFF0)
+            break
+        pos += 4 + length
+    return save_xls(folder / "bad-boundsheet.xls", bytes(data))
+
+
+def make_xls_short_directory(folder: Path) -> Path:
+    """The OLE directory declares a third of the Workbook stream: a parser reads part of it."""
+    import struct
+    path = save_xls(folder / "short-stream.xls", xls_biff())
+    data = bytearray(path.read_bytes())
+    at = data.find("Workbook".encode("utf-16-le"))
+    size = struct.unpack_from("<I", data, at + 120)[0]
+    struct.pack_into("<I", data, at + 120, size // 3)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def make_xls_far_cell(folder: Path) -> Path:
+    """30 KB with one number at IV65536: a parser makes 65536 x 256 cells (1.27 GB)."""
+    return save_xls(folder / "far-cell.xls", xls_biff(extra=lambda ws: ws.write(65535, 255, 1)))
+
+
+def make_xls_damaged(folder: Path) -> Path:
+    data = save_xls(folder / "whole.xls", xls_biff()).read_bytes()
+    (folder / "whole.xls").unlink()
+    path = folder / "damaged.xls"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    return path
+
+
+CSV_HEAD = "Order No,Customer,Part No,Qty,Requested Date\n"
+
+
+def make_csv_unclosed_quote(folder: Path) -> Path:
+    """A quote opened on line 3 and never closed: lines 3-7 would be one cell."""
+    path = folder / "unclosed-quote.csv"
+    path.write_text(CSV_HEAD + 'PO-1,ACME,P-1,5,2026-03-01\nPO-2,"Beta,P-2,7,2026-03-02\n'
+                    + "".join(f"PO-{i},Gamma,P-{i},{i},2026-03-0{i}\n" for i in range(3, 8)), encoding="utf-8")
+    return path
+
+
+def make_csv_swallowed_lines(folder: Path) -> Path:
+    """A stray quote on line 3 closed by another on line 6: lines 3-6 read as one row."""
+    path = folder / "swallowed.csv"
+    path.write_text(CSV_HEAD + 'PO-1,ACME,P-1,5,2026-03-01\nPO-2,"Beta,P-2,7,2026-03-02\n'
+                    'PO-3,Gamma,P-3,3,2026-03-03\nPO-4,Delta,P-4,4,2026-03-04\nPO-5,"Eta,P-5,5,2026-03-05\n'
+                    'PO-6,Zeta,P-6,6,2026-03-06\nPO-7,Theta,P-7,7,2026-03-07\n', encoding="utf-8")
+    return path
+
+
+def make_csv_wide_first_line(folder: Path) -> Path:
+    """10 MB whose first line has 5,000,000 fields (`check` took 147 s)."""
+    path = folder / "wide.csv"
+    with open(path, "w", encoding="ascii") as f:
+        f.write(",".join(["x"] * 5_000_000) + "\n" + CSV_HEAD + "PO-1,ACME,P-1,5,2026-03-01\n")
+    return path
+
+
+def make_csv_unknown_encoding(folder: Path) -> Path:
+    """Bytes no supported encoding makes sense of."""
+    path = folder / "unknown-encoding.csv"
+    path.write_bytes(CSV_HEAD.encode() + bytes(range(0xA1, 0xFF)) * 3 + b"\n")
+    return path
+
+
+def make_csv_latin1(folder: Path) -> Path:
+    """A Latin-1 ledger: GB18030 decodes it too ("Müller Straße" -> "M黮ler Stra遝")."""
+    path = folder / "latin1.csv"
+    path.write_bytes((CSV_HEAD + "PO-1,Müller Straße GmbH,P-1,5,2026-03-01\nPO-2,Café Zoë,P-2,7,2026-03-09\n")
+                     .encode("latin-1"))
+    return path
+
+
+def make_csv_gb18030(folder: Path) -> Path:
+    path = folder / "gb18030.csv"
+    path.write_bytes("订单号,客户,物料号,数量,客户交期\nPO-1,深圳市某某电子有限公司,A-100,5,2026-03-01\n"
+                     "PO-2,客户甲,B-2,7,2026年3月9日\n".encode("gb18030"))
+    return path
+
+
+ROUND2_REFUSED = [make_strict_ooxml, make_foreign_r_prefix, make_rels_target_case, make_rels_other_namespace,
+                  make_cell_without_r, make_utf16_sheet, make_utf32_part, make_lzma_member, make_bzip2_member,
+                  make_date_far_negative, make_date_minus_inf, make_xls_bad_boundsheet, make_xls_short_directory,
+                  make_xls_far_cell, make_xls_damaged, make_csv_unclosed_quote, make_csv_swallowed_lines,
+                  make_csv_wide_first_line, make_csv_unknown_encoding]
+ROUND2_READABLE = [make_csv_latin1, make_csv_gb18030]

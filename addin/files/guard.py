@@ -449,7 +449,7 @@ def _check_ooxml(path: Path, fail, limits: Limits,
                            f" to attack spreadsheet readers; ask the sender for a fresh copy saved from Excel")
             if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 method = _METHODS.get(i.compress_type, f"method {i.compress_type}")
-                raise fail(f"part '{_short(i.filename)}' is compressed with {method}, which Excel never"
+                raise fail(f"part '{_short(i.filename, 80)}' is compressed with {method}, which Excel never"
                            f" writes — open the file in Excel and save it again, or ask the sender for"
                            f" a fresh copy saved from Excel")
         sheets = _sheet_parts(zf, fail)
@@ -487,7 +487,7 @@ def _check_ooxml(path: Path, fail, limits: Limits,
             _check_extent(zf, part, f"sheet '{sheet_name}'", max_row, max_col, row_ref, col_ref, fail, limits)
             result.append(SheetExtent(sheet_name, part, max_row, max_col, part not in unverified))
         for part, (max_row, max_col, row_ref, col_ref) in extents.items():   # not listed, still parseable
-            _check_extent(zf, part, f"the sheet in part '{_short(part)}'", max_row, max_col, row_ref, col_ref,
+            _check_extent(zf, part, f"the sheet in part '{_short(part, 80)}'", max_row, max_col, row_ref, col_ref,
                           fail, limits)
         return tuple(result), tuple(sorted(p for p in unverified if p not in by_part))
 
@@ -526,7 +526,7 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail, limits: Limit
                     first = False
                     encoding = _xml_encoding(block)
                     if encoding == "utf-32":
-                        raise fail(f"part '{_short(info.filename)}' is UTF-32 text, which Excel never writes"
+                        raise fail(f"part '{_short(info.filename, 80)}' is UTF-32 text, which Excel never writes"
                                    f" — ask the sender for a fresh copy saved from Excel")
                     if encoding is not None:
                         decoder = codecs.getincrementaldecoder(encoding)("replace")
@@ -541,7 +541,7 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fail, limits: Limit
         if scan is not None:
             scan.close()
             if scan.tag_too_long:
-                raise fail(f"part '{_short(info.filename)}' holds an XML tag longer than"
+                raise fail(f"part '{_short(info.filename, 80)}' holds an XML tag longer than"
                            f" {_size(scan.MAX_TAG)} — {_DAMAGED.split(' — ')[1]}")
     except FileError:
         raise
@@ -671,7 +671,10 @@ class _SheetScan:
     _TAG_END = re.compile(rb"(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
     _ATTR_R = re.compile(rb"(?:^|\s)(?:[^\s<>/:=\"']+:)?r\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s/>]+)")
 
-    def __init__(self) -> None:
+    def __init__(self, collect: bool = False) -> None:
+        # collect: every row and column that holds a cell, for the message about a stray cell
+        self.rows: set[int] | None = set() if collect else None
+        self.cols: set[int] = set()
         self.max_row = self.max_col = 0
         self.row_ref = self.col_ref = ""
         self.row = -1            # 0-based row of the current (or last) <row>
@@ -682,6 +685,9 @@ class _SheetScan:
         self.tag_too_long = False
 
     def _take(self, row: int, col: int, ref: str) -> None:
+        if self.rows is not None:
+            self.rows.add(row)
+            self.cols.add(col)
         if row > self.max_row:
             self.max_row, self.row_ref = row, ref
         if col > self.max_col:
@@ -712,7 +718,8 @@ class _SheetScan:
             self.sheet_data = True
         if b"<" not in seg:
             return
-        if len(seg) >= 65536 and self._standard(seg) and self._fast(seg) and self._sync(seg):
+        if (self.rows is None and len(seg) >= 65536 and self._standard(seg) and self._fast(seg)
+                and self._sync(seg)):
             return
         self._exact(seg)
 
@@ -882,24 +889,16 @@ def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str, max_row: int, max_
                f" ({limits.max_cells:,} cells) — split it or delete unused rows and columns")
 
 
-def _short(ref: str) -> str:
-    return ref if len(ref) <= 20 else ref[:20] + "…"
+def _short(ref: str, limit: int = 20) -> str:
+    return ref if len(ref) <= limit else ref[:limit] + "…"
 
 
 def _distinct_rows_cols(zf: zipfile.ZipFile, part: str) -> tuple[list[int], list[int]]:
     """Second pass, only for a sheet about to be refused: which rows and columns hold cells."""
-    rows: set[int] = set()
-    cols: set[int] = set()
-    rx = re.compile(rb"\sr\s*=\s*(['\"])([A-Za-z]{1,3})([0-9]{1,7})\1")
-    tail = b""
-    with zf.open(part) as member:
-        for block in iter(lambda: member.read(CHUNK), b""):
-            buf = tail + block
-            for _, letters, digits in rx.findall(buf):
-                rows.add(int(digits))
-                cols.add(col_number(letters.decode("ascii")))
-            tail = buf[-64:]
-    return sorted(rows), sorted(cols)
+    scan = _SheetScan(collect=True)
+    _stream_part(zf, zf.getinfo(part), lambda message: FileError(message), DEFAULT_LIMITS, 0, scan)
+    assert scan.rows is not None
+    return sorted(scan.rows), sorted(scan.cols)
 
 
 def _before_gap(values: list[int], min_gap: int) -> int:
