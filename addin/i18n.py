@@ -200,6 +200,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "def.risk": {
         "zh": "风险: 逾期 (过交期未出货); 有风险 (交期在 {horizon} 个工作日内, 或计划节点已过而无实际日期); 正常; 已完成; 已取消。",
         "en": "Risk of an open line: overdue (past due, not shipped); at risk (due within {horizon} working days, or a planned milestone passed without its actual date); on track; done; cancelled."},
+    "def.unmeasured": {
+        "zh": "未能考核: 状态为已出货/已结案但没有完成日期的订单行, 无法判断是否准时, 不计入准时率 (既不算准时也不算延误), "
+              "在汇总表和数据问题表中列出; 文件没有完成日期列 (出货、交货或收货日期) 时 OTD 为未知, 不显示 0%。",
+        "en": "Not measured: a line shipped or closed without its completion date cannot be judged on time, so it is "
+              "left out of the rate (neither on time nor late) and listed on the Summary and Data issues sheets; a "
+              "file without a completion-date column (ship, delivery or receipt date) has OTD unknown, never 0 %."},
+    "unknown_short.no_ship_date_column": {"zh": "无出货日期列", "en": "no ship-date column"},
+    "unknown_short.closed_without_date": {"zh": "已结案订单无完成日期", "en": "lines closed without a date"},
     "def.live": {
         "zh": "透视表是对“数据”表 (表 OrderData) 的 COUNTIFS 公式; 修改数据后 Excel 自动重算。",
         "en": "Pivots are COUNTIFS formulas over the Data sheet (table OrderData); Excel recalculates them when the data is edited."},

@@ -75,6 +75,11 @@ def subject_for(figures: MonthFigures, lang: str, template: str | None = None) -
     if template is not None:
         return template.format(month=figures.month, otd=_pct(figures.otd, lang))
     year, month = figures.month.split("-")
+    if figures.otd is None and figures.otd_unknown in ("no_ship_date_column", "closed_without_date"):
+        from addin.i18n import t   # not "no lines due": they were due, their dates are missing
+        why = t(f"unknown_short.{figures.otd_unknown}", lang)
+        return f"{year}年{int(month)}月准时交付率：未知（{why}）" if lang == "zh" else \
+            f"OTD {figures.month}: unknown ({why})"
     if lang == "zh":
         if figures.otd is None:
             return f"{year}年{int(month)}月准时交付率：本月无到期订单"

@@ -307,3 +307,5 @@ def test_mail_body_says_what_was_measured_and_what_was_not(tmp_path: Path):
         message = build_message(figures=figures, workbook=book, workbook_sha256="0" * 64, sender="a@example.com",
                                 recipient="b@example.com", lang=lang, subject_template=None, as_of="2026-11-01")
         assert line in message.get_body(("plain",)).get_content().splitlines()
+        assert message["Subject"] == {"zh": "2026年10月准时交付率：未知（已结案订单无完成日期）",
+                                      "en": "OTD 2026-10: unknown (lines closed without a date)"}[lang]

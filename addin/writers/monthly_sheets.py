@@ -959,7 +959,8 @@ def write_about(book: Book) -> None:
     terms = [("col.due_date", "def.due_date"), ("m.lines", "def.cohort"), ("m.on_time", "def.on_time"),
              ("m.late", "def.late"), ("m.early", "def.early"), ("m.pending", "def.pending"),
              ("m.otd", "def.otd"), ("m.otif", "def.otif"), ("col.days_late", "def.days_late"),
-             ("col.severity", "def.severity"), ("col.root_cause", "def.root_cause"), ("col.risk", "def.risk")]
+             ("col.severity", "def.severity"), ("col.root_cause", "def.root_cause"), ("col.risk", "def.risk"),
+             ("outcome.closed_without_date", "def.unmeasured")]
     for term, definition in terms:
         r += 1
         write_text(ws, r, 0, t(term, lang), s["label_bold"])
