@@ -151,3 +151,40 @@ def test_a_bad_config_cell_is_named_in_the_message(tmp_path):
     actions.run(actions.refresh_otd_pivot_action, book)
     assert book.messages == ["Error: other.xlsx, 配置!A6: 'ledger.path' is not a workbook setting — the workbook's "
                              "settings are otd.*, rootcause.*, report.*, review.*"]
+
+
+def test_root_cause_keywords_of_the_config_sheet_reach_the_pareto_button(tmp_path):
+    ledger = [r[:] + [None] for r in LEDGER]
+    ledger[0][-1] = "异常说明"
+    ledger[3][-1] = ledger[4][-1] = "喷涂延期"   # PO-3, PO-4 late: no built-in keyword says which cause
+    tops = {}
+    for name, config in (("plain", []), ("keywords", [["rootcause.keywords.material", "喷涂延期, 外协喷涂"]])):
+        book = FileBook(write_book(tmp_path / f"{name}.xlsx", {"订单跟踪": ledger, "Config": config or [["Key", "Value"]]}))
+        actions.run(actions.root_cause_summary_action, book)
+        tops[name] = book.messages[0]
+    assert tops["keywords"] == "Root-cause Pareto on sheet Pareto: top cause: 物料 (2)."
+    assert tops["plain"] == "Root-cause Pareto on sheet Pareto: top cause: 未分类 (3)."
+
+
+def test_config_rows_read_as_the_file_reads_them():
+    from addin.config import SettingRow, settings_from_pairs
+
+    def row(key, value, n):
+        return SettingRow(key, value, f"b.xlsx, Config!B{n}", f"b.xlsx, Config!A{n}")
+
+    settings = settings_from_pairs([row("otd.customers.A.C.M.E. Ltd.late_tolerance", "2", 2),
+                                    row("OTD.Risk_Horizon", 4.0, 3), row("otd.weight", "value", 4),
+                                    row("rootcause.keywords.material", "来料延期，PCB；欠料", 5),
+                                    row("otd.early_tolerance", "  ", 6)])
+    assert settings.otd.customer_tolerances == {"A.C.M.E. Ltd": (2, None)}
+    assert (settings.otd.risk_horizon, settings.otd.weight, settings.otd.early_tolerance) == (4, "value", None)
+    assert settings.otd.cause_keywords == {"material": ("来料延期", "PCB", "欠料")}
+    with pytest.raises(ConfigError, match=r"^b.xlsx, Config!A3: otd.risk_horizon is set twice \(also b.xlsx, "
+                                          r"Config!A2\) — keep one row$"):
+        settings_from_pairs([row("otd.risk_horizon", 1, 2), row("otd.risk_horizon", 2, 3)])
+    with pytest.raises(ConfigError, match=r"^b.xlsx, Config!A2: \[otd\] unknown key 'horizon'$"):
+        settings_from_pairs([row("otd.horizon", 1, 2)])
+    with pytest.raises(ConfigError, match=r"^b.xlsx, Config!A2: otd.calendar is not used in a workbook — list days "
+                                          r"off in the Calendar sheet$"):
+        settings_from_pairs([row("otd.calendar", "factory.xlsx", 2)])
+    assert settings_from_pairs([row("otd.calendar", "mon-fri", 2)]).calendar == "mon-fri"
