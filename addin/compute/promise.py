@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,9 @@ from addin.compute.coverage import calendar_gaps, flag_gaps, gap_notes, year_tup
 if TYPE_CHECKING:  # pragma: no cover
     from addin.compute.calendar import WorkingCalendar
 
-__all__ = ["Plan", "promise_lines", "explode_bom", "MAX_BOM_LEVELS"]
+__all__ = ["Plan", "promise_lines", "explode_bom", "component_tree", "demand_queue", "priority_rank", "claims",
+           "Supply", "SupplyBook", "purchase_receipts", "Take", "Netting", "net_material", "capacity_schedule",
+           "line_hours", "MAX_BOM_LEVELS"]
 
 MAX_BOM_LEVELS = 30
 _CLOSED = {"shipped", "closed", "cancelled"}
@@ -193,19 +196,84 @@ def _bom_edges(bom: pd.DataFrame, bom_parent: str | None) -> pd.DataFrame:
     return edges[edges["component"].notna()]
 
 
+def component_tree(plan: Plan, tops: pd.Series | list[str], lines: pd.DataFrame) -> pd.DataFrame:
+    """:func:`explode_bom` of the plan's BOM under ``tops`` (a part without BOM is its own leaf:
+    a traded part), each part named as the BOM, the order lines or the stock list write it."""
+    tops = pd.Series(list(tops), dtype=object).dropna().unique().tolist()
+    tree = (explode_bom(plan.bom, tops, bom_parent=plan.bom_parent) if plan.bom is not None
+            else pd.DataFrame({"top": tops, "part": tops, "per": 1.0, "level": 0, "leaf": True,
+                               "alternates": [()] * len(tops), "part_text": None,
+                               "lead_time_days": np.nan, "moq": np.nan}))
+    names = {}
+    if plan.stock is not None:
+        names = dict(zip(match_key(text_column(plan.stock, "part_no")).tolist(), text_column(plan.stock, "part_no").tolist()))
+    names.update(zip(match_key(text_column(lines, "part_no")).tolist(), text_column(lines, "part_no").tolist()))
+    tree["part_text"] = [text if isinstance(text, str) else names.get(part, part)
+                         for text, part in zip(tree["part_text"], tree["part"])]
+    return tree
+
+
 # ---------------------------------------------------------------------- the queue
 
+# 客户等级 words a planner writes, best first (letters and numbers rank by themselves)
+_PRIORITY_WORDS = {
+    "vip": 0, "top": 0, "urgent": 0, "紧急": 0, "特急": 0, "重要": 1, "战略": 1, "high": 1, "高": 1,
+    "medium": 2, "normal": 2, "中": 2, "一般": 2, "普通": 2, "low": 3, "低": 3, "次要": 3,
+}
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
-def _queue(orders: pd.DataFrame, open_orders: pd.DataFrame | None) -> pd.DataFrame:
-    """Batch lines and open ledger lines in due-date order: _seq, _line (batch position, -1 for
-    open lines), _batch, top, _qty, _due."""
-    due = date_column(orders, "requested_date")
-    due = due.fillna(date_column(orders, "promised_date"))
-    batch = pd.DataFrame({"_line": np.arange(len(orders)), "_batch": True,
-                          "top": match_key(text_column(orders, "part_no")).to_numpy(),
-                          "_qty": number_column(orders, "qty").fillna(0.0).to_numpy(), "_due": due.to_numpy(),
-                          "_id": (match_key(text_column(orders, "order_no")).fillna("") + "\x1f"
-                                  + match_key(text_column(orders, "line_no")).fillna("")).to_numpy()})
+
+def priority_rank(values: pd.Series) -> np.ndarray:
+    """Customer priority (客户等级) as a sort key, smaller first: a number ranks by itself (1 before
+    2), a letter grade by the alphabet with S above A (``S``, ``A级``, ``B类``), Chinese grades by
+    their numeral (一级 before 二级), and the words planners use (VIP, 重要, 高/中/低, high/normal/low).
+    A blank or unrecognised priority ranks after every recognised one."""
+    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object), use_na_sentinel=True)
+    ranks = [_priority_value(value) for value in uniques.tolist()]
+    table = np.array(ranks + [np.inf], dtype="float64")
+    return table[codes]
+
+
+def _priority_value(value: Any) -> float:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value) if np.isfinite(value) else np.inf
+    text = unicodedata.normalize("NFKC", str(value)).strip().casefold()
+    for tail in ("级客户", "类客户", "客户", "级", "类", "等", "档", "tier", "class", "grade", "level", "priority"):
+        if text.endswith(tail) and len(text) > len(tail):
+            text = text[: -len(tail)].strip()
+    for head in ("tier", "class", "grade", "level", "priority", "p", "第"):
+        if text.startswith(head) and len(text) > len(head) and not text[len(head)].isalpha():
+            text = text[len(head):].strip(" -_:")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text in _PRIORITY_WORDS:
+        return float(_PRIORITY_WORDS[text]) - 10.0  # words before letters never collide: own band
+    if len(text) == 1 and "a" <= text <= "z":
+        return 0.0 if text == "s" else float(ord(text) - ord("a") + 1)
+    if text in _CN_DIGITS:
+        return float(_CN_DIGITS[text])
+    return np.inf
+
+
+def demand_queue(lines: pd.DataFrame, open_orders: pd.DataFrame | None = None, *,
+                 due: str = "requested") -> pd.DataFrame:
+    """``lines`` (each netted in turn: ``_batch``) and the open ledger lines (their claims come
+    first, computed at once) in the order scarce stock goes: due date, then (an open order before
+    a new line on the same day) customer priority (:func:`priority_rank`), then file order.
+    ``due`` picks the date of ``lines``: ``requested`` (a PO under review: requested, else
+    promised) or ``promised`` (accepted order lines: promised, else requested); open ledger lines
+    are always due on their promise. Columns: _seq, _line (position in ``lines``, -1 for open
+    lines), _batch, top, _qty, _due."""
+    first, second = ("requested_date", "promised_date") if due == "requested" else ("promised_date", "requested_date")
+    due_date = date_column(lines, first).fillna(date_column(lines, second))
+    batch = pd.DataFrame({"_line": np.arange(len(lines)), "_batch": True,
+                          "top": match_key(text_column(lines, "part_no")).to_numpy(),
+                          "_qty": number_column(lines, "qty").fillna(0.0).to_numpy(), "_due": due_date.to_numpy(),
+                          "_rank": priority_rank(text_column(lines, "priority")),
+                          "_id": (match_key(text_column(lines, "order_no")).fillna("") + "\x1f"
+                                  + match_key(text_column(lines, "line_no")).fillna("")).to_numpy()})
     frames = [batch]
     if open_orders is not None and len(open_orders):
         status = text_column(open_orders, "status").astype(object)
@@ -217,15 +285,16 @@ def _queue(orders: pd.DataFrame, open_orders: pd.DataFrame | None) -> pd.DataFra
                + match_key(text_column(ledger, "line_no")).fillna(""))
         opened = pd.DataFrame({"_line": -1, "_batch": False, "top": match_key(text_column(ledger, "part_no")).to_numpy(),
                                "_qty": rest.fillna(0.0).to_numpy(), "_due": due_open.to_numpy(),
+                               "_rank": priority_rank(text_column(ledger, "priority")),
                                "_id": ids.to_numpy()})
         # a PO under review may already be typed into the ledger: do not count it twice
         opened = opened[~opened["_id"].isin(set(batch["_id"])) & (opened["_qty"] > 0)]
         frames.append(opened)
     queue = pd.concat(frames, ignore_index=True)
     queue["_order"] = np.arange(len(queue))
-    queue = queue.sort_values(["_due", "_batch", "_order"], na_position="last", kind="stable")
+    queue = queue.sort_values(["_due", "_batch", "_rank", "_order"], na_position="last", kind="stable")
     queue["_seq"] = np.arange(len(queue))
-    return queue.drop(columns=["_order", "_id"]).reset_index(drop=True)
+    return queue.drop(columns=["_order", "_id", "_rank"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------- promise
@@ -245,25 +314,14 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
     n = len(orders)
     lead_days = int(plan.inspection_days) + int(plan.transport_days)
     out = pd.DataFrame(index=orders.index)
-    queue = _queue(orders, plan.open_orders)
+    queue = demand_queue(orders, plan.open_orders)
     batch = queue[queue["_batch"]].sort_values("_line")
     qty = batch["_qty"].to_numpy()
     request = date_column(orders, "requested_date").to_numpy()
     need = calendar.workday_many(pd.Series(request), -lead_days).to_numpy().astype("datetime64[D]")
 
-    tops = queue["top"].dropna().unique().tolist()
-    tree = (explode_bom(plan.bom, tops, bom_parent=plan.bom_parent) if plan.bom is not None
-            else pd.DataFrame({"top": tops, "part": tops, "per": 1.0, "level": 0, "leaf": True,
-                               "alternates": [()] * len(tops), "part_text": None,
-                               "lead_time_days": np.nan, "moq": np.nan}))
+    tree = component_tree(plan, queue["top"], orders)
     shown = dict(zip(match_key(text_column(orders, "part_no")).tolist(), text_column(orders, "part_no").tolist()))
-    if plan.stock is not None:
-        names = dict(zip(match_key(text_column(plan.stock, "part_no")).tolist(), text_column(plan.stock, "part_no").tolist()))
-        names.update(shown)
-    else:
-        names = shown
-    tree["part_text"] = [text if isinstance(text, str) else names.get(part, part)
-                         for text, part in zip(tree["part_text"], tree["part"])]
 
     ready = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     finish = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -273,7 +331,8 @@ def promise_lines(orders: pd.DataFrame, plan: Plan, *, calendar: WorkingCalendar
 
     if plan.has_material:
         ran_material = True
-        ready, early_qty, short_rows, unknown = _net_material(queue, tree, plan, calendar, start)
+        netting = net_material(queue, tree, plan, calendar, start, need=need)
+        ready, early_qty, short_rows, unknown = netting.ready, netting.early, netting.rows, netting.unknown
         results, reasons, short_names = [], [], []
         start_day = _int_day(start)
         need_days = [None if np.isnat(d) else day for d, day in zip(need, need.astype("int64").tolist())]
@@ -409,19 +468,20 @@ def _iso(day: Any) -> str:
 
 
 class Supply:
-    """The supply curve of one component: days (sorted, days since 1970) and cumulative quantity by then.
-    Plain lists and bisect: a curve has a handful of points and is asked thousands of times."""
-    __slots__ = ("dates", "cum")
+    """The supply curve of one component: days (sorted, days since 1970), cumulative quantity by
+    then, and where each point comes from (``refs``: the purchase line's row in the purchases
+    frame, None for stock on hand and for a planned buy). Plain lists and bisect: a curve has a
+    handful of points and is asked thousands of times."""
+    __slots__ = ("dates", "cum", "refs")
 
-    def __init__(self, start: int, on_hand: float, receipts: list[tuple[int, float]]):
+    def __init__(self, start: int, on_hand: float, receipts: list[tuple[int, float, int]]):
         self.dates: list[int] = [start]
         self.cum: list[float] = [on_hand]
-        for day, qty in sorted(receipts):
-            self._append(day, qty)
-
-    def _append(self, day: int, qty: float) -> None:
-        self.dates.append(day)
-        self.cum.append(self.cum[-1] + qty)
+        self.refs: list[int | None] = [None]
+        for day, qty, ref in sorted(receipts):
+            self.dates.append(day)
+            self.cum.append(self.cum[-1] + qty)
+            self.refs.append(ref)
 
     def by(self, day: int) -> float:
         """Cumulative supply on ``day``."""
@@ -434,27 +494,41 @@ class Supply:
         return self.dates[i] if i < len(self.dates) else None
 
     def add(self, day: int, qty: float) -> None:
+        """A planned buy of ``qty`` arriving on ``day``."""
         i = bisect.bisect_right(self.dates, day)
-        if i == len(self.dates):
-            self._append(day, qty)
-            return
         self.dates.insert(i, day)
-        self.cum.insert(i, self.cum[i - 1])
+        self.cum.insert(i, self.cum[i - 1] if i else 0.0)
+        self.refs.insert(i, None)
         for j in range(i, len(self.cum)):
             self.cum[j] += qty
+
+    def sources(self, low: float, high: float) -> list[tuple[int | None, float, int]]:
+        """What the slice (low, high] of the cumulative supply is made of: (ref, qty, day) per point."""
+        out = []
+        cum, i = self.cum, bisect.bisect_right(self.cum, low + 1e-9)
+        while i < len(cum) and (cum[i - 1] if i else 0.0) < high - 1e-9:
+            qty = min(cum[i], high) - max(cum[i - 1] if i else 0.0, low)
+            if qty > 1e-9:
+                out.append((self.refs[i], qty, self.dates[i]))
+            i += 1
+        return out
 
 
 class SupplyBook:
     """What can be had of each component from ``start``: free stock now (on hand − safety stock
     − allocated), open purchase receipts, and buying (purchase lead time + inspection in working
-    days, else the BOM's lead time; MOQ-rounded). One per netting run: buying adds to the curves."""
+    days, else the BOM's lead time). One per netting run: a part short is bought in one planned
+    order (``ordered``), MOQ-rounded once, whose surplus serves the lines after."""
 
     def __init__(self, plan: Plan, leaves: pd.DataFrame, calendar: WorkingCalendar, start: np.datetime64):
         stock = plan.stock
         keys = match_key(text_column(stock, "part_no")).tolist()
         free = (number_column(stock, "on_hand").fillna(0.0) - number_column(stock, "safety_stock").fillna(0.0)
                 - number_column(stock, "allocated").fillna(0.0))
-        self.on_hand = dict(zip(keys, free.tolist()))
+        # a part on several rows (one per warehouse or lot) is their sum
+        self.on_hand: dict[str, float] = {}
+        for key, qty in zip(keys, free.tolist()):
+            self.on_hand[key] = self.on_hand.get(key, 0.0) + qty
         self.purchase_lead = dict(zip(keys, number_column(stock, "purchase_lead_time_days").tolist()))
         self.inspection = dict(zip(keys, number_column(stock, "inspection_days").fillna(0.0).tolist()))
         self.stock_moq = dict(zip(keys, number_column(stock, "moq").tolist()))
@@ -463,9 +537,10 @@ class SupplyBook:
         self.bom_moq = dict(zip(leaf_parts, leaves["moq"].tolist()))
         self.calendar, self.start = calendar, start
         self.start_day = _int_day(start)
-        self.receipts = _receipts(plan.purchases, start)
+        self.receipts = purchase_receipts(plan.purchases, start)
         self.supplies: dict[str, Supply] = {}
         self.minimums: dict[str, float | None] = {}
+        self.ordered: dict[str, float] = {}     # the planned order per part bought (MOQ-rounded)
         self.buy_date = self._buy_dates(dict.fromkeys(leaf_parts))
 
     def supply(self, part: str) -> Supply:
@@ -518,24 +593,38 @@ class SupplyBook:
             self.minimums[part] = None if minimum is None or np.isnan(minimum) else float(minimum)
         return self.minimums[part]
 
+    def buy(self, part: str, short: float, day: int) -> float:
+        """Add ``short`` to the part's planned order (arriving ``day``); the order is at least the
+        MOQ, so a first buy may bring a surplus later lines use. Returns what was added to supply."""
+        before = self.ordered.get(part, 0.0)
+        after = before + short
+        minimum = self.minimum_order(part)
+        if minimum is not None:
+            after = max(after, minimum)
+        self.ordered[part] = after
+        added = after - before
+        self.supply(part).add(day, added)
+        return added
 
-def _receipts(purchases: pd.DataFrame | None, start: np.datetime64) -> dict[str, list]:
-    """Open purchase lines as (day, qty) receipts per part; one due before ``start`` arrives at it."""
+
+def purchase_receipts(purchases: pd.DataFrame | None, start: np.datetime64) -> dict[str, list]:
+    """Open purchase lines as (day, qty, row) receipts per part (row: position in ``purchases``);
+    one due before ``start`` (overdue, not yet received) is counted as arriving on ``start``."""
     receipts: dict[str, list] = {}
     if purchases is None or not len(purchases):
         return receipts
     pur = pd.DataFrame({"part": match_key(text_column(purchases, "part_no")).to_numpy(),
                         "qty": number_column(purchases, "qty").to_numpy(),
-                        "due": date_column(purchases, "due_date").to_numpy().astype("datetime64[D]")})
+                        "due": date_column(purchases, "due_date").to_numpy().astype("datetime64[D]"),
+                        "row": np.arange(len(purchases))})
     pur = pur[pur["part"].notna() & (pur["qty"] > 0) & pur["due"].notna()]
-    pur["due"] = np.maximum(pur["due"].to_numpy().astype("datetime64[D]"), start)
-    for part, day, q in zip(pur["part"].tolist(), pur["due"].to_numpy().astype("datetime64[D]")
-                            .astype("int64").tolist(), pur["qty"].tolist()):
-        receipts.setdefault(part, []).append((day, float(q)))
+    due = np.maximum(pur["due"].to_numpy().astype("datetime64[D]"), start).astype("int64")
+    for part, day, q, row in zip(pur["part"].tolist(), due.tolist(), pur["qty"].tolist(), pur["row"].tolist()):
+        receipts.setdefault(part, []).append((day, float(q), row))
     return receipts
 
 
-def _claims(queue: pd.DataFrame, leaves: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def claims(queue: pd.DataFrame, leaves: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The batch's component rows with what open orders ahead in the queue claim of each
     (``_cb``), and the same claims on the alternates, keyed (alternate, queue position)."""
     # components as integer codes: the open orders explode to one row per component, and
@@ -545,9 +634,12 @@ def _claims(queue: pd.DataFrame, leaves: pd.DataFrame) -> tuple[pd.DataFrame, di
     leaves = leaves.assign(_pc=codes)
     in_batch = queue["_batch"].to_numpy(dtype=bool)
     columns = ["_seq", "_line", "_batch", "top", "_qty"]
-    open_rows = queue.loc[~in_batch, columns].merge(leaves[["top", "_pc", "per"]], on="top")
     batch_rows = queue.loc[in_batch, columns].merge(leaves, on="top")
     batch_rows["_need"] = batch_rows["_qty"] * batch_rows["per"]
+    if in_batch.all():  # nothing ahead of the batch but itself (the PMC plan nets every line)
+        batch_rows["_cb"] = 0.0
+        return batch_rows, {}
+    open_rows = queue.loc[~in_batch, columns].merge(leaves[["top", "_pc", "per"]], on="top")
     # claims of open orders: cumulative need per component in queue order
     open_need = pd.DataFrame({"_pc": open_rows["_pc"].to_numpy(), "_seq": open_rows["_seq"].to_numpy(),
                               "_need": (open_rows["_qty"] * open_rows["per"]).to_numpy()})
@@ -563,27 +655,67 @@ def _claims(queue: pd.DataFrame, leaves: pd.DataFrame) -> tuple[pd.DataFrame, di
     return batch_rows, alt_claims
 
 
-def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: WorkingCalendar,
-                  start: np.datetime64):
-    """Allocate supply to the batch lines in queue order. Returns per batch line: material-ready
-    date, quantity buildable from what is on hand now, the (part, ready, bought) rows (ready in
-    days since 1970, None when it cannot be planned), and whether some shortage cannot be planned
-    (no lead time)."""
+@dataclass(slots=True)
+class Take:
+    """One component of one batch line, as the netting allocated it (kept when asked for detail).
+    Days are counted since 1970. ``by_need``: what existing supply covers by the line's need date
+    (the as-of date when that has passed), None without a need date; ``sources``: (part, ref,
+    qty, day) of each piece taken, ref the purchase row or None for stock / a planned buy;
+    ``alternates``: the alternates used, with their quantities."""
+    line: int
+    part: str
+    need_qty: float
+    by_need: float | None
+    ready: int | None
+    bought: float
+    sources: list
+    alternates: list
+
+
+@dataclass
+class Netting:
+    """What :func:`net_material` found, per batch line (position = ``_line``): the material-ready
+    date (NaT when some shortage cannot be planned), the quantity buildable from stock on hand
+    now, the (part text, ready day or None, bought) rows, whether some shortage cannot be planned;
+    with ``detail``, every :class:`Take`; and the supply book (planned orders, curves)."""
+    ready: np.ndarray
+    early: np.ndarray
+    rows: list[list]
+    unknown: np.ndarray
+    takes: list[Take] | None
+    book: SupplyBook
+
+
+def net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: WorkingCalendar,
+                 start: np.datetime64, *, need: np.ndarray | None = None, detail: bool = False) -> Netting:
+    """Allocate supply to the batch lines in queue order: the one netting the contract review, the
+    promise date and the PMC plan share (SPEC sections 4 and 10).
+
+    Per component of a line: supply that arrives by the line's ``need`` date (per ``_line``,
+    datetime64[D]; the as-of date when it has passed) is taken first — the primary component,
+    then its alternates in order — then supply arriving before a new purchase would; the rest is
+    bought (one planned order per part, MOQ-rounded, arriving after purchase lead time +
+    inspection). Supply that arrives only after a new purchase would does not count."""
     n = int(queue["_batch"].sum())
     leaves = tree[tree["leaf"]]
-    batch_rows, alt_claims = _claims(queue, leaves)
+    batch_rows, alt_claims = claims(queue, leaves)
     book = SupplyBook(plan, leaves, calendar, start)
     # the hot loop below reads these as locals (one pass per component row of the batch)
-    supplies, supply, buy_date, arrival = book.supplies, book.supply, book.buy_date, book.arrival
+    supplies, supply, buy_date, arrival, buy = book.supplies, book.supply, book.buy_date, book.arrival, book.buy
     start_day, far_day = book.start_day, _int_day(_FAR)
-    minimums, minimum_order = book.minimums, book.minimum_order
     text_of = dict(zip(leaves["part"].tolist(), leaves["part_text"].tolist()))
+    need_days: list[int | None] = [None] * n
+    if need is not None:
+        days = np.asarray(need, dtype="datetime64[D]")
+        need_days = [None if nat else max(day, start_day)
+                     for nat, day in zip(np.isnat(days).tolist(), days.astype("int64").tolist())]
 
     used: dict[str, float] = {}
     ready = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     early = np.zeros(n)
     rows_of: list[list] = [[] for _ in range(n)]
     unknown = np.zeros(n, dtype=bool)
+    takes: list[Take] | None = [] if detail else None
 
     batch_rows = batch_rows.sort_values(["_seq", "level"], kind="stable")
     lines_qty = dict(zip(queue.loc[queue["_batch"], "_line"].tolist(), queue.loc[queue["_batch"], "_qty"].tolist()))
@@ -592,63 +724,87 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
     for row in zip(*columns):
         rows_by_line.setdefault(row[0], []).append(row[1:])
     right = bisect.bisect_right
-    # the hot loop (one pass per component row of the batch): Supply.by inlined, lookups cached
     for line, group in rows_by_line.items():
         line_ready = start_day
         units_now = math.inf
         line_qty = lines_qty[line]
-        for part, need_qty, claims, alts, seq, per in group:
+        need_day = need_days[line]
+        for part, need_qty, claimed, alts, seq, per in group:
             if need_qty <= 0:
                 continue
             horizon = buy_date[part] if part in buy_date else arrival(part)
             limit = horizon if horizon is not None else far_day
+            first = need_day if need_day is not None and need_day < limit else limit
             primary = supplies.get(part) or supply(part)
-            consumed = claims + used.get(part, 0.0)
+            consumed = claimed + used.get(part, 0.0)
             p_dates, p_cum = primary.dates, primary.cum
-            at = right(p_dates, start_day) - 1
-            now = min(max((p_cum[at] if at >= 0 else 0.0) - consumed, 0.0), need_qty)
-            at = right(p_dates, limit) - 1
-            take = min(max((p_cum[at] if at >= 0 else 0.0) - consumed, 0.0), need_qty)
-            dates = []
-            if take > 0:
-                dates.append(primary.when(consumed + take))
-                used[part] = used.get(part, 0.0) + take
-            rest = need_qty - take
+            at = right(p_dates, first) - 1
+            have = (p_cum[at] if at >= 0 else 0.0) - consumed
+            if have >= need_qty - 1e-9:
+                # the common case: the primary alone covers the line by the first date
+                at = right(p_dates, start_day) - 1
+                now = min(max((p_cum[at] if at >= 0 else 0.0) - consumed, 0.0), need_qty)
+                part_ready = primary.when(consumed + need_qty)
+                used[part] = used.get(part, 0.0) + need_qty
+                rows_of[line].append((text_of.get(part) or part, part_ready, 0.0))
+                if part_ready > line_ready:
+                    line_ready = part_ready
+                units_now = min(units_now, now / per if per else math.inf)
+                if detail:
+                    by_need = (None if need_day is None
+                               else min(max(primary.by(need_day) - consumed, 0.0), need_qty))
+                    takes.append(Take(line, part, need_qty, by_need, part_ready, 0.0,
+                                      [(part, ref, qty, day) for ref, qty, day in
+                                       primary.sources(consumed, consumed + need_qty)], []))
+                continue
+            # sources in order of preference: (key, curve, consumed before this line, taken)
+            sources = [[part, primary, consumed, 0.0]]
             for alt in alts or ():
-                if rest <= 1e-9:
-                    break
-                alt_supply = supplies.get(alt) or supply(alt)
-                alt_consumed = alt_claims.get((alt, seq), 0.0) + used.get(alt, 0.0)
-                a_dates, a_cum = alt_supply.dates, alt_supply.cum
-                at = right(a_dates, limit) - 1
-                alt_take = min(max((a_cum[at] if at >= 0 else 0.0) - alt_consumed, 0.0), rest)
-                if alt_take > 0:
-                    at = right(a_dates, start_day) - 1
-                    now += min(max((a_cum[at] if at >= 0 else 0.0) - alt_consumed, 0.0), alt_take)
-                    dates.append(alt_supply.when(alt_consumed + alt_take))
-                    used[alt] = used.get(alt, 0.0) + alt_take
-                    rest -= alt_take
+                sources.append([alt, supplies.get(alt) or supply(alt),
+                                alt_claims.get((alt, seq), 0.0) + used.get(alt, 0.0), 0.0])
+            rest = need_qty
+            for day in ((first, limit) if first < limit else (limit,)):
+                for source in sources:
+                    if rest <= 1e-9:
+                        break
+                    dates, cum = source[1].dates, source[1].cum
+                    at = right(dates, day) - 1
+                    got = min(max((cum[at] if at >= 0 else 0.0) - source[2] - source[3], 0.0), rest)
+                    if got > 0:
+                        source[3] += got
+                        rest -= got
+            now = 0.0
+            part_ready = None
+            by_need = 0.0 if need_day is not None else None
+            for key, curve, before, taken in sources:
+                if taken <= 0:
+                    continue
+                used[key] = used.get(key, 0.0) + taken
+                now += min(max(curve.by(start_day) - before, 0.0), taken)
+                if by_need is not None:
+                    by_need += min(max(curve.by(need_day) - before, 0.0), taken)
+                day = curve.when(before + taken)
+                part_ready = day if part_ready is None or day > part_ready else part_ready
             bought = 0.0
             if rest > 1e-9:
                 if horizon is None:
                     unknown[line] = True
                     rows_of[line].append((text_of.get(part) or part, None, rest))
                     units_now = min(units_now, now / per if per else math.inf)
+                    if detail:
+                        takes.append(Take(line, part, need_qty, by_need, None, rest, _pieces(sources), _alts(sources)))
                     continue
-                order_qty = rest
-                if part not in minimums:
-                    minimums[part] = minimum_order(part)
-                minimum = minimums[part]
-                if minimum is not None:
-                    order_qty = max(rest, minimum)
-                primary.add(horizon, order_qty)
+                buy(part, rest, horizon)
                 used[part] = used.get(part, 0.0) + rest
-                dates.append(horizon)
+                part_ready = horizon if part_ready is None or horizon > part_ready else part_ready
                 bought = rest
-            part_ready = max(dates) if dates else start_day
+            if part_ready is None:
+                part_ready = start_day
             rows_of[line].append((text_of.get(part) or part, part_ready, bought))
             line_ready = max(line_ready, part_ready)
             units_now = min(units_now, now / per if per else math.inf)
+            if detail:
+                takes.append(Take(line, part, need_qty, by_need, part_ready, bought, _pieces(sources), _alts(sources)))
         ready[line] = np.datetime64("NaT") if unknown[line] else np.datetime64(line_ready, "D")
         early[line] = 0.0 if units_now is math.inf else min(math.floor(units_now + 1e-9), line_qty)
     # a line without any component to net (qty 0) is ready at once
@@ -656,7 +812,17 @@ def _net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar:
         if not rows_of[line] and not unknown[line]:
             ready[line] = start
             early[line] = lines_qty.get(line, 0.0)
-    return ready, early, rows_of, unknown
+    return Netting(ready, early, rows_of, unknown, takes, book)
+
+
+def _pieces(sources: list) -> list[tuple]:
+    """(part, purchase row or None, qty, day) of what each source gave the line."""
+    return [(key, ref, qty, day) for key, curve, before, taken in sources if taken > 0
+            for ref, qty, day in curve.sources(before, before + taken)]
+
+
+def _alts(sources: list) -> list[tuple[str, float]]:
+    return [(key, taken) for key, _, _, taken in sources[1:] if taken > 0]
 
 
 def _int_day(day: np.datetime64) -> int:
@@ -690,18 +856,18 @@ def _claims_before(part_codes: np.ndarray, seqs: np.ndarray, open_need: pd.DataF
 # ---------------------------------------------------------------------- capacity
 
 
-def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
-    n = int(queue["_batch"].sum())
+def capacity_schedule(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: WorkingCalendar,
+                      start: np.datetime64) -> pd.DataFrame:
+    """Each batch line's hours on each production line, scheduled forward from ``start`` in queue
+    order (the open orders ahead load the line first): one row per (batch line, work line) with
+    ``_line``, ``_seq``, ``work_line`` (as written), ``_wl`` (key), ``hpt`` (hours per unit of the
+    top), ``_hours``, ``_cum`` (the line's cumulative hours up to and with this one), ``_hpd``
+    (hours per working day, NaN when the capacity sheet lacks the line), ``_known`` and
+    ``_finish`` (the working day the hours are done). Shared by the promise and the PMC plan."""
     routing = pd.DataFrame({"part": match_key(text_column(plan.routing, "part_no")).to_numpy(),
                             "work_line": text_column(plan.routing, "line").to_numpy(dtype=object),
                             "hpu": number_column(plan.routing, "hours_per_unit").fillna(0.0).to_numpy()})
     routing["_wl"] = match_key(routing["work_line"])
-    cap = plan.capacity
-    hours = number_column(cap, "hours_per_day")
-    hours = hours.fillna(number_column(cap, "shifts").fillna(1.0) * number_column(cap, "hours_per_shift"))
-    per_day = pd.Series(hours.to_numpy(), index=match_key(text_column(cap, "line")).to_numpy())
-    per_day = per_day[per_day.index.notna()].groupby(level=0).sum()
-
     loads = tree[["top", "part", "per"]].merge(routing, on="part")
     loads["hpt"] = loads["per"] * loads["hpu"]
     loads = loads.groupby(["top", "_wl"], as_index=False).agg(hpt=("hpt", "sum"), work_line=("work_line", "first"))
@@ -709,13 +875,31 @@ def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
     rows["_hours"] = rows["_qty"] * rows["hpt"]
     rows = rows.sort_values(["_wl", "_seq"])
     rows["_cum"] = rows.groupby("_wl")["_hours"].cumsum()
-    rows["_hpd"] = rows["_wl"].map(per_day)
-    rows = rows[rows["_batch"]]
+    rows["_hpd"] = rows["_wl"].map(line_hours(plan.capacity))
+    rows = rows[rows["_batch"]].copy()
     known = rows["_hpd"] > 0
-    cum_before = rows["_cum"] - rows["_hours"]
     day_index = np.ceil((rows["_cum"] / rows["_hpd"]).where(known) - 1e-9).clip(lower=1)
     base = pd.Series(np.full(len(rows), np.datetime64(start - 1, "ns")))
     rows["_finish"] = calendar.workday_many(base, pd.Series(day_index.to_numpy())).to_numpy()
+    rows["_known"] = known.to_numpy()
+    return rows
+
+
+def line_hours(capacity: pd.DataFrame) -> pd.Series:
+    """Hours per working day of each production line (key → hours): the hours per day, else
+    shifts × hours per shift; a line on several rows adds up."""
+    hours = number_column(capacity, "hours_per_day")
+    hours = hours.fillna(number_column(capacity, "shifts").fillna(1.0) * number_column(capacity, "hours_per_shift"))
+    per_day = pd.Series(hours.to_numpy(), index=match_key(text_column(capacity, "line")).to_numpy())
+    return per_day[per_day.index.notna()].groupby(level=0).sum()
+
+
+def _capacity(queue, tree, plan, calendar, start, need, early_qty, shown, t):
+    n = int(queue["_batch"].sum())
+    rows = capacity_schedule(queue, tree, plan, calendar, start)
+    known = rows["_known"]
+    cum_before = rows["_cum"] - rows["_hours"]
+    base = pd.Series(np.full(len(rows), np.datetime64(start - 1, "ns")))
     if early_qty is not None:
         part_hours = cum_before + early_qty[rows["_line"].to_numpy()] * rows["hpt"]
         early_index = np.ceil((part_hours / rows["_hpd"]).where(known) - 1e-9).clip(lower=1)
