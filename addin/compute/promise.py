@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Plan", "promise_lines", "explode_bom", "component_tree", "demand_queue", "priority_rank", "claims",
            "Supply", "SupplyBook", "purchase_receipts", "Take", "Netting", "net_material", "capacity_schedule",
-           "line_hours", "MAX_BOM_LEVELS"]
+           "line_hours", "PLANNED", "MAX_BOM_LEVELS"]
 
 MAX_BOM_LEVELS = 30
 _CLOSED = {"shipped", "closed", "cancelled"}
@@ -467,10 +467,13 @@ def _iso(day: Any) -> str:
     return "" if day is None or pd.isna(day) else str(np.datetime64(day, "D"))
 
 
+PLANNED = -1   # the ref of a planned buy's point on a supply curve
+
+
 class Supply:
     """The supply curve of one component: days (sorted, days since 1970), cumulative quantity by
     then, and where each point comes from (``refs``: the purchase line's row in the purchases
-    frame, None for stock on hand and for a planned buy). Plain lists and bisect: a curve has a
+    frame, None for stock on hand, :data:`PLANNED` for a planned buy). Plain lists and bisect: a curve has a
     handful of points and is asked thousands of times."""
     __slots__ = ("dates", "cum", "refs")
 
@@ -498,7 +501,7 @@ class Supply:
         i = bisect.bisect_right(self.dates, day)
         self.dates.insert(i, day)
         self.cum.insert(i, self.cum[i - 1] if i else 0.0)
-        self.refs.insert(i, None)
+        self.refs.insert(i, PLANNED)
         for j in range(i, len(self.cum)):
             self.cum[j] += qty
 
@@ -660,7 +663,7 @@ class Take:
     """One component of one batch line, as the netting allocated it (kept when asked for detail).
     Days are counted since 1970. ``by_need``: what existing supply covers by the line's need date
     (the as-of date when that has passed), None without a need date; ``sources``: (part, ref,
-    qty, day) of each piece taken, ref the purchase row or None for stock / a planned buy;
+    qty, day) of each piece taken, ref the purchase row, None for stock, PLANNED for a planned buy;
     ``alternates``: the alternates used, with their quantities."""
     line: int
     part: str
@@ -816,7 +819,7 @@ def net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: 
 
 
 def _pieces(sources: list) -> list[tuple]:
-    """(part, purchase row or None, qty, day) of what each source gave the line."""
+    """(part, purchase row / None for stock / PLANNED, qty, day) of what each source gave the line."""
     return [(key, ref, qty, day) for key, curve, before, taken in sources if taken > 0
             for ref, qty, day in curve.sources(before, before + taken)]
 
