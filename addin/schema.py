@@ -38,7 +38,7 @@ KINDS: dict[str, dict[str, str]] = {
         "part_no": TEXT, "on_hand": NUMBER, "safety_stock": NUMBER, "allocated": NUMBER,
         "purchase_lead_time_days": NUMBER, "inspection_days": NUMBER, "moq": NUMBER,
     },
-    "purchases": {"po_no": TEXT, "part_no": TEXT, "qty": NUMBER, "due_date": DATE},
+    "purchases": {"po_no": TEXT, "supplier": TEXT, "part_no": TEXT, "qty": NUMBER, "due_date": DATE},
     "capacity": {"line": TEXT, "hours_per_day": NUMBER, "shifts": NUMBER, "hours_per_shift": NUMBER},
     "routing": {"part_no": TEXT, "line": TEXT, "hours_per_unit": NUMBER},
     "calendar": {"date": DATE, "working": TEXT, "name": TEXT},
