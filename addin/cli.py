@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("addin.commands.report", "report", "Write the monthly on-time-delivery workbook."),
     "risk": ("addin.commands.risk", "risk", "Write a copy of the ledger with a risk column and colours."),
     "review": ("addin.commands.review", "review", "Review PO lines against quotes (and BOM, stock, capacity)."),
+    "plan": ("addin.commands.plan", "plan", "The PMC plan: what to buy, what to expedite, load per line, orders blocked and by what."),
     "monthly": ("addin.commands.monthly", "monthly", "The scheduled job: build the month's workbook and e-mail it once."),
     "addin": ("addin.commands.addin", "addin", "Build, install or inspect the Excel add-in."),
 }

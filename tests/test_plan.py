@@ -63,7 +63,7 @@ def test_a_late_purchase_blocks_the_later_line_and_not_the_earlier():
     # short of C by SO-2's need date: 100, covered late by PO-1, nothing to buy
     short = result.shortages
     assert short[["part_no", "need_date", "short_qty", "buy_qty"]].values.tolist() == [["C", D("2026-03-13"), 100.0, 0.0]]
-    assert short.loc[0, "expedite"] == (0,) and pd.isna(short.loc[0, "order_by"])
+    assert short.loc[0, "expedite"] == (("PO-1", "Acme Semi", D("2026-03-20")),) and pd.isna(short.loc[0, "order_by"])
 
 
 def test_an_overdue_purchase_is_late_and_names_the_lines_waiting_for_it():
@@ -171,7 +171,7 @@ def test_expedite_versus_buy():
         {"action": "buy", "part_no": "C2", "po_no": None, "supplier": None, "date": D("2026-03-16"), "qty": 200.0}]
     assert result.blocked.loc[0, "promise_date"] == D("2026-03-18")
     short = result.shortages.set_index("part_no")
-    assert short.loc["C1", "buy_qty"] == 0 and short.loc["C1", "expedite"] == (0,)
+    assert short.loc["C1", "buy_qty"] == 0 and short.loc["C1", "expedite"] == (("PO-7", "Kingtech", D("2026-03-18")),)
     assert (short.loc["C2", "short_qty"], short.loc["C2", "buy_qty"], short.loc["C2", "order_by"]) == \
         (200.0, 1000.0, D("2026-02-27"))
     # the buy list comes first by its order-by date

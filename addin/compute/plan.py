@@ -48,7 +48,8 @@ class PmcPlan:
 
     ``shortages``: part_no, need_date, short_qty, alternates_used (tuple), buy_qty, order_by,
     order_late (the order-by date has passed), lead_time_days (purchase + inspection), free_qty,
-    expedite (tuple of PO numbers), lines (customer lines short).
+    expedite (the purchase lines that cover it late: (po_no, supplier, due) tuples), lines
+    (customer lines short).
     ``capacity``: line, week (``YYYY-Www``), week_start, required_h, available_h, load,
     overloaded, cum_required_h, cum_available_h, cum_overloaded, in_capacity (the line is on the
     capacity sheet).
@@ -116,7 +117,7 @@ def plan_orders(orders: pd.DataFrame, factory: Plan, *, calendar: WorkingCalenda
         purchases = factory.purchases
         po_no = text_column(purchases, "po_no").tolist() if purchases is not None else []
         supplier = text_column(purchases, "supplier").tolist() if purchases is not None else []
-        shortages = _shortages(takes, netting.book, names, calendar, start)
+        shortages = _shortages(takes, netting.book, names, calendar, start, po_no, supplier)
         _material_blockers(takes, blockers, netting.book, names, po_no, supplier)
         late_purchases = _late_purchases(purchases, takes, lines, start)
     if ran_capacity:
@@ -171,8 +172,8 @@ def _takes_frame(takes, threshold: np.ndarray, names: dict) -> pd.DataFrame:
     return frame
 
 
-def _shortages(takes: pd.DataFrame, book, names: dict, calendar: WorkingCalendar,
-               start: np.datetime64) -> pd.DataFrame:
+def _shortages(takes: pd.DataFrame, book, names: dict, calendar: WorkingCalendar, start: np.datetime64,
+               po_no: list, supplier: list) -> pd.DataFrame:
     short = takes[takes["short"] > _EPS]
     if not len(short):
         return _empty_shortages()
@@ -185,7 +186,7 @@ def _shortages(takes: pd.DataFrame, book, names: dict, calendar: WorkingCalendar
     for part, pieces, day in zip(short["part"].tolist(), short["sources"].tolist(), short["day"].tolist()):
         for _, ref, _, arrive in pieces:
             if ref is not None and ref != PLANNED and (_missing(day) or arrive > day):
-                expedite.setdefault(part, {})[ref] = None
+                expedite.setdefault(part, {})[(po_no[ref], supplier[ref], _day(arrive))] = None
     grouped = short.groupby("part", sort=False).agg(need_day=("day", "min"), short_qty=("short", "sum"),
                                                    lines=("line", "nunique"))
     bought = takes[(takes["bought"] > _EPS)]
