@@ -1,9 +1,18 @@
-"""A long fuzz run over generated ledgers (the strategies of tests/test_fuzz.py).
+"""Long fuzz runs. Generated ledgers (the strategies of tests/test_fuzz.py):
 
     python bench/fuzz.py --examples 2000 [--commands 200] [--seed N]
 
 Prints how many ledgers were tried, how many read, and every failure (the ledger's shape and the
-traceback); exit status 1 when any failed. Not a test: CI runs the bounded version in tests/.
+traceback); exit status 1 when any failed.
+
+Mutated workbooks (tests/test_fuzz_files.py: .xlsx/.xls/.csv mutated at the zip, XML, BIFF and byte
+level, each checked in a forked child so that a signal is counted, not fatal):
+
+    python bench/fuzz.py --files 10000 [--seed N] [--command-every 10] [--keep DIR]
+
+Prints the outcomes (ok, one-line error, and the failures: signal, hang, memory, traceback,
+internal error, other exit) and the first failures; failing files are kept in --keep. Not a
+test: CI runs the bounded versions in tests/.
 """
 from __future__ import annotations
 
@@ -28,7 +37,14 @@ def main() -> int:
     parser.add_argument("--commands", type=int, default=None,
                         help="ledgers through check/otd/report/risk (default: a tenth of --examples)")
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random)")
+    parser.add_argument("--files", type=int, default=0, help="mutated workbooks through check (0: ledgers instead)")
+    parser.add_argument("--command-every", type=int, default=1,
+                        help="with --files: every n-th file through the whole `check` command, the others"
+                             " through the file layer (guard, parser, grid) only")
+    parser.add_argument("--keep", type=Path, default=None, help="with --files: folder for the failing files")
     args = parser.parse_args()
+    if args.files:
+        return mutated_files(args)
     commands = args.commands if args.commands is not None else max(1, args.examples // 10)
 
     tried: collections.Counter[str] = collections.Counter()
@@ -73,6 +89,31 @@ def main() -> int:
     print(f"failures: {len(failures)}")
     for stage, spec, error in failures[:20]:
         print(f"--- {stage}: {spec.describe()}\n{error}")
+    return 1 if failures else 0
+
+
+def mutated_files(args) -> int:
+    from tests.test_fuzz_files import BAD, run_fuzz
+    seed_value = args.seed if args.seed is not None else int(time.time())
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="orderdesk-fuzz-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+
+    def progress(done: int, counts) -> None:
+        if done % 500 == 0:
+            bad = sum(counts[k] for k in BAD)
+            print(f"  {done:,} files, {time.perf_counter() - start:,.0f} s, failures {bad}", flush=True)
+    counts, failures = run_fuzz(args.files, seed_value, folder, progress, command_every=args.command_every)
+    took = time.perf_counter() - start
+    print(f"mutated files: {args.files:,} (seed {seed_value}, every {args.command_every}. through `check`,"
+          f" the rest through guard+parser+grid) in {took:,.0f} s")
+    for key in ("ok", "error", *BAD):
+        print(f"  {key:<10} {counts[key]:,}")
+    for key in sorted(k for k in counts if " " in k):
+        print(f"    {key:<28} {counts[key]:,}")
+    print(f"failures: {len(failures)} (kept in {folder})")
+    for name, kind, detail in failures[:20]:
+        print(f"--- {name} [{kind}]\n{detail[-1500:]}")
     return 1 if failures else 0
 
 

@@ -219,6 +219,10 @@ def _check_text(path: Path, size: int, fail, limits: Limits) -> str:
     for encoding in _guess_encodings(path):
         if _decodes(path, encoding):
             return encoding
+    line = _mostly_utf8(path)
+    if line:
+        raise fail(f"line {line:,} is not UTF-8 text although the lines before it are (damaged, or text"
+                   f" pasted in another encoding) — fix that line, or save the file again as 'CSV UTF-8'")
     raise fail("the text encoding cannot be told (neither UTF-8 nor a recognisable Chinese or"
                " Western encoding) — save it as 'CSV UTF-8' and try again")
 
@@ -262,6 +266,27 @@ def _guess_encodings(path: Path) -> list[str]:
     near = sorted((m for m in matches if m.chaos <= best + 0.03), key=lambda m: order.index(_codec(m.encoding)))
     rest = sorted((m for m in matches if m.chaos > best + 0.03), key=lambda m: m.chaos)
     return list(dict.fromkeys(_codec(m.encoding) for m in near + rest))
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(path: Path) -> int:
+    """The line of the first byte that is not UTF-8, when the text before it holds UTF-8
+    letters beyond ASCII (so the file is UTF-8 with damage); else 0."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    seen = lines = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                before = block[:exc.start]
+                good = seen + len(_UTF8_MULTIBYTE.findall(before))
+                return lines + before.count(b"\n") + 1 if good else 0
+            seen += len(_UTF8_MULTIBYTE.findall(block))
+            lines += block.count(b"\n")
+    return 0
 
 
 def _codec(name: str) -> str:
