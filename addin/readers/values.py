@@ -98,10 +98,17 @@ class Coded:
 
 def distinct(s: pd.Series) -> Coded:
     """An Arrow text column as its distinct texts in order of first appearance, the empty
-    cell last (one more entry, used or not), and each row's entry; an object Series as it is."""
+    cell last (one more entry, used or not), and each row's entry. An object Series of text
+    only (a CSV's cells) likewise; one of mixed cells as it is (1, 1.0 and True would share)."""
     arr = arrow_text(s)
     if arr is None:
-        return Coded(s)
+        if len(s) < 2 or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+            return Coded(s)
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        if len(uniques) * 2 > len(s):   # mostly distinct: entries per row cost less
+            return Coded(s)
+        entries = pd.Series(list(uniques) + [None], dtype=object)
+        return Coded(entries, np.where(codes < 0, len(uniques), codes).astype(np.intp))
     import pyarrow as pa
     import pyarrow.compute as pc
     enc = pc.dictionary_encode(arr)
@@ -176,6 +183,23 @@ def cell_value(s: pd.Series, i: int):
         return v
     from addin.readers.grid import typed_value
     return None if v is None or v is pd.NA else typed_value(v)
+
+
+def typed_cell(v):
+    """One cell of an Arrow text column as a typed reader gives it (None when empty)."""
+    if v is None or v is pd.NA:
+        return None
+    from addin.readers.grid import typed_value
+    return typed_value(v)
+
+
+def objects_of(s: pd.Series) -> np.ndarray:
+    """A column's cells as Python values, as a typed reader gives them (issue values)."""
+    if arrow_text(s) is None:
+        return s.to_numpy(dtype=object)
+    typed: dict = {}
+    return np.array([typed[v] if v in typed else typed.setdefault(v, typed_cell(v)) for v in s.astype(object)],
+                    dtype=object)
 
 
 def _objects(s: pd.Series) -> pd.Series:
@@ -329,15 +353,29 @@ for _i, _name in enumerate(["january", "february", "march", "april", "may", "jun
                             "september", "october", "november", "december"], start=1):
     _MONTHS[_name] = _i
 
-_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
-_YMD = re.compile(r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?" + _TIME + "$")
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?)?"
+# 'Friday, April 8, 2022', 'Fri 8 Apr 2022'; a Chinese weekday after the date: '2026年4月30日 星期四'
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_CN_WEEKDAY = r"(?:\s*[(（]?\s*(?:星期|周|週|礼拜)[一二三四五六日天]\s*[)）]?)?"
+_YMD = re.compile(r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?" + _CN_WEEKDAY
+                  + _TIME + "$")
 _NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})" + _TIME + "$")
-_DMONY = re.compile(r"^(?P<d>\d{1,2})[-\s]+(?P<mon>[A-Za-z]{3,9})\.?[-\s,]+(?P<y>\d{4}|\d{2})" + _TIME + "$")
-_MONDY = re.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})" + _TIME + "$")
-_MD_CN = re.compile(r"^(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?$")
+_DMONY = re.compile(r"^" + _WEEKDAY + r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[-\s]+(?P<mon>[A-Za-z]{3,9})\.?[-\s,]+"
+                    r"(?P<y>\d{4}|\d{2})" + _TIME + "$", re.I)
+_MONDY = re.compile(r"^" + _WEEKDAY + r"(?P<mon>[A-Za-z]{3,9})\.?[-\s]+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[-\s]+"
+                    r"(?P<y>\d{4})" + _TIME + "$", re.I)
+# Taiwan's ROC calendar: year 1 = 1912. A three-digit year is never a day or a month
+# ('115/04/30'); two digits only after 民國/民国 (民國99年).
+_ROC = re.compile(r"^(?:(?:中華)?民[國国]\s*(?P<y2>\d{2,3})|(?P<y>1\d{2}))\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*"
+                  r"(?P<d>\d{1,2})\s*[日号]?" + _CN_WEEKDAY + "$")
+_MD_CN = re.compile(r"^(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?" + _CN_WEEKDAY + "$")
 _MD_SLASH = re.compile(r"^(?P<m>\d{1,2})[/.](?P<d>\d{1,2})$")
 _YYYYMMDD = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})$")
 _SERIAL = re.compile(r"^(?P<serial>\d{5}(?:\.\d+)?)$")
+# the Excel serial of 9999-12-31, the last day Excel knows: a 'no date' marker like the text
+SERIAL_NO_DATE = 2958465
+# 9999-12-31, 12/31/9999, 99991231: a system's 'no date yet'
+_YEAR_9999 = re.compile(r"^9999\D?\d|\d\D?9999(\s|$)")
 
 
 def _nan_text(s: pd.Series, nums: np.ndarray) -> bool:
@@ -370,7 +408,8 @@ def _year(y: pd.Series) -> pd.Series:
 
 def _build(y, m, d) -> pd.Series:
     frame = pd.DataFrame({"year": y, "month": m, "day": d}).astype("float64")
-    ok = frame.notna().all(axis=1) & frame["month"].between(1, 12) & frame["day"].between(1, 31)
+    ok = (frame.notna().all(axis=1) & frame["month"].between(1, 12) & frame["day"].between(1, 31)
+          & frame["year"].between(1678, 2261))      # what a datetime64[ns] holds
     out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if ok.any():
         out[ok] = pd.to_datetime(frame[ok].astype("int64"), errors="coerce")
@@ -394,37 +433,64 @@ def detect_day_first(texts: pd.Series) -> bool | None:
 
 
 def date_column(s: pd.Series, *, year_hint: pd.Series | None = None,
-                day_first: bool | None = None) -> tuple[pd.Series, pd.Series, dict]:
-    """Parse dates of every form in SPEC section 2. Returns (dates, problems, notes).
+                day_first: bool | None = None, formats: tuple[str, ...] = ()) -> tuple[pd.Series, pd.Series, dict]:
+    """Parse dates of every form in SPEC sections 2 and 9. Returns (dates, problems, notes).
 
-    ``year_hint``: per-row reference dates (the order date) to give '4月30' a year; the date is
-    put in the year that brings it closest after the hint (a due date is not months before
-    the order). ``day_first``: how to read 4/5/2026; None = decide from the column itself."""
+    ``year_hint``: per-row reference dates (the order date) to give '4月30' a year: the year
+    that puts it closest to the reference. ``day_first``: how to read 4/5/2026; None = decide
+    from the column itself. ``formats``: strptime formats tried first (a mapping's date_format)."""
     dates, problems, notes = date_coded(Coded(s), year_hint=None if year_hint is None else Coded(year_hint),
-                                        day_first=day_first)
+                                        day_first=day_first, formats=formats)
     return dates.values, problems.values, notes
 
 
-def date_coded(col: Coded, *, year_hint: Coded | None = None,
-               day_first: bool | None = None) -> tuple[Coded, Coded, dict]:
-    """``date_column`` on a column's entries: every form is read once per distinct text; only
-    the dates without a year ('4月30'), whose year comes from their own row's order date, are
-    read per row (each such row gets an entry of its own). ``year_hint`` over the same rows."""
-    out, problems, notes, pending, text_index = _dates(col.values, day_first)
-    codes = col.codes
-    if pending and codes is not None:
-        no_year = np.zeros(len(out), bool)
-        for p in pending:
-            no_year[p.index.to_numpy()] = True
-        rows = np.flatnonzero(no_year[codes])
-        of_row = codes[rows]                       # the entry each such row held
+def date_coded(col: Coded, *, year_hint: Coded | None = None, day_first: bool | None = None,
+               formats: tuple[str, ...] = (), defer_years: bool = False) -> tuple[Coded, Coded, dict]:
+    """``date_column`` on a column's entries: every form is read once per distinct text.
+    Dates without a year ('4月30', '6/14') take the year closest to their own row's
+    ``year_hint`` (over the same rows), else the file's year; with ``defer_years`` they are
+    left NaT and listed in ``notes["no_year"]`` (month and day per entry) for the caller's
+    ``place_years`` with the row's other dates. ``notes["placeholder"]`` (when any): per
+    entry, a text that means 'no date', read as empty, for the caller to count."""
+    rows = None if col.codes is None else np.bincount(col.codes, minlength=len(col.values))
+    out, problems, notes, pending, text_index = _dates(col.values, day_first, formats, rows)
+    if len(text_index):
+        waiting = pd.Index([], dtype=text_index.dtype).append([p.index for p in pending]) if pending else None
+        unread = text_index if waiting is None else text_index.difference(waiting)
+        parsed_bad = unread[out[unread].isna() & problems[unread].isna()]
+        problems[parsed_bad] = "not a date"
+    if "placeholder" in notes and not notes["placeholder"].any():
+        del notes["placeholder"]
+    dates, probs = Coded(out, col.codes), Coded(problems, col.codes)
+    if not pending:
+        return dates, probs, notes
+    if defer_years:
+        notes["no_year"] = pending
+        return dates, probs, notes
+    reference = None if year_hint is None else year_hint.rows().astype("datetime64[ns]")
+    dates, probs = place_years(dates, probs, pending, reference, file_year(dates, year_hint))
+    return dates, probs, notes
+
+
+def place_years(dates: Coded, problems: Coded, pending: list[pd.DataFrame], reference: np.ndarray | None,
+                fallback_year: int | None) -> tuple[Coded, Coded]:
+    """Give the dates without a year (``pending``: month/day per entry) the year that puts
+    each closest to its row's ``reference`` date (per row, NaT where the row has none: a due
+    date months before its order date belongs to the next year), else ``fallback_year`` (the
+    file's). With codes, each such row gets an entry of its own."""
+    out, probs, codes = dates.values, problems.values, dates.codes
+    entries = np.zeros(len(out), bool)
+    for p in pending:
+        entries[p.index.to_numpy()] = True
+    if codes is not None:
+        rows = np.flatnonzero(entries[codes])
+        of_row = codes[rows]                        # the entry each such row held
         new = np.arange(len(out), len(out) + len(rows))
         codes = codes.copy()
         codes[rows] = new
         new_index = pd.Index(new)
         out = pd.concat([out, pd.Series(out.to_numpy()[of_row], index=new_index, dtype=out.dtype)])
-        problems = pd.concat([problems, pd.Series(problems.to_numpy()[of_row], index=new_index, dtype=object)])
-        text_index = text_index.append(new_index)
+        probs = pd.concat([probs, pd.Series(probs.to_numpy()[of_row], index=new_index, dtype=object)])
         per_row = []
         for p in pending:
             mine = np.isin(of_row, p.index.to_numpy())
@@ -432,30 +498,57 @@ def date_coded(col: Coded, *, year_hint: Coded | None = None,
             part.index = new_index[mine]
             per_row.append(part)
         pending = per_row
-        hint_at = None if year_hint is None else pd.Series(year_hint.rows(rows), index=new_index)
+        ref_at = None if reference is None else pd.Series(reference[rows], index=new_index)
     else:
-        hint_at = None if year_hint is None else year_hint.values
+        out, probs = out.copy(), probs.copy()
+        ref_at = None if reference is None else pd.Series(reference, index=out.index)
     for p in pending:
-        ref = hint_at.reindex(p.index) if hint_at is not None else None
-        fallback_year = _file_year(Coded(out, codes), year_hint)
-        if ref is None:
-            ref = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
-        ref = ref.fillna(pd.Timestamp(fallback_year, 1, 1) if fallback_year else pd.NaT)
+        ref = (ref_at.reindex(p.index) if ref_at is not None
+               else pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]"))
         year = ref.dt.year.astype("float64")
-        guess = _build(year, p["m"], p["d"])
-        # a date more than half a year before its reference belongs to the next year
-        late = guess < (ref - pd.Timedelta(days=183))
-        guess[late] = _build(year[late] + 1, p["m"][late], p["d"][late])
-        out[p.index] = guess
-        no_year = ref.isna()
-        problems[no_year[no_year].index] = "a date without a year, and no order date to take it from"
-    if len(text_index):
-        parsed_bad = text_index[out[text_index].isna() & problems[text_index].isna()]
-        problems[parsed_bad] = "not a date"
-    return Coded(out, codes), Coded(problems, codes), notes
+        best = _build(year, p["m"], p["d"])
+        for shift in (-1, 1):
+            other = _build(year + shift, p["m"], p["d"])
+            closer = (other - ref).abs() < (best - ref).abs()
+            best[closer] = other[closer]
+        no_ref = ref.isna()
+        if fallback_year and no_ref.any():       # no date in the row: the file's year as it is
+            best[no_ref] = _build(pd.Series(float(fallback_year), index=p.index)[no_ref], p["m"][no_ref],
+                                  p["d"][no_ref])
+            no_ref[:] = False
+        out[p.index] = best
+        probs[no_ref[no_ref].index] = "a date without a year, and no order date to take it from"
+        bad = ~no_ref & best.isna()
+        probs[bad[bad].index] = "not a date"
+    return Coded(out, codes), Coded(probs, codes)
 
 
-def _dates(s: pd.Series, day_first: bool | None) -> tuple[pd.Series, pd.Series, dict, list, pd.Index]:
+def _no_date_text(text: pd.Series, rows: pd.Series | None = None) -> pd.Series:
+    """Texts that mean 'no date': the vocabulary's placeholders (N/A, TBD, 待定, Date Not
+    Captured...), the same followed by a remark ('N/A - From RDC'), a date in year 9999, and
+    a text without a digit that recurs down the column (a system's marker such as 'Pre-PQ
+    Process'; a one-off word such as '某天' stays 'not a date' for a person to fix).
+    ``rows``: per text, how many rows hold it (default: count the texts themselves)."""
+    words = placeholder_set()
+
+    def means_none(v: str) -> int:
+        key = norm_key(v)
+        if key in words or _YEAR_9999.search(key):
+            return 2
+        head = re.split(r"\s+[-–—:(（]|[,;，；]", key, maxsplit=1)[0].strip()
+        if head in words:
+            return 2
+        return 1 if not re.search(r"\d", key) else 0
+    kind = map_unique(text, means_none).astype(np.int8)
+    if not (kind == 1).any():
+        return kind == 2
+    if rows is None:
+        rows = text.map(text.value_counts())
+    return (kind == 2) | ((kind == 1) & (rows.reindex(text.index).to_numpy() >= 2))
+
+
+def _dates(s: pd.Series, day_first: bool | None, formats: tuple[str, ...] = (),
+           rows: np.ndarray | None = None) -> tuple[pd.Series, pd.Series, dict, list, pd.Index]:
     """Every date form that a cell's own text decides. Returns dates, problems, notes, the
     dates without a year still to place (month/day parts per form, in reading order) and the
     index of the text cells (those still unread at the end are 'not a date')."""
@@ -472,27 +565,52 @@ def _dates(s: pd.Series, day_first: bool | None) -> tuple[pd.Series, pd.Series, 
     kinds = _kinds(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     problems = pd.Series(None, index=s.index, dtype=object)
-    notes: dict = {}
+    placeholder = np.zeros(len(s), bool)
+    notes: dict = {"placeholder": placeholder}
+    if formats and day_first is None:
+        order = [f.find("%d") for f in formats if "%d" in f and "%m" in f], \
+                [f.find("%m") for f in formats if "%d" in f and "%m" in f]
+        if order[0]:
+            day_first = order[0][0] < order[1][0]
 
     m = kinds == "d"
     if m.any():
         out[m] = _days(s[m])
     m = kinds == "n"
+    text_numbers = pd.Index([], dtype=s.index.dtype)
     if m.any():
         serial = _floats(s[m])
         good = serial.between(SERIAL_MIN, SERIAL_MAX)
         out[serial.index[good]] = EXCEL_EPOCH + np.floor(serial[good].to_numpy()).astype("timedelta64[D]")
-        problems[serial.index[~good]] = "not a date"
+        no_date = serial == SERIAL_NO_DATE
+        placeholder[s.index.get_indexer(serial.index[no_date])] = True
+        # 20260415 typed as a number: read as its digits (a text path form)
+        text_numbers = serial.index[~good & ~no_date & (serial == np.floor(serial)) & serial.between(1e7, 1e8)]
+        rest = serial.index[~good & ~no_date].difference(text_numbers)
+        problems[rest] = "not a date"
     for tag in ("b", "t"):
         m = kinds == tag
         if m.any():
             problems[m] = "not a date"
-    m = kinds == "s"
-    if not m.any():
+    m = (kinds == "s").to_numpy()
+    if not m.any() and not len(text_numbers):
         return out, problems, notes, [], none
-    text = clean_strings(_objects(s[m]))
-    text = text[(text != "") & ~_placeholder(text)]
+    text = clean_strings(_objects(s[m])) if m.any() else pd.Series([], dtype=object)
+    if len(text_numbers):
+        text = pd.concat([text, _floats(s[text_numbers]).map(lambda v: str(int(v)))]).sort_index()
+    text = text[text != ""]
+    ph = _no_date_text(text, None if rows is None else pd.Series(rows, index=s.index))
+    placeholder[s.index.get_indexer(text.index[ph.to_numpy()])] = True
+    text = text[~ph]
     todo = pd.Series(True, index=text.index)
+
+    for fmt in formats:
+        if not todo.any():
+            break
+        got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        got = got[got.notna()]
+        out[got.index] = got.dt.normalize().to_numpy(dtype="datetime64[ns]")
+        todo[got.index] = False
 
     def take(rx: re.Pattern) -> pd.DataFrame:
         part = text[todo].str.extract(rx)
@@ -504,6 +622,9 @@ def _dates(s: pd.Series, day_first: bool | None) -> tuple[pd.Series, pd.Series, 
     out[p.index] = _build(p["y"], p["m"], p["d"])
     p = take(_YYYYMMDD)
     out[p.index] = _build(p["y"], p["m"], p["d"])
+    p = take(_ROC)
+    if len(p):
+        out[p.index] = _build(pd.to_numeric(p["y"].fillna(p["y2"])) + 1911, p["m"], p["d"])
     p = take(_SERIAL)
     if len(p):
         serial = pd.to_numeric(text[p.index], errors="coerce")
@@ -530,11 +651,11 @@ def _dates(s: pd.Series, day_first: bool | None) -> tuple[pd.Series, pd.Series, 
     return out, problems, notes, pending, text.index
 
 
-def _file_year(parsed: Coded, hint: Coded | None) -> int | None:
-    """The most common year among the dates already read (rows, not entries) and the order
-    dates: the year of the file; the earliest of equally common years."""
+def file_year(*columns: Coded | None) -> int | None:
+    """The most common year among the dates already read (rows, not entries) of the given
+    columns: the year of the file; the earliest of equally common years."""
     ys, ws = [], []
-    for col in (parsed, hint):
+    for col in columns:
         if col is None:
             continue
         years = col.values.dt.year.to_numpy(dtype="float64", na_value=np.nan)
