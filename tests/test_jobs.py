@@ -188,3 +188,21 @@ def test_config_rows_read_as_the_file_reads_them():
                                           r"off in the Calendar sheet$"):
         settings_from_pairs([row("otd.calendar", "factory.xlsx", 2)])
     assert settings_from_pairs([row("otd.calendar", "mon-fri", 2)]).calendar == "mon-fri"
+
+
+def test_od_otd_worksheet_function_agrees_with_the_command_line(files, capsys, monkeypatch):
+    """A worksheet function sees only its arguments: the SPEC defaults, as the command line
+    without --config (called as Python here: on Linux xw.func leaves the function as it is)."""
+    from addin.excel import udfs
+    book_path, _ = files
+    monkeypatch.setattr(udfs, "_today", lambda: TODAY)   # the function reads the clock for its as-of date
+    rows = udfs.OD_OTD(tuple(tuple(r) for r in LEDGER), "customer")
+    header, *body = rows
+    spilled = {r[0]: dict(zip(header, r)) for r in body}
+    figures = json.loads(cli(capsys, "otd", str(book_path), "--sheet", "订单跟踪", "--by", "customer",
+                             "--as-of", TODAY.isoformat(), "--format", "json"))
+    for group in figures["groups"] + [dict(figures["total"], customer="Total")]:
+        cell = spilled[group["customer"]]
+        assert [cell[k] for k in ("lines", "on_time", "late", "otd")] == \
+            [group[k] for k in ("lines", "on_time", "late", "otd")]
+    assert spilled["ACME"]["otd"] == 0.5
