@@ -245,6 +245,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "excel.verdict.pass": {"zh": "通过 {n}", "en": "pass {n}"},
     "excel.verdict.warn": {"zh": "警告 {n}", "en": "warn {n}"},
     "excel.verdict.fail": {"zh": "不通过 {n}", "en": "fail {n}"},
+    # `orderdesk review`'s text view (the verdict of a line, its promise date, the file written)
+    "review.verdict_word.pass": {"zh": "通过", "en": "PASS"},
+    "review.verdict_word.warn": {"zh": "警告", "en": "WARN"},
+    "review.verdict_word.fail": {"zh": "不通过", "en": "FAIL"},
+    "review.promise_on": {"zh": "承诺交期 {date}", "en": "promise {date}"},
+    "review.wrote": {"zh": "已写入 {out}", "en": "wrote {out}"},
     "excel.risk_done": {"zh": "风险颜色：工作表 {sheet}，{column} 列：{summary}。",
                         "en": "Risk colours on sheet {sheet}, column {column}: {summary}."},
     "excel.risk_count.overdue": {"zh": "逾期 {n}", "en": "overdue {n}"},

@@ -206,3 +206,20 @@ def test_od_otd_worksheet_function_agrees_with_the_command_line(files, capsys, m
         assert [cell[k] for k in ("lines", "on_time", "late", "otd")] == \
             [group[k] for k in ("lines", "on_time", "late", "otd")]
     assert spilled["ACME"]["otd"] == 0.5
+
+
+def test_review_command_speaks_the_configured_language(tmp_path, capsys):
+    from tests.test_excel_actions import PLAN_ORDERS, PLAN_QUOTES, PLAN_SHEETS
+    orders = write_book(tmp_path / "orders.xlsx", {"Orders": PLAN_ORDERS})
+    quotes = write_book(tmp_path / "quotes.xlsx", {"Quotes": PLAN_QUOTES})
+    bom = write_book(tmp_path / "bom.xlsx", {"BOM": PLAN_SHEETS["BOM"]})
+    stock = write_book(tmp_path / "stock.xlsx", {k: PLAN_SHEETS[k] for k in ("Stock", "Capacity", "Routing")})
+    toml = tmp_path / "orderdesk.toml"
+    toml.write_text('[report]\nlang = "zh"\n', encoding="utf-8")
+    out = cli(capsys, "review", str(orders), "--quotes", str(quotes), "--bom", str(bom), "--stock", str(stock),
+              "--capacity", str(stock), "--as-of", TODAY.isoformat(), "--config", str(toml),
+              "--out", str(tmp_path / "review.xlsx"))
+    lines = out.splitlines()
+    assert lines[0].startswith("PO-9 / 1  P  通过  承诺交期 2026-12-")
+    assert lines[2] == "    material  fail  2026-11-27 前欠料：C1 2026-12-04 到料（需采购 1500）"
+    assert lines[-2:] == ["通过 1 警告 0 不通过 1", f"已写入 {tmp_path / 'review.xlsx'}"]

@@ -79,29 +79,31 @@ def review(orders: Path, quotes_file: Path, bom_file: Path | None, bom_parent: s
     if fmt == "json":
         click.echo(json.dumps(review_json(result), ensure_ascii=False, indent=1))
     elif not quiet:
+        from addin.i18n import t
         click.echo(review_table(result, lang))
-        click.echo(f"wrote {out_file}")
+        click.echo(t("review.wrote", lang, out=out_file))
 
 
 def review_table(result, lang: str = "en") -> str:
     """A short text view: one line per PO line, then the reason of every check not passed, and
     the calendar note when some line's dates ran through a year without holiday data."""
     from addin.compute.review import CHECKS
+    from addin.i18n import t
     from addin.writers.reviewbook import calendar_note
     out = []
     for _, row in result.iterrows():
         promise = _day(row["promise_date"]) if "promise_date" in result.columns else None
-        head = f"{row.get('order_no') or ''} / {row.get('line_no') or ''}  {row.get('part_no') or ''}  " \
-               f"{(row['verdict'] or '').upper()}"
+        verdict = t(f"review.verdict_word.{row['verdict']}", lang) if row["verdict"] else ""
+        head = f"{row.get('order_no') or ''} / {row.get('line_no') or ''}  {row.get('part_no') or ''}  {verdict}"
         if promise:
-            head += f"  promise {promise}"
+            head += "  " + t("review.promise_on", lang, date=promise)
         out.append(head)
         for check in CHECKS:
             column = f"{check}_result"
             if column in result.columns and row[column] in ("warn", "fail"):
                 out.append(f"    {check:<9} {row[column]:<4}  {row[f'{check}_reason']}")
     counts = result["verdict"].value_counts()
-    out.append(" ".join(f"{k} {int(counts.get(k, 0))}" for k in ("pass", "warn", "fail")))
+    out.append(" ".join(t(f"excel.verdict.{k}", lang, n=int(counts.get(k, 0))) for k in ("pass", "warn", "fail")))
     note = calendar_note(result, lang)
     if note:
         out.append(note)
