@@ -532,27 +532,41 @@ class _Place:
     old_note: bool           # ... with its note beside the header
 
 
-def _last_used_column(scan: Any, zf: zipfile.ZipFile, strings_part: str | None) -> _Place:
-    """Where the risk column goes: after the rightmost column holding a value in any row
-    (formatting alone does not count), or over OrderDesk's own risk column of an earlier run
-    (its header, its rules and nothing of the user's to the right of it)."""
-    header_valued = [c for c in scan.header_cells if c[3]]
+def _header_texts(scan_cells: list, header_xml: bytes, zf: zipfile.ZipFile, strings_part: str | None) -> dict[int, str]:
+    """column -> text of the header row's cells with a value."""
+    valued = [c for c in scan_cells if c[3]]
     wanted = set()
-    for c in header_valued:
+    for c in valued:
         if re.search(rb"""\st\s*=\s*["']s["']""", c[4]):
-            v = re.search(rb"<(?:\w+:)?v>\s*(\d+)\s*<", scan.header_xml[c[0]:c[1]])
+            v = re.search(rb"<(?:\w+:)?v>\s*(\d+)\s*<", header_xml[c[0]:c[1]])
             if v:
                 wanted.add(int(v.group(1)))
     strings = _shared_strings(zf, strings_part, wanted)
-    texts = {c[2]: _cell_text(scan.header_xml[c[0]:c[1]], strings) for c in header_valued}
-    headers = {t("col.risk", lang) for lang in ("en", "zh")}
-    own_cols = {col for _, formulas in scan.cf_rules if (col := _own_rule_column(formulas))}
-    for x in sorted(own_cols, reverse=True):
-        if texts.get(x) not in headers:
-            continue
+    return {c[2]: _cell_text(header_xml[c[0]:c[1]], strings) for c in valued}
+
+
+def _own_candidate(texts: dict[int, str]) -> int:
+    """The header row's rightmost column when it is headed like OrderDesk's risk column (perhaps
+    with the note beside it), else 0."""
+    if not texts:
+        return 0
+    cols = sorted(texts)
+    x = cols[-1]
+    if _is_note(texts[x]) and len(cols) > 1 and cols[-2] == x - 1:
+        x = cols[-2]
+    return x if texts[x] in {t("col.risk", lang) for lang in ("en", "zh")} else 0
+
+
+def _last_used_column(scan: Any, texts: dict[int, str]) -> _Place:
+    """Where the risk column goes: after the rightmost column holding a value in any row
+    (formatting alone does not count), or over OrderDesk's own risk column of an earlier run
+    (its header, its rules and nothing of the user's to the right of it)."""
+    x = scan.candidate
+    if x:
+        own_cols = {col for _, formulas in scan.cf_rules if (col := _own_rule_column(formulas))}
         note = _is_note(texts.get(x + 1, ""))
         others = [c for c in texts if c != x and not (note and c == x + 1)]
-        if scan.last_value_col({x}) < x and max(others, default=0) < x:
+        if x in own_cols and scan.last_value_col({x}) < x and max(others, default=0) < x:
             return _Place(x, True, note)
     return _Place(max(scan.last_value_col(), max(texts, default=0)) + 1, False, False)
 
@@ -614,9 +628,16 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
                              lang)
 
         # pass 1: the sheet's extent, header row and rules ---------------------------------------
+        texts: dict[int, str] = {}
+
+        def candidate(cells: list, xml: bytes) -> int:
+            texts.update(_header_texts(cells, xml, zin, strings_part))
+            return _own_candidate(texts)
+
         with zin.open(sheet_info) as f:
-            scan = scan_sheet(f, header_row=header_row, part=sheet_part, file=source.name, progress=progress)
-        place = _last_used_column(scan, zin, strings_part)
+            scan = scan_sheet(f, header_row=header_row, part=sheet_part, file=source.name, progress=progress,
+                              candidate=candidate)
+        place = _last_used_column(scan, texts)
         col = place.col
         if col + (1 if note else 0) > 16384:
             raise _fail(source, f"sheet '{ledger_result.sheet}' uses every column up to XFD — there is no free"
@@ -700,7 +721,8 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
         edit = SheetEdit(rows=rows.tolist(), codes=codes.tolist(), row_cells=row_cells, header_row=header_row,
                          header_cells=header_cells, drop_cols=frozenset({col}) if place.own else frozenset(),
                          header_drop=frozenset(header_drop), dimension=dimension, cols=_cols_edit(col),
-                         auto_filter=auto_filter, drop_cf=drop_cf, add_cf=cf)
+                         auto_filter=auto_filter, drop_cf=drop_cf, add_cf=cf,
+                         fast=not place.own and scan.max_col < col and not scan.rows_without_r)
 
         # the other parts that change --------------------------------------------------------------
         replaced: dict[str, bytes] = {}

@@ -363,74 +363,211 @@ def _tag_end(src: _Source, start: int) -> int:
         start -= offset
 
 
-# --------------------------------------------------------------------------- pass 1: scan
+# --------------------------------------------------------------------------- blocks of rows
+
+def _row_blocks(src: _Source, pfx: bytes) -> Iterator[bytes]:
+    """sheetData's content in blocks of whole rows (about a chunk each); the cursor is left after
+    ``</sheetData>``."""
+    ropen, rclose, dclose = b"<" + pfx + b"row", b"</" + pfx + b"row>", b"</" + pfx + b"sheetData>"
+    while True:
+        buf, pos = src.buf, src.pos
+        e = buf.find(dclose, pos)
+        if e >= 0:
+            src.pos = e + len(dclose)
+            yield buf[pos:e]
+            return
+        c = buf.rfind(rclose, pos)
+        cut = c + len(rclose) if c >= 0 else pos
+        j = buf.rfind(ropen, cut)
+        if j >= 0:          # rows written <row .../> after the last </row>
+            k = buf.find(b">", j)
+            if k >= 0 and buf[k - 1] == 47:
+                cut = k + 1
+        if cut > pos:
+            src.pos = cut
+            yield buf[pos:cut]
+        if not src.more():
+            raise src.error("ends inside <sheetData>")
+
+
+def _rows_in(block: bytes, pfx: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(bytes before the row, the row) for the whole rows of a block; then (the rest, b'')."""
+    ropen, rclose = b"<" + pfx + b"row", b"</" + pfx + b"row>"
+    pos = 0
+    nro = len(ropen)
+    while True:
+        i = block.find(ropen, pos)
+        while i >= 0 and block[i + nro:i + nro + 1] and block[i + nro] not in _AFTER_NAME:
+            i = block.find(ropen, i + 1)
+        if i < 0:
+            yield block[pos:], b""
+            return
+        k = block.find(b">", i)
+        end = k + 1 if block[k - 1] == 47 else block.find(rclose, k) + len(rclose)
+        yield block[pos:i], block[i:end]
+        pos = end
+
 
 @dataclass
 class SheetScan:
     """What the first pass found."""
     pfx: bytes = b""
     prolog: bytes = b""
-    # rows other than the header row: (last column with a value, the one before) -> rows
-    tails: dict[tuple[int, int], int] = field(default_factory=dict)
     header_cells: list[tuple[int, int, int, bool, bytes]] = field(default_factory=list)
     header_xml: bytes = b""
+    candidate: int = 0          # the column the caller thought its own (0: none)
+    value_col: int = 0          # rightmost column with a value outside the header row
+    value_col_without: int = 0  # ... not counting ``candidate``
     max_row: int = 0            # last row element (styled or not)
     max_col: int = 0            # last cell element (styled or not)
-    rows: int = 0
+    rows_without_r: bool = False
     cf_rules: list[tuple[bytes, list[bytes]]] = field(default_factory=list)   # (sqref, [formula, ...])
     max_priority: int = 0
 
     def last_value_col(self, ignore: set[int] = frozenset()) -> int:
-        """The rightmost column with a value, in any row but the header row, not counting the
-        columns in ``ignore`` (only the last two columns with a value of each row are known)."""
-        best = 0
-        for (last, prev), _ in self.tails.items():
-            best = max(best, prev if last in ignore else last)
-        return best
+        """The rightmost column with a value in any row but the header row; ``ignore`` may hold
+        the candidate column (the one given to :func:`scan_sheet`)."""
+        return self.value_col_without if self.candidate and self.candidate in ignore else self.value_col
 
 
 def scan_sheet(f: IO[bytes], *, header_row: int, part: str, file: str,
-               progress: Callable[[int], None] | None = None) -> SheetScan:
+               progress: Callable[[int], None] | None = None,
+               candidate: Callable[[list, bytes], int] | None = None) -> SheetScan:
+    """The first pass. ``candidate(header cells, header row XML)``: a column of the header row
+    whose cells the caller may replace (its own earlier column), 0 for none: the scan then also
+    finds the rightmost value not counting that column. Whole blocks of rows are searched at C
+    speed for a cell beyond the rightmost found so far; only blocks with cells written without
+    a leading ``r`` attribute are read cell by cell."""
     src = _Source(f, part, file, progress)
     src.more()
     prolog, pfx, _ = _read_prolog(src)
     scan = SheetScan(pfx=pfx, prolog=prolog)
     copen, cclose = b"<" + pfx + b"c", b"</" + pfx + b"c>"
-    tails: dict[tuple[int, int], int] = {}
-    n = 0
-    max_col = 0
+    ropen = b"<" + pfx + b"row"
+    odd_row = re.compile(b"<" + re.escape(pfx) + rb"""row(?:>|/>|\s(?![^>]*?(?<![\w:])r\s*=\s*["']))""")
+    header_at = re.compile(b"<" + re.escape(pfx) + rb"""row\b[^>]*?\sr\s*=\s*["']""" + str(header_row).encode()
+                           + rb"""["'][^>]*>""")
+    last_row = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+    found_header = False
+    value, without, any_col = 0, 0, 0
+    skip = 0
     rows = 0
-    for _, row in _rows(src, pfx):
-        if row is None:
-            break
-        if not row:
-            continue
-        rows += 1
-        k = row.find(b">")
-        m = _ATTR_R.search(row, 0, k)
-        n = int(m.group(2)) if m and m.group(2) else n + 1
-        if row[k - 1] == 47:
-            continue
-        if n == header_row:
-            scan.header_cells = cells_of_row(row, pfx)
-            scan.header_xml = row
-            cols = [c[2] for c in scan.header_cells]
-            max_col = max(max_col, max(cols, default=0))
-            continue
-        tail = _tail_cells(row, pfx, copen, cclose, 2)
-        if tail is None:
+    last_n = 0
+
+    cr, rclose = copen + b' r="', b"</" + pfx + b"row>"
+    ncr, ncc = len(cr), len(cclose)
+    letters_of: dict[bytes, int] = {}
+
+    def column(piece: bytes, p: int) -> int:
+        key = piece[p + ncr:p + ncr + 3]
+        col = letters_of.get(key)
+        if col is None:
+            m = re.match(rb"[A-Z]+", key)
+            col = letters_of[key] = col_number(m.group(0).decode()) if m else 0
+        return col
+
+    def search_values(block: bytes) -> None:
+        """Each row's last cell, and its last cell with content: a few finds per row."""
+        nonlocal value, without, any_col
+        for piece in block.split(rclose)[:-1]:
+            p = piece.rfind(cr)
+            if p < 0 or piece.find(copen, p + 1) >= 0:
+                if piece.find(copen) >= 0:
+                    slow(piece + rclose)     # cells written otherwise than <c r="...": one by one
+                continue
+            col = column(piece, p)
+            if col > any_col:
+                any_col = col
+            if piece[-ncc:] != cclose and not piece.rstrip().endswith(cclose):
+                # the last cell is empty (styled): the last one with content is before it
+                q = piece.rfind(cclose, 0, p)
+                if q < 0:
+                    continue
+                p = piece.rfind(cr, 0, q)
+                col = column(piece, p)
+            if col > without or col > value:
+                end = piece.find(cclose, p)
+                if not _has_value(piece[p:end]):
+                    continue    # <c ...></c>: no value; the rare row, read cell by cell
+                if col > value:
+                    value = col
+                if col != skip:
+                    if col > without:
+                        without = col
+                else:   # the candidate column: the value before it counts
+                    q = piece.rfind(cclose, 0, p)
+                    while q >= 0:
+                        p2 = piece.rfind(cr, 0, q)
+                        if _has_value(piece[p2:q]):
+                            without = max(without, column(piece, p2))
+                            break
+                        q = piece.rfind(cclose, 0, p2)
+
+    def odd(block: bytes) -> bool:
+        """A cell not written <c r="..."> or a row without r: read such blocks cell by cell."""
+        return odd_row.search(block) is not None
+
+    def slow(block: bytes) -> None:
+        nonlocal value, without, any_col, last_n
+        n = last_n
+        for _, row in _rows_in(block, pfx):
+            if not row:
+                break
+            k = row.find(b">")
+            m = _ATTR_R.search(row, 0, k)
+            n = int(m.group(2)) if m and m.group(2) else n + 1
+            if row[k - 1] == 47 or n == header_row:
+                continue
             cells = cells_of_row(row, pfx)
-            valued = [c[2] for c in cells if c[3]][-2:][::-1]
-            last_any = cells[-1][2] if cells else 0
+            if cells:
+                any_col = max(any_col, cells[-1][2])
+            valued = [c[2] for c in cells if c[3]]
+            if valued:
+                value = max(value, valued[-1])
+                others = [c for c in valued if c != skip]
+                if others:
+                    without = max(without, others[-1])
+        last_n = n
+
+    for block in _row_blocks(src, pfx):
+        rows += block.count(ropen)
+        hs = he = -1
+        if not found_header:
+            h = header_at.search(block)
+            if h:
+                found_header = True
+                hs = h.start()
+                k = block.find(b">", hs)
+                he = k + 1 if block[k - 1] == 47 else block.find(b"</" + pfx + b"row>", k) + len(pfx) + 6
+                scan.header_xml = block[hs:he]
+                scan.header_cells = cells_of_row(scan.header_xml, pfx)
+                skip = candidate(scan.header_cells, scan.header_xml) if candidate else 0
+                scan.candidate = skip
+                any_col = max([any_col] + [c[2] for c in scan.header_cells])
+        if not found_header or odd(block):
+            scan.rows_without_r = scan.rows_without_r or odd_row.search(block) is not None
+            if hs >= 0:
+                slow(block[:hs])
+                last_n = header_row
+                slow(block[he:])
+            else:
+                slow(block)
         else:
-            last_any, valued = tail
-        if last_any > max_col:
-            max_col = last_any
-        key = (valued[0] if valued else 0, valued[1] if len(valued) > 1 else 0)
-        tails[key] = tails.get(key, 0) + 1
-    scan.tails, scan.max_row, scan.max_col, scan.rows = tails, n, max_col, rows
+            if hs >= 0:
+                search_values(block[:hs])
+                search_values(block[he:])
+            else:
+                search_values(block)
+            j = block.rfind(ropen)
+            if j >= 0:
+                m = last_row.search(block, j, block.find(b">", j))
+                if m:
+                    last_n = int(m.group(1))
+    if not scan.candidate:
+        without = value
+    scan.value_col, scan.value_col_without = value, without
+    scan.max_row, scan.max_col = max(last_n, rows if scan.rows_without_r else 0), any_col
     # after sheetData: the conditional-formatting rules (ours are recognised by the caller)
-    rule = re.compile(rb"<(?:\w+:)?cfRule\b[^>]*?(/?)>")
     formula = re.compile(rb"<(?:\w+:)?formula>(.*?)</(?:\w+:)?formula>", re.S)
     for local, _, data in _elements(src, lambda b: None, lambda name: name in (b"conditionalFormatting", b"extLst")):
         if data is None:
@@ -470,6 +607,9 @@ class SheetEdit:
     auto_filter: Callable[[bytes], bytes] | None = None
     drop_cf: Callable[[bytes], bool] | None = None   # a <conditionalFormatting> element to leave out
     add_cf: bytes = b""
+    # every new cell goes after its row's last cell (no cell that far right, none to drop, every
+    # row and cell with its r): rows are then handled a block at a time
+    fast: bool = False
 
 
 def _row_tag_edit(tag: bytes, new_max: int) -> bytes:
@@ -571,33 +711,90 @@ def rewrite_sheet(f: IO[bytes], write: Callable[[bytes], object], edit: SheetEdi
     self_closed = data_tag.endswith(b"/>")
     emit(data_tag[:-2] + b">" if self_closed else data_tag)
     n = 0
-    rows = iter(()) if self_closed else _rows(src, pfx)
-    for gap, row in rows:
-        if row is None:
-            break
-        if not row:
+
+    def slow(text: bytes) -> None:
+        """Rows one by one: absent rows added, cells put in their place."""
+        nonlocal n, pending, header_done
+        for gap, row in _rows_in(text, pfx):
+            if not row:
+                emit(gap)
+                break
+            k = row.find(b">")
+            m = _ATTR_R.search(row, 0, k)
+            n = int(m.group(2)) if m and m.group(2) else n + 1
+            if not header_done and edit.header_row < n:
+                emit(new_row(edit.header_row, edit.header_cells))
+                header_done = True
+            while pending is not None and pending[0] < n:
+                emit(new_row(pending[0], edit.row_cells[pending[1]]))
+                pending = next(targets, None)
             emit(gap)
+            if n == edit.header_row:
+                header_done = True
+                emit(_edit_row(row, n, edit.header_cells, drop | edit.header_drop, pfx, copen, cclose, rclose))
+            elif pending is not None and pending[0] == n:
+                emit(_edit_row(row, n, edit.row_cells[pending[1]], drop, pfx, copen, cclose, rclose))
+                pending = next(targets, None)
+            elif drop and row[k - 1] != 47:
+                emit(_edit_row(row, n, [], drop, pfx, copen, cclose, rclose))
+            else:
+                emit(row)
+
+    fast = edit.fast
+    # each new cell as the bytes before and after its row number
+    cells = [[tuple(e.xml(col_letters(e.col).encode() + b"\x00", e.style).split(b"\x00", 1)) for e in cells_]
+             for cells_ in edit.row_cells]
+    top = max((e.col for cells_ in edit.row_cells for e in cells_), default=0)
+    for block in (() if self_closed else _row_blocks(src, pfx)):
+        if not fast or not header_done:
+            slow(block)
             continue
-        k = row.find(b">")
-        m = _ATTR_R.search(row, 0, k)
-        n = int(m.group(2)) if m and m.group(2) else n + 1
-        if not header_done and edit.header_row < n:
-            emit(new_row(edit.header_row, edit.header_cells))
-            header_done = True
-        while pending is not None and pending[0] < n:
-            emit(new_row(pending[0], edit.row_cells[pending[1]]))
-            pending = next(targets, None)
-        emit(gap)
-        if n == edit.header_row:
-            header_done = True
-            emit(_edit_row(row, n, edit.header_cells, drop | edit.header_drop, pfx, copen, cclose, rclose))
-        elif pending is not None and pending[0] == n:
-            emit(_edit_row(row, n, edit.row_cells[pending[1]], drop, pfx, copen, cclose, rclose))
-            pending = next(targets, None)
-        elif drop and row[k - 1] != 47:
-            emit(_edit_row(row, n, [], drop, pfx, copen, cclose, rclose))
-        else:
-            emit(row)
+        # whole rows, each new cell after the row's last (the scan found no cell that far right)
+        pieces = block.split(rclose)
+        last = len(pieces) - 1
+        acc: list[bytes] = []
+        put = acc.append
+        for i, piece in enumerate(pieces):
+            j = piece.find(ropen)
+            if j >= 0:
+                k = piece.find(b">", j)
+                if piece[k - 1] == 47:       # <row .../> first: the row closed here is the last one
+                    j = piece.rfind(ropen)
+            if j < 0:
+                if i < last:
+                    raise src.error("has a </row> without its row")
+                put(piece)
+                continue
+            k = piece.find(b">", j)
+            m = _ATTR_R.search(piece, j, k)
+            rn = int(m.group(2)) if m and m.group(2) else 0
+            if not rn or pending is not None and pending[0] < rn or (i < last and rn == edit.header_row):
+                emit(b"".join(acc))
+                acc.clear()
+                slow(piece + rclose if i < last else piece)
+                continue
+            n = rn
+            if i == last:
+                put(piece)
+            elif pending is not None and pending[0] == rn:
+                num = m.group(2)
+                tag = piece[j:k]
+                if b"spans" in tag:
+                    put(piece[:j])
+                    put(_row_tag_edit(tag, top))
+                    put(piece[k:])
+                else:
+                    put(piece)
+                for pre, post in cells[pending[1]]:
+                    put(pre)
+                    put(num)
+                    put(post)
+                put(rclose)
+                pending = next(targets, None)
+            else:
+                put(piece)
+                put(rclose)
+        emit(b"".join(acc))
     if not header_done:
         emit(new_row(edit.header_row, edit.header_cells))
     while pending is not None:
