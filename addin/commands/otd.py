@@ -16,33 +16,10 @@ from addin.commands.common import (as_of_option, basis_option, calendar_option, 
                                    early_tol_option, existing_file, format_option, lang_option, late_tol_option,
                                    map_option, month_option, parse_date_option, progress, quiet_option, settings_from,
                                    sheet_option)
+from addin.i18n import table
 from addin.jobs.otd import GROUP_FIELDS
 
-LABELS = {
-    "en": {"customer": "Customer", "month": "Month", "part_no": "Part No", "owner": "Owner", "priority": "Priority",
-           "lines": "Lines", "on_time": "On time", "late": "Late", "early": "Early", "pending": "Pending",
-           "otd": "OTD", "otif": "OTIF", "avg_days_late": "Avg days late", "total": "Total",
-           "title": "On-time delivery as of {as_of} (basis {basis}, late tolerance {late} d{early}{period}{weight})",
-           "early_window": ", early tolerance {n} d", "period": ", due {start} to {end}",
-           "weight": ", weighted by {w}",
-           "excluded": "Not in the cohort: {cancelled} cancelled, {no_due_date} without a due date, "
-                       "{not_yet_due} not yet due",
-           "rows": "Rows: read {read} = valid {valid} + issues {issues} + blank/total {blank_or_total}",
-           "risk": "Open lines at {as_of}: {overdue} overdue, {at_risk} at risk (due within {h} working days, "
-                   "calendar {cal})",
-           "unknown": "n/a", "none": "(none)"},
-    "zh": {"customer": "客户", "month": "月份", "part_no": "料号", "owner": "跟单员", "priority": "客户等级",
-           "lines": "行数", "on_time": "准时", "late": "延误", "early": "提前", "pending": "未到期",
-           "otd": "准时交付率", "otif": "准时足量率", "avg_days_late": "平均延误天数", "total": "合计",
-           "title": "截至 {as_of} 的准时交付（交期基准 {basis}，延误容差 {late} 天{early}{period}{weight}）",
-           "early_window": "，提前容差 {n} 天", "period": "，交期 {start} 至 {end}",
-           "weight": "，按{w}加权",
-           "excluded": "不在统计范围：已取消 {cancelled}，无交期 {no_due_date}，未到期 {not_yet_due}",
-           "rows": "行数：读取 {read} = 有效 {valid} + 问题 {issues} + 空行/合计行 {blank_or_total}",
-           "risk": "截至 {as_of} 的未完成行：逾期 {overdue}，有风险 {at_risk}（{h} 个工作日内到期，日历 {cal}）",
-           "unknown": "未知", "none": "（空）"},
-}
-WEIGHT_WORDS = {"en": {"qty": "quantity", "value": "value"}, "zh": {"qty": "数量", "value": "金额"}}
+LABELS = table("otd_cli")   # {lang: {key: template}}: the words of the table and the text lines
 METRICS = ("lines", "on_time", "late", "early", "pending", "otd", "otif", "avg_days_late")
 
 
@@ -150,7 +127,7 @@ def _title(otd, as_of: dt.date, start: dt.date | None, end: dt.date | None, lang
     early = "" if otd.early_tolerance is None else text["early_window"].format(n=otd.early_tolerance)
     span = "" if start is None and end is None else text["period"].format(
         start=start.isoformat() if start else "…", end=end.isoformat() if end else "…")
-    w = "" if otd.weight == "lines" else text["weight"].format(w=WEIGHT_WORDS[lang][otd.weight])
+    w = "" if otd.weight == "lines" else text["weight"].format(w=text[f"weight_{otd.weight}"])
     return text["title"].format(as_of=as_of.isoformat(), basis=otd.basis, late=otd.late_tolerance,
                                 early=early, period=span, weight=w)
 
