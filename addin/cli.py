@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "plan": ("addin.commands.plan", "plan", "The PMC plan: what to buy, what to expedite, load per line, orders blocked and by what."),
     "monthly": ("addin.commands.monthly", "monthly", "The scheduled job: build the month's workbook and e-mail it once."),
     "addin": ("addin.commands.addin", "addin", "Build, install or inspect the Excel add-in."),
+    "changes": ("addin.commands.changes", "changes", "Compare two copies of the ledger: change log, change notices, re-promise."),
+    "notice": ("addin.commands.notice", "notice", "Write one customer's weekly progress notice and its e-mail body."),
 }
 
 
