@@ -13,6 +13,7 @@ from addin.version import __version__
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("addin.commands.demo", "demo", "Write the sample workbooks and every output made from them."),
     "check": ("addin.commands.check", "check", "Read and validate an input workbook; print the row accounting and issues."),
+    "map": ("addin.commands.map", "map_command", "Propose the column for each field (confidence, runner-up); write it as a --map file."),
     "otd": ("addin.commands.otd", "otd", "Print OTD/OTIF by customer, month, part, owner or priority."),
     "report": ("addin.commands.report", "report", "Write the monthly on-time-delivery workbook."),
     "risk": ("addin.commands.risk", "risk", "Write a copy of the ledger with a risk column and colours."),

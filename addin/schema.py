@@ -19,6 +19,10 @@ LEDGER = {
     "action": TEXT, "action_deadline": DATE,
     **{f"{kind}_{m}_date": DATE for m in MILESTONES for kind in ("planned", "actual")},
     "tooling_charge": NUMBER, "moq_charge": NUMBER,
+    # the counterparty of a purchase line, the production order and line of a work order
+    # (SPEC section 9)
+    "supplier": TEXT, "work_order_no": TEXT, "line": TEXT, "warehouse": TEXT,
+    "open_qty": NUMBER, "amount": NUMBER,
 }
 
 KINDS: dict[str, dict[str, str]] = {
@@ -63,9 +67,14 @@ REQUIRED: dict[str, Requirement] = {
     "calendar": Requirement(("date", "working")),
 }
 
+# Kinds of order-line ledger (SPEC section 9): all read as ``ledger`` lines; the counterparty
+# is the customer, the supplier or the production line.
+LEDGER_KINDS = ("sales", "purchases", "work_orders", "shipments")
+COUNTERPARTY = {"sales": "customer", "purchases": "supplier", "work_orders": "line", "shipments": "customer"}
+
 # Numbers that must not be negative, per kind (a negative order quantity is a typo, not a return).
 NON_NEGATIVE = {
-    "ledger": {"qty", "shipped_qty", "unit_price", "tooling_charge", "moq_charge"},
+    "ledger": {"qty", "shipped_qty", "open_qty", "unit_price", "tooling_charge", "moq_charge"},
     "quotes": {"min_qty", "unit_price", "lead_time_days", "moq", "moq_charge", "tooling_charge"},
     "bom": {"qty_per", "lead_time_days", "moq", "scrap_pct"},
     "stock": {"on_hand", "safety_stock", "allocated", "purchase_lead_time_days", "inspection_days", "moq"},

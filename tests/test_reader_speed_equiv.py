@@ -115,7 +115,7 @@ def T(*ymd):
 
 NaT = pd.NaT
 nan = np.nan
-NUMBERS = {"qty", "unit_price", "shipped_qty", "tooling_charge", "moq_charge"}
+NUMBERS = {"qty", "unit_price", "shipped_qty", "tooling_charge", "moq_charge", "open_qty", "amount"}
 
 STATUS_MSG = ("not a known status (expected open, in progress, shipped, closed or cancelled — "
               "or 待排产, 生产中, 已出货, 已完成, 已取消)")
@@ -125,7 +125,8 @@ DTYPES = {f: ("float64" if f in NUMBERS else "datetime64[ns]" if f.endswith(("_d
                     "ship_date", "shipped_qty", "status", "owner", "priority", "exception_type",
                     "exception_note", "action", "action_deadline",
                     *[f"{k}_{m}_date" for m in ("scheduled", "material", "first_article", "qc", "warehouse")
-                      for k in ("planned", "actual")], "tooling_charge", "moq_charge"]}
+                      for k in ("planned", "actual")], "tooling_charge", "moq_charge",
+                    "supplier", "work_order_no", "line", "warehouse", "open_qty", "amount"]}
 
 PLAIN = {
     'order_no': ['PO-1', 'PO-2', 'PO-3', 'PO-4', 'PO-10', 'PO-11', 'PO-13', 'PO-14', 'PO-15', 'PO-16', 'PO-17'],
@@ -164,8 +165,13 @@ PLAIN_ISSUES = [
     "'订单 Orders'!I16: requested_date '12': not a date",
     "'订单 Orders'!J16: promised_date '12:00:00': not a date",
 ]
+# placeholders in date columns are read as empty, kept, and counted in a note (SPEC section 9)
+PLACEHOLDER_NOTES = ["订单日期: 1 cell holds no date ('N/A' ×1; first at '订单 Orders'!H17) — read as empty, "
+                     "the lines kept",
+                     "客户交期: 1 cell holds no date ('-' ×1; first at '订单 Orders'!I17) — read as empty, "
+                     "the lines kept"]
 PLAIN_NOTES = ["承诺交期: dates such as '04/05/2026' are ambiguous; read as month/day — set date_order = "
-               "\"dmy\" or \"mdy\" in a --map file to change"]
+               "\"dmy\" or \"mdy\" in a --map file to change", *PLACEHOLDER_NOTES]
 
 # one column for two fields, a value table on a text and a status field, day/month order,
 # defaults for fields the file has no column for
@@ -214,8 +220,8 @@ MAPPED_ISSUES = [
 
 def _check(res, expected: dict, issues: list[str], notes: list[str], dtypes: dict) -> None:
     data = res.data
-    assert list(data.columns) == [*DTYPES, "source_row"]
-    assert {c: str(t) for c, t in data.dtypes.items()} == {**dtypes, "source_row": "int64"}
+    assert list(data.columns) == [*DTYPES, "source_row", "counterparty"]
+    assert {c: str(t) for c, t in data.dtypes.items()} == {**dtypes, "source_row": "int64", "counterparty": dtypes["customer"]}
     assert data["source_row"].tolist() == expected["source_row"]
     for f in dtypes:
         got = data[f].tolist()
@@ -251,7 +257,7 @@ def test_odd_cells_read_exactly(tmp_path, engine):
 def test_odd_cells_with_a_mapping(tmp_path, engine):
     res = read(write_ledger(tmp_path / "odd.xlsx"), "ledger", mapping=Mapping.from_dict(MAPPING))
     # a value table on a text field gives pandas' str dtype, as it did before the rework
-    _check(res, MAPPED, MAPPED_ISSUES, [], {**DTYPES, "currency": "str"})
+    _check(res, MAPPED, MAPPED_ISSUES, PLACEHOLDER_NOTES, {**DTYPES, "currency": "str"})
     assert res.columns["part_no"] == res.columns["order_no"] == "订单号"
 
 

@@ -9,12 +9,15 @@ import click
 
 from addin.commands.common import existing_file, format_option, map_option, quiet_option, sheet_option
 
-KINDS = ["ledger", "bom", "quotes", "stock", "purchases", "capacity", "routing", "calendar"]
+KINDS = ["ledger", "sales", "purchase_orders", "work_orders", "shipments", "bom", "quotes", "stock", "purchases",
+         "capacity", "routing", "calendar"]
 
 
 @click.command()
 @click.argument("file", type=existing_file)
-@click.option("--kind", type=click.Choice(KINDS), help="What the file is (default: found from the headers).")
+@click.option("--kind", type=click.Choice(KINDS),
+              help="What the file is (default: found from the headers). sales, purchase_orders, work_orders and "
+                   "shipments are order-line ledgers (ledger = sales); purchases are open purchase lines for a plan.")
 @sheet_option
 @map_option
 @format_option()
@@ -36,9 +39,19 @@ def check(file: Path, kind: str | None, sheet: str | None, map_file: Path | None
     if quiet:
         return
     r = result.rows
-    click.echo(f"{result.file}  sheet '{result.sheet}'  kind {result.kind}  header row {result.header_row}")
+    kind = result.kind + (f" ({result.ledger_kind})" if result.ledger_kind else "")
+    click.echo(f"{result.file}  sheet '{result.sheet}'  kind {kind}  header row {result.header_row}")
     for fld, header in result.columns.items():
-        click.echo(f"  {fld:<22} <- {header}")
+        choice = result.proposal.get(fld)
+        how = ""
+        if choice is not None and choice.chosen is not None:
+            how = "  (mapping)" if choice.chosen.how == "mapping" else f"  ({choice.chosen.score:.2f}"
+            if choice.chosen.how != "mapping":
+                runner = choice.runner_up
+                how += f"; runner-up {' '.join(runner.header.split())} {runner.score:.2f})" if runner else ")"
+        click.echo(f"  {fld:<22} <- {' '.join(str(header).split())}{how}")
+    if result.other_sheets:
+        click.echo(f"other sheets: {', '.join(repr(s) for s in result.other_sheets)}")
     click.echo(f"rows: read {r.read} = valid {r.valid} + issues {r.issues} + blank/total {r.blank_or_total}")
     for note in result.notes:
         click.echo(f"note: {note}")

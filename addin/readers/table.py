@@ -16,7 +16,7 @@ import pandas as pd
 
 from addin import schema
 from addin.errors import ConfigError, InputError
-from addin.readers import values
+from addin.readers import headers, rows, values
 from addin.readers.grid import Grid, load_grid
 from addin.files.guard import check_option_file
 
@@ -74,6 +74,10 @@ class ReadResult:
     rows: RowCount = field(default_factory=RowCount)
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
+    placeholders: dict[str, int] = field(default_factory=dict)   # field -> cells read as 'no date'
+    ledger_kind: str | None = None       # sales, purchases, work_orders, shipments (a ledger only)
+    other_sheets: list[str] = field(default_factory=list)   # the workbook's sheets not read
+    proposal: dict = field(default_factory=dict)           # field -> headers.FieldChoice
     column_letters: dict[str, str] = field(default_factory=dict)   # field -> its column (A, B, …)
 
     @property
@@ -87,10 +91,29 @@ class ReadResult:
     def as_dict(self) -> dict:
         return {"file": self.file, "sheet": self.sheet, "kind": self.kind, "header_row": self.header_row,
                 "columns": dict(self.columns), "rows": self.rows.as_dict(),
-                "issues": [i.as_dict() for i in self.issues], "notes": list(self.notes)}
+                "issues": [i.as_dict() for i in self.issues], "notes": list(self.notes),
+                "placeholders": dict(self.placeholders),
+                **({"ledger_kind": self.ledger_kind} if self.ledger_kind else {}),
+                "other_sheets": list(self.other_sheets),
+                "proposal": [c.as_dict() for c in self.proposal.values()]}
 
 
 # --- mapping files --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Derived:
+    """A date the file has no column for, computed per row: the date in column ``start`` plus
+    the day count in column ``plus_days`` (calendar days, or working days of ``calendar``).
+    Each of ``start`` and ``plus_days`` is a header text or a canonical field name."""
+    start: str
+    plus_days: str
+    days: str = "calendar"          # "calendar" | "working"
+    calendar: str = "cn"            # for working days: "cn" | "mon-fri"
+
+    def describe(self) -> str:
+        unit = "" if self.days == "calendar" else f" ({self.days} days, {self.calendar})"
+        return f"{self.start} + {self.plus_days}{unit}"
+
 
 @dataclass(frozen=True)
 class Mapping:
@@ -100,6 +123,9 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     date_order: str | None = None      # "dmy" | "mdy"
     defaults: dict[str, Any] = field(default_factory=dict)   # field -> value when the file has no column
+    date_format: dict[str, tuple[str, ...]] = field(default_factory=dict)   # field (or "*") -> strptime formats
+    derived: dict[str, Derived] = field(default_factory=dict)  # field -> computed from two columns
+    name: str = "mapping"              # the file it came from, for messages
 
     @classmethod
     def load(cls, path: Path | str | None) -> "Mapping":
@@ -115,17 +141,27 @@ class Mapping:
             raise ConfigError(f"{path.name}: not a valid TOML mapping file ({exc})") from None
         return cls.from_dict(raw, path.name)
 
+    def formats_for(self, fld: str) -> tuple[str, ...]:
+        return self.date_format.get(fld, self.date_format.get("*", ()))
+
     @classmethod
     def from_dict(cls, raw: dict, name: str = "mapping") -> "Mapping":
-        known = {"sheet", "header_row", "columns", "values", "date_order", "defaults"}
+        known = {"sheet", "header_row", "columns", "values", "date_order", "defaults", "date_format"}
         for key in raw:
             if key not in known:
                 raise ConfigError(f"{name}: unknown key '{key}' (expected: {', '.join(sorted(known))})")
         all_fields = set().union(*schema.KINDS.values())
-        columns = {}
+        date_fields = {f for kind in schema.KINDS.values() for f, t in kind.items() if t == schema.DATE}
+        columns, derived = {}, {}
         for fld, headers in (raw.get("columns") or {}).items():
             if fld not in all_fields:
                 raise ConfigError(f"{name}: [columns] '{fld}' is not a field OrderDesk knows")
+            if isinstance(headers, dict) or (isinstance(headers, str) and " + " in headers):
+                if fld not in date_fields:
+                    raise ConfigError(f"{name}: [columns] {fld}: only a date can be computed from a date "
+                                      f"and a number of days")
+                derived[fld] = _derived(headers, fld, name)
+                continue
             if isinstance(headers, str):
                 headers = [headers]
             if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
@@ -146,7 +182,59 @@ class Mapping:
                 raise ConfigError(f"{name}: [defaults] {fld} must be a field OrderDesk knows, given one value "
                                   f"(qty = 1 for a file of one item per line)")
         return cls(raw.get("sheet"), header_row, columns, {k: dict(v) for k, v in vals.items()}, date_order,
-                   dict(defaults))
+                   dict(defaults), _date_formats(raw.get("date_format"), date_fields, name), derived, name)
+
+
+def _formats(value: Any, where: str) -> tuple[str, ...]:
+    import datetime as _dt
+    found = [value] if isinstance(value, str) else value
+    if not isinstance(found, list) or not found or not all(isinstance(f, str) and "%" in f for f in found):
+        raise ConfigError(f"{where} must be a strptime format such as \"%d/%m/%Y\" or a list of them")
+    for f in found:
+        try:
+            _dt.datetime(2026, 4, 30, 9, 30).strftime(f)
+            if "%d" not in f and "%j" not in f:
+                raise ValueError("no day (%d)")
+        except ValueError as exc:
+            raise ConfigError(f"{where}: '{f}' is not a date format ({exc})") from None
+    return tuple(found)
+
+
+def _date_formats(raw: Any, date_fields: set[str], name: str) -> dict[str, tuple[str, ...]]:
+    """``date_format = "%d/%m/%Y"`` for every date column, or a ``[date_format]`` table per field."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        return {"*": _formats(raw, f"{name}: date_format")}
+    out = {}
+    for fld, value in raw.items():
+        if fld not in date_fields and fld != "*":
+            raise ConfigError(f"{name}: [date_format] '{fld}' is not a date field OrderDesk knows")
+        out[fld] = _formats(value, f"{name}: [date_format] {fld}")
+    return out
+
+
+def _derived(spec: Any, fld: str, name: str) -> Derived:
+    """``"Order Date + Days for shipment (scheduled)"`` (calendar days) or
+    ``{from = "Order Date", plus_days = "Days for shipment (scheduled)", days = "working"}``."""
+    where = f"{name}: [columns] {fld}"
+    if isinstance(spec, str):
+        start, _, plus = spec.partition(" + ")
+        spec = {"from": start.strip(), "plus_days": plus.strip()}
+    unknown = set(spec) - {"from", "plus_days", "days", "calendar"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{sorted(unknown)[0]}' (expected: from, plus_days, days, calendar)")
+    start, plus = spec.get("from"), spec.get("plus_days")
+    if not isinstance(start, str) or not start.strip() or not isinstance(plus, str) or not plus.strip():
+        raise ConfigError(f"{where}: give the date column and the day-count column, e.g. "
+                          f"{{from = \"Order Date\", plus_days = \"Days for shipment (scheduled)\"}}")
+    days = spec.get("days", "calendar")
+    if days not in ("calendar", "working"):
+        raise ConfigError(f"{where}: days must be \"calendar\" or \"working\"")
+    calendar = spec.get("calendar", "cn")
+    if calendar not in ("cn", "mon-fri"):
+        raise ConfigError(f"{where}: calendar must be \"cn\" or \"mon-fri\"")
+    return Derived(start.strip(), plus.strip(), days, calendar)
 
 
 # --- header matching ------------------------------------------------------------------------
@@ -162,8 +250,8 @@ def header_key(text: Any) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def _text_key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s_\-.:：()（）\[\]【】#/\\'\"*]+", "", text)
+    # NFKC, Traditional -> Simplified, case, spaces, punctuation, units in brackets (headers.py)
+    return headers.key(text)
 
 
 @functools.cache
@@ -201,8 +289,12 @@ class HeaderMatch:
     first_index: int                   # 0-based first header row (== header_index for one row)
     columns: dict[str, int]            # field -> 0-based column
     texts: dict[str, str]              # field -> header text found
-    score: int
+    score: float
     duplicates: list[tuple[str, str, list[int]]] = field(default_factory=list)
+    proposal: dict = field(default_factory=dict)       # field -> headers.FieldChoice
+    row_texts: list[str] = field(default_factory=list)  # every header cell of the row
+    notes: list[str] = field(default_factory=list)      # stand-ins (a planned finish as due date)
+    ledger_kind: str | None = None                      # sales, purchases, work_orders, shipments
 
 
 def _cell_text(v: Any) -> str:
@@ -264,10 +356,50 @@ def _bilingual_key(text: str, *tables: dict) -> str | None:
     return None
 
 
-def _requirement_met(kind: str, columns: dict[str, int], mapping: Mapping | None = None) -> bool:
+def requirement_met(kind: str, columns: dict[str, int], mapping: Mapping | None = None,
+                     ledger_kind: str | None = None) -> bool:
     req = schema.REQUIRED[kind]
-    have = set(columns) | set(mapping.defaults if mapping else ())
-    return all(f in have for f in req.fields) and (not req.any_of or any(f in have for f in req.any_of))
+    have = set(columns) | set(mapping.defaults if mapping else ()) | set(mapping.derived if mapping else ())
+    fields = req.fields
+    if kind == "ledger" and ledger_kind not in (None, "sales"):
+        # purchase, work-order and shipment lines: the supplier or line may stand where the
+        # customer is, or be absent (a PO line table whose supplier sits on the PO header)
+        fields = tuple(f for f in fields if f != "customer")
+    return all(f in have for f in fields) and (not req.any_of or any(f in have for f in req.any_of))
+
+
+def _match(kind: str, texts: list[str], mapping: Mapping, samples: dict[int, list] | None = None):
+    """Columns of one header row: (columns, texts, duplicates, proposal, notes, ledger kind).
+    Order-line ledgers are scored by header parts (headers.py); other kinds match aliases."""
+    if kind != "ledger":
+        cols, found, dups = _match_row(kind, texts, mapping)
+        proposal = {f: headers.FieldChoice(f, headers.Candidate(c, texts[c], 1.0,
+                                                                "mapping" if f in mapping.columns else "alias"))
+                    for f, c in cols.items()}
+        return cols, found, dups, proposal, [], None
+    fields = schema.KINDS[kind]
+    table = aliases()[kind]
+    exact = dict(table)
+    for text in texts:       # '客户交期\nRequested Date': the Chinese or the English part alone
+        k = header_key(text)
+        if k and k not in exact:
+            b = _bilingual_key(text, table)
+            if b:
+                exact[k] = table[b]
+    user = {f: hs for f, hs in mapping.columns.items() if f in fields}
+    rank = {k: i for (knd, k), i in _alias_rank().items() if knd == kind}
+    proposal = headers.propose(texts, fields, exact=exact, user=user, samples=samples, rank=rank)
+    cols = {f: c.chosen.column for f, c in proposal.items() if c.chosen is not None}
+    found = {f: texts[c] for f, c in cols.items()}
+    seen: dict[str, list[int]] = {}
+    for col, text in enumerate(texts):
+        k = header_key(text)
+        if k:
+            seen.setdefault(k, []).append(col)
+    dups = [(texts[c], f, seen[header_key(texts[c])]) for f, c in cols.items()
+            if len(seen[header_key(texts[c])]) > 1 and f not in mapping.columns]
+    notes = headers.stand_ins(cols, found)
+    return cols, found, dups, proposal, notes, headers.ledger_kind(texts, cols)
 
 
 def _header_texts(rows: list[list], index: int, width: int) -> list[str]:
@@ -275,7 +407,7 @@ def _header_texts(rows: list[list], index: int, width: int) -> list[str]:
     return [_cell_text(row[c]) if c < len(row) else "" for c in range(width)]
 
 
-def find_header(grid: Grid, kind: str, mapping: Mapping) -> HeaderMatch | None:
+def find_header(grid: Grid, kind: str, mapping: Mapping, *, ledger_kind: str | None = None) -> HeaderMatch | None:
     """Best header among single rows and pairs of rows (a group header over sub-headers, or
     cells merged down two rows), within the first rows of the sheet."""
     rows = grid.rows
@@ -286,7 +418,7 @@ def find_header(grid: Grid, kind: str, mapping: Mapping) -> HeaderMatch | None:
         if i >= min(len(rows), HEADER_SCAN_ROWS if mapping.header_row is None else len(rows)):
             break
         lower = _header_texts(rows, i, width)
-        if not any(lower):
+        if not any(lower) or (mapping.header_row is None and _looks_like_data(rows[i], kind)):
             continue
         options = [(i, lower)]
         if i > 0:
@@ -294,11 +426,46 @@ def find_header(grid: Grid, kind: str, mapping: Mapping) -> HeaderMatch | None:
             if any(upper):
                 options.append((i - 1, _combine(upper, lower)))
         for first, texts in options:
-            cols, found, dups = _match_row(kind, texts, mapping)
-            score = len(cols) + (100 if _requirement_met(kind, cols, mapping) else 0)
+            cols, found, dups, proposal, notes, lk = _match(kind, texts, mapping)
+            # rows compete on one footing (the customer not yet asked for: a row's own words
+            # must not make it the header by relaxing what it needs)
+            score = sum(c.chosen.score for c in proposal.values() if c.chosen is not None) \
+                + (100 if requirement_met(kind, cols, mapping, "any") else 0)
             if best is None or score > best.score:
-                best = HeaderMatch(i, first, cols, found, score, dups)
+                best = HeaderMatch(i, first, cols, found, score, dups, proposal, texts, notes, lk)
+    if best is not None and kind == "ledger":
+        # confirmed by values: a sample of the rows below (a date field holds dates)
+        samples = _samples(rows, best.header_index + 1, len(best.row_texts))
+        cols, found, dups, proposal, notes, lk = _match(kind, best.row_texts, mapping, samples)
+        score = sum(c.chosen.score for c in proposal.values() if c.chosen is not None) \
+            + (100 if requirement_met(kind, cols, mapping, lk) else 0)
+        best = HeaderMatch(best.header_index, best.first_index, cols, found, score, dups, proposal,
+                           best.row_texts, notes, ledger_kind or lk)
     return best
+
+
+def _looks_like_data(row: list, kind: str) -> bool:
+    """A row most of whose cells are numbers or dates, or (an order ledger) holding a date cell,
+    is data, not a header (header cells are text): it keeps a data row under the header from
+    being read as a second header row whose values happen to look like field names."""
+    import datetime as _dt
+    filled = [v for v in row if v is not None and v != ""]
+    typed = sum(1 for v in filled if not isinstance(v, str))
+    if kind == "ledger" and any(isinstance(v, (_dt.date, _dt.datetime)) for v in filled):
+        return True
+    return bool(filled) and typed * 2 > len(filled)
+
+
+def _samples(rows, start: int, width: int) -> dict[int, list]:
+    """A few values per column below the header (never every cell: the value check is cheap)."""
+    out: dict[int, list] = {c: [] for c in range(width)}
+    for i in range(start, min(len(rows), start + headers.SAMPLE_ROWS)):
+        row = rows[i]
+        for c in range(min(width, len(row))):
+            v = row[c]
+            if v is not None and v != "":
+                out[c].append(v)
+    return out
 
 
 def _combine(upper: list[str], lower: list[str]) -> list[str]:
@@ -345,34 +512,98 @@ def cell_name(sheet: str, col: int, row1: int) -> str:
 
 # --- reading --------------------------------------------------------------------------------
 
-def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: bool = True) -> ReadResult:
+def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: bool = True,
+              ledger_kind: str | None = None) -> ReadResult:
     """Turn a grid into a ReadResult of ``kind``: every row accounted for."""
     mapping = mapping or Mapping()
     name = grid.file.name
     if not any(any(_cell_text(v) for v in r) for r in grid.rows[:HEADER_SCAN_ROWS * 10]):
         raise InputError(f"{name}: sheet '{grid.sheet}' is empty", file=str(grid.file), sheet=grid.sheet)
-    match = find_header(grid, kind, mapping)
-    if match is None or not _requirement_met(kind, match.columns, mapping):
+    match = find_header(grid, kind, mapping, ledger_kind=ledger_kind)
+    if match is not None:
+        _check_mapping_found(grid, kind, match, mapping)
+    if match is None or not requirement_met(kind, match.columns, mapping, match.ledger_kind):
         raise _missing_columns(grid, kind, match)
+    notes = list(match.notes)
+    required = set(schema.REQUIRED[kind].fields) | set(schema.REQUIRED[kind].any_of)
     for text, fld, cols in match.duplicates:
         if fld in _kind_module_attr(kind, "DUPLICATE_HEADERS_OK", ()):
             continue   # the kind's finish reads every such column (a BOM's part-number columns)
         cells = " and ".join(cell_name(grid.sheet, c, match.header_index + 1) for c in cols)
-        raise InputError(f"{name}: the header '{text}' appears twice ({cells}) — rename one so "
+        times = "twice" if len(cols) == 2 else f"{len(cols)} times"
+        if fld not in required:   # a header no required field needs may repeat: the first is read
+            notes.append(f"the header '{text}' appears {times} ({cells}): {fld} is read from "
+                         f"{cell_name(grid.sheet, match.columns[fld], match.header_index + 1)}")
+            continue
+        raise InputError(f"{name}: the header '{text}' appears {times} ({cells}) — rename one so "
                          f"'{fld}' is unambiguous", file=str(grid.file), sheet=grid.sheet)
-    return _read_rows(grid, kind, match, mapping)
+    result = _read_rows(grid, kind, match, mapping)
+    result.notes[:0] = notes
+    result.proposal = match.proposal
+    if kind == "ledger":
+        result.ledger_kind = match.ledger_kind
+        # the party a line is measured against (customer, supplier or production line), for
+        # every kind of ledger alike; compute/otd.py may group by it
+        party = headers.counterparty_field(match.ledger_kind or "sales", match.columns)
+        result.data["counterparty"] = result.data[party] if party else pd.Series(
+            np.full(len(result.data), None, dtype=object), index=result.data.index)
+    return result
+
+
+def _check_mapping_found(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> None:
+    """A --map entry whose header is nowhere in the header row is a mistake worth naming."""
+    keys = {header_key(t) for t in match.row_texts if t}
+    for fld, hs in mapping.columns.items():
+        if fld not in schema.KINDS[kind] or any(header_key(h) in keys for h in hs):
+            continue
+        near = headers.closest(match.row_texts, hs)
+        hint = f" (closest: {', '.join(repr(t) for t in near)})" if near else ""
+        shown = " or ".join(f"'{h}'" for h in hs)
+        raise ConfigError(f"{mapping.name}: [columns] {fld} = {shown}: no such header in "
+                          f"{grid.file.name} sheet '{grid.sheet}' row {match.header_index + 1}{hint} — "
+                          f"fix the header text in the mapping")
+
+
+def _repeated_header_rows(src: dict[str, values.Coded], match: HeaderMatch, n: int) -> np.ndarray:
+    """Rows whose every mapped cell repeats its header text: a header pasted inside the data.
+    One vectorised comparison per mapped column, narrowed by the first."""
+    out: np.ndarray | None = None
+    columns = set()
+    for f, text in match.texts.items():
+        c = match.columns.get(f)
+        if f not in src or c in columns or not text:
+            continue
+        columns.add(c)
+        entries = src[f].values.to_numpy(dtype=object, na_value=None)
+        row_eq = src[f].per_row(entries == text)
+        out = row_eq if out is None else out & row_eq
+        if not out.any():
+            return np.zeros(n, bool)
+    if out is None or len(columns) < 2:
+        return np.zeros(n, bool)
+    return out
 
 
 def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputError:
     req = schema.REQUIRED[kind]
     found = match.columns if match else {}
-    missing = [f for f in req.fields if f not in found]
+    missing = [f for f in req.fields if f not in found
+               and not (f == "customer" and match is not None and match.ledger_kind not in (None, "sales"))]
     raw = alias_lists()[kind]
+    texts = match.row_texts if match else []
 
     def examples(words: list[str]) -> str:  # two Chinese and two English names
         zh = [w for w in words if _CJK.search(w)][:2]
         return ", ".join(zh + [w for w in words if not _CJK.search(w)][:2])
-    parts = [f"'{f}' (a column such as {examples(raw[f])})" for f in missing]
+
+    def near(f: str) -> str:   # the headers of this row closest to the field, if any
+        if kind != "ledger":
+            return ""
+        choice = match.proposal.get(f) if match else None
+        close = [choice.runner_up.header] if choice is not None and choice.runner_up is not None else []
+        close += [t for t in headers.closest(texts, raw[f]) if t not in close]
+        return f"; closest here: {', '.join(repr(t) for t in close[:3])}" if close else ""
+    parts = [f"'{f}' (a column such as {examples(raw[f])}{near(f)})" for f in missing]
     if req.any_of and not any(f in found for f in req.any_of):
         what = "a due date" if kind == "ledger" else "one of " + ", ".join(f"'{f}'" for f in req.any_of)
         parts.append(what + " (" + " or ".join(raw[f][0] + "/" + raw[f][-1] if f in raw else f
@@ -403,6 +634,7 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     start = match.header_index + 1
     raw: dict[str, pd.Series] = {}        # field -> the cells per row (issue values)
     src: dict[str, values.Coded] = {}     # field -> the cells as entries and per-row codes
+    cols_of: dict[str, int] = dict(match.columns)   # field -> column of its issues
     if grid.batch is not None:
         # Arrow text columns (xlsx): each column's distinct texts are parsed once and the rows
         # are numpy takes; Python rows are made only for the few blank/total candidates. A
@@ -410,41 +642,51 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
         n = max(len(grid.rows) - start, 0)
         index = pd.RangeIndex(n)
         by_col: dict[int, tuple[pd.Series, values.Coded]] = {}
-        for f, c in match.columns.items():
+
+        def load(c: int) -> tuple[pd.Series, values.Coded]:
             if c not in by_col:
                 cells = values.text_series(grid.text_column(c, start, n), index)
                 by_col[c] = (cells, values.distinct(cells))
-            raw[f], src[f] = by_col[c]
+            return by_col[c]
         body = _LazyBody(grid.rows, start)
     else:
         body = grid.rows[start:]
         n = len(body)
         index = pd.RangeIndex(n)
-        for f, c in match.columns.items():
-            raw[f] = pd.Series(_column(body, c), index=index, dtype=object)
-            src[f] = values.Coded(raw[f])
-    source_row = np.arange(start + 1, start + 1 + n)
+        by_obj: dict[int, tuple[pd.Series, values.Coded]] = {}
 
-    # blank and total rows: decided on the mapped columns, confirmed on the whole row
+        def load(c: int) -> tuple[pd.Series, values.Coded]:
+            if c not in by_obj:
+                cells = pd.Series(_column(body, c), index=index, dtype=object)
+                by_obj[c] = (cells, values.distinct(cells))
+            return by_obj[c]
+    for f, c in match.columns.items():
+        raw[f], src[f] = load(c)
+    source_row = np.arange(start + 1, start + 1 + n)
+    derived = _derived_sources(grid, match, mapping, fields)
+
+    # blank rows: decided on the mapped columns, confirmed on the whole row (a row holding
+    # only a prefilled sequence number, 序号 1..N, is blank too)
+    width = max(len(grid.rows[i]) for i in range(match.first_index, match.header_index + 1))
+    header_rows = [_header_texts(grid.rows, i, width) for i in range(match.first_index, match.header_index + 1)]
+    sequence_cols = {c for f, c in match.columns.items()
+                     if rows.is_sequence_header("".join(h[c] for h in header_rows))}
     empty: dict[str, np.ndarray] = {}     # field -> empty per entry
     by_src: dict[int, np.ndarray] = {}
     maybe_blank = np.arange(n)
     for f, col in src.items():
         if id(col) not in by_src:
             by_src[id(col)] = e = values.is_empty(col.values).to_numpy(dtype=bool)
-            # narrowed column by column: only the rows still empty are looked up
-            maybe_blank = maybe_blank[e[maybe_blank] if col.codes is None else e[col.codes[maybe_blank]]]
+            if match.columns[f] not in sequence_cols:
+                # narrowed column by column: only the rows still empty are looked up
+                maybe_blank = maybe_blank[e[maybe_blank] if col.codes is None else e[col.codes[maybe_blank]]]
         empty[f] = by_src[id(col)]
-    blank = np.zeros(n, bool)
-    blank[maybe_blank] = True
-    if len(maybe_blank):
-        blank[maybe_blank[_filled(grid, body, start, n, maybe_blank)]] = False
-    totals = _total_rows(body, src, empty, kind, blank)
-    skipped = blank | totals
-    keep = ~skipped
+    blank = rows.blank_rows(grid, body, start, n, maybe_blank, header_rows)
+    repeated = _repeated_header_rows(src, match, n) & ~blank   # exports pasted together
+    blank |= repeated
     # a field the file has no column for, one value for every line from the mapping's [defaults]
     for f, v in mapping.defaults.items():
-        if f in fields and f not in raw:
+        if f in fields and f not in raw and f not in derived:
             raw[f] = pd.Series([v] * n, index=index, dtype=object)
             src[f] = values.Coded(pd.Series([v], dtype=object), np.zeros(n, np.intp))
             empty[f] = np.zeros(1, bool)
@@ -452,20 +694,25 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     problems: dict[str, values.Coded] = {}
     parsed: dict[str, values.Coded] = {}
     notes: list[str] = list(grid.notes)   # e.g. the text encoding a CSV was read in
+    if repeated.any():
+        at = ", ".join(str(int(r)) for r in source_row[repeated][:5]) + (", …" if repeated.sum() > 5 else "")
+        notes.append(f"{int(repeated.sum())} header row{'s' if repeated.sum() > 1 else ''} repeated inside "
+                     f"the data (row {at}) skipped, counted as blank")
     warnings: list[Issue] = []   # kept rows with a note (text cut to Excel's cell limit)
-    order_dates = None
-    if "order_date" in src:  # parsed first: it gives '4月30' its year
-        order_dates, problems["order_date"], _ = values.date_coded(src["order_date"])
-        parsed["order_date"] = order_dates
     day_first = {"dmy": True, "mdy": False}.get(mapping.date_order)
+    no_year: dict[str, list] = {}
+    placeholders: dict[str, np.ndarray] = {}
     for f, col in src.items():
-        if f in parsed:
-            continue
         kind_of = fields[f]
         cells = col.values
         if kind_of == schema.DATE:
-            parsed[f], problems[f], n_ = values.date_coded(col, year_hint=order_dates, day_first=day_first)
-            if "ambiguous_day_month" in n_ and mapping.date_order is None:
+            parsed[f], problems[f], n_ = values.date_coded(col, day_first=day_first, defer_years=True,
+                                                           formats=mapping.formats_for(f))
+            if n_.get("no_year"):
+                no_year[f] = n_["no_year"]
+            if n_.get("placeholder") is not None and n_["placeholder"].any():
+                placeholders[f] = n_["placeholder"]
+            if "ambiguous_day_month" in n_ and mapping.date_order is None and not mapping.formats_for(f):
                 order = "day/month" if n_["day_first"] else "month/day"
                 notes.append(f"{match.texts[f]}: dates such as '{n_['ambiguous_day_month']}' are ambiguous; "
                              f"read as {order} — set date_order = \"dmy\" or \"mdy\" in a --map file to change")
@@ -483,7 +730,7 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
         else:
             text = values.text_column(cells)
             text, too_long = _excel_text(text, values.arrow_text(cells))
-            for i in np.flatnonzero((col.per_row(too_long) > 0) & keep):
+            for i in np.flatnonzero((col.per_row(too_long) > 0) & ~blank):
                 e = i if col.codes is None else col.codes[i]
                 warnings.append(Issue(cell_name(grid.sheet, match.columns[f], int(source_row[i])), f,
                                       text.iat[e][:40] + "…", f"text of {too_long[e]:,} characters is longer than"
@@ -491,22 +738,33 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
                                       f" 32,767", "warning"))
             if f in mapping.values:
                 table = {values.norm_key(k): v for k, v in mapping.values[f].items()}
-                # per row: pandas infers the mapped column's dtype from the rows' values
-                parsed[f] = values.Coded(col.like(text).series(index).map(
-                    lambda v: table.get(values.norm_key(v), v) if v is not None else None))
+                done = text.map(lambda v: table.get(values.norm_key(v), v) if v is not None else None)
+                parsed[f] = values.Coded(col.like(done).series(index))   # per row: pandas infers the dtype
             else:
                 parsed[f] = col.like(text)
+    _place_years(parsed, problems, no_year)
+    for f, d in derived.items():
+        parsed[f], problems[f], raw[f], cols_of[f] = _derive(d, load, mapping, day_first, n, index)
+        empty[f] = parsed[f].values.isna().to_numpy()
+        src[f] = parsed[f]
 
     # required values and signs, set on the entries (an entry's rows share its message)
     req = schema.REQUIRED[kind]
     for f in req.fields:
-        missing = np.flatnonzero(src[f].per_row(empty[f]) & keep)
+        if f not in src:      # the customer of a purchase, work-order or shipment ledger
+            continue
+        missing = np.flatnonzero(src[f].per_row(empty[f]) & ~blank)
         if len(missing):
             p = problems.get(f)
             if p is None:
                 p = problems[f] = src[f].like(pd.Series(None, index=src[f].values.index, dtype=object))
             at = missing if p.codes is None else p.codes[missing]
             p.values.iloc[at[p.values.isna().to_numpy()[at]]] = "is empty (a value is required)"
+        if f in placeholders:     # 'TBD' in a date the row cannot do without
+            entries = np.zeros(len(parsed[f].values), bool)
+            entries[:len(placeholders[f])] = placeholders[f]
+            p = problems[f].values
+            p[entries & p.isna().to_numpy()] = "holds no date (a date is required here)"
     for f in schema.NON_NEGATIVE.get(kind, ()):
         if f in parsed:
             neg = (parsed[f].values < 0).to_numpy()
@@ -520,28 +778,37 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
                 p = problems[f].values
                 p[zero & p.isna().to_numpy()] = "must be more than 0"
 
-    issues: list[Issue] = []
-    rejected = np.zeros(n, bool)
+    # totals: rows with no key of their own, or that would be rejected, holding a total word,
+    # a SUM formula, or only sums of the columns above
+    flagged_rows = np.zeros(n, bool)
     for f, p in problems.items():
         flagged = p.values.notna().to_numpy()
-        if not flagged.any():
-            continue
-        bad = p.per_row(flagged) & keep
-        if not bad.any():
-            continue
-        rejected |= bad
-        bad_rows = np.flatnonzero(bad)
-        message = p.values.to_numpy()[bad_rows if p.codes is None else p.codes[bad_rows]]
-        col = match.columns.get(f)
-        if col is None:
-            raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {message[0]}")
-        for i, text in zip(bad_rows, message):
-            value = values.cell_value(raw[f], i)
-            issues.append(Issue(cell_name(grid.sheet, col, int(source_row[i])), f,
-                                None if values.is_empty(pd.Series([value], dtype=object)).iat[0] else value,
-                                text))
-    issues += warnings
-    issues.sort(key=lambda it: (_row_of(it.cell), it.cell))
+        if flagged.any():
+            flagged_rows |= p.per_row(flagged)
+    key = [f for f in req.fields if f in src][:1]
+    key_empty = src[key[0]].per_row(empty[key[0]]) if key else np.zeros(n, bool)
+    unlabelled = ~blank & key_empty
+    for f, t in fields.items():
+        if f in src and t not in (schema.NUMBER,) and f in match.columns:
+            unlabelled &= src[f].per_row(empty[f])
+    numbers = {f: (parsed[f].rows().astype("float64"), ~src[f].per_row(empty[f])) for f, t in fields.items()
+               if t == schema.NUMBER and f in match.columns and f in parsed}
+    key_label = np.zeros(n, bool)
+    if key:
+        words = rows.total_label_entries(src[key[0]].values)
+        if words.any():
+            key_label = src[key[0]].per_row(words)
+    totals = rows.total_rows(grid, body, start, n, ~blank & (key_empty | key_label), unlabelled, numbers,
+                             ~blank & ~key_empty & ~key_label)
+    skipped = blank | totals
+    keep = ~skipped
+
+    issues, at_row, at_col = _issues(grid.sheet, problems, raw, cols_of, keep, source_row)
+    rejected = flagged_rows & keep
+    ph_notes, ph_counts = _placeholder_notes(grid.sheet, placeholders, parsed, raw, cols_of, match, keep,
+                                             source_row)
+    notes += ph_notes
+    issues = _in_cell_order(issues, at_row, at_col, [w for w in warnings if keep[_row_of(w.cell) - start - 1]])
 
     valid = keep & ~rejected
     n_valid = int(valid.sum())
@@ -556,9 +823,13 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
         if f not in fields:
             data[f] = kept(c)
     data["source_row"] = source_row[valid]
-    result = ReadResult(kind, grid.file.name, grid.sheet, match.header_index + 1, dict(match.texts), data,
+    columns = dict(match.texts)
+    for f, (d, _, _) in derived.items():
+        columns[f] = d.describe()
+    result = ReadResult(kind, grid.file.name, grid.sheet, match.header_index + 1, columns, data,
                         issues, RowCount(n, n_valid, int(rejected.sum()), int(skipped.sum())),
                         notes, grid.file)
+    result.placeholders = ph_counts
     # where each field is, so a line's issue found later (by the engine) can name its cell
     result.column_letters = {f: column_letter(c) for f, c in match.columns.items() if isinstance(c, (int, np.integer))}
     _finish(kind, result, grid, match)
@@ -566,22 +837,195 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     return result
 
 
-def _filled(grid: Grid, body, start: int, n: int, rows: np.ndarray) -> np.ndarray:
-    """Per row of ``rows`` (0-based from ``start``): whether any cell of the whole row holds
-    something. An Arrow grid is asked column by column for just these rows (a cell's text is
-    empty exactly when its typed value's text is)."""
-    if grid.batch is None:
-        return np.array([any(_cell_text(v) for v in body[int(i)]) for i in rows], dtype=bool)
-    import pyarrow as pa
-    width = len(body[int(rows[0])])
-    at = pa.array(rows)
-    filled = np.zeros(len(rows), bool)
-    for c in range(width):
-        cells = grid.text_column(c, start, n)
-        if cells.null_count == len(cells):
+def _issues(sheet: str, problems: dict[str, values.Coded], raw: dict[str, pd.Series], cols_of: dict[str, Any],
+            keep: np.ndarray, source_row: np.ndarray) -> list[Issue]:
+    """One issue per flagged cell of a kept row. Built column by column: each distinct value
+    is typed and checked for emptiness once, not a pandas object per issue (an all-bad file
+    of 100k rows makes 300k issues)."""
+    out: list[Issue] = []
+    keys_row: list[np.ndarray] = []      # per issue: its row and its sheet!column, for the sort
+    keys_cell: list[str] = []
+    prefix = sheet_ref(sheet) + "!"
+    for f, p in problems.items():
+        flagged = p.values.notna().to_numpy()
+        if not flagged.any():
             continue
-        filled |= np.array([v is not None and bool(v.strip()) for v in cells.take(at).to_pylist()], dtype=bool)
-    return filled
+        bad_rows = np.flatnonzero(p.per_row(flagged) & keep)
+        if not len(bad_rows):
+            continue
+        col = cols_of.get(f)
+        if col is None:
+            message = p.values.to_numpy()[bad_rows[0] if p.codes is None else p.codes[bad_rows[0]]]
+            raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {message}")
+        messages = p.values.to_numpy()[bad_rows if p.codes is None else p.codes[bad_rows]]
+        cells = raw[f]
+        arr = values.arrow_text(cells)
+        seen: dict = {}          # each distinct cell text typed once
+        if arr is not None:
+            import pyarrow as pa
+            found = [seen[v] if v in seen else seen.setdefault(v, _issue_value(values.typed_cell(v)))
+                     for v in arr.take(pa.array(bad_rows)).to_pylist()]
+        else:
+            found = [seen[v] if v in seen else seen.setdefault(v, _issue_value(v))
+                     for v in cells.to_numpy()[bad_rows].tolist()]
+        letters = ([prefix + column_letter(col)] * len(bad_rows) if not isinstance(col, np.ndarray)
+                   else [prefix + column_letter(int(c)) for c in col[bad_rows]])
+        at_rows = source_row[bad_rows]
+        names = [f"{cell}{row}" for cell, row in zip(letters, at_rows.tolist())]
+        out += map(Issue, names, [f] * len(names), found, messages)
+        keys_row.append(at_rows)
+        keys_cell += letters
+    return out, np.concatenate(keys_row) if keys_row else np.zeros(0, np.int64), keys_cell
+
+
+def _in_cell_order(issues: list[Issue], rows_: np.ndarray, cells: list[str], more: list[Issue]) -> list[Issue]:
+    """Issues by row, then by cell name, as a reader reads them; ``rows_`` and ``cells``
+    (sheet!column) per issue, ``more`` issues to merge in (their keys read from their cells)."""
+    for it in more:
+        head, bang, tail = it.cell.rpartition("!")
+        letters = tail.rstrip("0123456789")
+        issues.append(it)
+        rows_ = np.append(rows_, int(tail[len(letters):] or 0))
+        cells.append(head + bang + letters)
+    if len(issues) < 2:
+        return issues
+    _, rank = np.unique(np.array(cells, dtype=object), return_inverse=True)
+    order = np.lexsort((np.arange(len(issues)), rank, rows_))
+    return [issues[i] for i in order]
+
+
+def _issue_value(v: Any) -> Any:
+    """A cell's value as an issue shows it: None for an empty cell."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, str) and not v.strip():
+        return None
+    return v
+
+
+DATE_REFERENCE_ORDER = ("order_date", "requested_date", "promised_date", "first_promised_date", "ship_date")
+
+
+def _place_years(parsed: dict[str, values.Coded], problems: dict[str, values.Coded], no_year: dict[str, list]) -> None:
+    """Dates without a year ('4月30', '6/14') take the year that puts them closest to their
+    own row's other dates: the order date for the others, the first of the due and ship
+    dates for the order date; a row with none takes the file's year."""
+    if not no_year:
+        return
+    dates = {f: c for f, c in parsed.items() if c.values.dtype.kind == "M"}
+    fallback = values.file_year(*dates.values())
+    for f, pending in no_year.items():
+        others = [g for g in DATE_REFERENCE_ORDER if g != f and g in dates]
+        others += [g for g in dates if g != f and g not in others]
+        reference = None
+        for g in others:
+            ref = dates[g].rows().astype("datetime64[ns]")
+            reference = ref if reference is None else np.where(np.isnat(reference), ref, reference)
+        parsed[f], problems[f] = values.place_years(parsed[f], problems[f], pending, reference, fallback)
+        dates[f] = parsed[f]
+
+
+def _derived_sources(grid: Grid, match: HeaderMatch, mapping: Mapping, fields: dict[str, str]) -> dict:
+    """field -> (Derived, date column, day-count column) for the mapping's computed dates."""
+    out = {}
+    if not mapping.derived:
+        return out
+    width = max(len(grid.rows[i]) for i in range(match.first_index, match.header_index + 1))
+    texts = ["".join(t) for t in zip(*(_header_texts(grid.rows, i, width)
+                                       for i in range(match.first_index, match.header_index + 1)))]
+    keys = [header_key(t) for t in texts]
+    for f, d in mapping.derived.items():
+        if f not in fields:
+            continue
+        found = []
+        for name in (d.start, d.plus_days):
+            col = _column_named(name, texts, keys, match)
+            if col is None:
+                import difflib
+                near = difflib.get_close_matches(name, [t for t in texts if t], n=3, cutoff=0.4)
+                hint = f" (closest: {', '.join(repr(t) for t in near)})" if near else ""
+                raise ConfigError(f"mapping: [columns] {f} = {d.describe()!r}: no column '{name}' in the header "
+                                  f"of sheet '{grid.sheet}' (row {match.header_index + 1}){hint}")
+            found.append(col)
+        out[f] = (d, found[0], found[1])
+    return out
+
+
+def _column_named(name: str, texts: list[str], keys: list[str], match: HeaderMatch) -> int | None:
+    if name in match.columns:                       # a canonical field: its column
+        return match.columns[name]
+    key = header_key(name)
+    if key in keys:
+        return keys.index(key)
+    field_of = next((table[key] for table in aliases().values() if key in table), None)
+    if field_of in match.columns:                   # 'order date' names the order_date column
+        return match.columns[field_of]
+    starts = [i for i, k in enumerate(keys) if k and k.startswith(key)]
+    return starts[0] if len(starts) == 1 else None
+
+
+def _derive(spec: tuple, load, mapping: Mapping, day_first: bool | None, n: int,
+            index: pd.Index) -> tuple[values.Coded, values.Coded, pd.Series, np.ndarray]:
+    """Per row: the date column plus the day count. A bad date or day count is an issue on
+    its own cell (the row's column for this field is the one that was wrong)."""
+    d, date_col, days_col = spec
+    date_raw, date_src = load(date_col)
+    days_raw, days_src = load(days_col)
+    dates, date_bad, _ = values.date_coded(date_src, day_first=day_first, formats=mapping.formats_for("*"))
+    nums, num_bad = values.number_column(days_src.values)
+    start = dates.rows().astype("datetime64[ns]")
+    days = days_src.like(nums).rows().astype("float64")
+    date_msg = date_bad.rows()
+    days_msg = days_src.like(num_bad).rows()
+    whole = np.isnan(days) | (days == np.round(days))
+    ok = ~np.isnat(start) & ~np.isnan(days) & whole & (days >= 0)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if ok.any():
+        if d.days == "calendar":
+            out[ok] = start[ok] + days[ok].astype("int64").astype("timedelta64[D]")
+        else:
+            from addin.compute.calendar import WorkingCalendar
+            cal = WorkingCalendar.cn() if d.calendar == "cn" else WorkingCalendar.mon_fri()
+            got = cal.workday_many(pd.Series(start[ok]), pd.Series(days[ok].astype("int64")))
+            out[ok] = pd.to_datetime(got).to_numpy(dtype="datetime64[ns]")
+    problems = np.full(n, None, dtype=object)
+    col = np.full(n, date_col, dtype=np.int64)
+    bad_days = pd.notna(days_msg) | (~np.isnan(days) & (~whole | (days < 0)))
+    problems[bad_days] = np.where(pd.notna(days_msg[bad_days]), "not a number of days",
+                                  "not a whole number of days (0 or more)")
+    col[bad_days] = days_col
+    bad_date = pd.notna(date_msg) & ~bad_days
+    problems[bad_date] = date_msg[bad_date]
+    cells = pd.Series(np.where(bad_days, values.objects_of(days_raw), values.objects_of(date_raw)), index=index,
+                      dtype=object)
+    return (values.Coded(pd.Series(out, index=index)), values.Coded(pd.Series(problems, index=index, dtype=object)),
+            cells, col)
+
+
+def _placeholder_notes(sheet: str, placeholders: dict[str, np.ndarray], parsed: dict[str, values.Coded],
+                       raw: dict[str, pd.Series], cols_of: dict[str, Any], match: HeaderMatch,
+                       keep: np.ndarray, source_row: np.ndarray) -> tuple[list[str], dict[str, int]]:
+    """Per date column, the cells whose text means 'no date' (N/A, TBD, 待定, 9999-12-31...):
+    read as empty and kept, counted here so none goes unseen."""
+    from collections import Counter
+    notes, counts = [], {}
+    for f, mask in placeholders.items():
+        c = parsed[f]
+        entries = np.zeros(len(c.values), bool)
+        entries[:len(mask)] = mask
+        at = np.flatnonzero(c.per_row(entries) & keep)
+        if not len(at):
+            continue
+        texts = Counter(str(_issue_value(v)) for v in values.objects_of(raw[f].iloc[at]))
+        shown = ", ".join(f"'{t}' ×{k:,}" for t, k in texts.most_common(3))
+        more = f" and {len(texts) - 3} other texts" if len(texts) > 3 else ""
+        first = cell_name(sheet, cols_of[f], int(source_row[at[0]]))
+        notes.append(f"{match.texts.get(f, f)}: {len(at):,} {'cells hold' if len(at) > 1 else 'cell holds'} no date "
+                     f"({shown}{more}; first at {first}) — read as empty, the lines kept")
+        counts[f] = len(at)
+    return notes, counts
 
 
 def _finish(kind: str, result: ReadResult, grid: Grid, match: HeaderMatch) -> None:
@@ -592,7 +1036,9 @@ def _finish(kind: str, result: ReadResult, grid: Grid, match: HeaderMatch) -> No
     import importlib.util
     module = f"addin.readers.{kind}"
     if importlib.util.find_spec(module) is not None:
-        importlib.import_module(module).finish(result, grid, match)
+        finish = getattr(importlib.import_module(module), "finish", None)
+        if finish is not None:
+            finish(result, grid, match)
 
 
 def _kind_module_attr(kind: str, name: str, default):
@@ -682,77 +1128,115 @@ def _empty_column(kind_of: str, n: int) -> pd.Series:
     return pd.Series(a, copy=False)
 
 
-def _total_rows(body, src: dict[str, values.Coded], empty: dict[str, np.ndarray], kind: str,
-                blank: np.ndarray) -> np.ndarray:
-    """A total row says 合计/小计/Total somewhere and has no key of its own (no order number)."""
-    words = values.total_words()
-    key_fields = [f for f in schema.REQUIRED[kind].fields if f in src][:1]
-    candidates = ~blank
-    if key_fields:
-        k = key_fields[0]
-        cells = src[k].values
-        key_text = np.zeros(len(cells), bool)
-        maybe = _maybe_total_word(cells)
-        if maybe.any():
-            key_text[maybe] = values._objects(cells[maybe]).map(lambda v: _is_total_word(v, words)).to_numpy(bool)
-        candidates &= src[k].per_row(empty[k] | key_text)
-    out = np.zeros(len(blank), bool)
-    for i in np.flatnonzero(candidates):
-        if any(_is_total_word(v, words) for v in body[i][:40]):
-            out[i] = True
-    return out
-
-
-# Every total word (合计, 小计, total, sum, ...) holds 计, t or s once normalised. A cell of
-# plain ASCII and CJK ideographs without any of them cannot be one (NFKC changes neither);
-# the per-cell check runs on the rest (full-width, compatibility forms, ...).
-_TOTAL_HINT = "[计tTsS]|[^\\x00-\\x7f\u4e00-\u9fff]"
-
-
-def _maybe_total_word(s: pd.Series) -> np.ndarray:
-    arr = values.arrow_text(s)
-    hint_ok = all(re.search("[计ts]", w) for w in values.total_words())
-    if arr is None or not hint_ok:
-        return s.map(lambda v: isinstance(v, str)).to_numpy(bool)
-    import pyarrow.compute as pc
-    return values._mask(pc.match_substring_regex(arr, _TOTAL_HINT))
-
-
-def _is_total_word(v: Any, words: frozenset[str]) -> bool:
-    if not isinstance(v, str):
-        return False
-    key = values.norm_key(v).replace(" ", "").rstrip(":：")
-    if key in words:
-        return True
-    return bool(re.match(r"^(合计|小计|总计|总合计)", key)) or bool(re.match(r"^(grand)?(sub)?totals?[:：(（]", key))
-
-
 # --- entry points ---------------------------------------------------------------------------
+
+ALL_SHEETS = "all"
+
 
 def read(path: Path | str, kind: str | None = None, *, sheet: str | None = None,
          mapping: Mapping | Path | str | None = None) -> ReadResult:
-    """Read an input file of a kind (found from the headers when None)."""
+    """Read an input file of a kind (found from the headers when None). Every sheet is scored
+    and the best table read, the others named in ``other_sheets``; ``sheet="all"`` reads the
+    sheets that share the best one's header together (one sheet per month)."""
     from addin.readers.grid import sheet_names
     path = Path(path)
     if not isinstance(mapping, Mapping):
         mapping = Mapping.load(mapping)
     sheet = sheet or mapping.sheet
+    kind, as_ledger = ledger_alias(kind)
     if kind is not None and kind not in schema.KINDS:
-        raise InputError(f"unknown kind '{kind}' (expected one of: {', '.join(schema.KINDS)})")
-    if sheet is not None:
+        raise InputError(f"unknown kind '{kind}' (expected one of: {', '.join([*schema.KINDS, *LEDGER_ALIASES])})")
+    lk = {"ledger_kind": as_ledger}
+    if sheet is not None and sheet != ALL_SHEETS:
         grid = load_grid(path, sheet)
-        return read_grid(grid, kind or detect_kind(grid, mapping), mapping)
-    # no sheet named: the first sheet whose header fits the kind
+        result = read_grid(grid, kind or detect_kind(grid, mapping), mapping, **lk)
+        result.other_sheets = [n for n in grid.sheet_names if n != grid.sheet]
+        return result
     names = sheet_names(path)
+    if len(names) == 1:
+        grid = load_grid(path, names[0])
+        return read_grid(grid, kind or detect_kind(grid, mapping), mapping, **lk)
+    scored: list[tuple[float, int, Grid, str, HeaderMatch]] = []
     first_error: InputError | None = None
-    for i, _ in enumerate(names):
-        grid = load_grid(path, names[i])
+    for i, name in enumerate(names):
+        grid = load_grid(path, name)
         try:
-            return read_grid(grid, kind or detect_kind(grid, mapping), mapping)
+            k = kind or detect_kind(grid, mapping)
         except InputError as exc:
             first_error = first_error or exc
-    assert first_error is not None
-    raise first_error
+            continue
+        match = find_header(grid, k, mapping, **lk)
+        if match is None or not requirement_met(k, match.columns, mapping, match.ledger_kind):
+            if first_error is None:
+                try:
+                    read_grid(grid, k, mapping, **lk)
+                except InputError as exc:
+                    first_error = exc
+            continue
+        scored.append((header_fit(match), -i, grid, k, match))
+    if not scored:
+        assert first_error is not None
+        raise first_error
+    best = max(scored, key=lambda t: (t[0], t[1]))
+    _, _, grid, k, match = best
+    same = [t for t in sorted(scored, key=lambda t: -t[1]) if t[3] == k and _same_header(t[4], match)]
+    if sheet == ALL_SHEETS and len(same) > 1:
+        results = [read_grid(t[2], k, mapping, **lk) for t in same]
+        read_names = {r.sheet for r in results}
+        return _together(results, [n for n in names if n not in read_names])
+    result = read_grid(grid, k, mapping, **lk)
+    result.other_sheets = [n for n in names if n != grid.sheet]
+    twins = [t[2].sheet for t in same if t[2].sheet != grid.sheet]
+    if twins:
+        result.notes.append(f"sheet{'s' if len(twins) > 1 else ''} {', '.join(repr(t) for t in twins)} "
+                            f"{'have' if len(twins) > 1 else 'has'} the same header: read them together "
+                            f"with --sheet all")
+    return result
+
+
+def header_fit(match: HeaderMatch) -> float:
+    """How well a sheet's header fits: the fields found (by confidence), weighed by the share
+    of its header cells they explain (an order sheet read as purchase lines explains few)."""
+    found = sum(c.chosen.score for c in match.proposal.values() if c.chosen is not None)
+    cells = sum(1 for t in match.row_texts if t) or 1
+    return found * (0.5 + 0.5 * min(len(match.columns) / cells, 1.0))
+
+
+# --kind sales|purchase_orders|work_orders|shipments: an order-line ledger of that kind
+# (`purchases` stays the open purchase lines that supply a plan, SPEC section 2)
+LEDGER_ALIASES = {"sales": "sales", "purchase_orders": "purchases", "work_orders": "work_orders",
+                  "shipments": "shipments"}
+
+
+def ledger_alias(kind: str | None) -> tuple[str | None, str | None]:
+    """(input kind, forced kind of ledger) for a --kind value."""
+    if kind in LEDGER_ALIASES:
+        return "ledger", LEDGER_ALIASES[kind]
+    return kind, None
+
+
+def _same_header(a: HeaderMatch, b: HeaderMatch) -> bool:
+    return {f: header_key(t) for f, t in a.texts.items()} == {f: header_key(t) for f, t in b.texts.items()}
+
+
+def _together(results: list[ReadResult], others: list[str]) -> ReadResult:
+    """Sheets with one header read as one table: rows and issues add up, each issue's cell
+    names its sheet, each line keeps its sheet in a ``sheet`` column."""
+    first = results[0]
+    data = pd.concat([r.data.assign(sheet=r.sheet) for r in results], ignore_index=True)
+    rows = RowCount(*(sum(getattr(r.rows, a) for r in results) for a in ("read", "valid", "issues", "blank_or_total")))
+    notes = [f"sheet '{r.sheet}': {n}" for r in results for n in r.notes]
+    placeholders: dict[str, int] = {}
+    for r in results:
+        for f, c in r.placeholders.items():
+            placeholders[f] = placeholders.get(f, 0) + c
+    out = ReadResult(first.kind, first.file, ", ".join(r.sheet for r in results), first.header_row,
+                     dict(first.columns), data, [i for r in results for i in r.issues], rows, notes, first.path)
+    out.placeholders = placeholders
+    out.column_letters = dict(first.column_letters)
+    out.ledger_kind, out.proposal, out.other_sheets = first.ledger_kind, first.proposal, others
+    assert out.rows.read == out.rows.valid + out.rows.issues + out.rows.blank_or_total
+    return out
 
 
 KIND_ORDER = ("ledger", "quotes", "bom", "purchases", "stock", "routing", "capacity", "calendar")
@@ -762,15 +1246,30 @@ def detect_kind(grid: Grid, mapping: Mapping | None = None) -> str:
     """The kind whose required columns the header holds, preferring the richest match."""
     mapping = mapping or Mapping()
     best, best_score = None, -1
+    nearest: tuple[int, str, HeaderMatch | None] = (-1, "ledger", None)
     for kind in KIND_ORDER:
+        if not set(mapping.columns) <= set(schema.KINDS[kind]):
+            continue          # a mapping written for another kind of file
         match = find_header(grid, kind, mapping)
-        if match is None or not _requirement_met(kind, match.columns, mapping):
+        if match is not None and mapping.columns:
+            _check_mapping_found(grid, kind, match, mapping)
+        if match is None or not requirement_met(kind, match.columns, mapping, match.ledger_kind):
+            if match is not None and len(match.columns) > nearest[0]:
+                nearest = (len(match.columns), kind, match)
             continue
         score = len(match.columns) * 10 + len(schema.REQUIRED[kind].fields)
         if score > best_score:
             best, best_score = kind, score
     if best is None:
-        raise InputError(f"{grid.file.name}: sheet '{grid.sheet}': cannot tell what this file is — no header "
-                         f"row with the columns of a ledger, quote book, BOM, stock, capacity or calendar; "
-                         f"give --kind and a --map file", file=str(grid.file), sheet=grid.sheet)
+        _, kind, match = nearest
+        what = str(_missing_columns(grid, kind, match))
+        missing = what.split(": no column for ", 1)[1] if ": no column for " in what else what
+        raise InputError(f"{grid.file.name}: sheet '{grid.sheet}': cannot tell what this file is — the header "
+                         f"looks most like {_KIND_NAMES.get(kind, kind)} but has no column for {missing}; "
+                         f"or give --kind", file=str(grid.file), sheet=grid.sheet)
     return best
+
+
+_KIND_NAMES = {"ledger": "an order ledger", "quotes": "a quote book", "bom": "a BOM", "purchases":
+               "open purchase lines", "stock": "a stock list", "routing": "a routing", "capacity":
+               "a capacity table", "calendar": "a calendar"}
