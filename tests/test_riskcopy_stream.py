@@ -480,3 +480,33 @@ def test_rows_a_block_at_a_time_give_the_same_bytes_as_row_by_row(tmp_path, monk
     a, b = parts(fast)["xl/worksheets/sheet1.xml"], parts(slow)["xl/worksheets/sheet1.xml"]
     assert a == b
     assert a.count(b'<c r="I') == 3001
+
+
+def test_a_rerun_on_an_earlier_versions_copy_finds_its_column_by_the_shared_string_header(tmp_path):
+    """A copy written by an earlier OrderDesk (openpyxl re-saved the workbook: shared strings,
+    the same rules) is recognised by its header and rules: its column is replaced."""
+    import xlsxwriter
+    ledger = tmp_path / "earlier.xlsx"
+    wb = xlsxwriter.Workbook(str(ledger))
+    ws = wb.add_worksheet("订单")
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, HEADER + ["风险"])
+    for r, row in enumerate(_rows(10), start=1):
+        for c, v in enumerate(row):
+            if isinstance(v, dt.datetime):
+                ws.write_datetime(r, c, v, date)
+            elif v is not None:
+                ws.write(r, c, v)
+        ws.write_string(r, 8, "正常")      # stale risks of an earlier run
+    for label, colour in (("逾期", "#FFC7CE"), ("有风险", "#FFEB9C"), ("已完成", "#E7E6E6")):
+        ws.conditional_format(1, 0, 10, 8, {"type": "formula", "criteria": f'=$I2="{label}"', "stop_if_true": True,
+                                            "format": wb.add_format({"bg_color": colour})})
+    wb.close()
+    assert b't="s"' in parts(ledger)["xl/worksheets/sheet1.xml"]
+    again = tmp_path / "again.xlsx"
+    write_risk_copy(read(ledger, kind="ledger"), out=again, as_of=AS_OF, lang="zh")
+    ws = openpyxl.load_workbook(again).active
+    assert ws.max_column == 9 and ws["I1"].value == "风险"
+    assert [ws.cell(r, 9).value for r in range(2, 7)] == ["逾期", "有风险", "已完成", "正常", "已取消"]
+    assert sorted(r.formula[0] for cf in ws.conditional_formatting for r in cf.rules) == \
+        sorted(['$I2="逾期"', '$I2="有风险"', '$I2="已完成"'])

@@ -393,8 +393,15 @@ def _edit_table(data: bytes, header_row: int, col: int, name: str) -> bytes | No
         return None
     column = (b"<" + pfx + b'tableColumn id="%d" name="' % (max(ids, default=0) + 1) + html.escape(name).encode()
               + b'"/>')
-    old = ref.group(1)
-    data = data.replace(b'ref="' + old + b'"', b'ref="' + new_ref + b'"')   # the table's and its autoFilter's
+    data = data[:top.start()] + top.group(0).replace(ref.group(0), ref.group(0).replace(ref.group(1), new_ref)) \
+        + data[top.end():]
+
+    def widen(m: re.Match) -> bytes:     # the table's filter (a totals row may leave it a row shorter)
+        box_ = _parse_ref(m.group(2).decode())
+        if box_ is None or box_[2] != col - 1:
+            return m.group(0)
+        return m.group(1) + f"{col_letters(box_[0])}{box_[1]}:{col_letters(col)}{box_[3]}".encode() + m.group(3)
+    data = re.sub(rb"(<" + re.escape(pfx) + rb"""autoFilter\b[^>]*?\sref\s*=\s*["'])([^"']*)(["'])""", widen, data)
     data = _append_child(data, pfx, "tableColumns", column, len(ids) + 1, ())
     return data
 
@@ -487,13 +494,16 @@ def _shared_strings(zf: zipfile.ZipFile, part: str | None, wanted: set[int]) -> 
     out: dict[int, str] = {}
     last = max(wanted)
     i = 0
+    root = None
     with zf.open(part) as f:
-        for event, el in DET.iterparse(f, events=("end",), forbid_dtd=True):
-            if el.tag == f"{{{_NS_MAIN}}}si":
+        for event, el in DET.iterparse(f, events=("start", "end"), forbid_dtd=True):
+            if root is None:
+                root = el
+            if event == "end" and el.tag == f"{{{_NS_MAIN}}}si":
                 if i in wanted:
                     out[i] = "".join(x.text or "" for x in el.iter(f"{{{_NS_MAIN}}}t"))
                 i += 1
-                el.clear()
+                root.clear()      # the strings read so far are dropped
                 if i > last:
                     break
     return out
