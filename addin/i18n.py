@@ -277,6 +277,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "otd_cli.none": {"zh": "（空）", "en": "(none)"},
     "otd_cli.weight_qty": {"zh": "数量", "en": "quantity"},
     "otd_cli.weight_value": {"zh": "金额", "en": "value"},
+    # --- `orderdesk monthly`'s report of what was sent (commands/monthly.py) -------------------------
+    "monthly.dry_run": {"zh": "{month} 试运行：未发送任何邮件。", "en": "Dry run for {month}: nothing was sent."},
+    "monthly.workbook": {"zh": "工作簿：{path}", "en": "Workbook: {path}"},
+    "monthly.from": {"zh": "发件人：{sender}", "en": "From:     {sender}"},
+    "monthly.subject": {"zh": "主题：  {subject}", "en": "Subject:  {subject}"},
+    "monthly.nothing_to_send": {"zh": "{month}：每位收件人都已收到工作簿，无需发送（重发请加 --force）。",
+                                "en": "{month}: every recipient already has the workbook; nothing to send "
+                                      "(use --force to resend)."},
+    "monthly.failed": {"zh": "OTD-{month}.xlsx 的 {total} 次发送中有 {n} 次失败（第一个：{first}：{reply}）"
+                             " — 再次运行同一命令，只重发这些",
+                       "en": "{n} of {total} deliveries of OTD-{month}.xlsx failed (first: {first}: {reply}) — "
+                             "run the same command again to retry only those"},
+    "monthly.status.sent": {"zh": "已发送", "en": "sent"},
+    "monthly.status.already_sent": {"zh": "此前已发送", "en": "already sent"},
+    "monthly.status.failed": {"zh": "失败", "en": "FAILED"},
+    "monthly.status.not_attempted": {"zh": "未发送", "en": "NOT SENT"},
+    "monthly.status.would_send": {"zh": "将发送", "en": "would send"},
     "excel.risk_done": {"zh": "风险颜色：工作表 {sheet}，{column} 列：{summary}。",
                         "en": "Risk colours on sheet {sheet}, column {column}: {summary}."},
     "excel.risk_count.overdue": {"zh": "逾期 {n}", "en": "overdue {n}"},

@@ -223,3 +223,19 @@ def test_review_command_speaks_the_configured_language(tmp_path, capsys):
     assert lines[0].startswith("PO-9 / 1  P  通过  承诺交期 2026-12-")
     assert lines[2] == "    material  fail  2026-11-27 前欠料：C1 2026-12-04 到料（需采购 1500）"
     assert lines[-2:] == ["通过 1 警告 0 不通过 1", f"已写入 {tmp_path / 'review.xlsx'}"]
+
+
+def test_monthly_dry_run_speaks_the_configured_language(tmp_path, capsys):
+    """The scheduled job's report of what it would send, in [report] lang (zh here)."""
+    from tests.test_mail_support import write_config
+    folder = tmp_path / "job"
+    folder.mkdir()
+    ledger = write_book(folder / "ledger.xlsx", {"订单跟踪": LEDGER})
+    config = write_config(folder, 2525, report='lang = "zh"\n', ledger=ledger)
+    config.write_text(config.read_text(encoding="utf-8") + TOML, encoding="utf-8")   # [otd] as the others
+    out = cli(capsys, "monthly", "--config", str(config), "--as-of", "2026-12-01", "--dry-run")
+    workbook = folder / "reports" / "OTD-2026-11.xlsx"
+    assert out.splitlines()[:3] == ["2026-11 试运行：未发送任何邮件。", f"工作簿：{workbook}",
+                                    "发件人：OrderDesk <reports@example.com>"]
+    assert out.splitlines()[-2:] == ["  将发送        manager@example.com", "  将发送        pmc@example.com"]
+    assert workbook.is_file()

@@ -8,8 +8,6 @@ import click
 
 from addin.commands.common import as_of_option, default_lang, lang_option, month_option, quiet_option
 
-_STATUS = {"sent": "sent", "already_sent": "already sent", "failed": "FAILED",
-           "not_attempted": "NOT SENT", "would_send": "would send"}
 
 
 @click.command("monthly")
@@ -43,31 +41,45 @@ def monthly(config_file: Path, month: dt.date | None, as_of: dt.date | None, lan
     """
     from addin.config import load_config
     from addin.errors import DeliveryError
+    from addin.i18n import t
     from addin.jobs.monthly import run_monthly
 
     config = load_config(config_file, require_password=not dry_run)
     as_of = as_of or dt.date.today()
+    lang = lang or config.report.lang or default_lang()
     echo = (lambda _text: None) if quiet else (lambda text: click.echo(text))
-    outcome = run_monthly(config, as_of=as_of, month=month, lang=lang or config.report.lang or default_lang(),
-                          dry_run=dry_run, force=force, echo=lambda text: click.echo(text, err=True))
+    outcome = run_monthly(config, as_of=as_of, month=month, lang=lang, dry_run=dry_run, force=force,
+                          echo=lambda text: click.echo(text, err=True))
+
+    def recipient_line(r) -> str:
+        return f"  {_pad(t(f'monthly.status.{r.status}', lang), STATUS_WIDTH)} {r.recipient}"
 
     if outcome.dry_run:
-        echo(f"Dry run for {outcome.month}: nothing was sent.")
-        echo(f"Workbook: {outcome.workbook}")
-        echo(f"From:     {config.mail.sender}")
-        echo(f"Subject:  {outcome.subject}")
+        echo(t("monthly.dry_run", lang, month=outcome.month))
+        echo(t("monthly.workbook", lang, path=outcome.workbook))
+        echo(t("monthly.from", lang, sender=config.mail.sender))
+        echo(t("monthly.subject", lang, subject=outcome.subject))
         for r in outcome.recipients:
-            echo(f"  {_STATUS[r.status]:<13} {r.recipient}")
+            echo(recipient_line(r))
         return
     if outcome.workbook is None:
-        echo(f"{outcome.month}: every recipient already has the workbook; nothing to send (use --force to resend).")
+        echo(t("monthly.nothing_to_send", lang, month=outcome.month))
         return
     echo(f"{outcome.month}: {outcome.workbook}")
     for r in outcome.recipients:
-        echo(f"  {_STATUS[r.status]:<13} {r.recipient}" + (f"  {r.reply}" if r.reply else ""))
+        echo(recipient_line(r) + (f"  {r.reply}" if r.reply else ""))
     failed = outcome.with_status("failed", "not_attempted")
     if failed:
         first = failed[0]
-        raise DeliveryError(f"{len(failed)} of {len(outcome.recipients)} deliveries of OTD-{outcome.month}.xlsx failed "
-                            f"(first: {first.recipient}: {first.reply}) — run the same command again to retry "
-                            f"only those")
+        raise DeliveryError(t("monthly.failed", lang, n=len(failed), total=len(outcome.recipients),
+                              month=outcome.month, first=first.recipient, reply=first.reply))
+
+
+STATUS_WIDTH = 13   # the status column: recipients line up under each other
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
