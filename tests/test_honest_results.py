@@ -43,17 +43,18 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 # --------------------------------------------------------------------------- nothing usable
 
-BAD_HEADER = ["订单号", "客户", "料号", "数量", "客户交期", "出货日期"]
+BAD_HEADER = ["订单号", "客户", "料号", "数量", "客户交期", "实际出货日期"]
 
 
 def bad_rows() -> list[list]:
     """Every row rejected, for four reasons of different frequency: 6 bad due dates (E), 4 bad
-    ship dates (F), 3 text quantities (D), 2 negative quantities (D)."""
+    ship dates (F), 3 text quantities (D), 2 negative quantities (D). Each date column holds
+    more real dates than bad ones, so it is recognised as the date it is headed."""
     rows = []
     for i in range(6):
-        rows.append([f"PO-{i}", "ACME", "A-1", 10, f"Friday, {i} Smarch", None])
+        rows.append([f"PO-{i}", "ACME", "A-1", 10, f"Friday, {i} Smarch", D(2026, 10, 2)])
     for i in range(4):
-        rows.append([f"PO-S{i}", "ACME", "A-1", 10, D(2026, 10, 1), "next week"])
+        rows.append([f"PO-S{i}", "ACME", "A-1", 10, D(2026, 10, 1), "2026-02-31"])
     for i in range(3):
         rows.append([f"PO-Q{i}", "ACME", "A-1", "ten", D(2026, 10, 1), None])
     for i in range(2):
