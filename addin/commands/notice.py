@@ -44,7 +44,8 @@ def notice(ledger: Path, customer: str, out_file: Path, body_file: Path | None, 
     The notice holds that customer's lines only: no other customer's name, order number or
     figure, also not inside the action texts (replaced by …). The cause is the root-cause
     category of the exception, never the internal note. The action comes from the ledger's
-    action column (措施), the expected date from the promised date.
+    action column (改善措施/处理措施, Action), the expected date from the promised date when it
+    is not past.
 
     \b
     Example:

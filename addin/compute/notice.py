@@ -191,8 +191,11 @@ def customer_notice(ledger: pd.DataFrame, customer: str, *, as_of: dt.date, sinc
         label = cause_label(cause, lang) if cause and cause != "unclassified" else None
         new_date = promised.iloc[i] if not pd.isna(promised.iloc[i]) and promised.iloc[i] >= day else None
         act = action[i] if isinstance(action[i], str) and action[i].strip() else None
-        words = {"cause": label or t("notice.cause_unknown", lang), "action": act or t("notice.action_unknown", lang),
-                 "date": new_date.date().isoformat() if new_date is not None else t("notice.date_unknown", lang)}
+        cause_text = label or t("notice.cause_unknown", lang)
+        words = {"cause": cause_text.lower() if lang == "en" else cause_text,
+                 "action": act or t("notice.action_unknown", lang),
+                 "expect": t("notice.expect", lang, date=new_date.date().isoformat()) if new_date is not None
+                 else t("notice.expect_unknown", lang)}
         if risk["risk"].iloc[i] == "overdue":
             days = int((day - due.iloc[i]).days) if not pd.isna(due.iloc[i]) else None
             if new_date is not None and not pd.isna(asked.iloc[i]):

@@ -71,7 +71,7 @@ def _write(target: Path, notice: Any) -> None:
                t("notice.cause", lang), t("notice.action", lang), t("notice.new_date", lang), t("notice.message", lang)]
     rows = [[x.order_no, x.line_no, x.part_no, x.risk_label, x.due_date, x.days or None, x.cause_label
              or t("notice.cause_unknown", lang), x.action or t("notice.action_unknown", lang),
-             x.new_date if x.new_date is not None else t("notice.date_unknown", lang), x.message]
+             x.new_date if not is_blank(x.new_date) else t("notice.date_unknown", lang), x.message]
             for x in notice.at_risk.itertuples(index=False)]
     first = r + 1
     r = _table(ws, st, r, headers, rows, ["text", "text", "text", "text", "date", "num", "wrap", "wrap", "date",
