@@ -48,8 +48,9 @@ class Run:
     ui: str
 
     @classmethod
-    def of(cls, book: Book) -> Run:
-        settings = book_settings(book)
+    def of(cls, book: Book, *, working_days: bool = True) -> Run:
+        """``working_days`` False: the job counts none, the Calendar sheet is not read."""
+        settings = book_settings(book, with_calendar=working_days)
         return cls(book, settings, _today(), message_lang(book, settings))
 
     def lang(self, *results) -> str:
@@ -171,7 +172,7 @@ def refresh_otd_pivot_action(book: Book) -> None:
     the settings (basis, tolerances per customer, weight) as ``orderdesk otd`` measures."""
     from addin.jobs.inputs import read_ledger
     from addin.jobs.otd import TOTAL, otd_pivot, otd_table
-    run = Run.of(book)
+    run = Run.of(book, working_days=False)
     ledger = read_ledger(read_table(book, ledger_sheet(book, run.ui), "ledger"))
     pivot = otd_pivot(ledger, run.settings, run.as_of)
     counts = otd_table(ledger, ["customer"], run.settings, run.as_of)
@@ -191,7 +192,7 @@ def root_cause_summary_action(book: Book) -> None:
     """Pareto of the root causes of late lines on the Pareto sheet (the settings' keywords)."""
     from addin.jobs.inputs import read_ledger
     from addin.jobs.otd import pareto_table
-    run = Run.of(book)
+    run = Run.of(book, working_days=False)
     ledger = read_ledger(read_table(book, ledger_sheet(book, run.ui), "ledger"))
     table = pareto_table(ledger, run.settings, run.as_of, run.lang(ledger))
     book.write_rows(PARETO_SHEET, frame_rows(table))
@@ -258,7 +259,7 @@ def run(action: Callable[[Book], None], book: Book | None = None) -> None:
 def _error_lang(book: Book) -> str:
     """The message language for an error: the Config sheet's, unless that sheet is the error."""
     try:
-        return message_lang(book, book_settings(book))
+        return message_lang(book, book_settings(book, with_calendar=False))
     except OrderDeskError:
         return message_lang(book, Settings())
 

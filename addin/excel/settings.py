@@ -31,12 +31,15 @@ _HEADER_KEYS = {"key", "setting", "name", "键", "设置", "参数", "名称", "
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def book_settings(book: Book) -> Settings:
+def book_settings(book: Book, *, with_calendar: bool = True) -> Settings:
     """The settings of the workbook: its Config sheet (else the SPEC defaults) with the working
-    calendar of its Calendar sheet over ``otd.calendar``."""
+    calendar of its Calendar sheet over ``otd.calendar`` (``with_calendar`` False: the calendar
+    left unread, for a job that counts no working days)."""
     sheet = sheet_named(book, CONFIG_SHEETS)
     settings = Settings() if sheet is None else replace_source(
         settings_from_pairs(config_rows(book, sheet)), f"{book.name}, {sheet} sheet")
+    if not with_calendar:
+        return settings
     from dataclasses import replace
     return replace(settings, calendar=calendar(book, base=str(settings.calendar)))
 
