@@ -60,8 +60,9 @@ def open_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "
 
 
 def classified(ledger: Source, settings: Settings, as_of: _dt.date) -> pd.DataFrame:
-    from addin.compute.otd import classify
-    return classify(frame(ledger), as_of, settings.otd)
+    from addin.compute.otd import classify, has_completion_column
+    # no completion column: OTD unknown (blank), never 0 % (SPEC 9), as the command line says
+    return classify(frame(ledger), as_of, settings.otd, completion=has_completion_column(ledger))
 
 
 def otd_table(ledger: Source, by: Sequence[str], settings: Settings, as_of: _dt.date) -> pd.DataFrame:
