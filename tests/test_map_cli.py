@@ -234,3 +234,17 @@ def test_scms_reads_without_its_mapping_and_gives_the_published_figure(real_data
     out = otd_json(r, dt.date(2016, 1, 31), OtdSettings())
     assert (out["total"]["lines"], out["total"]["late"], out["total"]["otd"]) == (10324, 1186, 0.8851)
     assert out["rows"] == {"read": 10324, "valid": 10324, "issues": 0, "blank_or_total": 0}
+
+
+def test_a_csv_pasted_into_one_column_is_split_on_its_commas(tmp_path):
+    """The Kaggle procurement data pasted unsplit into Excel: A1 = 'PO_ID,Supplier,Order_Date,...'."""
+    lines = ["PO_ID,Supplier,Order_Date,Delivery_Date,Item_Category,Order_Status,Quantity,Unit_Price",
+             "PO-1,Alpha Inc,2023-10-17,2023-10-25,Office,Delivered,100,9.5",
+             "PO-2,Beta Ltd,2022-04-25,2022-05-05,Raw,Delivered,40,1.25"]
+    f = book(tmp_path / "proc.xlsx", {"raw data": [[line] for line in lines]})
+    r = read(f)
+    assert (r.ledger_kind, r.rows.valid) == ("purchases", 2)
+    assert r.columns["supplier"] == "Supplier" and r.columns["qty"] == "Quantity"
+    assert r.data["counterparty"].tolist() == ["Alpha Inc", "Beta Ltd"]
+    assert r.notes[0] == ("sheet 'raw data' holds each line as one cell of comma-separated text (a CSV pasted "
+                          "into column A): split on the commas")

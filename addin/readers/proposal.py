@@ -122,7 +122,7 @@ def propose(path: Path | str, kind: str | None = None, *, sheet: str | None = No
     names = sheet_names(path) if sheet in (None, table.ALL_SHEETS) else [sheet]
     best = None
     for i, name in enumerate(names):
-        grid = load_grid(path, name)
+        grid = table.unpasted(load_grid(path, name))
         k = kind
         if k is None:
             try:
@@ -142,7 +142,7 @@ def propose(path: Path | str, kind: str | None = None, *, sheet: str | None = No
     req = schema.REQUIRED[k]
     missing: dict[str, list[str]] = {}
     aliases = table.alias_lists()[k]
-    needed = [f for f in req.fields if not (f == "customer" and match.ledger_kind not in (None, "sales"))]
+    needed = list(table.required_fields(k, match.ledger_kind))
     if req.any_of and not any(f in match.columns for f in req.any_of):
         needed.append(req.any_of[0])
     for f in needed:

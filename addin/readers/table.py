@@ -283,6 +283,11 @@ def _alias_rank() -> dict[tuple[str, str], int]:
             for f, words in fields.items() for i, w in enumerate(words)}
 
 
+@functools.cache
+def _kind_rank(kind: str) -> dict[str, int]:
+    return {k: i for (knd, k), i in _alias_rank().items() if knd == kind}
+
+
 @dataclass
 class HeaderMatch:
     header_index: int                  # 0-based grid row of the (lower) header row
@@ -360,12 +365,18 @@ def requirement_met(kind: str, columns: dict[str, int], mapping: Mapping | None 
                      ledger_kind: str | None = None) -> bool:
     req = schema.REQUIRED[kind]
     have = set(columns) | set(mapping.defaults if mapping else ()) | set(mapping.derived if mapping else ())
-    fields = req.fields
-    if kind == "ledger" and ledger_kind not in (None, "sales"):
-        # purchase, work-order and shipment lines: the supplier or line may stand where the
-        # customer is, or be absent (a PO line table whose supplier sits on the PO header)
-        fields = tuple(f for f in fields if f != "customer")
+    fields = required_fields(kind, ledger_kind)
     return all(f in have for f in fields) and (not req.any_of or any(f in have for f in req.any_of))
+
+
+def required_fields(kind: str, ledger_kind: str | None = None) -> tuple[str, ...]:
+    """The fields a kind needs a column for. Purchase, work-order and shipment lines are
+    measured without a customer (the supplier or line stands there, or sits on the document's
+    header in the ERP) and without a part number (a PO line is measured as a line)."""
+    fields = schema.REQUIRED[kind].fields
+    if kind == "ledger" and ledger_kind not in (None, "sales"):
+        fields = tuple(f for f in fields if f not in ("customer", "part_no"))
+    return fields
 
 
 def _match(kind: str, texts: list[str], mapping: Mapping, samples: dict[int, list] | None = None):
@@ -379,15 +390,16 @@ def _match(kind: str, texts: list[str], mapping: Mapping, samples: dict[int, lis
         return cols, found, dups, proposal, [], None
     fields = schema.KINDS[kind]
     table = aliases()[kind]
-    exact = dict(table)
+    exact = table
     for text in texts:       # '客户交期\nRequested Date': the Chinese or the English part alone
         k = header_key(text)
-        if k and k not in exact:
+        if k and k not in table:
             b = _bilingual_key(text, table)
             if b:
+                exact = dict(exact) if exact is table else exact
                 exact[k] = table[b]
     user = {f: hs for f, hs in mapping.columns.items() if f in fields}
-    rank = {k: i for (knd, k), i in _alias_rank().items() if knd == kind}
+    rank = _kind_rank(kind)
     proposal = headers.propose(texts, fields, exact=exact, user=user, samples=samples, rank=rank)
     cols = {f: c.chosen.column for f, c in proposal.items() if c.chosen is not None}
     found = {f: texts[c] for f, c in cols.items()}
@@ -517,6 +529,7 @@ def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: 
     """Turn a grid into a ReadResult of ``kind``: every row accounted for."""
     mapping = mapping or Mapping()
     name = grid.file.name
+    grid = unpasted(grid)
     if not any(any(_cell_text(v) for v in r) for r in grid.rows[:HEADER_SCAN_ROWS * 10]):
         raise InputError(f"{name}: sheet '{grid.sheet}' is empty", file=str(grid.file), sheet=grid.sheet)
     match = find_header(grid, kind, mapping, ledger_kind=ledger_kind)
@@ -587,8 +600,7 @@ def _repeated_header_rows(src: dict[str, values.Coded], match: HeaderMatch, n: i
 def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputError:
     req = schema.REQUIRED[kind]
     found = match.columns if match else {}
-    missing = [f for f in req.fields if f not in found
-               and not (f == "customer" and match is not None and match.ledger_kind not in (None, "sales"))]
+    missing = [f for f in required_fields(kind, match.ledger_kind if match else None) if f not in found]
     raw = alias_lists()[kind]
     texts = match.row_texts if match else []
 
@@ -1148,18 +1160,18 @@ def read(path: Path | str, kind: str | None = None, *, sheet: str | None = None,
         raise InputError(f"unknown kind '{kind}' (expected one of: {', '.join([*schema.KINDS, *LEDGER_ALIASES])})")
     lk = {"ledger_kind": as_ledger}
     if sheet is not None and sheet != ALL_SHEETS:
-        grid = load_grid(path, sheet)
+        grid = unpasted(load_grid(path, sheet))
         result = read_grid(grid, kind or detect_kind(grid, mapping), mapping, **lk)
         result.other_sheets = [n for n in grid.sheet_names if n != grid.sheet]
         return result
     names = sheet_names(path)
     if len(names) == 1:
-        grid = load_grid(path, names[0])
+        grid = unpasted(load_grid(path, names[0]))
         return read_grid(grid, kind or detect_kind(grid, mapping), mapping, **lk)
     scored: list[tuple[float, int, Grid, str, HeaderMatch]] = []
     first_error: InputError | None = None
     for i, name in enumerate(names):
-        grid = load_grid(path, name)
+        grid = unpasted(load_grid(path, name))
         try:
             k = kind or detect_kind(grid, mapping)
         except InputError as exc:
@@ -1215,6 +1227,30 @@ def ledger_alias(kind: str | None) -> tuple[str | None, str | None]:
     return kind, None
 
 
+def unpasted(grid: Grid) -> Grid:
+    """A CSV pasted into one column (A1 = 'PO_ID,Supplier,Order_Date,...', every line one
+    cell): the rows split on commas, as the CSV they were. Any other grid as it is."""
+    if getattr(grid, "_unpasted", False):
+        return grid
+    head = [r for r in grid.rows[:HEADER_SCAN_ROWS] if any(_cell_text(v) for v in r)]
+
+    def one_csv_cell(r: list) -> bool:
+        filled = [v for v in r if _cell_text(v)]
+        return len(filled) == 1 and isinstance(r[0], str) and r[0].count(",") >= 2
+    if not head or not all(one_csv_cell(r) for r in head[:10]):
+        return grid
+    import csv
+    import dataclasses
+    rows = [next(csv.reader([r[0]])) if r and isinstance(r[0], str) and "," in r[0] else list(r)
+            for r in grid.rows]
+    out = dataclasses.replace(grid, rows=rows, batch=None, col_offset=0,
+                              notes=[*grid.notes, f"sheet '{grid.sheet}' holds each line as one cell of "
+                                                  f"comma-separated text (a CSV pasted into column A): "
+                                                  f"split on the commas"])
+    out._unpasted = True
+    return out
+
+
 def _same_header(a: HeaderMatch, b: HeaderMatch) -> bool:
     return {f: header_key(t) for f, t in a.texts.items()} == {f: header_key(t) for f, t in b.texts.items()}
 
@@ -1245,6 +1281,7 @@ KIND_ORDER = ("ledger", "quotes", "bom", "purchases", "stock", "routing", "capac
 def detect_kind(grid: Grid, mapping: Mapping | None = None) -> str:
     """The kind whose required columns the header holds, preferring the richest match."""
     mapping = mapping or Mapping()
+    grid = unpasted(grid)
     best, best_score = None, -1
     nearest: tuple[int, str, HeaderMatch | None] = (-1, "ledger", None)
     for kind in KIND_ORDER:
