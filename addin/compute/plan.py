@@ -192,31 +192,38 @@ def _shortages(takes: pd.DataFrame, book, names: dict, calendar: WorkingCalendar
     bought = takes[(takes["bought"] > _EPS)]
     buy_need = bought.groupby("part", sort=False)["day"].min()
     unknown_rest = takes[takes["unknown"]].groupby("part", sort=False)["bought"].sum()
-    out = []
-    for part, row in grouped.iterrows():
-        ordered = book.ordered.get(part)
-        if ordered is None and part in unknown_rest.index:  # no lead time: still say how much to buy
-            minimum = book.minimum_order(part)
-            ordered = max(float(unknown_rest[part]), minimum or 0.0)
-        lead = book.lead_total(part)
-        need_day = buy_need.get(part, np.nan)
-        order_by = pd.NaT
-        if ordered and lead is not None:
-            order_by = (pd.Timestamp(start) if _missing(need_day)
-                        else pd.Timestamp(calendar.workday(_day(need_day).date(), -lead)))
-        out.append({
-            "part_no": text_of.get(part, part),
-            "need_date": pd.NaT if row["need_day"] != row["need_day"] else pd.Timestamp(np.datetime64(int(row["need_day"]), "D")),
-            "short_qty": float(row["short_qty"]),
-            "alternates_used": tuple(alternates.get(part, ())),
-            "buy_qty": float(ordered or 0.0),
-            "order_by": order_by,
-            "order_late": bool(pd.notna(order_by) and order_by < pd.Timestamp(start)),
-            "lead_time_days": np.nan if lead is None else float(lead),
-            "free_qty": float(book.on_hand.get(part, 0.0)),
-            "expedite": tuple(expedite.get(part, ())),
-            "lines": int(row["lines"]),
-        })
+    parts = grouped.index.tolist()
+    ordered, leads = [], []
+    for part in parts:
+        qty = book.ordered.get(part)
+        if qty is None and part in unknown_rest.index:  # no lead time: still say how much to buy
+            qty = max(float(unknown_rest[part]), book.minimum_order(part) or 0.0)
+        ordered.append(float(qty or 0.0))
+        leads.append(book.lead_total(part))
+    # latest order date: the first need date of the lines the buy is for, less lead time + inspection
+    buy_days = buy_need.reindex(parts).to_numpy(dtype="float64")
+    first = np.where(np.isnan(buy_days), start.astype("int64"), np.nan_to_num(buy_days)).astype("int64")
+    lead_days = np.array([np.nan if lead is None else -lead for lead in leads], dtype="float64")
+    order_by = calendar.workday_many(pd.Series(first.astype("datetime64[D]").astype("datetime64[ns]")),
+                                     lead_days).to_numpy().copy()
+    order_by[np.isnan(buy_days)] = np.datetime64(start, "ns")     # bought only for lines without a date
+    order_by[(np.array(ordered) <= 0) | np.isnan(lead_days)] = np.datetime64("NaT", "ns")
+    need_days = grouped["need_day"].to_numpy(dtype="float64")
+    today = np.datetime64(start, "ns")
+    out = {
+        "part_no": [text_of.get(part, part) for part in parts],
+        "need_date": np.where(np.isnan(need_days), np.datetime64("NaT", "D"),
+                              np.nan_to_num(need_days).astype("int64").astype("datetime64[D]")).astype("datetime64[ns]"),
+        "short_qty": grouped["short_qty"].to_numpy(dtype="float64"),
+        "alternates_used": [tuple(alternates.get(part, ())) for part in parts],
+        "buy_qty": ordered,
+        "order_by": order_by,
+        "order_late": ~np.isnat(order_by) & (order_by < today),
+        "lead_time_days": [np.nan if lead is None else float(lead) for lead in leads],
+        "free_qty": [float(book.on_hand.get(part, 0.0)) for part in parts],
+        "expedite": [tuple(expedite.get(part, ())) for part in parts],
+        "lines": grouped["lines"].to_numpy(dtype="int64"),
+    }
     frame = pd.DataFrame(out, columns=list(_empty_shortages().columns))
     frame["_first"] = frame["order_by"].fillna(frame["need_date"])
     frame = frame.sort_values(["_first", "need_date", "part_no"], na_position="last", kind="stable")
@@ -270,26 +277,29 @@ def _late_purchases(purchases: pd.DataFrame | None, takes: pd.DataFrame, lines: 
                 feeds.setdefault(ref, []).append((line, got, day))
     order_no = text_column(lines, "order_no").tolist()
     line_no = text_column(lines, "line_no").tolist()
-    today = pd.Timestamp(start)
+    start_day = int(start.astype("int64"))
+    due_days = due.to_numpy().astype("datetime64[D]")
+    overdue = (due_days < start).tolist()
+    arrive_days = np.maximum(due_days, start).astype("int64").tolist()
+    dated = (~np.isnat(due_days) & (qty.to_numpy() > 0)).tolist()
+    po_no, supplier = text_column(purchases, "po_no").tolist(), text_column(purchases, "supplier").tolist()
+    part_no, quantity, due_list = text_column(purchases, "part_no").tolist(), qty.tolist(), due.tolist()
     out = []
     for ref in range(len(purchases)):
-        when = due.iat[ref]
-        if pd.isna(when) or not qty.iat[ref] > 0:
+        if not dated[ref]:
             continue
-        arrive = max(int(np.datetime64(when.date(), "D").astype("int64")), int(start.astype("int64")))
+        arrive = arrive_days[ref]
         fed = feeds.get(ref, [])
         missed = [(line, day) for line, _, day in fed if not _missing(day) and arrive > day]
-        overdue = when < today
-        if not overdue and not missed:
+        if not overdue[ref] and not missed:
             continue
         first_need = min((day for _, day in missed), default=None)
         out.append({
-            "po_no": text_column(purchases, "po_no").iat[ref], "supplier": text_column(purchases, "supplier").iat[ref],
-            "part_no": text_column(purchases, "part_no").iat[ref], "qty": float(qty.iat[ref]), "due_date": when,
-            "status": "late" if overdue else "at_risk",
-            "days_late": int((today - when).days) if overdue else int(arrive - first_need),
+            "po_no": po_no[ref], "supplier": supplier[ref], "part_no": part_no[ref], "qty": float(quantity[ref]),
+            "due_date": due_list[ref], "status": "late" if overdue[ref] else "at_risk",
+            "days_late": start_day - int(due_days[ref].astype("int64")) if overdue[ref] else int(arrive - first_need),
             "need_date": pd.NaT if first_need is None else _day(first_need),
-            "blocks": [(order_no[line], line_no[line]) for line, _ in dict.fromkeys(missed)],
+            "blocks": [(order_no[line], line_no[line]) for line in dict.fromkeys(line for line, _ in missed)],
             "waiting": [(order_no[line], line_no[line]) for line in dict.fromkeys(line for line, _, _ in fed)],
         })
     frame = pd.DataFrame(out, columns=list(_empty_late().columns))

@@ -497,11 +497,14 @@ class Supply:
         return self.dates[i] if i < len(self.dates) else None
 
     def add(self, day: int, qty: float) -> None:
-        """A planned buy of ``qty`` arriving on ``day``."""
+        """A planned buy of ``qty`` arriving on ``day`` (added to the planned order there, if any)."""
         i = bisect.bisect_right(self.dates, day)
-        self.dates.insert(i, day)
-        self.cum.insert(i, self.cum[i - 1] if i else 0.0)
-        self.refs.insert(i, PLANNED)
+        if i and self.dates[i - 1] == day and self.refs[i - 1] == PLANNED:
+            i -= 1
+        else:
+            self.dates.insert(i, day)
+            self.cum.insert(i, self.cum[i - 1] if i else 0.0)
+            self.refs.insert(i, PLANNED)
         for j in range(i, len(self.cum)):
             self.cum[j] += qty
 
@@ -680,7 +683,9 @@ class Netting:
     """What :func:`net_material` found, per batch line (position = ``_line``): the material-ready
     date (NaT when some shortage cannot be planned), the quantity buildable from stock on hand
     now, the (part text, ready day or None, bought) rows, whether some shortage cannot be planned;
-    with ``detail``, every :class:`Take`; and the supply book (planned orders, curves)."""
+    with ``detail``, the :class:`Take` of every component a line takes (except the parts whose
+    stock on hand covers every line: nothing short, nothing to report); and the supply book
+    (planned orders, curves)."""
     ready: np.ndarray
     early: np.ndarray
     rows: list[list]
@@ -720,17 +725,28 @@ def net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: 
     unknown = np.zeros(n, dtype=bool)
     takes: list[Take] | None = [] if detail else None
 
-    batch_rows = batch_rows.sort_values(["_seq", "level"], kind="stable")
     lines_qty = dict(zip(queue.loc[queue["_batch"], "_line"].tolist(), queue.loc[queue["_batch"], "_qty"].tolist()))
+    # parts on hand for every line need no allocation: their rows are ready today, set apart
+    ample = _ample(queue, leaves, book) if not alt_claims and not batch_rows["_cb"].any() else frozenset()
+    ample_lines: set[int] = set()
+    if ample:
+        mask = batch_rows["part"].isin(ample).to_numpy() & (batch_rows["_need"].to_numpy() > 0)
+        on_hand = batch_rows[mask]
+        texts = on_hand["part"].map(text_of).fillna(on_hand["part"]).tolist()
+        for line, text in zip(on_hand["_line"].tolist(), texts):
+            rows_of[line].append((text, start_day, 0.0))
+        ample_lines = set(on_hand["_line"].tolist())
+        batch_rows = batch_rows[~mask]
+    batch_rows = batch_rows.sort_values(["_seq", "level"], kind="stable")
     columns = [batch_rows[c].tolist() for c in ("_line", "part", "_need", "_cb", "alternates", "_seq", "per")]
     rows_by_line: dict[int, list] = {}
     for row in zip(*columns):
         rows_by_line.setdefault(row[0], []).append(row[1:])
-    right = bisect.bisect_right
+    right, left = bisect.bisect_right, bisect.bisect_left
     for line, group in rows_by_line.items():
         line_ready = start_day
-        units_now = math.inf
         line_qty = lines_qty[line]
+        units_now = line_qty if line in ample_lines else math.inf
         need_day = need_days[line]
         for part, need_qty, claimed, alts, seq, per in group:
             if need_qty <= 0:
@@ -754,14 +770,32 @@ def net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: 
                     line_ready = part_ready
                 units_now = min(units_now, now / per if per else math.inf)
                 if detail:
-                    by_need = (None if need_day is None
-                               else min(max(primary.by(need_day) - consumed, 0.0), need_qty))
-                    takes.append(Take(line, part, need_qty, by_need, part_ready, 0.0,
-                                      [(part, ref, qty, day) for ref, qty, day in
-                                       primary.sources(consumed, consumed + need_qty)], []))
+                    if need_day is None:
+                        by_need = None
+                    else:
+                        at = right(p_dates, need_day) - 1
+                        by_need = min(max((p_cum[at] if at >= 0 else 0.0) - consumed, 0.0), need_qty)
+                    first_point = left(p_cum, consumed + 1e-9)
+                    if first_point == left(p_cum, consumed + need_qty - 1e-9):  # one receipt (or the stock)
+                        pieces = [(part, primary.refs[first_point], need_qty, p_dates[first_point])]
+                    else:
+                        pieces = [(part, ref, qty, day) for ref, qty, day in
+                                  primary.sources(consumed, consumed + need_qty)]
+                    takes.append(Take(line, part, need_qty, by_need, part_ready, 0.0, pieces, []))
                 continue
             # sources in order of preference: (key, curve, consumed before this line, taken)
             sources = [[part, primary, consumed, 0.0]]
+            if not alts and horizon is not None and p_cum[-1] - consumed <= 1e-9:
+                # nothing left of the part at all: all of it is bought (the common shortage)
+                buy(part, need_qty, horizon)
+                used[part] = used.get(part, 0.0) + need_qty
+                rows_of[line].append((text_of.get(part) or part, horizon, need_qty))
+                line_ready = max(line_ready, horizon)
+                units_now = 0.0
+                if detail:
+                    takes.append(Take(line, part, need_qty, None if need_day is None else 0.0, horizon, need_qty,
+                                      [], []))
+                continue
             for alt in alts or ():
                 sources.append([alt, supplies.get(alt) or supply(alt),
                                 alt_claims.get((alt, seq), 0.0) + used.get(alt, 0.0), 0.0])
@@ -810,12 +844,30 @@ def net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: 
                 takes.append(Take(line, part, need_qty, by_need, part_ready, bought, _pieces(sources), _alts(sources)))
         ready[line] = np.datetime64("NaT") if unknown[line] else np.datetime64(line_ready, "D")
         early[line] = 0.0 if units_now is math.inf else min(math.floor(units_now + 1e-9), line_qty)
-    # a line without any component to net (qty 0) is ready at once
+    # a line without any component to net (qty 0), or with only parts on hand, is ready at once
     for line in range(n):
-        if not rows_of[line] and not unknown[line]:
+        if line not in rows_by_line and not unknown[line] and (not rows_of[line] or line in ample_lines):
             ready[line] = start
             early[line] = lines_qty.get(line, 0.0)
     return Netting(ready, early, rows_of, unknown, takes, book)
+
+
+def _ample(queue: pd.DataFrame, leaves: pd.DataFrame, book: SupplyBook) -> frozenset:
+    """Parts whose free stock on hand covers what every batch line could take of them, as the
+    component and as an alternate: their allocation cannot run short, whatever the order.
+    Counted per (top, part) of the BOM, not per line: a few thousand rows, not a million."""
+    batch = queue[queue["_batch"].to_numpy(dtype=bool)]
+    per_top = batch.groupby("top")["_qty"].sum()
+    rows = leaves[["top", "part", "per", "alternates"]].assign(
+        _need=leaves["top"].map(per_top).to_numpy(dtype="float64") * leaves["per"].to_numpy(dtype="float64"))
+    rows = rows[rows["_need"] > 0]
+    need = rows.groupby("part")["_need"].sum()
+    alts = rows[["alternates", "_need"]].explode("alternates").dropna()
+    if len(alts):
+        need = need.add(alts.groupby("alternates")["_need"].sum(), fill_value=0.0)
+    on_hand = book.on_hand
+    free = np.array([on_hand.get(part, 0.0) for part in need.index.tolist()], dtype="float64")
+    return frozenset(need.index[need.to_numpy() <= free - 1e-9].tolist())
 
 
 def _pieces(sources: list) -> list[tuple]:
