@@ -35,7 +35,8 @@ def _month_callback(ctx, param, value):
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
-sheet_option = click.option("--sheet", help="Worksheet to read (default: the first with a recognisable header).")
+sheet_option = click.option("--sheet", help="Worksheet to read (default: the one whose header fits best; the others "
+                                            "are named). all: every sheet with that same header, read together.")
 map_option = click.option("--map", "map_file", type=existing_file, help="Header mapping file (TOML, SPEC section 2).")
 as_of_option = click.option("--as-of", "as_of", callback=_date_callback, metavar="DATE",
                             help="Measurement date, YYYY-MM-DD (default: today).")
