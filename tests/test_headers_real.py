@@ -213,3 +213,43 @@ def test_normalisation():
     assert headers.normalise("订单状态（交期方面）（①正常单15天以上；②急单10-15天") == "订单状态(交期方面)"
     assert headers.key("生 產 單 号(  廠方 )") == "生产单号厂方"
     assert table.header_key("數量（PCS）") == table.header_key("数量")
+
+
+# labels of common ERP/MES exports (Oracle, Dynamics, Odoo, SAP, Kingdee, Yonyou, hand-kept sheets)
+# that are not in the training file: the parts model, not a list of these texts, must place them
+ERP_LABELS = {
+ "Need By Date": "requested_date", "Promised Date": "promised_date", "Ordered Quantity": "qty", "Quantity Received": "shipped_qty",
+ "PO Number": "order_no", "Line Number": "line_no", "Schedule Ship Date": "promised_date", "Request Date": "requested_date",
+ "Actual Shipment Date": "ship_date", "Requested receipt date": "requested_date", "Confirmed ship date": "promised_date",
+ "Requested ship date": "requested_date", "Confirmed receipt date": "promised_date", "Vendor account": "supplier",
+ "Customer account": "customer", "Item number": "part_no", "Sales order": "order_no", "Purchase order": "order_no",
+ "Order Reference": "order_no", "Expected Arrival": "promised_date", "Effective Date": None, "Date Done": None,
+ "Delivered Quantity": "shipped_qty", "Received Qty": "shipped_qty", "Commitment Date": "promised_date",
+ "累计入库数量": "shipped_qty", "确认交货日期": "promised_date", "存货编码": "part_no", "存货名称": "description",
+ "计划到货日期": "promised_date", "预发货日期": "promised_date", "累计到货数量": "shipped_qty", "累计出库数量": "shipped_qty",
+ "客户简称": "customer", "供应商简称": "supplier", "业务员": "owner", "Sold-To Party": "customer", "Confirmed Quantity": None,
+ "Req. dlv.date": "requested_date", "Net Value": "amount", "Actual GI date": "ship_date",
+ "Storage Location": "warehouse", "Customer Reference": None, "Document Date": "order_date",
+ "Order Date": "order_date", "Ship Date": "ship_date", "Delivered Date": "ship_date", "Due Date": "requested_date",
+ "Customer Request Date": "requested_date", "Original Promise Date": "first_promised_date", "Revised Promise Date": "promised_date",
+ "出货日期": "ship_date", "实际出货日": "ship_date", "交货日": "requested_date", "预计交期": "promised_date",
+ "下单日期": "order_date", "订单日期": "order_date", "采购员": "owner", "跟单": "owner", "品名规格": "description",
+ "客户PO": "order_no", "客户料号": "part_no", "订单量": "qty", "已出货数量": "shipped_qty", "未出货数量": "open_qty",
+ "欠数": "open_qty", "Backorder Qty": "open_qty", "Open Quantity": "open_qty", "Unit Cost": "unit_price",
+ "Extended Price": "amount", "Line Total": "amount", "Ship Via": None, "Tracking Number": None, "Lead Time (days)": None,
+ "交货周期": None, "生产周期(天)": None, "Promise Lead Days": None, "Days Late": None, "Work Order": "work_order_no",
+ "Job Number": "work_order_no", "Work Center": "line", "Start Date": "planned_scheduled_date", "Completion Date": "actual_warehouse_date",
+ "Scheduled Start": "planned_scheduled_date", "Scheduled Finish": "planned_warehouse_date", "Actual Finish": "actual_warehouse_date",
+ "Receipt Date": "ship_date", "GR Date": "ship_date", "入库日期": "ship_date", "到货日期": "ship_date", "送货日期": "ship_date",
+}
+
+
+@pytest.mark.parametrize("text, field", sorted(ERP_LABELS.items()))
+def test_common_erp_labels(text: str, field):
+    exact = table.aliases()["ledger"]
+    if headers.key(text) in exact:
+        got = exact[headers.key(text)]
+    else:
+        scores = {f: s for f, s in headers.scores(text).items() if s >= headers.THRESHOLD}
+        got = max(scores, key=scores.get) if scores else None
+    assert got == field, headers.scores(text)
