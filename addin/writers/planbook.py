@@ -14,7 +14,7 @@ from addin.compute.columns import qty_text
 from addin.i18n import LANGS, table
 from addin.writers.xlsx import Styles, cell, is_blank, open_workbook, print_setup, set_widths, write_text, write_value
 
-__all__ = ["write_plan_book", "blocker_text", "LABELS", "SHEETS"]
+__all__ = ["write_plan_book", "plan_tables", "blocker_text", "LABELS", "SHEETS"]
 
 LABELS: dict[str, dict[str, str]] = table("planbook")
 SHEETS = {lang: [LABELS[lang][f"sheet_{k}"] for k in ("shortages", "capacity", "blocked", "late")] for lang in LANGS}
@@ -94,35 +94,18 @@ def _write(target: Path, plan: Any, lang: str, sources: list[str], notes: list[s
         print_setup(ws, repeat_rows=(HEADER_ROW, HEADER_ROW))
         return ws, last
 
-    # --- Shortages: the buy list first by order-by date
+    cols = _columns(plan, lang)
     s = plan.shortages
-    material_note = [] if plan.ran_material else [L["no_stock"]]
-    columns = [(L["part_no"], s["part_no"].tolist(), "text"), (L["need_date"], s["need_date"].tolist(), "date"),
-               (L["short_qty"], s["short_qty"].tolist(), "qty"),
-               (L["alternates_used"], [", ".join(a) for a in s["alternates_used"]], "text"),
-               (L["buy_qty"], s["buy_qty"].tolist(), "qty"), (L["order_by"], s["order_by"].tolist(), "date"),
-               (L["lead_time_days"], s["lead_time_days"].tolist(), "qty"), (L["free_qty"], s["free_qty"].tolist(), "qty"),
-               (L["expedite"], ["; ".join(_po_text(e, L) for e in x) for x in s["expedite"]], "wrap"),
-               (L["lines"], s["lines"].tolist(), "int")]
-    ws, last = sheet("shortages", columns, L["none_shortages"] if plan.ran_material else L["no_stock"], len(s),
-                     notes + material_note)
+    ws, last = sheet("shortages", cols["shortages"], L["none_shortages"] if plan.ran_material else L["no_stock"],
+                     len(s), notes + ([] if plan.ran_material else [L["no_stock"]]))
     if len(s):  # an order-by date already past: order today
         ws.conditional_format(HEADER_ROW + 1, 5, last, 5, {"type": "date", "criteria": "less than",
                                                             "value": as_of.to_pydatetime(), "format": red})
-
-    # --- Capacity load: overloaded weeks red, weeks behind on the cumulative load amber
     c = plan.capacity
-    status = [L["not_in_capacity"] if not ok else L["overloaded"] if over else L["cum_overloaded"] if behind
-              else L["ok"] for ok, over, behind in zip(c["in_capacity"], c["overloaded"], c["cum_overloaded"])]
-    columns = [(L["line"], c["line"].tolist(), "text"), (L["week"], c["week"].tolist(), "text"),
-               (L["week_start"], c["week_start"].tolist(), "date"),
-               (L["required_h"], c["required_h"].tolist(), "hours"), (L["available_h"], c["available_h"].tolist(), "hours"),
-               (L["load"], c["load"].tolist(), "pct"),
-               (L["cum_required_h"], c["cum_required_h"].tolist(), "hours"),
-               (L["cum_available_h"], c["cum_available_h"].tolist(), "hours"), (L["status"], status, "text")]
+    columns = cols["capacity"]
     ws, last = sheet("capacity", columns, L["none_capacity"] if plan.ran_capacity else L["no_capacity"], len(c),
                      [] if plan.ran_capacity else [L["no_capacity"]])
-    if len(c):
+    if len(c):  # overloaded weeks red, weeks behind on the cumulative load amber
         first = HEADER_ROW + 2  # 1-based row of the first data row
         required, available = cell(first - 1, 3, row_abs=False, col_abs=True), cell(first - 1, 4, row_abs=False, col_abs=True)
         cum_req, cum_av = cell(first - 1, 6, row_abs=False, col_abs=True), cell(first - 1, 7, row_abs=False, col_abs=True)
@@ -131,41 +114,17 @@ def _write(target: Path, plan: Any, lang: str, sources: list[str], notes: list[s
             "format": red, "stop_if_true": True})
         ws.conditional_format(HEADER_ROW + 1, 0, last, len(columns) - 1, {
             "type": "formula", "criteria": f"=AND(ISNUMBER({cum_av}),{cum_req}>{cum_av})", "format": amber})
-
-    # --- Blocked orders
     b = plan.blocked
-    why = ["\n".join(blocker_text(x, lang) for x in by) for by in b["blocked_by"]]
-    actions = [", ".join(dict.fromkeys(L[f"act_{x['action']}"] for x in by)) for by in b["blocked_by"]]
-    suppliers = [", ".join(dict.fromkeys(x["supplier"] for x in by if x.get("supplier"))) for by in b["blocked_by"]]
-    pos = [", ".join(dict.fromkeys(x["po_no"] for x in by if x.get("po_no"))) for by in b["blocked_by"]]
-    columns = [(L["order_no"], b["order_no"].tolist(), "text"), (L["line_no"], b["line_no"].tolist(), "text"),
-               (L["customer"], b["customer"].tolist(), "text"), (L["priority"], b["priority"].tolist(), "text"),
-               (L["part_no"], b["part_no"].tolist(), "text"), (L["qty"], b["qty"].tolist(), "qty"),
-               (L["due_date"], b["due_date"].tolist(), "date"), (L["need_date"], b["need_date"].tolist(), "date"),
-               (L["material_ready"], b["material_ready"].tolist(), "date"),
-               (L["capacity_finish"], b["capacity_finish"].tolist(), "date"),
-               (L["promise_date"], b["promise_date"].tolist(), "date"),
-               (L["days_late"], [None if pd.isna(d) else int(d) for d in b["days_late"]], "int"),
-               (L["actions"], actions, "text"), (L["blocked_by"], why, "wrap"),
-               (L["suppliers"], suppliers, "text"), (L["po_no"], pos, "text")]
-    ws, _ = sheet("blocked", columns, L["none_blocked"], len(b))
+    ws, _ = sheet("blocked", cols["blocked"], L["none_blocked"], len(b))
+    why = next(values for header, values, kind in cols["blocked"] if header == L["blocked_by"])
     for offset, text in enumerate(why):
         ws.set_row(HEADER_ROW + 1 + offset, 15 * min(max(text.count("\n") + 1, 1), 12))
-
-    # --- Late purchases: overdue red, at risk amber
     p = plan.late_purchases
-    words = {"late": L["late"], "at_risk": L["at_risk"]}
-    columns = [(L["po_no"], p["po_no"].tolist(), "text"), (L["supplier"], p["supplier"].tolist(), "text"),
-               (L["part_no"], p["part_no"].tolist(), "text"), (L["po_qty"], p["qty"].tolist(), "qty"),
-               (L["po_due"], p["due_date"].tolist(), "date"), (L["status"], [words[x] for x in p["status"]], "text"),
-               (L["days_late"], p["days_late"].tolist(), "int"), (L["first_need"], p["need_date"].tolist(), "date"),
-               (L["blocks"], [_lines(x) for x in p["blocks"]], "wrap"),
-               (L["waiting"], [_lines(x) for x in p["waiting"]], "wrap")]
-    ws, last = sheet("late", columns, L["none_late"], len(p))
-    if len(p):
+    ws, last = sheet("late", cols["late"], L["none_late"], len(p))
+    if len(p):  # overdue red, at risk amber
         for word, fmt in (("late", red), ("at_risk", amber)):
             ws.conditional_format(HEADER_ROW + 1, 5, last, 5, {"type": "cell", "criteria": "==",
-                                                                "value": f'"{words[word]}"', "format": fmt})
+                                                                "value": f'"{L[word]}"', "format": fmt})
     wb.close()
 
 
@@ -173,3 +132,62 @@ def _po_text(entry: tuple, L: dict[str, str]) -> str:
     po, supplier, due = entry
     day = "" if due is None or pd.isna(due) else pd.Timestamp(due).date().isoformat()
     return f"{po or L['no_po']} ({supplier or L['no_supplier']}) {day}".strip()
+
+
+def _columns(plan: Any, lang: str) -> dict[str, list[tuple[str, list, str]]]:
+    """Each sheet's columns: (header, values, kind), in the user's language. One definition for
+    the PMC workbook and the sheets the Excel button writes."""
+    L = LABELS[lang]
+    s, c, b, p = plan.shortages, plan.capacity, plan.blocked, plan.late_purchases
+    status = [L["not_in_capacity"] if not ok else L["overloaded"] if over else L["cum_overloaded"] if behind
+              else L["ok"] for ok, over, behind in zip(c["in_capacity"], c["overloaded"], c["cum_overloaded"])]
+    why = ["\n".join(blocker_text(x, lang) for x in by) for by in b["blocked_by"]]
+    actions = [", ".join(dict.fromkeys(L[f"act_{x['action']}"] for x in by)) for by in b["blocked_by"]]
+    suppliers = [", ".join(dict.fromkeys(x["supplier"] for x in by if x.get("supplier"))) for by in b["blocked_by"]]
+    pos = [", ".join(dict.fromkeys(x["po_no"] for x in by if x.get("po_no"))) for by in b["blocked_by"]]
+    words = {"late": L["late"], "at_risk": L["at_risk"]}
+    return {
+        "shortages": [
+            (L["part_no"], s["part_no"].tolist(), "text"), (L["need_date"], s["need_date"].tolist(), "date"),
+            (L["short_qty"], s["short_qty"].tolist(), "qty"),
+            (L["alternates_used"], [", ".join(a) for a in s["alternates_used"]], "text"),
+            (L["buy_qty"], s["buy_qty"].tolist(), "qty"), (L["order_by"], s["order_by"].tolist(), "date"),
+            (L["lead_time_days"], s["lead_time_days"].tolist(), "qty"), (L["free_qty"], s["free_qty"].tolist(), "qty"),
+            (L["expedite"], ["; ".join(_po_text(e, L) for e in x) for x in s["expedite"]], "wrap"),
+            (L["lines"], s["lines"].tolist(), "int")],
+        "capacity": [
+            (L["line"], c["line"].tolist(), "text"), (L["week"], c["week"].tolist(), "text"),
+            (L["week_start"], c["week_start"].tolist(), "date"),
+            (L["required_h"], c["required_h"].tolist(), "hours"), (L["available_h"], c["available_h"].tolist(), "hours"),
+            (L["load"], c["load"].tolist(), "pct"),
+            (L["cum_required_h"], c["cum_required_h"].tolist(), "hours"),
+            (L["cum_available_h"], c["cum_available_h"].tolist(), "hours"), (L["status"], status, "text")],
+        "blocked": [
+            (L["order_no"], b["order_no"].tolist(), "text"), (L["line_no"], b["line_no"].tolist(), "text"),
+            (L["customer"], b["customer"].tolist(), "text"), (L["priority"], b["priority"].tolist(), "text"),
+            (L["part_no"], b["part_no"].tolist(), "text"), (L["qty"], b["qty"].tolist(), "qty"),
+            (L["due_date"], b["due_date"].tolist(), "date"), (L["need_date"], b["need_date"].tolist(), "date"),
+            (L["material_ready"], b["material_ready"].tolist(), "date"),
+            (L["capacity_finish"], b["capacity_finish"].tolist(), "date"),
+            (L["promise_date"], b["promise_date"].tolist(), "date"),
+            (L["days_late"], [None if pd.isna(d) else int(d) for d in b["days_late"]], "int"),
+            (L["actions"], actions, "text"), (L["blocked_by"], why, "wrap"),
+            (L["suppliers"], suppliers, "text"), (L["po_no"], pos, "text")],
+        "late": [
+            (L["po_no"], p["po_no"].tolist(), "text"), (L["supplier"], p["supplier"].tolist(), "text"),
+            (L["part_no"], p["part_no"].tolist(), "text"), (L["po_qty"], p["qty"].tolist(), "qty"),
+            (L["po_due"], p["due_date"].tolist(), "date"), (L["status"], [words[x] for x in p["status"]], "text"),
+            (L["days_late"], p["days_late"].tolist(), "int"), (L["first_need"], p["need_date"].tolist(), "date"),
+            (L["blocks"], [_lines(x) for x in p["blocks"]], "wrap"),
+            (L["waiting"], [_lines(x) for x in p["waiting"]], "wrap")],
+    }
+
+
+def plan_tables(plan: Any, lang: str = "en") -> dict[str, pd.DataFrame]:
+    """The four sheets as tables (sheet name in ``lang`` -> frame with the workbook's headers and
+    texts): what the Excel button writes into the user's workbook."""
+    if lang not in LABELS:
+        raise ValueError(f"lang must be one of {sorted(LABELS)}, not {lang!r}")
+    L = LABELS[lang]
+    return {L[f"sheet_{key}"]: pd.DataFrame({header: values for header, values, _ in columns})
+            for key, columns in _columns(plan, lang).items()}
