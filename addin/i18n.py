@@ -872,7 +872,8 @@ STRINGS: dict[str, dict[str, str]] = {
     'planbook.why_capacity': {"zh": '产线 {line} {date} 才完工', "en": 'line {line} finishes only {date}'},
     'planbook.no_supplier': {"zh": '供应商未知', "en": 'supplier unknown'},
     'planbook.no_po': {"zh": '无单号', "en": 'no PO number'},
-    'planbook.summary': {"zh": '未结订单行 {lines}：缺料 {parts} 项（今天须下单 {late} 项），受阻订单行 {blocked}，延期或有风险的采购单 {purchases}，超负荷的产线周 {weeks}', "en": '{lines} open lines: {parts} parts short ({late} to order today), {blocked} lines blocked, {purchases} purchase lines late or at risk, {weeks} overloaded line-weeks'},
+    'planbook.summary': {"zh": '未结订单行 {lines}：缺料 {parts} 项（今天须下单 {late} 项），受阻订单行 {blocked}，延期或有风险的采购单 {purchases}，超负荷的产线周 {weeks}', "en": '{lines} open line(s): {parts} part(s) short ({late} to order today), {blocked} line(s) blocked, {purchases} purchase line(s) late or at risk, {weeks} overloaded line-week(s)'},
+    'planbook.excel_done': {"zh": 'PMC 计划：{summary}。见工作表 {sheets}。', "en": 'PMC plan: {summary}. See the sheets {sheets}.'},
     'planbook.note_bom_child': {"zh": '{file}：按文件名视为“{part}”的 BOM（如不对，用 --bom-parent {file}=料号 指定）', "en": "{file}: read as the BOM of '{part}' (its file name names it; --bom-parent {file}=PART to say otherwise)"},
 }
 

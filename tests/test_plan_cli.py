@@ -86,7 +86,8 @@ def test_workbook_sheets_read_back(books):
     target = books["dir"] / "plan.xlsx"
     out = run_plan(books, "--out", str(target))
     assert out.returncode == 0, out.stderr
-    assert "2 open lines: 2 parts short (1 to order today), 2 lines blocked" in out.stdout
+    assert out.stdout.startswith("2 open line(s): 2 part(s) short (1 to order today), 2 line(s) blocked, 1 purchase "
+                                 "line(s) late or at risk, 1 overloaded line-week(s)\n")
     assert out.stdout.rstrip().endswith(f"wrote {target}")
     wb = openpyxl.load_workbook(target)
     assert wb.sheetnames == ["Shortages", "Capacity load", "Blocked orders", "Late purchases"]
@@ -209,3 +210,40 @@ def test_lumenpnp_bom_set_explodes_through_the_motherboard(real_data, tmp_path):
     # the order cannot ship: nothing has a lead time, so every part is 'to buy' with no date
     assert got["blocked"][0]["order_no"] == "SO-1"
     assert {b["action"] for b in got["blocked"][0]["blocked_by"]} == {"buy"}
+
+
+def test_excel_plan_button_writes_the_four_sheets(tmp_path, monkeypatch):
+    from addin.excel import actions
+    from addin.excel.book import FileBook
+    monkeypatch.setattr(actions, "_today", lambda: dt.date(2026, 3, 2))
+    path = write_book(tmp_path / "plan.xlsx", {
+        "Orders": [["Order No", "Customer", "Priority", "Part No", "Qty", "Promised Date"],
+                   ["SO-1", "ACME", "A", "P", 100, D(2026, 3, 10)], ["SO-2", "Globex", "B", "P", 50, D(2026, 3, 13)]],
+        "Config": [["Setting", "Value"], ["otd.calendar", "mon-fri"], ["review.inspection_days", 0],
+                   ["review.transport_days", 0], ["report.lang", "en"]],
+        "BOM": [["Parent", "Component", "Qty Per", "Alternates"], ["P", "C1", 1, None], ["P", "C2", 2, "C2-ALT"]],
+        "Stock": [["Part No", "On Hand", "Lead Time", "Inspection Days", "MOQ"],
+                  ["C1", 100, 20, 0, None], ["C2", 0, 10, 0, 1000], ["C2-ALT", 50, None, None, None]],
+        "Purchases": [["PO No", "Supplier", "Part No", "Open Qty", "Due Date"], ["PO-7", "Kingtech", "C1", 200, D(2026, 3, 18)]],
+        "Capacity": [["Line", "Hours Per Day"], ["SMT", 1]],
+        "Routing": [["Part No", "Line", "Hours Per Unit"], ["P", "SMT", 0.1]]}, active="Orders")
+    book = FileBook(path)
+    actions.run(actions.pmc_plan_action, book)
+    # the same plan as test_json_worked_by_hand, from the workbook's own sheets
+    assert book.messages == ["PMC plan: 2 open line(s): 2 part(s) short (1 to order today), 2 line(s) blocked, "
+                             "1 purchase line(s) late or at risk, 1 overloaded line-week(s). See the sheets Shortages, "
+                             "Capacity load, Blocked orders, Late purchases."]
+    wb = openpyxl.load_workbook(path)
+    rows = [list(r) for r in wb["Shortages"].iter_rows(values_only=True)]
+    assert rows[0][:6] == ["Part No", "Need date", "Short qty", "Alternates used", "Buy qty (MOQ)", "Order by"]
+    assert rows[1][:6] == ["C2", D(2026, 3, 10), 250, "C2-ALT", 1000, D(2026, 2, 24)]
+    blocked = [list(r) for r in wb["Blocked orders"].iter_rows(values_only=True)]
+    assert [r[0] for r in blocked[1:]] == ["SO-1", "SO-2"]
+    assert blocked[2][blocked[0].index("Supplier")] == "Kingtech"
+    ws = wb["Capacity load"]
+    [cf] = list(ws.conditional_formatting)
+    assert [r.formula[0] for r in cf.rules] == ["AND(ISNUMBER($E2),$D2>$E2)", "AND(ISNUMBER($H2),$G2>$H2)"]
+    assert [r[-1] for r in ws.iter_rows(min_row=2, values_only=True)] == ["OK", "overloaded"]
+    # a second press rewrites the sheets, nothing piles up
+    actions.run(actions.pmc_plan_action, FileBook(path))
+    assert len(list(openpyxl.load_workbook(path)["Capacity load"].conditional_formatting)) == 1

@@ -245,6 +245,49 @@ def _quotes_if_any(book: Book):
     return read_table(book, sheet, "quotes").data if sheet is not None else None
 
 
+# ---------------------------------------------------------------- PMC plan
+
+def pmc_plan_action(book: Book) -> None:
+    """The ledger's open lines planned against the BOM / Stock / Purchases / Capacity / Routing
+    sheets, as ``orderdesk plan`` plans them: Shortages, Capacity load (overloaded weeks red),
+    Blocked orders and Late purchases sheets, in the workbook's language."""
+    from addin.i18n import LANGS
+    from addin.jobs.inputs import read_ledger
+    from addin.jobs.plan import PlanInputs, pmc_plan
+    from addin.writers.planbook import LABELS, SHEETS, plan_tables
+    run = Run.of(book)
+    plan_names = {n.lower() for names in compute.PLAN_SHEETS.values() for n in names}
+    own = {n.lower() for lang in LANGS for n in SHEETS[lang]}
+    active = book.active_sheet()
+    skip = plan_names | own | {n.lower() for n in compute.CALENDAR_SHEETS + CONFIG_SHEETS + OUTPUT_SHEETS}
+    sheet = active if active.lower() not in skip else compute.require_sheet(book, ORDERS_SHEETS, "ledger", run.ui)
+    orders = read_ledger(read_table(book, sheet, "ledger"))
+    frames = {field: read_table(book, name, field) for field, name in compute.plan_sheets(book).items()}
+    job = pmc_plan(PlanInputs(orders=orders, **frames), run.settings, run.as_of)
+    lang = run.lang(orders)
+    tables = plan_tables(job.plan, lang)
+    for name, table in tables.items():
+        book.write_rows(name, frame_rows(table))
+    L = LABELS[lang]
+    capacity, late = L["sheet_capacity"], L["sheet_late"]
+    if len(job.plan.capacity):  # hours required over available red, behind on the cumulative load amber
+        last = f"{column_letter(len(tables[capacity].columns))}{len(job.plan.capacity) + 1}"
+        book.apply_rules(capacity, f"A2:{last}", [Rule("=AND(ISNUMBER($E2),$D2>$E2)", "F8CBAD"),
+                                                   Rule("=AND(ISNUMBER($H2),$G2>$H2)", "FFE699")])
+    if len(job.plan.late_purchases):
+        last = f"{column_letter(len(tables[late].columns))}{len(job.plan.late_purchases) + 1}"
+        book.apply_rules(late, f"A2:{last}", [Rule(f'=$F2="{L["late"]}"', "F8CBAD"),
+                                               Rule(f'=$F2="{L["at_risk"]}"', "FFE699")])
+    book.save()
+    p = job.plan
+    summary = LABELS[run.ui]["summary"].format(
+        lines=p.open_lines, parts=len(p.shortages), late=int(p.shortages["order_late"].sum()) if len(p.shortages) else 0,
+        blocked=len(p.blocked), purchases=len(p.late_purchases),
+        weeks=int(p.capacity["overloaded"].sum()) if len(p.capacity) else 0)
+    run.say("planbook.excel_done", *job.notes(run.ui), _skipped(run, orders), summary=summary,
+            sheets=t("excel.list_sep", run.ui).join(tables))
+
+
 # ---------------------------------------------------------------- RunPython entry points
 
 def run(action: Callable[[Book], None], book: Book | None = None) -> None:
@@ -282,3 +325,7 @@ def root_cause_summary() -> None:
 
 def promise_date() -> None:
     run(promise_date_action)
+
+
+def pmc_plan() -> None:
+    run(pmc_plan_action)
