@@ -874,6 +874,7 @@ STRINGS: dict[str, dict[str, str]] = {
     'planbook.no_po': {"zh": '无单号', "en": 'no PO number'},
     'planbook.summary': {"zh": '未结订单行 {lines}：缺料 {parts} 项（今天须下单 {late} 项），受阻订单行 {blocked}，延期或有风险的采购单 {purchases}，超负荷的产线周 {weeks}', "en": '{lines} open line(s): {parts} part(s) short ({late} to order today), {blocked} line(s) blocked, {purchases} purchase line(s) late or at risk, {weeks} overloaded line-week(s)'},
     'planbook.excel_done': {"zh": 'PMC 计划：{summary}。见工作表 {sheets}。', "en": 'PMC plan: {summary}. See the sheets {sheets}.'},
+    'planbook.undated': {"zh": '{n} 个未结订单行没有交期：最后分配物料，不列为受阻', "en": '{n} open line(s) have no due date: served last, never listed as blocked'},
     'planbook.note_bom_child': {"zh": '{file}：按文件名视为“{part}”的 BOM（如不对，用 --bom-parent {file}=料号 指定）', "en": "{file}: read as the BOM of '{part}' (its file name names it; --bom-parent {file}=PART to say otherwise)"},
 }
 

@@ -247,3 +247,13 @@ def test_excel_plan_button_writes_the_four_sheets(tmp_path, monkeypatch):
     # a second press rewrites the sheets, nothing piles up
     actions.run(actions.pmc_plan_action, FileBook(path))
     assert len(list(openpyxl.load_workbook(path)["Capacity load"].conditional_formatting)) == 1
+
+
+def test_lines_without_a_due_date_are_said(books, tmp_path):
+    ledger = write_book(tmp_path / "ledger.xlsx", {"订单": [
+        ["订单号", "客户", "料号", "订单数量", "承诺交期", "要求交期"],
+        ["SO-1", "ACME", "P", 10, D(2026, 3, 20), None], ["SO-2", "ACME", "P", 10, None, "待定"]]})
+    out = cli("plan", str(ledger), "--bom", str(books["bom"]), "--stock", str(books["stock"]), "--as-of", "2026-03-02",
+              "--format", "json", "--out", str(tmp_path / "p.xlsx"))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["notes"] == ["1 open line(s) have no due date: served last, never listed as blocked"]

@@ -54,7 +54,10 @@ class PlanJob:
 
     def notes(self, lang: str = "en") -> list[str]:
         from addin.i18n import t
-        return [t("planbook.note_bom_child", lang, file=name, part=part) for name, part in self.bom_children]
+        notes = [t("planbook.note_bom_child", lang, file=name, part=part) for name, part in self.bom_children]
+        if self.plan.undated_lines:
+            notes.append(t("planbook.undated", lang, n=self.plan.undated_lines))
+        return notes
 
 
 def read_bom_files(files: Sequence[Path], bom_parents: Sequence[str] = ()) -> tuple[Any, list[tuple[str, str]]]:
@@ -98,6 +101,8 @@ def _children_by_name(bom, files: list[Path], parents: dict[str, str]) -> dict[s
             continue
         stem = path.stem.casefold()
         others = data.loc[data["source_file"] != result.file, "component"].dropna().unique().tolist()
+        if path.stem in others:
+            continue  # another file names it by its file name already
         found = {c for c in others if len(c) >= 3 and not c.isdigit()
                  and re.search(rf"(?<![0-9a-z]){re.escape(c.casefold())}(?![0-9a-z])", stem)}
         if len(found) == 1:
