@@ -205,3 +205,14 @@ def test_three_levels_and_scrap_reach_the_bought_parts():
     result = run([order("SO-1", 10, "2026-03-20")],
                  factory(bom, stock=[dict(part_no="C", on_hand=6, purchase_lead_time_days=2)]))
     assert result.shortages.loc[0, "short_qty"] == pytest.approx(60.0)
+
+
+def test_an_overdue_line_is_blocked_only_by_what_is_not_there_today():
+    # SO-1 was due 02-20: C is on hand and SMT does its 4 h today -> nothing holds it (it just ships);
+    # SO-2, due 02-27, needs 10 h more: SMT ends them on 03-03 -> held by SMT, nothing by material
+    plan = factory(ONE_C, stock=[dict(part_no="C", on_hand=100, purchase_lead_time_days=5)],
+                   capacity=[dict(line="SMT", hours_per_day=8)], routing=[dict(part_no="P", line="SMT", hours_per_unit=1)])
+    result = run([order("SO-1", 4, "2026-02-20"), order("SO-2", 10, "2026-02-27")], plan)
+    assert result.blocked["order_no"].tolist() == ["SO-2"]
+    assert result.blocked.loc[0, "blocked_by"] == [{"action": "capacity", "line": "SMT", "date": D("2026-03-03")}]
+    assert result.shortages.empty

@@ -125,13 +125,14 @@ def plan_orders(orders: pd.DataFrame, factory: Plan, *, calendar: WorkingCalenda
         finish_of = schedule[schedule["_known"]].groupby("_line")["_finish"].max()
         finish[finish_of.index.to_numpy()] = finish_of.to_numpy().astype("datetime64[D]")
         capacity = _capacity_load(schedule, factory.capacity, threshold, calendar, start)
+        # a production line holds a customer line when its hours end after the need date (today,
+        # when that has passed); a line without a due date is held by nothing
         late = schedule[schedule["_known"].to_numpy()
                         & (schedule["_finish"].to_numpy().astype("datetime64[D]")
-                           > need[schedule["_line"].to_numpy()])]
+                           > threshold[schedule["_line"].to_numpy()])]
         for line, work_line, day in zip(late["_line"].tolist(), late["work_line"].tolist(),
                                         late["_finish"].to_numpy().astype("datetime64[D]")):
-            if not np.isnat(need[line]):
-                blockers[line].append({"action": "capacity", "line": work_line, "date": pd.Timestamp(day)})
+            blockers[line].append({"action": "capacity", "line": work_line, "date": pd.Timestamp(day)})
 
     blocked = _blocked(lines, due, need, ready, finish, blockers, calendar, lead_days)
     return PmcPlan(as_of=as_of, shortages=shortages, capacity=capacity, blocked=blocked,
