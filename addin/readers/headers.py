@@ -295,6 +295,8 @@ def sample_ok(kind_of: str, cells: list) -> tuple[bool, str]:
         nums = [c for c in s if isinstance(c, (int, float)) and not isinstance(c, bool)]
         if len(nums) > len(s) / 2 and sum(1 for x in nums if abs(x) < 3660) > len(nums) / 2:
             return False, "holds day counts, not dates"
+        if len(s) < 3:
+            return True, ""      # a value or two that do not read are the rows' issues, not the column's
         try:
             parsed, problems, _ = values.date_column(s.reset_index(drop=True))
         except Exception:   # noqa: BLE001 - a sample the parser chokes on is not dates
@@ -303,7 +305,7 @@ def sample_ok(kind_of: str, cells: list) -> tuple[bool, str]:
         if good < len(s) / 2:
             return False, "holds no dates"
         return True, ""
-    if kind_of == "number":
+    if kind_of == "number" and len(s) >= 3:
         nums, bad = values.number_column(s.reset_index(drop=True))
         if int(nums.notna().sum()) < len(s) / 2:
             return False, "holds no numbers"
@@ -369,6 +371,15 @@ def propose(texts: list[str], fields: dict[str, str], *, exact: dict[str, str],
                 continue
         choice = choices.setdefault(f, FieldChoice(f, None))
         choice.chosen = c
+    # a field whose every candidate failed the value check keeps a header that leaves no doubt
+    # (an exact alias): its cells are then the rows' issues. Day counts are never a date.
+    for f, choice in choices.items():
+        if choice.chosen is None:
+            sure = [c for c, why in choice.rejected if c.how == "alias" and c.column not in used
+                    and not why.startswith("holds day counts")]
+            if sure:
+                choice.chosen = sure[0]
+                used.add(sure[0].column)
         used.add(c.column)
     for f, choice in choices.items():
         if choice.chosen is None:

@@ -33,16 +33,10 @@ class Proposal:
         return {f: c.chosen.header for f, c in self.choices.items() if c.chosen is not None}
 
     def as_dict(self) -> dict:
-        def cand(c: headers.Candidate | None) -> dict | None:
-            if c is None:
-                return None
-            return {"header": c.header, "column": table.column_letter(c.column), "confidence": c.score,
-                    "how": c.how}
         return {"file": self.file, "sheet": self.sheet, "kind": self.kind,
                 **({"ledger_kind": self.ledger_kind} if self.ledger_kind else {}),
                 "header_row": self.header_row,
-                "fields": [{"field": f, "column": cand(c.chosen), "runner_up": cand(c.runner_up)}
-                           for f, c in self.choices.items() if c.chosen is not None],
+                "fields": [table.choice_dict(c) for c in self.choices.values() if c.chosen is not None],
                 "missing": [{"field": f, "closest": near} for f, near in self.missing.items()],
                 "other_sheets": list(self.other_sheets), "notes": list(self.notes)}
 

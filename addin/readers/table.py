@@ -95,7 +95,16 @@ class ReadResult:
                 "placeholders": dict(self.placeholders),
                 **({"ledger_kind": self.ledger_kind} if self.ledger_kind else {}),
                 "other_sheets": list(self.other_sheets),
-                "proposal": [c.as_dict() for c in self.proposal.values()]}
+                "proposal": [choice_dict(c) for c in self.proposal.values() if c.chosen is not None]}
+
+
+def choice_dict(choice) -> dict:
+    """A field's column as check --format json shows it: header, column letter, confidence,
+    how it was found (mapping, alias, parts) and the runner-up."""
+    def cand(c):
+        return None if c is None else {"header": c.header, "column": column_letter(c.column),
+                                       "confidence": c.score, "how": c.how}
+    return {"field": choice.field, "column": cand(choice.chosen), "runner_up": cand(choice.runner_up)}
 
 
 # --- mapping files --------------------------------------------------------------------------
@@ -401,7 +410,9 @@ def _match(kind: str, texts: list[str], mapping: Mapping, samples: dict[int, lis
     user = {f: hs for f, hs in mapping.columns.items() if f in fields}
     rank = _kind_rank(kind)
     proposal = headers.propose(texts, fields, exact=exact, user=user, samples=samples, rank=rank)
-    cols = {f: c.chosen.column for f, c in proposal.items() if c.chosen is not None}
+    order = list(fields)       # columns left to right (as an alias scan finds them), then field order
+    cols = dict(sorted(((f, c.chosen.column) for f, c in proposal.items() if c.chosen is not None),
+                       key=lambda fc: (fc[1], order.index(fc[0]))))
     found = {f: texts[c] for f, c in cols.items()}
     seen: dict[str, list[int]] = {}
     for col, text in enumerate(texts):
