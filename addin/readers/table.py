@@ -473,13 +473,21 @@ def _looks_like_data(row: list, kind: str) -> bool:
     being read as a second header row whose values happen to look like field names."""
     import datetime as _dt
     filled = [v for v in row if v is not None and v != ""]
-    typed = sum(1 for v in filled if not isinstance(v, str))
-    if kind == "ledger" and any(isinstance(v, (_dt.date, _dt.datetime)) for v in filled):
+    dates = sum(1 for v in filled if isinstance(v, (_dt.date, _dt.datetime))
+                or isinstance(v, str) and _DATE_TEXT.match(v.strip()))
+    typed = dates + sum(1 for v in filled if isinstance(v, (int, float))
+                        or isinstance(v, str) and _NUMBER_TEXT.match(v.strip()))
+    if kind == "ledger" and dates:
         return True
     return bool(filled) and typed * 2 > len(filled)
 
 
 def _samples(rows, start: int, width: int) -> dict[int, list]:
+# a CSV's cells are text: '2026-01-05', '1,200' in a row say it is data all the same
+_DATE_TEXT = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}.*)?$")
+_NUMBER_TEXT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
     """A few values per column below the header (never every cell: the value check is cheap)."""
     out: dict[int, list] = {c: [] for c in range(width)}
     for i in range(start, min(len(rows), start + headers.SAMPLE_ROWS)):
