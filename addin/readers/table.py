@@ -482,12 +482,12 @@ def _looks_like_data(row: list, kind: str) -> bool:
     return bool(filled) and typed * 2 > len(filled)
 
 
-def _samples(rows, start: int, width: int) -> dict[int, list]:
 # a CSV's cells are text: '2026-01-05', '1,200' in a row say it is data all the same
 _DATE_TEXT = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}.*)?$")
 _NUMBER_TEXT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
 
+def _samples(rows, start: int, width: int) -> dict[int, list]:
     """A few values per column below the header (never every cell: the value check is cheap)."""
     out: dict[int, list] = {c: [] for c in range(width)}
     for i in range(start, min(len(rows), start + headers.SAMPLE_ROWS)):
