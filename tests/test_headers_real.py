@@ -31,9 +31,8 @@ NOT_FOUND = {
     ("en-so-sci-ppic-master-list", "promised_date"): "'SCIDlv': a company prefix on 'Dlv'",
     ("en-so-sci-ppic-master-list", "order_no"): "'SPNO' vs the customer's 'PONO'",
     ("en-so-sci-ppic-master-list", "owner"): "'SMR'/'Handle': merchandiser jargon",
+    ("en-so-sci-ppic-master-list", "status"): "'Cancelled' (a Y/N flag) beside 'Cutting Status'",
     ("en-so-tableau-superstore", "amount"): "'Sales' as the line amount (the note: a tool may not map it)",
-    ("en-wo-sci-cutting-schedule", "planned_scheduled_date"): "'Est. Cutting Date': cutting = start, jargon",
-    ("en-wo-sci-cutting-schedule", "actual_scheduled_date"): "'Act. Cutting Date': cutting = start, jargon",
     ("en-wo-sci-cutting-schedule", "order_no"): "'SP#': the factory's own order code",
     ("en-wo-sci-cutting-schedule", "work_order_no"): "'Cut#': cut number as the work order",
     ("en-wo-sci-cutting-schedule", "line"): "'Cut Cell' beside 'Sewing Line'",
@@ -59,6 +58,7 @@ CLAIMED = {
     ("en-po-procurement-kpi", "requested_date"): "'Delivery_Date'",
     ("en-po-sap-me2n-export", "requested_date"): "'Delivery Date'",
     ("en-so-sci-ppic-master-list", "order_no"): "'PONO' (the customer's PO)",
+    ("en-so-sci-ppic-master-list", "status"): "'Cutting Status' (the status of the cutting step)",
     ("en-wo-sci-cutting-schedule", "line"): "'Sewing Line'",
     ("en-wo-sci-cutting-schedule", "line_no"): "'Seq'",
     ("en-wo-sci-sewing-line-schedule", "order_no"): "'PO' beside the 'SP#' work order",
@@ -187,6 +187,7 @@ def test_most_labelled_fields_are_found_and_few_false_claims(real_data: Path):
     ("RDD", "requested_date"), ("CRD", "requested_date"), ("PDD", "promised_date"), ("GI Date", "ship_date"),
     ("Confirmed Deliv. Date", "promised_date"), ("Qty Shipped", "shipped_qty"), ("Vendor Name", "supplier"),
     ("生 產 單 号(  廠方 )", "work_order_no"), ("Receipt Date", "ship_date"), ("实际完工日期", "actual_warehouse_date"),
+    ("shipping_limit_date", "requested_date"), ("Sewing Inline", "planned_scheduled_date"),
 ])
 def test_listed_headers_score_their_field_first(text: str, field: str):
     scores = headers.scores(text)
@@ -198,7 +199,8 @@ def test_listed_headers_score_their_field_first(text: str, field: str):
 @pytest.mark.parametrize("text, field", [
     ("交期確認日", None),        # the day the due date was confirmed, not a due date
     ("确认日", None), ("Delay (in Days)", None), ("State", None), ("Total", None), ("交货地点", None),
-    ("包装数", None), ("Customer PO", "order_no"), ("Price Unit", None),
+    ("包装数", None), ("Customer PO", "order_no"), ("Price Unit", None), ("freight_value", None),
+    ("SCI Delivery", None),      # a bare 'Delivery' after a company prefix says too little
 ])
 def test_headers_that_are_not_the_field_they_resemble(text: str, field):
     scores = {f: s for f, s in headers.scores(text).items() if s >= headers.THRESHOLD}

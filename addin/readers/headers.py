@@ -141,8 +141,11 @@ def parts(text: str) -> Parts:
     units: list[tuple[frozenset, float]] = []
     for segment, weight in [(raw, 1.0)] + [(h, 0.5) for h in hints]:
         units += _segment_units(segment, weight, latin, cjk, abbrev, phrases, longest)
-    # an unknown short word in front of known ones is a site or system prefix (SCI Delivery, F_)
-    if len(units) > 1 and not units[0][0] and units[0][1] >= 1.0 and any(u for u, _ in units[1:]):
+    # an unknown short word in front of known ones is a site or system prefix (SCI Delivery, F_),
+    # not an unknown qualifier (freight_value is no amount of the line)
+    first = re.match(r"\s*([A-Za-z]+)", _camel(raw, latin, abbrev))
+    if len(units) > 1 and not units[0][0] and units[0][1] >= 1.0 and any(u for u, _ in units[1:]) \
+            and first is not None and len(first.group(1)) <= 4:
         units[0] = (frozenset(), 0.3)
     concepts = frozenset().union(*(u for u, _ in units)) if units else frozenset()
     return Parts(tuple(units), concepts)
@@ -371,6 +374,7 @@ def propose(texts: list[str], fields: dict[str, str], *, exact: dict[str, str],
                 continue
         choice = choices.setdefault(f, FieldChoice(f, None))
         choice.chosen = c
+        used.add(c.column)
     # a field whose every candidate failed the value check keeps a header that leaves no doubt
     # (an exact alias): its cells are then the rows' issues. Day counts are never a date.
     for f, choice in choices.items():
@@ -380,7 +384,6 @@ def propose(texts: list[str], fields: dict[str, str], *, exact: dict[str, str],
             if sure:
                 choice.chosen = sure[0]
                 used.add(sure[0].column)
-        used.add(c.column)
     for f, choice in choices.items():
         if choice.chosen is None:
             continue
