@@ -248,3 +248,12 @@ def test_a_csv_pasted_into_one_column_is_split_on_its_commas(tmp_path):
     assert r.data["counterparty"].tolist() == ["Alpha Inc", "Beta Ltd"]
     assert r.notes[0] == ("sheet 'raw data' holds each line as one cell of comma-separated text (a CSV pasted "
                           "into column A): split on the commas")
+
+
+def test_a_needed_column_chosen_with_little_confidence_is_said(tmp_path):
+    f = book(tmp_path / "erp.xlsx", {"Export": [["Sales Order", "Customer", "Item Code", "Qty", "Delivery Date"],
+                                                ["SO-1", "ACME", "A-1", 5, D(2026, 5, 1)]]})
+    r = read(f)
+    assert r.columns["requested_date"] == "Delivery Date"
+    assert r.notes == ["requested_date is read from 'Delivery Date' with confidence 0.61 — orderdesk map shows "
+                       "the choice; a --map file fixes it"]

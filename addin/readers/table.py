@@ -569,8 +569,17 @@ def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: 
             continue
         raise InputError(f"{name}: the header '{text}' appears {times} ({cells}) — rename one so "
                          f"'{fld}' is unambiguous", file=str(grid.file), sheet=grid.sheet)
+    # not sure is said, never silent: a needed column found with little confidence is named
+    needed = set(required_fields(kind, match.ledger_kind)) | set(schema.REQUIRED[kind].any_of) | {"ship_date"}
+    for fld, choice in match.proposal.items():
+        c = choice.chosen
+        if fld in needed and fld in match.columns and c is not None and c.how == "parts" \
+                and c.score < UNSURE:
+            runner = f"; runner-up '{choice.runner_up.header}'" if choice.runner_up is not None else ""
+            notes.append(f"{fld} is read from '{c.header}' with confidence {c.score:.2f}{runner} — "
+                         f"orderdesk map shows the choice; a --map file fixes it")
     result = _read_rows(grid, kind, match, mapping)
-    result.notes[:0] = notes
+    result.notes[len(grid.notes):len(grid.notes)] = notes    # after the file's own (encoding, pasted CSV)
     result.proposal = match.proposal
     if kind == "ledger":
         result.ledger_kind = match.ledger_kind
@@ -580,6 +589,9 @@ def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: 
         result.data["counterparty"] = result.data[party] if party else pd.Series(
             np.full(len(result.data), None, dtype=object), index=result.data.index)
     return result
+
+
+UNSURE = 0.75     # below this a needed column's choice is reported in the notes
 
 
 def _check_mapping_found(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> None:
