@@ -243,6 +243,9 @@ ERP_LABELS = {
  "Job Number": "work_order_no", "Work Center": "line", "Start Date": "planned_scheduled_date", "Completion Date": "actual_warehouse_date",
  "Scheduled Start": "planned_scheduled_date", "Scheduled Finish": "planned_warehouse_date", "Actual Finish": "actual_warehouse_date",
  "Receipt Date": "ship_date", "GR Date": "ship_date", "入库日期": "ship_date", "到货日期": "ship_date", "送货日期": "ship_date",
+ "规格型号": "part_no", "未交货数量": "open_qty", "业务跟单": "owner", "完工数量": "shipped_qty", "已交货数量": "shipped_qty",
+ "计划开始": "planned_scheduled_date", "实际完成": "actual_warehouse_date", "机台": "line", "Sales Rep": "owner",
+ "ETD": "promised_date", "ATD": "ship_date", "Qty Open": "open_qty", "延期原因": "exception_type", "延期天数": None,
 }
 
 
