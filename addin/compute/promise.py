@@ -706,7 +706,6 @@ def net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: 
     inspection). Supply that arrives only after a new purchase would does not count."""
     n = int(queue["_batch"].sum())
     leaves = tree[tree["leaf"]]
-    batch_rows, alt_claims = claims(queue, leaves)
     book = SupplyBook(plan, leaves, calendar, start)
     # the hot loop below reads these as locals (one pass per component row of the batch)
     supplies, supply, buy_date, arrival, buy = book.supplies, book.supply, book.buy_date, book.arrival, book.buy
@@ -726,17 +725,21 @@ def net_material(queue: pd.DataFrame, tree: pd.DataFrame, plan: Plan, calendar: 
     takes: list[Take] | None = [] if detail else None
 
     lines_qty = dict(zip(queue.loc[queue["_batch"], "_line"].tolist(), queue.loc[queue["_batch"], "_qty"].tolist()))
-    # parts on hand for every line need no allocation: their rows are ready today, set apart
-    ample = _ample(queue, leaves, book) if not alt_claims and not batch_rows["_cb"].any() else frozenset()
+    # parts on hand for every line need no allocation (nothing ahead claims them): their rows are
+    # ready today, set apart before the lines are exploded into component rows
+    ample = _ample(queue, leaves, book) if queue["_batch"].all() else frozenset()
     ample_lines: set[int] = set()
     if ample:
-        mask = batch_rows["part"].isin(ample).to_numpy() & (batch_rows["_need"].to_numpy() > 0)
-        on_hand = batch_rows[mask]
-        texts = on_hand["part"].map(text_of).fillna(on_hand["part"]).tolist()
+        is_ample = leaves["part"].isin(ample).to_numpy()
+        on_hand = queue[["_line", "top", "_qty"]].merge(leaves.loc[is_ample, ["top", "part", "part_text", "per"]],
+                                                         on="top")
+        on_hand = on_hand[(on_hand["_qty"] * on_hand["per"]).to_numpy() > 0]
+        texts = on_hand["part_text"].fillna(on_hand["part"]).tolist()
         for line, text in zip(on_hand["_line"].tolist(), texts):
             rows_of[line].append((text, start_day, 0.0))
         ample_lines = set(on_hand["_line"].tolist())
-        batch_rows = batch_rows[~mask]
+        leaves = leaves[~is_ample]
+    batch_rows, alt_claims = claims(queue, leaves)
     batch_rows = batch_rows.sort_values(["_seq", "level"], kind="stable")
     columns = [batch_rows[c].tolist() for c in ("_line", "part", "_need", "_cb", "alternates", "_seq", "per")]
     rows_by_line: dict[int, list] = {}
