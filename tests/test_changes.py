@@ -183,6 +183,9 @@ def test_workbook_log_and_the_two_notices_per_changed_order_in_english(copies, t
     table = [r for r in body if r[0] in ("1", "2")]
     assert [r[:6] for r in table] == [["1", "P-X", "控制板", "requested date", "2026-04-01", "2026-04-08"],
                                       ["2", "P-Y", "控制板", "promised date", "2026-04-01", "2026-04-03"]]
+    # no plan given: the date column is the new ledger's promised date
+    assert [r[6] for r in table] == [dt.datetime(2026, 4, 1), dt.datetime(2026, 4, 3)]
+    assert [r[6] for r in body if r[0] == "Line"] == ["Promised date"]
     notice_text = text_of(cust)
     assert "Customer confirmation (signature / stamp)" in notice_text
     for other in ("Gamma", "Delta", "Zeta", "Eps", "SO-4", "SO-5", "SO-1"):
@@ -195,7 +198,7 @@ def test_workbook_log_and_the_two_notices_per_changed_order_in_english(copies, t
     assert prod[2][:2] == ["To", "Production, PMC, Purchasing, Quality, Warehouse"]
     assert prod[4][:2] == ["Customer", "Delta"]
     qty = [r for r in prod if r[3] == "quantity"]
-    assert qty == [["1", "P-B", "控制板", "quantity", "8", "12", "increase by 4", None]]
+    assert qty == [["1", "P-B", "控制板", "quantity", "8", "12", "increase by 4", dt.datetime(2026, 4, 3)]]
     assert not [r for r in prod if r[3] == "status"]     # progress is logged, not noticed
     signs = [r[0] for r in prod if r[0] in ("PMC", "Production", "Purchasing", "Quality", "Warehouse")]
     assert signs == ["PMC", "Production", "Purchasing", "Quality", "Warehouse"]

@@ -13,7 +13,8 @@ from typing import Any, Iterable
 import pandas as pd
 
 from addin.i18n import LANGS, t
-from addin.writers.xlsx import Styles, is_blank, open_workbook, print_setup, set_widths, write_text, write_value
+from addin.writers.xlsx import (FONT, Styles, is_blank, open_workbook, print_setup, set_widths, wrapped_height,
+                                write_text, write_value)
 
 __all__ = ["write_change_book", "sheet_name", "kind_label", "value_text"]
 
@@ -88,6 +89,7 @@ def write_change_book(path: Path, job: Any, *, lang: str = "en", inputs: Iterabl
 def _write(target: Path, job: Any, lang: str) -> None:
     wb = open_workbook(str(target))
     st = Styles(wb)
+    st.cells = cell_formats(wb)
     taken: set[str] = set()
     _log_sheet(wb, st, job, lang, taken)
     if job.repromise is not None:
@@ -101,6 +103,16 @@ def _write(target: Path, job: Any, lang: str) -> None:
     wb.close()
 
 
+def _promised(new: pd.DataFrame, index: Any) -> Any:
+    """The promised (else requested) date of the new copy's line ``index``; None for a removed line."""
+    if index is None or (isinstance(index, float) and pd.isna(index)) or index not in new.index:
+        return None
+    for name in ("promised_date", "requested_date"):
+        if name in new.columns and not pd.isna(new.at[index, name]):
+            return new.at[index, name]
+    return None
+
+
 def _notice_kinds():
     from addin.compute.changes import NOTICE_KINDS
     return NOTICE_KINDS
@@ -111,17 +123,33 @@ def _files_text(job: Any) -> tuple[str, str]:
         if len(job.files) == 2 else ("", "")
 
 
+def cell_formats(wb) -> dict[str, Any]:
+    """Table cells of one workbook, all centred vertically (a wrapped cell beside a one-line one
+    must not sit on another line of the row)."""
+    base = {"border": 1, "border_color": "#D9D9D9", "valign": "vcenter", "font_name": FONT}
+    return {"text": wb.add_format(base), "wrap": wb.add_format({**base, "text_wrap": True}),
+            "num": wb.add_format({**base, "num_format": "#,##0.####"}),
+            "date": wb.add_format({**base, "num_format": "yyyy-mm-dd", "align": "left"})}
+
+
 def _table(ws, st, row: int, headers: list[str], rows: list[list[Any]], kinds: list[str]) -> int:
-    """A bordered table at ``row``; returns the row after it."""
+    """A bordered table at ``row``; returns the row after it. Rows grow to show wrapped text."""
     for col, header in enumerate(headers):
         write_text(ws, row, col, header, st["header"])
-    fmt = {"text": st["text"], "wrap": st["text_wrap"], "num": st["int"], "date": st["date"]}
+    fmt = st.cells
     for r, values in enumerate(rows, start=row + 1):
         for col, (value, kind) in enumerate(zip(values, kinds)):
             if kind in ("text", "wrap"):
                 write_text(ws, r, col, None if is_blank(value) else value, fmt[kind])
             else:
-                write_value(ws, r, col, value, fmt[kind], st["date"])
+                write_value(ws, r, col, value, fmt[kind], fmt["date"])
+        widths = getattr(ws, "od_widths", None)
+        if widths:
+            heights = [wrapped_height(v, widths[c]) for c, (v, k) in enumerate(zip(values, kinds))
+                       if k == "wrap" and c < len(widths)]
+            heights = [h for h in heights if h]
+            if heights:
+                ws.set_row(r, min(max(heights), 300))
     return row + 1 + len(rows)
 
 
@@ -135,12 +163,9 @@ def _log_sheet(wb, st, job, lang: str, taken: set[str]) -> None:
     write_text(ws, 2, 0, t("changes.counts", lang, n=len(changes), orders=orders,
                            notice=len(job.diff.changed_orders)) if len(changes) else t("changes.none", lang),
                st["subtitle"])
-    counts = job.diff.counts()
-    col = 0
-    for kind, n in counts.items():
-        if n:
-            write_text(ws, 3, col, f"{kind_label(kind, lang)}: {n}", st["label"])
-            col += 1
+    counts = [f"{kind_label(kind, lang)} {n}" for kind, n in job.diff.counts().items() if n]
+    if counts:
+        write_text(ws, 3, 0, " · ".join(counts), st["subtitle"])
     headers = [t("changes.order_col", lang), t("changes.line_col", lang), t("changes.customer_col", lang),
                t("changes.part_col", lang), t("changes.description", lang), t("changes.kind", lang),
                t("changes.old", lang), t("changes.new", lang), t("changes.old_row", lang), t("changes.new_row", lang)]
@@ -149,11 +174,11 @@ def _log_sheet(wb, st, job, lang: str, taken: set[str]) -> None:
              value_text(r.kind, r.new, lang) if r.kind != "removed" else None, r.old_row, r.new_row]
             for r in changes.itertuples(index=False)]
     head = 5
-    end = _table(ws, st, head, headers, rows, ["text"] * 8 + ["num", "num"])
+    ws.od_widths = set_widths(ws, [[h] + [r[i] for r in rows[:500]] for i, h in enumerate(headers)], maximum=40)
+    end = _table(ws, st, head, headers, rows, ["text"] * 6 + ["wrap", "wrap", "num", "num"])
     if rows:
         ws.autofilter(head, 0, end - 1, len(headers) - 1)
     ws.freeze_panes(head + 1, 2)
-    set_widths(ws, [[h] + [r[i] for r in rows[:500]] for i, h in enumerate(headers)], maximum=40)
     print_setup(ws, repeat_rows=(head, head), area=(0, 0, max(end - 1, head), len(headers) - 1))
     ws.set_header(f"&C{t('changes.title', lang)}")
 
@@ -174,6 +199,9 @@ def _repromise_sheet(wb, st, job, lang: str, taken: set[str]) -> None:
              r.shared, r.old_promise, r.new_promise, r.days, t("changes.yes", lang) if r.after_promise else "",
              r.reason] for r in lines.itertuples(index=False)]
     head = 4
+    widths = [[h] + [r[i] for r in rows[:500]] for i, h in enumerate(headers)]
+    widths[7], widths[12] = [headers[7], "x" * 24], [headers[12], "x" * 40]
+    ws.od_widths = set_widths(ws, widths, maximum=44)
     end = _table(ws, st, head, headers, rows, ["text", "text", "text", "text", "num", "date", "text", "wrap",
                                                "date", "date", "num", "text", "wrap"])
     if rows:
@@ -183,9 +211,6 @@ def _repromise_sheet(wb, st, job, lang: str, taken: set[str]) -> None:
                               {"type": "formula", "criteria": f"=${chr(65 + moved_col)}{head + 2}<>\"\"",
                                "format": st["amber"]})
     ws.freeze_panes(head + 1, 2)
-    widths = [[h] + [r[i] for r in rows[:500]] for i, h in enumerate(headers)]
-    widths[7], widths[12] = [headers[7], "x" * 24], [headers[12], "x" * 40]
-    set_widths(ws, widths, maximum=44)
     print_setup(ws, repeat_rows=(head, head), area=(0, 0, max(end - 1, head), len(headers) - 1))
 
 
@@ -261,26 +286,32 @@ def _notice(wb, st, job, lang: str, taken: set[str], order: str, rows: pd.DataFr
         ws.merge_range(r, 5, r, width - 1, "", text)
         write_text(ws, r, 5, d, text)
         r += 1
+    widths = [8, 14, 18, 12, 18, 18, 16, 12]
+    for col, w in enumerate(widths):
+        ws.set_column(col, col, w)
+    ws.od_widths = widths
     r += 1
     intro = t("changes.prod_intro" if production else "changes.cust_intro", lang, order=order)
     write_text(ws, r, 0, intro, None)
     r += 1
+    # with a plan the capable-to-promise date, else the date the new ledger promises
+    date_header = t("changes.promise_col" if job.repromise is not None else "changes.promised_col", lang)
     promise = {}
     if job.repromise is not None:
         promise = {(x.order_no, x.line_no): x.new_promise for x in job.repromise.lines.itertuples(index=False)}
     if production:
         headers = [t("changes.line_col", lang), t("changes.part_col", lang), t("changes.description", lang),
                    t("changes.kind", lang), t("changes.old", lang), t("changes.new", lang),
-                   t("changes.action", lang), t("changes.promise_col", lang)]
+                   t("changes.action", lang), date_header]
     else:
         headers = [t("changes.line_col", lang), t("changes.part_col", lang), t("changes.description", lang),
                    t("changes.kind", lang), t("changes.old", lang), t("changes.new", lang),
-                   t("changes.promise_col", lang), ""]
+                   date_header, ""]
     body = []
     for x in rows.itertuples(index=False):
         old = value_text(x.kind, x.old, lang) if x.kind != "added" else None
         new = value_text(x.kind, x.new, lang) if x.kind != "removed" else None
-        day = promise.get((x.order_no, x.line_no))
+        day = promise.get((x.order_no, x.line_no)) if job.repromise is not None else _promised(job.new, x.new_index)
         if production:
             body.append([x.line_no, x.part_no, x.description, kind_label(x.kind, lang), old, new,
                          _action(x.kind, x.old, x.new, lang), day])
@@ -291,8 +322,6 @@ def _notice(wb, st, job, lang: str, taken: set[str], order: str, rows: pd.DataFr
         ["text", "text", "wrap", "text", "wrap", "wrap", "date", "text"]
     r = _table(ws, st, head, headers if production else headers[:7], body,
                kinds if production else kinds[:7])
-    for i in range(len(body)):
-        ws.set_row(head + 1 + i, 30)
     if production and job.repromise is not None:
         others = job.repromise.lines
         others = others[(others["order_no"] != order) & (others["why"] != "changed") & others["moved"]]
@@ -316,19 +345,15 @@ def _notice(wb, st, job, lang: str, taken: set[str], order: str, rows: pd.DataFr
         signs = [t("changes.sign_sales", lang), t("changes.sign_pmc", lang), t("changes.sign_production", lang),
                  t("changes.sign_purchasing", lang), t("changes.sign_quality", lang), t("changes.sign_warehouse", lang)]
     line = wb.add_format({"bottom": 1, "font_name": "Microsoft YaHei"})
+    sign = wb.add_format({"bold": True, "valign": "bottom", "font_name": FONT})
     for name in signs:
-        write_text(ws, r, 0, name, st["label_bold"])
-        ws.merge_range(r, 1, r, 4, "", line)
-        write_text(ws, r, 5, t("changes.sign_date", lang), st["label_bold"])
+        ws.merge_range(r, 0, r, 1, "", sign)
+        write_text(ws, r, 0, name, sign)
+        ws.merge_range(r, 2, r, 4, "", line)
+        write_text(ws, r, 5, t("changes.sign_date", lang), sign)
         ws.merge_range(r, 6, r, width - 1, "", line)
-        ws.set_row(r, 28)
+        ws.set_row(r, 30)
         r += 1
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, 1, 14)
-    ws.set_column(2, 2, 18)
-    ws.set_column(3, 3, 12)
-    ws.set_column(4, 6, 20)
-    ws.set_column(7, 7, 12)
     print_setup(ws, landscape=False, area=(0, 0, r - 1, width - 1))
     ws.set_header(f"&L{number.replace('&', '&&')}&R{job.as_of.isoformat()}")
     ws.set_footer(f"&C{title}&R&P / &N")

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from addin.i18n import LANGS, t
-from addin.writers.xlsx import Styles, is_blank, open_workbook, print_setup, write_text, write_value
+from addin.writers.changebook import cell_formats
+from addin.writers.xlsx import Styles, is_blank, open_workbook, print_setup, wrapped_height, write_text, write_value
 
 __all__ = ["write_notice_book", "write_text_file"]
 
 _WIDTH = 11   # columns of the widest table (open lines)
+_WIDTHS = [14, 6, 14, 20, 10, 10, 16, 18, 14, 12, 30]
 
 
 def write_notice_book(path: Path, notice: Any, *, inputs: Iterable[Path] = ()) -> Path:
@@ -36,13 +38,17 @@ def _table(ws, st, row: int, headers: list[str], rows: list[list[Any]], kinds: l
     if not rows:
         write_text(ws, row + 1, 0, empty, st["note"])
         return row + 2
-    fmt = {"text": st["text"], "wrap": st["text_wrap"], "num": st["int"], "date": st["date"]}
+    fmt = st.cells
     for r, values in enumerate(rows, start=row + 1):
         for col, (value, kind) in enumerate(zip(values, kinds)):
             if kind in ("text", "wrap"):
                 write_text(ws, r, col, None if is_blank(value) else value, fmt[kind])
             else:
-                write_value(ws, r, col, value, fmt[kind], st["date"])
+                write_value(ws, r, col, value, fmt[kind], fmt["date"])
+        heights = [wrapped_height(v, _WIDTHS[c]) for c, (v, k) in enumerate(zip(values, kinds)) if k == "wrap"]
+        heights = [h for h in heights if h]
+        if heights:
+            ws.set_row(r, min(max(heights), 300))
     return row + 1 + len(rows)
 
 
@@ -50,11 +56,15 @@ def _write(target: Path, notice: Any) -> None:
     lang = notice.lang
     wb = open_workbook(str(target))
     st = Styles(wb)
+    st.cells = cell_formats(wb)
     ws = wb.add_worksheet(t("notice.sheet", lang))
+    for col, width in enumerate(_WIDTHS):
+        ws.set_column(col, col, width)
+
     red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1, "border_color": "#D9D9D9",
-                         "text_wrap": True, "valign": "top", "font_name": "Microsoft YaHei"})
+                         "valign": "vcenter", "font_name": "Microsoft YaHei"})
     amber = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1, "border_color": "#D9D9D9",
-                           "text_wrap": True, "valign": "top", "font_name": "Microsoft YaHei"})
+                           "valign": "vcenter", "font_name": "Microsoft YaHei"})
     write_text(ws, 0, 0, t("notice.title", lang), st["title"])
     write_text(ws, 1, 0, t("notice.to", lang, customer=notice.customer), st["section"])
     write_text(ws, 2, 0, t("notice.period", lang, as_of=notice.as_of.isoformat(), since=notice.since.isoformat()),
@@ -78,9 +88,11 @@ def _write(target: Path, notice: Any) -> None:
                                          "wrap"], t("notice.none_risk", lang))
     for i, x in enumerate(notice.at_risk.itertuples(index=False)):
         write_text(ws, first + i, 3, x.risk_label, red if x.risk == "overdue" else amber)
-        ws.merge_range(first + i, 9, first + i, _WIDTH - 1, "", st["text_wrap"])
-        write_text(ws, first + i, 9, x.message, st["text_wrap"])
-        ws.set_row(first + i, 45)
+        ws.merge_range(first + i, 9, first + i, _WIDTH - 1, "", st.cells["wrap"])
+        write_text(ws, first + i, 9, x.message, st.cells["wrap"])
+        heights = [wrapped_height(v, w) for v, w in ((x.message, _WIDTHS[9] + _WIDTHS[10]),
+                                                      (x.action, _WIDTHS[7]), (x.cause_label, _WIDTHS[6]))]
+        ws.set_row(first + i, max([15.0] + [h for h in heights if h]))
     if rows:
         ws.merge_range(first - 1, 9, first - 1, _WIDTH - 1, "", st["header"])
         write_text(ws, first - 1, 9, headers[9], st["header"])
@@ -112,8 +124,7 @@ def _write(target: Path, notice: Any) -> None:
     r += 1
     write_text(ws, r, 0, t("notice.footer", lang), st["note"])
 
-    for col, width in enumerate([14, 6, 14, 20, 10, 10, 16, 18, 14, 12, 30]):
-        ws.set_column(col, col, width)
     print_setup(ws, area=(0, 0, r, _WIDTH - 1))
+    ws.set_margins(left=0.4, right=0.4, top=0.8, bottom=0.6)   # room for the page header above the title
     ws.set_header(f"&L{t('notice.title', lang)}&R{notice.as_of.isoformat()}")
     wb.close()
