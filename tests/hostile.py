@@ -388,6 +388,21 @@ def make_xls_bad_boundsheet(folder: Path) -> Path:
     return save_xls(folder / "bad-boundsheet.xls", bytes(data))
 
 
+def make_xls_bad_dimensions(folder: Path) -> Path:
+    """A sheet's DIMENSIONS record says its first row is past its last: the parser sizes the
+    sheet from it (857 GB) and aborts the process (found by bench/fuzz.py)."""
+    import struct
+    data = bytearray(xls_biff())
+    pos = 0
+    while pos < len(data):
+        rtype, length = struct.unpack_from("<HH", data, pos)
+        if rtype == 0x0200:
+            struct.pack_into("<I", data, pos + 4, 0x7C0000)
+            break
+        pos += 4 + length
+    return save_xls(folder / "bad-dimensions.xls", bytes(data))
+
+
 def make_xls_short_directory(folder: Path) -> Path:
     """The OLE directory declares a third of the Workbook stream: a parser reads part of it."""
     import struct
@@ -465,7 +480,7 @@ def make_csv_gb18030(folder: Path) -> Path:
 
 ROUND2_REFUSED = [make_strict_ooxml, make_foreign_r_prefix, make_rels_target_case, make_rels_other_namespace,
                   make_cell_without_r, make_utf16_sheet, make_utf32_part, make_lzma_member, make_bzip2_member,
-                  make_date_far_negative, make_date_minus_inf, make_xls_bad_boundsheet, make_xls_short_directory,
+                  make_date_far_negative, make_date_minus_inf, make_xls_bad_boundsheet, make_xls_bad_dimensions, make_xls_short_directory,
                   make_xls_far_cell, make_xls_damaged, make_csv_unclosed_quote, make_csv_swallowed_lines,
                   make_csv_wide_first_line, make_csv_unknown_encoding]
 ROUND2_READABLE = [make_csv_latin1, make_csv_gb18030]

@@ -47,6 +47,9 @@ MESSAGES = {
     "make_date_minus_inf": "date-minus-inf.xlsx: " + PANIC,
     "make_xls_bad_boundsheet": "bad-boundsheet.xls: " + XLS_CUT,
     "make_xls_short_directory": "short-stream.xls: " + XLS_CUT,
+    "make_xls_bad_dimensions": ("bad-dimensions.xls: the workbook is damaged (sheet 'Orders' declares a size no"
+                                " sheet can have) — ask the sender for the file again, or open it in Excel and"
+                                " save it as .xlsx"),
     "make_xls_far_cell": "far-cell.xls: sheet 'Orders' " + STRAY.format(cell="IV65536", data="A1:E121"),
     "make_xls_damaged": ("damaged.xls: the workbook is damaged or truncated (incomplete download?) — ask the sender"
                          " for the file again"),
@@ -138,6 +141,25 @@ def test_a_panic_in_process_is_one_file_error_and_prints_nothing(corpus, capfd):
     assert str(err.value) == MESSAGES["make_date_far_negative"]
     assert "TimeDelta" in err.value.detail            # the panic is kept for logs
     assert capfd.readouterr().err == ""               # and not printed
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="isolation needs fork")
+def test_an_xls_the_guard_misses_cannot_take_the_process_down(corpus, monkeypatch):
+    """.xls files are parsed in a forked child: were the record walk to miss a damage, the parser's
+    abort is still one FileError."""
+    from addin.files import guard
+    from addin.readers import grid
+    monkeypatch.setattr(guard, "_check_biff", lambda *args: None)
+    grid._INSPECTED.clear()
+    path = corpus["make_xls_bad_dimensions"]
+    try:
+        with pytest.raises(FileError) as err:
+            grid.sheet_names(path)
+    finally:
+        grid._INSPECTED.clear()
+    assert str(err.value) == ("bad-dimensions.xls: could not be read safely — the reader crashed (SIGABRT), out of"
+                              " memory (limit 2,000 MB) or on damaged data; open it in Excel, save a fresh copy"
+                              " and try again")
 
 
 # --- the guard places cells as the parser does ------------------------------------------------------

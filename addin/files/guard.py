@@ -356,7 +356,7 @@ def _biff_has_filepass(ole, book: str) -> bool:
 
 _BIFF_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6}   # NUMBER RK LABELSST LABEL BOOLERR FORMULA RSTRING
 _BIFF_MULRK = 0x00BD
-_BIFF_BOF, _BIFF_EOF, _BIFF_BOUNDSHEET = 0x0809, 0x000A, 0x0085
+_BIFF_BOF, _BIFF_EOF, _BIFF_BOUNDSHEET, _BIFF_DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x0200
 
 
 def _check_biff(data: bytes, fail, limits: Limits) -> None:
@@ -402,6 +402,14 @@ def _check_biff(data: bytes, fail, limits: Limits) -> None:
             cols: set[int] = set()
             far = [(0, 0), (0, 0)]           # the cell with the largest row, the one with the largest column
             for rtype, body, length in records(offset):
+                if rtype == _BIFF_DIMENSIONS and length >= 12:      # BIFF8: rows u32 x2, columns u16 x2
+                    first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", data, body)
+                    if not (first_row <= last_row <= 65536 and first_col <= last_col <= 256):
+                        # a parser sizes the sheet from it: hundreds of GB, and the process aborts
+                        raise fail(f"the workbook is damaged (sheet '{name}' declares a size no sheet can"
+                                   f" have) — ask the sender for the file again, or open it in Excel and"
+                                   f" save it as .xlsx")
+                    continue
                 if rtype in _BIFF_CELLS and length >= 4:
                     row, col = struct.unpack_from("<HH", data, body)
                 elif rtype == _BIFF_MULRK and length >= 6:

@@ -241,9 +241,38 @@ def sheet_names(path: Path) -> list[str]:
         # a large workbook not scanned in full: names from xl/workbook.xml as the guard read
         # them, so no native parser opens it in this process
         return [s.name for s in info.sheets]
+    if info.kind == "xls" and _CAN_ISOLATE:
+        return _xls_isolated(_xls_names, path)
     from python_calamine import CalamineWorkbook
     with native_reader(path):
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+# An .xls is parsed in a forked child (where there is fork): its guard walks the records but cannot
+# foresee every way a damaged BIFF stream makes the parser abort; the child's crash is a FileError.
+# An .xls is at most 100 MB (guard.Limits.max_xls_bytes); the fork costs some 20-50 ms.
+XLS_MEMORY_MB = 2000
+XLS_TIMEOUT = 300.0
+
+
+def _xls_isolated(func, path: Path, *args):
+    from addin.files.isolate import run_isolated
+    return run_isolated(func, path, *args, memory_mb=XLS_MEMORY_MB, timeout=XLS_TIMEOUT, file=path)
+
+
+def _xls_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+    with native_reader(path, capture=False):    # in the child: its stderr is already a file
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def _xls_rows(path: Path, sheet: str | None, sheet_index: int) -> tuple[str, list[str], list[list]]:
+    from python_calamine import CalamineWorkbook
+    with native_reader(path, capture=False):
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        name = _pick_sheet(path, names, sheet, sheet_index)
+        return name, names, book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
 def load_grid(path: Path, sheet: str | None = None, *, sheet_index: int = 0) -> Grid:
@@ -266,6 +295,9 @@ def load_grid(path: Path, sheet: str | None = None, *, sheet_index: int = 0) -> 
         return Grid(path, path.stem, rows, [path.stem], encoding=info.encoding, notes=notes)
     if kind == "xlsx" and _has_fastexcel():
         return _load_fastexcel(path, sheet, sheet_index)
+    if kind == "xls" and _CAN_ISOLATE:
+        name, names, rows = _xls_isolated(_xls_rows, path, sheet, sheet_index)
+        return Grid(path, name, rows, names)
     from python_calamine import CalamineWorkbook
     with native_reader(path):
         book = CalamineWorkbook.from_path(str(path))
