@@ -761,8 +761,9 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
                 if info.filename == sheet_part:
                     grown = base + len(rows) * (60 + len(letter)) + 4096
                     with zin.open(info) as f, zout.open(item, "w", force_zip64=grown > 0x7FFF0000) as w:
-                        rewrite_sheet(f, w.write, edit, part=sheet_part, file=source.name,
-                                      progress=lambda n: progress(base + n))
+                        with _Background(w.write) as write:
+                            rewrite_sheet(f, write, edit, part=sheet_part, file=source.name,
+                                          progress=lambda n: progress(base + n))
                 elif info.filename in replaced:
                     zout.writestr(item, replaced[info.filename])
                 elif info.is_dir():
@@ -774,6 +775,44 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
                     zout.writestr(_entry(zipfile.ZipInfo(name, time.localtime()[:6])), data)
             zout.comment = zin.comment
         progress.close()
+
+
+class _Background:
+    """``write`` called in a thread of its own: zlib compresses (and the file is written)
+    without the interpreter lock while the next rows are edited. At most 4 blocks wait."""
+
+    def __init__(self, write: Callable[[bytes], object]):
+        import queue
+        import threading
+        self.write, self.error = write, None
+        self.queue: Any = queue.Queue(maxsize=4)
+        self.thread = threading.Thread(target=self._run, name="orderdesk-riskcopy-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            data = self.queue.get()
+            if data is None:
+                return
+            if self.error is None:
+                try:
+                    self.write(data)
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                    self.error = exc
+
+    def __call__(self, data: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
+    def __enter__(self) -> "_Background":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error
 
 
 def _validate_copy(tmp: Path) -> None:

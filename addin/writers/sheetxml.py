@@ -80,11 +80,49 @@ class _Source:
     def __init__(self, f: IO[bytes], part: str, file: str, progress: Callable[[int], None] | None = None):
         self.f, self.part, self.file, self.progress = f, part, file, progress
         self.buf, self.pos, self.eof, self.read_total = b"", 0, False, 0
+        self.queue, self.thread, self.stop = None, None, False
+
+    def close(self) -> None:
+        """Stop the read-ahead thread (before the member is closed)."""
+        if self.thread is None:
+            return
+        import queue
+        self.stop = True
+        while self.thread.is_alive():
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread = None
+
+    def _reader(self) -> None:
+        """Read ahead in a thread: zlib inflates without the interpreter lock meanwhile."""
+        try:
+            while not self.stop:
+                block = self.f.read(CHUNK)
+                self.queue.put(block)
+                if not block:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - raised again by more()
+            self.queue.put(exc)
 
     def more(self) -> bool:
         if self.eof:
             return False
-        block = self.f.read(CHUNK)
+        if self.queue is None:
+            import queue
+            import threading
+            self.queue = queue.Queue(maxsize=4)
+            self.thread = threading.Thread(target=self._reader, name="orderdesk-sheet-reader", daemon=True)
+            self.thread.start()
+        block = self.queue.get()
+        if isinstance(block, BaseException):
+            self.eof = True
+            import zipfile
+            import zlib
+            if isinstance(block, (zipfile.BadZipFile, zlib.error, EOFError, OSError)):
+                raise self.error("cannot be read (the file is damaged)") from block
+            raise block
         if not block:
             self.eof = True
             return False
@@ -433,12 +471,19 @@ class SheetScan:
 def scan_sheet(f: IO[bytes], *, header_row: int, part: str, file: str,
                progress: Callable[[int], None] | None = None,
                candidate: Callable[[list, bytes], int] | None = None) -> SheetScan:
+    src = _Source(f, part, file, progress)
+    try:
+        return _scan(src, header_row, candidate)
+    finally:
+        src.close()
+
+
+def _scan(src: _Source, header_row: int, candidate: Callable[[list, bytes], int] | None) -> SheetScan:
     """The first pass. ``candidate(header cells, header row XML)``: a column of the header row
     whose cells the caller may replace (its own earlier column), 0 for none: the scan then also
-    finds the rightmost value not counting that column. Whole blocks of rows are searched at C
-    speed for a cell beyond the rightmost found so far; only blocks with cells written without
-    a leading ``r`` attribute are read cell by cell."""
-    src = _Source(f, part, file, progress)
+    finds the rightmost value not counting that column. Each row's last cells are found with a
+    few searches; only rows with cells written without a leading ``r`` attribute are read cell
+    by cell."""
     src.more()
     prolog, pfx, _ = _read_prolog(src)
     scan = SheetScan(pfx=pfx, prolog=prolog)
@@ -468,40 +513,55 @@ def scan_sheet(f: IO[bytes], *, header_row: int, part: str, file: str,
 
     def search_values(block: bytes) -> None:
         """Each row's last cell, and its last cell with content: a few finds per row."""
+        low = min(value, any_col, without if skip else value)
+        get = letters_of.get
+        find, rfind = block.find, block.rfind
+        start, nrc = 0, len(rclose)
+        while True:
+            end = find(rclose, start)
+            if end < 0:
+                return
+            p = rfind(cr, start, end)
+            if p < 0 or find(copen, p + 1, end) >= 0:
+                if find(copen, start, end) >= 0:
+                    slow(block[start:end + nrc])     # cells written otherwise than <c r="...": one by one
+            else:
+                col = get(block[p + ncr:p + ncr + 3]) or column(block, p)
+                if col > low:
+                    piece = block[start:end]
+                    tail(piece, p - start, col)
+                    low = min(value, any_col, without if skip else value)
+            start = end + nrc
+
+    def tail(piece: bytes, p: int, col: int) -> None:
         nonlocal value, without, any_col
-        for piece in block.split(rclose)[:-1]:
-            p = piece.rfind(cr)
-            if p < 0 or piece.find(copen, p + 1) >= 0:
-                if piece.find(copen) >= 0:
-                    slow(piece + rclose)     # cells written otherwise than <c r="...": one by one
-                continue
+        if col > any_col:
+            any_col = col
+        if piece[-ncc:] != cclose and not piece.rstrip().endswith(cclose):
+            # the last cell is empty (styled): the last one with content is before it
+            q = piece.rfind(cclose, 0, p)
+            if q < 0:
+                return
+            p = piece.rfind(cr, 0, q)
             col = column(piece, p)
-            if col > any_col:
-                any_col = col
-            if piece[-ncc:] != cclose and not piece.rstrip().endswith(cclose):
-                # the last cell is empty (styled): the last one with content is before it
+        if col > without or col > value:
+            end = piece.find(cclose, p)
+            if not _has_value(piece[p:end]):
+                slow(piece + rclose)    # <c ...></c>: no value; the rare row, read cell by cell
+                return
+            if col > value:
+                value = col
+            if col != skip:
+                if col > without:
+                    without = col
+            else:   # the candidate column: the value before it counts
                 q = piece.rfind(cclose, 0, p)
-                if q < 0:
-                    continue
-                p = piece.rfind(cr, 0, q)
-                col = column(piece, p)
-            if col > without or col > value:
-                end = piece.find(cclose, p)
-                if not _has_value(piece[p:end]):
-                    continue    # <c ...></c>: no value; the rare row, read cell by cell
-                if col > value:
-                    value = col
-                if col != skip:
-                    if col > without:
-                        without = col
-                else:   # the candidate column: the value before it counts
-                    q = piece.rfind(cclose, 0, p)
-                    while q >= 0:
-                        p2 = piece.rfind(cr, 0, q)
-                        if _has_value(piece[p2:q]):
-                            without = max(without, column(piece, p2))
-                            break
-                        q = piece.rfind(cclose, 0, p2)
+                while q >= 0:
+                    p2 = piece.rfind(cr, 0, q)
+                    if _has_value(piece[p2:q]):
+                        without = max(without, column(piece, p2))
+                        break
+                    q = piece.rfind(cclose, 0, p2)
 
     def odd(block: bytes) -> bool:
         """A cell not written <c r="..."> or a row without r: read such blocks cell by cell."""
@@ -677,7 +737,15 @@ def _edit_row(row: bytes, n: int, edits: list[CellEdit], drop: frozenset[int], p
 
 def rewrite_sheet(f: IO[bytes], write: Callable[[bytes], object], edit: SheetEdit, *, part: str, file: str,
                   progress: Callable[[int], None] | None = None) -> None:
+    """The second pass: the part written to ``write`` with ``edit`` made."""
     src = _Source(f, part, file, progress)
+    try:
+        _rewrite(src, write, edit)
+    finally:
+        src.close()
+
+
+def _rewrite(src: _Source, write: Callable[[bytes], object], edit: SheetEdit) -> None:
     src.more()
     prolog, pfx, data_tag = _read_prolog(src)
     if edit.dimension is not None:
@@ -745,6 +813,7 @@ def rewrite_sheet(f: IO[bytes], write: Callable[[bytes], object], edit: SheetEdi
     cells = [[tuple(e.xml(col_letters(e.col).encode() + b"\x00", e.style).split(b"\x00", 1)) for e in cells_]
              for cells_ in edit.row_cells]
     top = max((e.col for cells_ in edit.row_cells for e in cells_), default=0)
+    spans: dict[bytes, bytes] = {}
     for block in (() if self_closed else _row_blocks(src, pfx)):
         if not fast or not header_done:
             slow(block)
@@ -760,14 +829,16 @@ def rewrite_sheet(f: IO[bytes], write: Callable[[bytes], object], edit: SheetEdi
                 k = piece.find(b">", j)
                 if piece[k - 1] == 47:       # <row .../> first: the row closed here is the last one
                     j = piece.rfind(ropen)
+                    k = piece.find(b">", j)
             if j < 0:
                 if i < last:
                     raise src.error("has a </row> without its row")
                 put(piece)
                 continue
-            k = piece.find(b">", j)
-            m = _ATTR_R.search(piece, j, k)
-            rn = int(m.group(2)) if m and m.group(2) else 0
+            q = piece.find(b' r="', j, k)
+            e = piece.find(b'"', q + 4) if q >= 0 else -1
+            num = piece[q + 4:e] if q >= 0 else b""
+            rn = int(num) if num.isdigit() else 0
             if not rn or pending is not None and pending[0] < rn or (i < last and rn == edit.header_row):
                 emit(b"".join(acc))
                 acc.clear()
@@ -777,12 +848,16 @@ def rewrite_sheet(f: IO[bytes], write: Callable[[bytes], object], edit: SheetEdi
             if i == last:
                 put(piece)
             elif pending is not None and pending[0] == rn:
-                num = m.group(2)
-                tag = piece[j:k]
-                if b"spans" in tag:
-                    put(piece[:j])
-                    put(_row_tag_edit(tag, top))
-                    put(piece[k:])
+                a = piece.find(b' spans="', j, k)
+                if a >= 0:
+                    b = piece.find(b'"', a + 8)
+                    old = piece[a:b]
+                    new = spans.get(old)
+                    if new is None:
+                        new = spans[old] = _row_tag_edit(old + b'"', top)[:-1]
+                    put(piece[:a])
+                    put(new)
+                    put(piece[b:])
                 else:
                     put(piece)
                 for pre, post in cells[pending[1]]:
