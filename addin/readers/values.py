@@ -472,6 +472,21 @@ def date_coded(col: Coded, *, year_hint: Coded | None = None, day_first: bool | 
     return dates, probs, notes
 
 
+def date_cells(s: pd.Series) -> np.ndarray:
+    """Per cell: whether it reads as a date of a date column — a date, a date without a year
+    ('4月30', its year to come from its row), or a text that means 'no date' (N/A, TBD,
+    9999-12-31). For judging whether a column holds dates."""
+    dates, _, notes = date_coded(Coded(s.reset_index(drop=True)), defer_years=True)
+    out = dates.values.notna().to_numpy().copy()
+    for p in notes.get("no_year", ()):
+        out[p.index.to_numpy()] = True
+    if "placeholder" in notes:    # by its words only: a recurring 'x' does not make a date column
+        worded = np.array([isinstance(v, str) and _no_date_kind(unicodedata.normalize("NFKC", v).strip()) == 2
+                           for v in s], dtype=bool)
+        out |= notes["placeholder"] & worded
+    return out
+
+
 def place_years(dates: Coded, problems: Coded, pending: list[pd.DataFrame], reference: np.ndarray | None,
                 fallback_year: int | None) -> tuple[Coded, Coded]:
     """Give the dates without a year (``pending``: month/day per entry) the year that puts
@@ -523,23 +538,26 @@ def place_years(dates: Coded, problems: Coded, pending: list[pd.DataFrame], refe
     return Coded(out, codes), Coded(probs, codes)
 
 
+def _no_date_kind(v: str) -> int:
+    """2: a placeholder by its words ('N/A - From RDC', 9999-12-31); 1: a text without a digit
+    (a placeholder when it recurs); 0: neither."""
+    words = placeholder_set()
+    key = norm_key(v)
+    if key in words or _YEAR_9999.search(key):
+        return 2
+    head = re.split(r"\s+[-–—:(（]|[,;，；]", key, maxsplit=1)[0].strip()
+    if head in words:
+        return 2
+    return 1 if not re.search(r"\d", key) else 0
+
+
 def _no_date_text(text: pd.Series, rows: pd.Series | None = None) -> pd.Series:
     """Texts that mean 'no date': the vocabulary's placeholders (N/A, TBD, 待定, Date Not
     Captured...), the same followed by a remark ('N/A - From RDC'), a date in year 9999, and
     a text without a digit that recurs down the column (a system's marker such as 'Pre-PQ
     Process'; a one-off word such as '某天' stays 'not a date' for a person to fix).
     ``rows``: per text, how many rows hold it (default: count the texts themselves)."""
-    words = placeholder_set()
-
-    def means_none(v: str) -> int:
-        key = norm_key(v)
-        if key in words or _YEAR_9999.search(key):
-            return 2
-        head = re.split(r"\s+[-–—:(（]|[,;，；]", key, maxsplit=1)[0].strip()
-        if head in words:
-            return 2
-        return 1 if not re.search(r"\d", key) else 0
-    kind = map_unique(text, means_none).astype(np.int8)
+    kind = map_unique(text, _no_date_kind).astype(np.int8)
     if not (kind == 1).any():
         return kind == 2
     if rows is None:
