@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "addin": ("addin.commands.addin", "addin", "Build, install or inspect the Excel add-in."),
     "changes": ("addin.commands.changes", "changes", "Compare two copies of the ledger: change log, change notices, re-promise."),
     "notice": ("addin.commands.notice", "notice", "Write one customer's weekly progress notice and its e-mail body."),
+    "weekly": ("addin.commands.weekly", "weekly", "The scheduled job: e-mail each customer its weekly notice, once per week."),
 }
 
 

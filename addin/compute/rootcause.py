@@ -18,12 +18,12 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from addin.zh import simplified
 from addin.errors import ConfigError
 
 try:
@@ -68,34 +68,11 @@ def _fold(text: str) -> str:
     return simplified(unicodedata.normalize("NFKC", text).casefold())
 
 
-@lru_cache(maxsize=1)
-def _converter():
-    import opencc
-    return opencc.OpenCC("t2s")
-
-
-@lru_cache(maxsize=1)
-def _traditional_chars() -> re.Pattern:
-    """The characters OpenCC's t2s changes, as one character class: a text without any of them
-    is already Simplified and skips the (slow, pure-Python) conversion."""
-    import opencc
-    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    try:
-        chars = {line.split("\t", 1)[0] for line in table.read_text(encoding="utf-8").splitlines() if line}
-    except OSError:  # another OpenCC build: convert every text holding a CJK character
-        return re.compile("[\u3400-\u9fff\uf900-\ufaff]")
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars) if len(c) == 1) + "]")
-
-
-def simplified(text: str) -> str:
-    """``text`` in Simplified Chinese (OpenCC t2s); other text unchanged."""
-    if text.isascii() or not _traditional_chars().search(text):
-        return text
-    return _converter().convert(text)
+_SEPARATORS = re.compile(r"[\s_\-/]+")
 
 
 def _synonym_key(text: str) -> str:
-    return re.sub(r"[\s_\-/]+", "", _fold(text))
+    return _SEPARATORS.sub("", _fold(text))
 
 
 def check_keywords(extra_keywords: Mapping[str, Iterable[str]] | None) -> dict[str, tuple[str, ...]]:
@@ -185,11 +162,15 @@ def _first_cause(text: str, pattern: re.Pattern, keywords: Mapping[str, str]) ->
     return None
 
 
-def _by_keywords(texts: pd.Series, pattern: re.Pattern, keywords: Mapping[str, str]) -> pd.Series:
-    """Cause of each distinct text by its first keyword not negated; NaN when none matches."""
-    if texts.empty:
-        return pd.Series([], dtype=object)
-    causes = [_first_cause(_fold(text), pattern, keywords) for text in texts.tolist()]
+def _by_text(texts: pd.Series, synonyms: Mapping[str, str], pattern: re.Pattern,
+             keywords: Mapping[str, str]) -> pd.Series:
+    """Cause of each distinct text (folded once): a whole-value synonym, else its first keyword
+    not negated; NaN when neither."""
+    causes = []
+    for text in texts.tolist():
+        folded = _fold(text)
+        cause = synonyms.get(_SEPARATORS.sub("", folded))
+        causes.append(cause if cause is not None else _first_cause(folded, pattern, keywords))
     return pd.Series(causes, index=texts.index, dtype=object).where(lambda c: c.notna(), np.nan)
 
 
@@ -210,11 +191,9 @@ def classify_causes(exception_type: pd.Series, exception_note: pd.Series,
     type_text = _blank_to_none(pd.Series(list(type_values) + [None], dtype=object))
     note_text = _blank_to_none(pd.Series(list(note_values) + [None], dtype=object))
     # a type names its cause as a whole value, else through a keyword inside it
-    type_cause = type_text.dropna().map(_synonym_key).map(synonyms)
-    type_cause = type_cause.fillna(_by_keywords(type_text.dropna(), pattern, keywords)).reindex(type_text.index)
+    type_cause = _by_text(type_text.dropna(), synonyms, pattern, keywords).reindex(type_text.index)
     # a note that is only a cause's name ("其他", "Other") names it, as a type does
-    note_cause = note_text.dropna().map(_synonym_key).map(synonyms)
-    note_cause = note_cause.fillna(_by_keywords(note_text.dropna(), pattern, keywords)).reindex(note_text.index)
+    note_cause = _by_text(note_text.dropna(), synonyms, pattern, keywords).reindex(note_text.index)
     # missing (-1) takes the last slot of each table, which is None
     type_codes = np.where(type_codes < 0, len(type_values), type_codes)
     note_codes = np.where(note_codes < 0, len(note_values), note_codes)

@@ -17,6 +17,12 @@ def col_letters(col: int) -> str:
     return letters
 
 
+def sheet_ref(sheet: str) -> str:
+    """A sheet name as a cell reference starts: quoted when it holds anything but letters,
+    digits, '_' or Chinese characters ('Sheet 1'!A1, 订单!A1)."""
+    return f"'{sheet}'" if re.search(r"[^\w\u4e00-\u9fff]", sheet) else sheet
+
+
 def col_number(letters: str) -> int:
     n = 0
     for ch in letters.upper():

@@ -19,6 +19,7 @@ from addin.errors import ConfigError, InputError
 from addin.readers import headers, rows, values
 from addin.readers.grid import Grid, load_grid
 from addin.files.guard import check_option_file
+from addin.files.text import sheet_ref
 
 HEADER_SCAN_ROWS = 40
 
@@ -531,10 +532,6 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def sheet_ref(sheet: str) -> str:
-    return f"'{sheet}'" if re.search(r"[^\w\u4e00-\u9fff]", sheet) else sheet
 
 
 def cell_name(sheet: str, col: int, row1: int) -> str:

@@ -897,7 +897,7 @@ def write_issues(book: Book) -> None:
              issue_message(i.message, lang), t(f"severity.{i.severity}", lang)] for i in issues]
     # the engine's flags on valid lines (ship date after the as-of date, closed without a ship date),
     # at the line's ship-date cell (its status cell when the file has no ship-date column)
-    from addin.readers.table import sheet_ref
+    from addin.files.text import sheet_ref
     sheet = getattr(result, "sheet", None) or ""
     letters = dict(getattr(result, "column_letters", None) or {})
     letter = letters.get("ship_date") or letters.get("status") or "A"
