@@ -232,3 +232,116 @@ def test_isolation_50_customers(tmp_path: Path):
             assert other not in text, (name, other)
             for order in orders[other]:
                 assert order not in text, (name, order)
+
+
+# ---------------------------------------------------------------------- the weekly send, real SMTP on loopback
+
+from test_mail_support import start_server, write_config  # noqa: E402
+
+NOTICE_TOML = """
+[notice]
+weekday = "周一"
+out_dir = "notices"
+[notice.customers."Nordic Audio"]
+to = ["Buyer <buyer@nordic.example>"]
+lang = "en"
+[notice.customers."Beta Robotics"]
+to = ["b1@beta.example", "b2@beta.example"]
+lang = "zh"
+"""
+NEW_CUSTOMER = """[notice.customers."蓝海医疗"]
+to = ["cg@lanhai.example"]
+"""
+
+
+@pytest.fixture
+def smtp(tmp_path: Path):
+    srv = start_server(tmp_path)
+    yield srv
+    srv.controller.stop()
+
+
+def weekly_config(tmp_path: Path, port: int, extra: str = "") -> Path:
+    ledger = write_ledger(tmp_path / "ledger.xlsx", ROWS)
+    config = write_config(tmp_path, port, ledger=ledger, to=("manager@example.com",))
+    config.write_text(config.read_text(encoding="utf-8") + NOTICE_TOML + extra, encoding="utf-8")
+    return config
+
+
+def weekly(config: Path, day: dt.date, **kw):
+    from addin.config import load_config
+    from addin.jobs.weekly import run_weekly
+    return run_weekly(load_config(config), as_of=day, sleep=lambda _s: None, **kw)
+
+
+def test_weekly_once_per_week_and_recipient_and_a_customer_added_mid_week(tmp_path: Path, smtp):
+    config = weekly_config(tmp_path, smtp.port)
+    monday, wednesday = D(2026, 11, 23), D(2026, 11, 25)
+    first = weekly(config, monday)
+    assert first.ok and first.week == "2026-W48"
+    assert [(d.customer, d.recipient, d.status) for d in first.deliveries] == [
+        ("Nordic Audio", "Buyer <buyer@nordic.example>", "sent"), ("Beta Robotics", "b1@beta.example", "sent"),
+        ("Beta Robotics", "b2@beta.example", "sent")]
+    [nordic] = smtp.handler.to("buyer@nordic.example")
+    assert nordic["Subject"] == "Weekly order progress, Nordic Audio, 2026-11-23"
+    body = nordic.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.startswith("Dear Nordic Audio,\n")
+    [attachment] = list(nordic.iter_attachments())
+    assert attachment.get_filename() == "notice-Nordic_Audio-2026-W48.xlsx"
+    book = tmp_path / "got.xlsx"
+    book.write_bytes(attachment.get_content())
+    text = all_text(book) + body
+    assert "PO-N2" in text and not any(x in text for x in ("Beta", "PO-B1", "PO-B2", "蓝海医疗", "PO-L1"))
+    [beta] = smtp.handler.to("b1@beta.example")
+    assert beta["Subject"] == "订单进度周报 Beta Robotics 2026-11-23"
+    assert "Nordic" not in beta.get_body(("plain",)).get_content()
+
+    # a second run the same week sends nothing
+    again = weekly(config, wednesday)
+    assert {d.status for d in again.deliveries} == {"already_sent"} and len(smtp.handler.messages) == 3
+    # a customer added mid-week gets this week's notice, nobody else hears again
+    config.write_text(config.read_text(encoding="utf-8") + NEW_CUSTOMER, encoding="utf-8")
+    added = weekly(config, wednesday)
+    assert [(d.customer, d.status) for d in added.deliveries] == [
+        ("Nordic Audio", "already_sent"), ("Beta Robotics", "already_sent"), ("Beta Robotics", "already_sent"),
+        ("蓝海医疗", "sent")]
+    assert len(smtp.handler.messages) == 4
+    # next week: everyone again
+    assert {d.status for d in weekly(config, D(2026, 11, 30)).deliveries} == {"sent"}
+    assert len(smtp.handler.messages) == 8
+
+
+def test_weekly_waits_for_its_weekday_retries_and_reports_failures(tmp_path: Path, smtp):
+    config = weekly_config(tmp_path, smtp.port, '[notice.customers."Nobody Ltd"]\nto = ["x@nobody.example"]\n')
+    config.write_text(config.read_text(encoding="utf-8").replace('weekday = "周一"', 'weekday = "wednesday"'),
+                      encoding="utf-8")
+    early = weekly(config, D(2026, 11, 23))           # Monday, the notices go out on Wednesday
+    assert not early.due and early.deliveries == () and smtp.handler.messages == []
+    smtp.handler.plans["buyer@nordic.example"] = ["451 4.3.0 try again later"]
+    smtp.handler.plans["b2@beta.example"] = ["550 5.1.1 no such user"]
+    outcome = weekly(config, D(2026, 11, 25))
+    status = {(d.customer, d.recipient): (d.status, d.reply) for d in outcome.deliveries}
+    assert status[("Nordic Audio", "Buyer <buyer@nordic.example>")][0] == "sent"    # retried
+    assert status[("Beta Robotics", "b2@beta.example")] == ("failed", "550 5.1.1 no such user")
+    assert status[("Nobody Ltd", "x@nobody.example")] == (
+        "failed", "ledger.xlsx: no line of customer 'Nobody Ltd'")
+    assert not outcome.ok
+    # the command: exit 3, and a rerun only retries what failed
+    proc = subprocess.run([sys.executable, "-m", "addin.cli", "weekly", "--config", str(config), "--as-of",
+                           "2026-11-26"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 3, proc.stderr
+    assert "  already_sent  Nordic Audio: Buyer <buyer@nordic.example>" in proc.stdout
+    assert "  sent          Beta Robotics: b2@beta.example" in proc.stdout
+    assert proc.stderr.startswith("Error: 1 of 4 notices of 2026-W48 not delivered (first: Nobody Ltd, "
+                                  "x@nobody.example: ledger.xlsx: no line of customer 'Nobody Ltd')")
+
+
+def test_weekly_config_errors(tmp_path: Path):
+    config = weekly_config(tmp_path, 2525)
+    config.write_text(config.read_text(encoding="utf-8").replace('weekday = "周一"', 'weekday = "someday"'),
+                      encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "addin.cli", "weekly", "--config", str(config)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    assert proc.stderr == ("Error: orderdesk.toml: [notice] weekday 'someday' is not a day of the week "
+                           "(monday … sunday, 周一 … 周日, or 1-7 from Monday)\n")
