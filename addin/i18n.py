@@ -545,6 +545,7 @@ STRINGS: dict[str, dict[str, str]] = {
     'changes.blank': {"zh": '(空)', "en": '(blank)'},
     'changes.issue.duplicate_key': {"zh": '{file}：订单 {order} 行 {line} 出现 {count} 次（第 {rows} 行）：未合并，逐行比对（先内容相同，再料号，再顺序）', "en": '{file}: order {order} line {line} appears {count} times (rows {rows}): not merged, each compared (identical first, then by part, then in file order)'},
     'changes.issue.no_line_no': {"zh": '{file}：订单 {order} 有 {count} 行无行号（第 {rows} 行）：按料号、再按顺序与另一份比对', "en": '{file}: order {order} has {count} lines without a line number (rows {rows}): matched by part number, then in file order'},
+    'changes.more_issues': {"zh": '…另有 {n} 条（--format json 列出全部）', "en": '… and {n} more (--format json lists them all)'},
     'changes.issue.no_column': {"zh": '{file} 没有“{field}”列：该项未比对', "en": '{file} has no {field} column: not compared'},
     'changes.file.old': {"zh": '原表', "en": 'OLD'},
     'changes.file.new': {"zh": '新表', "en": 'NEW'},

@@ -363,3 +363,21 @@ def test_exit_status(copies, tmp_path):
     proc = run(str(old), "--out", str(tmp_path / "x.xlsx"))
     assert proc.returncode == 2 and "Missing argument 'NEW'" in proc.stderr
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_ledger_without_line_numbers_is_matched_per_order_and_the_notes_stay_readable(tmp_path):
+    head = ["订单号", "客户名称", "料号", "订单数量", "客户交期"]
+    rows = [[f"SO-{i:03d}", "ACME", f"P-{j}", 10 + j, D(2026, 4, 1)] for i in range(130) for j in (1, 2)]
+    changed = [list(r) for r in rows][::-1]
+    changed[0][3] = 99                       # the last order's P-2: 12 -> 99
+    old = write_book(tmp_path / "old.xlsx", [("Orders", head, rows)])
+    new = write_book(tmp_path / "new.xlsx", [("Orders", head, changed)])
+    out = tmp_path / "c.xlsx"
+    proc = run(str(old), str(new), "--out", str(out), "--format", "json", "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got["changes"] == [{"order_no": "SO-129", "line_no": None, "kind": "qty", "old": 12, "new": 99}]
+    assert len(got["issues"]) == 260 and {i["kind"] for i in got["issues"]} == {"no_line_no"}
+    notes = [r[0] for r in cells(openpyxl.load_workbook(out)["Matching notes"]) if r[0]]
+    assert notes[-1] == "… and 60 more (--format json lists them all)"
+    assert len([n for n in notes if "without a line number" in n]) == 200

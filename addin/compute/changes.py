@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -97,8 +99,14 @@ def line_key(value: Any) -> str | None:
         return None
     if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
         return str(int(value))
-    key = match_key(pd.Series([value], dtype=object)).iloc[0]
-    if key is None:
+    return _text_key(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_key(text: str) -> str | None:
+    # the same folding as columns.match_key (NFKC, trimmed, case-folded), one value at a time
+    key = unicodedata.normalize("NFKC", text).strip().casefold()
+    if not key:
         return None
     m = _INT.match(key)
     return str(int(m.group(1))) if m else key

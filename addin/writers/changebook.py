@@ -19,6 +19,7 @@ from addin.writers.xlsx import (FONT, Styles, is_blank, open_workbook, print_set
 __all__ = ["write_change_book", "sheet_name", "kind_label", "value_text"]
 
 _BAD = re.compile(r"[\[\]:*?/\\]")
+_ISSUES_SHOWN = 200   # matching notes on the sheet; --format json lists every one
 
 
 def sheet_name(prefix: str, order_no: str, taken: set[str]) -> str:
@@ -229,7 +230,8 @@ def _notes_sheet(wb, st, job, lang: str, taken: set[str]) -> None:
     for note in job.notes:
         write_text(ws, row, 0, note, st["label"])
         row += 1
-    for issue in job.diff.issues:
+    shown = job.diff.issues[:_ISSUES_SHOWN]
+    for issue in shown:
         side = t(f"changes.file.{issue.side}", lang) if issue.side in ("old", "new") else issue.side
         if issue.kind == "no_column":
             from addin.i18n import field_label
@@ -239,6 +241,9 @@ def _notes_sheet(wb, st, job, lang: str, taken: set[str]) -> None:
                      count=issue.count, rows=", ".join(str(r) for r in issue.rows[:20])
                      + (" …" if len(issue.rows) > 20 else ""))
         write_text(ws, row, 0, text, st["label"])
+        row += 1
+    if len(job.diff.issues) > len(shown):
+        write_text(ws, row, 0, t("changes.more_issues", lang, n=len(job.diff.issues) - len(shown)), st["label"])
         row += 1
     read_issues = [(f, i) for f in job.files for i in f.get("issues", [])]
     if read_issues:
