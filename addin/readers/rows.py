@@ -69,7 +69,7 @@ def _filled_cells(grid: Grid, body, start: int, n: int, rows: np.ndarray) -> tup
         if cells.null_count == len(cells):
             continue
         taken = cells.take(at)
-        has = values._mask(pc.not_equal(pc.utf8_trim_whitespace(taken), ""))
+        has = values.arrow_mask(pc.not_equal(pc.utf8_trim_whitespace(taken), ""))
         if not has.any():
             continue
         count += has
@@ -144,7 +144,7 @@ def total_label_entries(entries: pd.Series) -> np.ndarray:
     arr = values.arrow_text(entries)
     if arr is not None:
         import pyarrow.compute as pc
-        hint = np.flatnonzero(values._mask(pc.match_substring_regex(arr, _TOTAL_HINT)))
+        hint = np.flatnonzero(values.arrow_mask(pc.match_substring_regex(arr, _TOTAL_HINT)))
         out = np.zeros(len(entries), bool)
         for k in hint:
             out[k] = is_total_label(arr[int(k)].as_py())
@@ -173,7 +173,7 @@ def _word_rows(grid: Grid, body, start: int, n: int, rows: np.ndarray) -> np.nda
         if cells.null_count == len(cells):
             continue
         taken = cells.take(at)
-        hint = np.flatnonzero(values._mask(pc.match_substring_regex(taken, _TOTAL_HINT)))
+        hint = np.flatnonzero(values.arrow_mask(pc.match_substring_regex(taken, _TOTAL_HINT)))
         for k in hint:
             if not out[rows[k]] and is_total_label(taken[int(k)].as_py()):
                 out[rows[k]] = True

@@ -118,7 +118,7 @@ def distinct(s: pd.Series) -> Coded:
     return Coded(text_series(entries, pd.RangeIndex(len(entries))), codes)
 
 
-def _mask(arr) -> np.ndarray:
+def arrow_mask(arr) -> np.ndarray:
     """Arrow boolean -> numpy bool, null as False."""
     import pyarrow.compute as pc
     return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
@@ -136,14 +136,14 @@ def _text_kinds(arr, index: pd.Index) -> pd.Series:
     import pyarrow.compute as pc
     codes = np.ones(len(arr), dtype=np.int8)                       # 's'
     codes[arr.is_null().to_numpy(zero_copy_only=False)] = 0        # ''
-    codes[_mask(pc.match_substring_regex(arr, _NUMBER_RX))] = 2    # 'n'
-    long = _mask(pc.greater_equal(pc.binary_length(arr), 19))
+    codes[arrow_mask(pc.match_substring_regex(arr, _NUMBER_RX))] = 2    # 'n'
+    long = arrow_mask(pc.greater_equal(pc.binary_length(arr), 19))
     if long.any():
         d = np.zeros(len(arr), bool)
-        d[long] = _mask(pc.match_substring_regex(arr.filter(long), _DATETIME_RX))
+        d[long] = arrow_mask(pc.match_substring_regex(arr.filter(long), _DATETIME_RX))
         codes[d] = 3                                               # 'd'
         t = d.copy()
-        t[d] = _mask(pc.starts_with(arr.filter(d), "1899-12-3"))
+        t[d] = arrow_mask(pc.starts_with(arr.filter(d), "1899-12-3"))
         codes[t] = 5                                               # 't'
     return _tags(codes, index)
 
@@ -260,10 +260,10 @@ def text_column(s: pd.Series) -> pd.Series:
         import pyarrow.compute as pc
         trimmed = pc.utf8_trim_whitespace(arr)
         out = to_objects(pc.if_else(pc.equal(trimmed, ""), None, trimmed), s.index)
-        long = _mask(pc.greater_equal(pc.binary_length(arr), 19))
+        long = arrow_mask(pc.greater_equal(pc.binary_length(arr), 19))
         if long.any():   # date cells: ISO text as the typed path writes it (rare in text fields)
             odd = np.flatnonzero(long)
-            odd = odd[_mask(pc.match_substring_regex(arr.filter(long), _DATETIME_RX))]
+            odd = odd[arrow_mask(pc.match_substring_regex(arr.filter(long), _DATETIME_RX))]
             if len(odd):
                 out.iloc[odd] = text_column(_objects(s.iloc[odd])).to_numpy()
         return out
