@@ -214,16 +214,21 @@ def _sum_rows(numbers: dict[str, tuple[np.ndarray, np.ndarray]], data: np.ndarra
 
 
 def total_rows(grid: Grid, body, start: int, n: int, candidates: np.ndarray, unlabelled: np.ndarray,
-               numbers: dict[str, tuple[np.ndarray, np.ndarray]], data: np.ndarray) -> np.ndarray:
+               numbers: dict[str, tuple[np.ndarray, np.ndarray]], data: np.ndarray,
+               dateless: np.ndarray | None = None) -> np.ndarray:
     """Total rows among ``candidates`` (rows with no key of their own, or that would be
     rejected): a total word in any cell, or a SUM/SUBTOTAL formula in an .xlsx; among
     ``unlabelled`` (rows whose mapped text and date cells are empty) also the rows whose
     numbers are the sums of the column above. ``numbers``: field -> (per-row value, filled)
-    of the mapped number columns; ``data``: rows that are order lines for those sums."""
+    of the mapped number columns; ``data``: rows that are order lines for those sums;
+    ``dateless``: rows whose mapped dates are empty (only those are looked up in the formulas,
+    which costs a pass over the sheet's XML)."""
     at = np.flatnonzero(candidates)
     out = _word_rows(grid, body, start, n, at)
     out |= _sum_rows(numbers, data & ~out, unlabelled & ~out)
     rest = at[~out[at]]
+    if dateless is not None:       # a total row carries no dates: only such rows send for the formulas
+        rest = rest[dateless[rest]]
     if len(rest) and grid.file.suffix.lower() in (".xlsx", ".xlsm"):
         formula = formula_rows(grid.file, grid.sheet)
         if formula:

@@ -838,8 +838,12 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
         words = rows.total_label_entries(src[key[0]].values)
         if words.any():
             key_label = src[key[0]].per_row(words)
+    dateless = np.ones(n, bool)
+    for f, t in fields.items():
+        if t == schema.DATE and f in match.columns:
+            dateless &= src[f].per_row(empty[f])
     totals = rows.total_rows(grid, body, start, n, ~blank & (key_empty | key_label), unlabelled, numbers,
-                             ~blank & ~key_empty & ~key_label)
+                             ~blank & ~key_empty & ~key_label, dateless)
     skipped = blank | totals
     keep = ~skipped
 
