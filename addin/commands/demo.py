@@ -26,7 +26,12 @@ def demo(out_dir: Path, lang: str | None, quiet: bool) -> None:
       orderdesk demo --out demo
     """
     from addin.demo import run as demo_module
-    outputs = demo_module.run(out_dir, lang=lang)
+    root = click.get_current_context().find_root().command
+
+    def command(args: list[str]) -> None:
+        root.main(args=args, prog_name="orderdesk", standalone_mode=False)
+
+    outputs = demo_module.run(out_dir, command, lang=lang)
     if not quiet:
         for kind, path in outputs:
             click.echo(f"{kind:<10} {path}")

@@ -1,7 +1,10 @@
 """The demo: sample workbooks in, every OrderDesk output out (SPEC section 6, `orderdesk demo`)."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+from typing import Callable
 from pathlib import Path
 
 from addin.demo import samples, workbooks
@@ -9,8 +12,19 @@ from addin.readers import read
 from addin.files.atomic import atomic_write
 
 
-def run(out_dir: Path, *, lang: str | None = None) -> list[tuple[str, Path]]:
-    """Write the samples and the outputs into ``out_dir``; return (what, path) pairs."""
+Command = Callable[[list[str]], None]
+
+
+def run(out_dir: Path, command: Command, *, lang: str | None = None) -> list[tuple[str, Path]]:
+    """Write the samples and the outputs into ``out_dir``; return (what, path) pairs.
+
+    ``command`` runs one ``orderdesk`` command line in-process (the front end passes its own
+    command group, so the demo takes the same code paths as a user and never imports the CLI)."""
+    def _command(args: list[str], *, quiet: bool = False) -> None:
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+            command(args)
+
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs = _write_samples(out_dir)
     outputs: list[tuple[str, Path]] = [("sample", p) for p in inputs]
@@ -61,12 +75,3 @@ def _write_samples(out_dir: Path) -> list[Path]:
 def _lang(lang: str | None) -> list[str]:
     return ["--lang", lang] if lang else []
 
-
-def _command(args: list[str], *, quiet: bool = False) -> None:
-    import contextlib
-    import io
-
-    from addin.cli import cli
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
-        cli.main(args=args, prog_name="orderdesk", standalone_mode=False)

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from addin import __version__
+from addin.version import __version__
 from addin.compute.monthly import add_months, summary_rows
 from addin.defaults import LADDER_BASES
 from addin.i18n import month_label, outcome_label, risk_label, t
