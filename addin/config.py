@@ -23,10 +23,7 @@ from addin.compute.otd import OtdSettings
 from addin.defaults import BASES, CALENDAR, LANGS, WEIGHTS
 from addin.compute.rootcause import CAUSES as ROOT_CAUSES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from addin.tomlcompat import tomllib
 
 SECURITY = ("starttls", "ssl", "none")
 BUILTIN_CALENDARS = ("cn", "mon-fri")

@@ -26,10 +26,7 @@ import pandas as pd
 from addin.zh import simplified
 from addin.errors import ConfigError
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+from addin.tomlcompat import tomllib
 
 CAUSES: tuple[str, ...] = ("material", "quality", "equipment", "engineering", "capacity",
                            "customer", "logistics", "force_majeure", "other")

@@ -97,10 +97,7 @@ def _weekday(file: str, value: object) -> int:
 
 def read_notice_config(config: Config) -> NoticeConfig:
     """The ``[notice]`` table of the config file, checked (every error names the key)."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    from addin.tomlcompat import tomllib
     file = config.path.name
     with open(config.path, "rb") as fh:
         raw = tomllib.load(fh).get("notice")

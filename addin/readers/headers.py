@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Iterable
+
+from addin.tomlcompat import tomllib
 
 # a score below this is no match (a header that shares one word with a field)
 THRESHOLD = 0.5

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
@@ -16,6 +15,7 @@ import pandas as pd
 
 from addin import schema
 from addin.errors import ConfigError, InputError
+from addin.tomlcompat import tomllib
 from addin.readers import headers, rows, values
 from addin.readers.grid import Grid, load_grid
 from addin.files.guard import check_option_file

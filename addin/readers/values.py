@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import tomllib
 import unicodedata
 from importlib import resources
 
 import numpy as np
 import pandas as pd
+
+from addin.tomlcompat import tomllib
 
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 # Excel serials accepted as dates: 1954-10-05 .. 2119-01-31; outside is almost surely a number typo.
