@@ -47,3 +47,16 @@ def _collect_garbage_after_each_test():
     test the collector happens to run in later."""
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_folder_of_the_session(tmp_path_factory):
+    """The parsed-input cache of the whole run (and of the commands it starts) in a folder of its
+    own, never the user's cache folder."""
+    before = os.environ.get("ORDERDESK_CACHE_DIR")
+    os.environ["ORDERDESK_CACHE_DIR"] = str(tmp_path_factory.mktemp("orderdesk-cache"))
+    yield
+    if before is None:
+        os.environ.pop("ORDERDESK_CACHE_DIR", None)
+    else:
+        os.environ["ORDERDESK_CACHE_DIR"] = before

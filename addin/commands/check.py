@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from addin.commands.caching import no_cache_option
 from addin.commands.common import existing_file, format_option, map_option, quiet_option, sheet_option
 
 KINDS = ["ledger", "sales", "purchase_orders", "work_orders", "shipments", "bom", "quotes", "stock", "purchases",
@@ -21,6 +22,7 @@ KINDS = ["ledger", "sales", "purchase_orders", "work_orders", "shipments", "bom"
 @sheet_option
 @map_option
 @format_option()
+@no_cache_option
 @quiet_option
 def check(file: Path, kind: str | None, sheet: str | None, map_file: Path | None, fmt: str, quiet: bool) -> None:
     """Read FILE and validate it: the header row found, the column matched to each field, the
@@ -31,8 +33,8 @@ def check(file: Path, kind: str | None, sheet: str | None, map_file: Path | None
       orderdesk check ledger.xlsx
       orderdesk check bom.csv --kind bom --format json
     """
-    from addin.readers import read
-    result = read(file, kind, sheet=sheet, mapping=map_file)
+    from addin.jobs.inputs import read_input
+    result = read_input(file, kind, sheet=sheet, mapping=map_file)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
         return

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from addin.commands.caching import no_cache_option
 from addin.commands.common import as_of_option, default_lang, lang_option, month_option, quiet_option
 
 
@@ -18,6 +19,7 @@ from addin.commands.common import as_of_option, default_lang, lang_option, month
 @lang_option
 @click.option("--dry-run", is_flag=True, help="Build the workbook and show what would be sent to whom; send nothing.")
 @click.option("--force", is_flag=True, help="Send again to recipients who already received this month's workbook.")
+@no_cache_option
 @quiet_option
 def monthly(config_file: Path, month: dt.date | None, as_of: dt.date | None, lang: str | None, dry_run: bool,
             force: bool, quiet: bool) -> None:

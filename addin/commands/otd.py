@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
                                    early_tol_option, existing_file, format_option, lang_option, late_tol_option,
                                    map_option, month_option, parse_date_option, progress, quiet_option, settings_from,
@@ -68,6 +69,7 @@ def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -
 @calendar_option("the at-risk count of open lines", "a horizon counted through a later year is noted")
 @lang_option
 @config_option
+@no_cache_option
 @quiet_option
 def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: dt.date | None,
         start: dt.date | None, end: dt.date | None, late_tolerance: int, early_tolerance: int | None,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
                                    early_tol_option, existing_file, lang_option, late_tol_option, map_option,
                                    month_option, progress, quiet_option, settings_from, sheet_option)
@@ -27,6 +28,7 @@ from addin.commands.common import (as_of_option, basis_option, calendar_option, 
 @map_option
 @calendar_option("the at-risk horizon", "a horizon counted through a later year is noted on the About sheet")
 @config_option
+@no_cache_option
 @quiet_option
 def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_of: dt.date | None,
            basis: str, late_tolerance: int, early_tolerance: int | None, major_days: int, sheet: str | None,

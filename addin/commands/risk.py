@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
                                    existing_file, lang_option, map_option, quiet_option, settings_from, sheet_option)
 from addin.defaults import RISK_HORIZON
@@ -27,6 +28,7 @@ from addin.defaults import RISK_HORIZON
 @calendar_option("the horizon", "a horizon counted through a later year is noted on the sheet")
 @lang_option
 @config_option
+@no_cache_option
 @quiet_option
 def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str | None, map_file: Path | None,
          separate: bool, horizon: int, calendar_spec: str, lang: str | None, config_file: Path | None,

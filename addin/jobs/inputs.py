@@ -7,6 +7,7 @@ A ledger of which no row is usable is an error, not an empty result (SPEC sectio
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +17,39 @@ from addin.config import Settings
 
 Source = Any   # a path, a ReadResult or a canonical DataFrame
 
+# whether a file read here goes through the parsed-input cache (``--no-cache`` turns it off)
+CACHING: ContextVar[bool] = ContextVar("orderdesk_caching", default=True)
+
+
+def set_caching(enabled: bool) -> None:
+    """Use the parsed-input cache (``addin.readers.cache``) for the reads that follow, or not."""
+    CACHING.set(bool(enabled))
+
 
 def is_path(source: Source) -> bool:
     return isinstance(source, (str, os.PathLike))
 
 
-def read_input(source: Source, kind: str, *, sheet: str | None = None, mapping: Any = None):
-    """``source`` read as ``kind`` when it is a path, else ``source`` itself."""
+def read_input(source: Source, kind: str | None, *, sheet: str | None = None, mapping: Any = None,
+               cache: bool | None = None):
+    """``source`` read as ``kind`` (None: found from the headers) when it is a path, else
+    ``source`` itself. A file read before, unchanged, with the same options and the same
+    OrderDesk comes from the user's cache folder (``cache``: None = as ``set_caching`` says)."""
     if is_path(source):
-        from addin.readers import read
-        return read(Path(source), kind, sheet=sheet, mapping=mapping)
+        from addin.readers import Mapping, read
+        from addin.readers.cache import cached_read
+        path = Path(source)
+        if not isinstance(mapping, Mapping):
+            mapping = Mapping.load(mapping)     # the key holds what it says, not its file name
+        return cached_read(path, kind, sheet, mapping, lambda: read(path, kind, sheet=sheet, mapping=mapping),
+                           enabled=CACHING.get() if cache is None else cache)
     return source
 
 
-def read_ledger(source: Source, *, sheet: str | None = None, mapping: Any = None):
+def read_ledger(source: Source, *, sheet: str | None = None, mapping: Any = None, cache: bool | None = None):
     """The order ledger (a ``ReadResult`` or DataFrame) with at least one usable line."""
     from addin.readers.usable import require_usable
-    result = read_input(source, "ledger", sheet=sheet, mapping=mapping)
+    result = read_input(source, "ledger", sheet=sheet, mapping=mapping, cache=cache)
     require_usable(result)  # nothing usable: exit 1 with the reasons, never an empty result
     return result
 
