@@ -1,24 +1,34 @@
-"""`orderdesk addin build | generate | install | status` (SPEC section 7)."""
+"""`orderdesk addin build | generate | install | remove | status | templates` (SPEC section 7).
+
+``build`` and ``generate`` are developer tools (they read ``macros/`` of a source checkout and
+refuse stale generated VBA); ``install``, ``remove``, ``status`` and ``templates`` are for users:
+they work from the files the installed package carries (addin/xlam/bundle.py) and never look at
+whether the developer's generated VBA is up to date.
+"""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-NO_EXCEL = ("Excel is not available on this system ({platform}): the add-in can be built here "
-            "but installed only on Windows or macOS.")
+from addin.commands.common import default_lang, lang_option
+from addin.xlam import install as inst
+from addin.xlam.install import config_lines  # noqa: F401  (tests and older callers import it from here)
+
+TEMPLATE_FILES = ("OrderLedger.xlsm", "ContractReview.xlsm", "template_ledger_zh.xlsx", "template_ledger_en.xlsx")
 
 
 @click.group("addin")
 def addin() -> None:
-    """Build, install or inspect the Excel add-in (OrderDesk.xlam).
+    """Build, install, remove or inspect the Excel add-in (OrderDesk.xlam).
 
     \b
     Example:
-      orderdesk addin build --out dist
-      orderdesk addin install"""
+      orderdesk addin install
+      orderdesk addin status
+      orderdesk addin remove
+      orderdesk addin build --out dist     (developers: from macros/)"""
 
 
 @addin.command("build")
@@ -42,78 +52,148 @@ def generate_cmd() -> None:
         click.echo("macros/generated is up to date")
 
 
-def _platform() -> str:
-    return "windows" if sys.platform.startswith("win") else "macos" if sys.platform == "darwin" else sys.platform
+def _require_excel(lang: str) -> None:
+    platform = inst.current_platform()
+    if platform not in ("windows", "macos"):
+        click.echo(inst_text("addin.no_excel", lang, platform=platform), err=True)
+        raise click.exceptions.Exit(2)
 
 
-def addin_folder() -> Path:
-    """Where Excel loads add-ins from at start: XLSTART (Windows), the sandboxed Excel
-    Startup folder (macOS)."""
-    if _platform() == "windows":
-        return Path(os.environ["APPDATA"]) / "Microsoft" / "Excel" / "XLSTART"
-    return Path.home() / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized" / "Startup.localized" / "Excel"
-
-
-def user_config_file() -> Path:
-    """xlwings' user config (the add-in reads it after the workbook's xlwings.conf sheet)."""
-    import xlwings
-    return Path(xlwings.USER_CONFIG_FILE)
-
-
-def config_lines(existing: str, settings: dict[str, str]) -> str:
-    """xlwings.conf lines ("KEY","value"): ours replace same-named keys, others are kept."""
-    keys = {k.upper() for k in settings}
-    kept = [line for line in existing.splitlines()
-            if line.strip() and line.split(",", 1)[0].strip().strip('"').upper() not in keys]
-    ours = [f'"{k}","{v}"' for k, v in settings.items()]
-    return "\n".join(kept + ours) + "\n"
-
-
-def install_settings() -> dict[str, str]:
-    key = "INTERPRETER_MAC" if _platform() == "macos" else "INTERPRETER_WIN"
-    return {key: sys.executable, "UDF Modules": "addin.excel.udfs"}
+def inst_text(key: str, lang: str, **fields: object) -> str:
+    from addin.i18n import t
+    return t(key, lang, **fields)
 
 
 @addin.command("install")
-def install_cmd() -> None:
-    """Copy OrderDesk.xlam where Excel loads add-ins at start, and write the Python interpreter
-    and UDF module into the xlwings config. Exit status 2 where there is no Excel (Linux)."""
-    if _platform() not in ("windows", "macos"):
-        click.echo(NO_EXCEL.format(platform=_platform()), err=True)
-        raise click.exceptions.Exit(2)
+@lang_option
+def install_cmd(lang: str | None) -> None:
+    """Copy OrderDesk.xlam where Excel loads add-ins at start and write the add-in's own xlwings
+    config (OrderDesk.conf: this Python, the UDF module); on macOS also xlwings' AppleScript.
+    Checked first, all or nothing, replaced files backed up; your ~/.xlwings/xlwings.conf is
+    never touched. Exit status 2 where there is no Excel (Linux)."""
+    lang = lang or default_lang()
+    _require_excel(lang)
+    layout = inst.layout()
+    outcome = inst.install(layout, lang, encoding=inst.config_encoding(layout.platform))
+    for path in outcome.written:
+        click.echo(inst_text("addin.installed", lang, file=path))
+    for path in outcome.unchanged:
+        click.echo(inst_text("addin.unchanged", lang, file=path))
+    for path, backup in outcome.backups:
+        click.echo(inst_text("addin.backed_up", lang, file=path, backup=backup))
+    click.echo(inst_text("addin.config_written", lang, file=layout.config_file, encoding=outcome.encoding,
+                         xlwings_conf=layout.xlwings_conf))
+    click.echo(inst_text("addin.restart", lang))
+
+
+@addin.command("remove")
+@lang_option
+def remove_cmd(lang: str | None) -> None:
+    """Undo `orderdesk addin install`: delete what it installed and restore the files it replaced."""
+    lang = lang or default_lang()
+    _require_excel(lang)
+    done = inst.remove(inst.layout(), lang)
+    for path in done.removed:
+        click.echo(inst_text("addin.removed", lang, file=path))
+    for path, backup in done.restored:
+        click.echo(inst_text("addin.restored", lang, file=path, backup=backup))
+    for path, moved in done.kept:
+        click.echo(inst_text("addin.moved_aside", lang, file=path, backup=moved))
+    for path in done.left:
+        click.echo(inst_text("addin.left", lang, file=path))
+
+
+@addin.command("templates")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to copy the templates into (created if missing).")
+@lang_option
+def templates_cmd(out_dir: Path, lang: str | None) -> None:
+    """Copy the workbook templates the package carries (order ledger, contract review) into a folder."""
     import shutil
-    from addin.xlam.build import ADDIN_NAME, TEMPLATES, build
     from addin.errors import FileError
-    source = TEMPLATES / ADDIN_NAME
-    if not source.exists():
-        build()
-    folder = addin_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        shutil.copyfile(source, folder / ADDIN_NAME)
-    except PermissionError as exc:
-        raise FileError(f"{folder / ADDIN_NAME} is open in Excel — quit Excel and run again",
-                        file=str(folder / ADDIN_NAME)) from exc
-    config = user_config_file()
-    config.parent.mkdir(parents=True, exist_ok=True)
-    existing = config.read_text(encoding="utf-8") if config.exists() else ""
-    config.write_text(config_lines(existing, install_settings()), encoding="utf-8")
-    click.echo(f"Installed {folder / ADDIN_NAME}\nWrote {config}\nRestart Excel: the OrderDesk tab appears on the ribbon.")
+    lang = lang or default_lang()
+    bundle = inst.package_bundle(lang)
+    rels = [f"workbook_templates/{name}" for name in TEMPLATE_FILES]
+    inst.check_bundle(bundle, rels, lang)
+    for name in TEMPLATE_FILES:
+        if (out_dir / name).exists():
+            raise FileError(inst_text("addin.template_exists", lang, file=out_dir / name), file=str(out_dir / name))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for rel, name in zip(rels, TEMPLATE_FILES):
+        shutil.copyfile(bundle.path(rel), out_dir / name)
+        click.echo(inst_text("addin.templates_copied", lang, file=out_dir / name))
+
+
+def status_lines(layout: inst.Layout | None, lang: str) -> list[str]:
+    """What `orderdesk addin status` prints: the package's add-in (checked), and with a layout the
+    installed files, the config, the xlwings DLL (Windows) or AppleScript (macOS)."""
+    from addin.xlam.bundle import ADDIN_FILE
+    bundle = inst.package_bundle(lang)
+    inst.check_bundle(bundle, [ADDIN_FILE], lang)
+    source = bundle.path(ADDIN_FILE)
+    facts = inst.check_addin(source, lang)
+    lines = [inst_text("addin.status.package", lang, file=source,
+                       origin=inst_text(f"addin.status.origin.{bundle.origin}", lang), project=facts.project_name_const,
+                       xlwings=facts.xlwings,
+                       manifest=inst_text("addin.status.manifest_ok", lang) if bundle.manifest else "")]
+    lines.append(inst_text("addin.status.templates", lang, folder=source.parent))
+    if layout is None:
+        return lines
+    target = layout.addin_dir / inst.ADDIN_NAME
+    state = ("missing" if not target.is_file()
+             else "current" if target.read_bytes() == source.read_bytes() else "other")
+    lines.append(inst_text("addin.status.addin", lang, file=target, state=inst_text(f"addin.status.state.{state}", lang)))
+    interpreter = sys.executable
+    if layout.config_file.is_file():
+        encoding = inst.config_encoding(layout.platform)
+        text = layout.config_file.read_bytes().decode(encoding, errors="replace")
+        lines.append(inst_text("addin.status.config", lang, file=layout.config_file,
+                               state=inst_text("addin.status.config.present", lang, encoding=encoding)))
+        lines += [f"    {line}" for line in text.splitlines() if line.strip()]
+        key = "INTERPRETER_WIN" if layout.platform == "windows" else "INTERPRETER_MAC"
+        configured = inst.parse_config(text).get(key)
+        if configured:
+            if configured != sys.executable:
+                lines.append(inst_text("addin.status.config.other_python", lang, configured=configured,
+                                       current=sys.executable))
+            interpreter = configured
+    else:
+        lines.append(inst_text("addin.status.config", lang, file=layout.config_file,
+                               state=inst_text("addin.status.config.missing", lang)))
+    if layout.platform == "windows":
+        check = inst.check_dll(interpreter, facts.xlwings, inst.xlwings_dlls())
+        looked = " / ".join(str(p) for p in check.looked_in)
+        if check.ok:
+            folder = next(d for d in check.looked_in if (d / check.name).is_file())
+            lines.append(inst_text("addin.status.dll_ok", lang, name=check.name, folder=folder))
+        elif check.found:
+            lines.append(inst_text("addin.status.dll_elsewhere", lang, name=check.name, found=check.found[0],
+                                   looked=looked, first=check.looked_in[0]))
+        else:
+            lines.append(inst_text("addin.status.dll_missing", lang, name=check.name, looked=looked,
+                                   version=facts.xlwings))
+    else:
+        script = layout.script_dir / inst.applescript_source().name
+        key = "addin.status.script_ok" if script.is_file() else "addin.status.script_missing"
+        lines.append(inst_text(key, lang, file=script))
+    lines.append(inst_text("addin.status.xlwings_conf", lang, file=layout.xlwings_conf))
+    if layout.xlwings_conf.is_file():
+        theirs = layout.xlwings_conf.read_bytes().decode("utf-8", errors="replace")
+        if inst.UDF_MODULE in theirs:
+            keys = ", ".join(f'"{k}"' for k, v in inst.parse_config(theirs).items() if v == inst.UDF_MODULE)
+            lines.append(inst_text("addin.status.xlwings_conf_old", lang, file=layout.xlwings_conf, keys=keys))
+    lines.append(inst_text("addin.status.python", lang, path=sys.executable))
+    return lines
 
 
 @addin.command("status")
-def status_cmd() -> None:
-    """Show where the add-in is installed, the xlwings versions and the config in use."""
-    from addin.xlam.build import ADDIN_NAME, xlwings_version
-    if _platform() not in ("windows", "macos"):
-        click.echo(NO_EXCEL.format(platform=_platform()), err=True)
-        raise click.exceptions.Exit(2)
-    target = addin_folder() / ADDIN_NAME
-    click.echo(f"add-in:    {target} ({'installed' if target.exists() else 'not installed'})")
-    click.echo(f"xlwings:   {xlwings_version()} (the add-in's VBA must declare xlwings64-{xlwings_version()}.dll)")
-    config = user_config_file()
-    click.echo(f"config:    {config} ({'present' if config.exists() else 'missing'})")
-    if config.exists():
-        for line in config.read_text(encoding="utf-8").splitlines():
-            click.echo(f"           {line}")
-    click.echo(f"python:    {sys.executable}")
+@lang_option
+def status_cmd(lang: str | None) -> None:
+    """Check the package's add-in and show what is installed: the add-in, its config, the xlwings
+    DLL where the add-in's VBA looks for it (Windows) or xlwings' AppleScript (macOS), and whether
+    your own xlwings.conf still holds lines an older OrderDesk wrote."""
+    lang = lang or default_lang()
+    supported = inst.current_platform() in ("windows", "macos")
+    for line in status_lines(inst.layout() if supported else None, lang):
+        click.echo(line)
+    _require_excel(lang)

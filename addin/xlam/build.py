@@ -36,6 +36,12 @@ TEMPLATES = ROOT / "workbook_templates"
 UDF_MODULE = "addin.excel.udfs"
 UDF_SOURCE = Path(__file__).parents[1] / "excel" / "udfs.py"
 ADDIN_NAME = "OrderDesk.xlam"
+# The add-in's own xlwings project name (xlwings' custom add-in, docs/customaddin.md): its config
+# sheet is "OrderDesk.conf" and its config file %USERPROFILE%\.OrderDesk\OrderDesk.conf
+# (macOS: ~/Library/Containers/com.microsoft.Excel/Data/OrderDesk.conf), apart from the user's
+# ~/.xlwings/xlwings.conf, which OrderDesk never reads or writes.
+PROJECT_NAME = "OrderDesk"
+ADDIN_CONFIG_SHEET = f"{PROJECT_NAME}.conf"
 FIXED_DATE = _dt.datetime(2026, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 CONFIG_SHEET = "xlwings.conf"
@@ -81,9 +87,9 @@ def xlwings_module(for_addin: bool) -> Module:
     ``xlwings.conf`` sheet and ``~/.xlwings/xlwings.conf``."""
     if for_addin:
         text = _xlwings_text("xlwings_custom_addin.bas")
-        # The one edit xlwings asks of a custom add-in: its project name, which names the
-        # config sheet and file. "xlwings" shares the user's xlwings config file.
-        text, n = re.subn(r'(Public Const PROJECT_NAME As String = )"myaddin"', r'\1"xlwings"', text)
+        # The one edit xlwings asks of a custom add-in: its own project name, which names the
+        # config sheet and file (never "xlwings": that would read and share the user's xlwings.conf).
+        text, n = re.subn(r'(Public Const PROJECT_NAME As String = )"myaddin"', rf'\1"{PROJECT_NAME}"', text)
         if n != 1:
             raise ValueError("xlwings_custom_addin.bas: PROJECT_NAME line not found")
     else:
@@ -249,7 +255,7 @@ def _workbook_bytes(sheets: list[Sheet], vba: bytes, title: str) -> bytes:
                 elif isinstance(value, (int, float)):
                     ws.write_number(r, c, value)
                 else:
-                    ws.write_string(r, c, str(value), header if (r == 0 and sheet.name != CONFIG_SHEET) else None)
+                    ws.write_string(r, c, str(value), header if (r == 0 and not sheet.name.endswith(".conf")) else None)
         first_col = max((len(r) for r in sheet.rows), default=0) + 1
         for i, macro in enumerate(sheet.buttons):
             ws.insert_button(1 + i * 3, first_col, {"macro": macro, "caption": BUTTONS[macro],
@@ -291,14 +297,19 @@ def _repack(data: bytes, *, addin: bool, custom_ui: bytes | None) -> bytes:
     return out.getvalue()
 
 
-def _config_sheet() -> Sheet:
+ADDIN_CONFIG_NOTE = ("Interpreter_Win / Interpreter_Mac: `orderdesk addin install` writes them into "
+                     "%USERPROFILE%\\.OrderDesk\\OrderDesk.conf (macOS: ~/Library/Containers/com.microsoft.Excel/"
+                     "Data/OrderDesk.conf); add a row here only to override that file")
+
+
+def _config_sheet(name: str = CONFIG_SHEET, note: str = CONFIG_NOTE) -> Sheet:
     rows = tuple((key, value) for key, value in CONFIG_ROWS)
-    rows = (rows[0] + (None, CONFIG_NOTE),) + rows[1:]
-    return Sheet(CONFIG_SHEET, rows, widths=(18, 22, 2, 80))
+    rows = (rows[0] + (None, note),) + rows[1:]
+    return Sheet(name, rows, widths=(18, 22, 2, 80))
 
 
 def addin_bytes() -> bytes:
-    sheets = [_config_sheet()]
+    sheets = [_config_sheet(ADDIN_CONFIG_SHEET, ADDIN_CONFIG_NOTE)]
     vba = build_vba_project("OrderDesk", vba_modules(for_addin=True, sheet_count=len(sheets)))
     data = _workbook_bytes(sheets, vba, "OrderDesk add-in")
     return _repack(data, addin=True, custom_ui=(MACROS / "customUI14.xml").read_bytes())

@@ -267,3 +267,113 @@ def class_from_cls(text: str) -> Module:
     if name is None:
         raise ValueError("class module without Attribute VB_Name")
     return Module(name, "\n".join(out), "class")
+
+
+# ---------------------------------------------------------------- reading back ([MS-OVBA] 2.4.1, 2.3.4.2)
+
+def decompress(data: bytes) -> bytes:
+    """The bytes of a compressed container (the inverse of :func:`compress`)."""
+    if not data or data[0] != 0x01:
+        raise ValueError("not a compressed VBA container (signature byte is not 0x01)")
+    out = bytearray()
+    pos = 1
+    while pos < len(data):
+        if pos + 2 > len(data):
+            raise ValueError("truncated chunk header")
+        header = int.from_bytes(data[pos:pos + 2], "little")
+        if (header >> 12) & 0x7 != 0b011:
+            raise ValueError(f"bad chunk signature at byte {pos}")
+        end = min(pos + (header & 0x0FFF) + 3, len(data))
+        pos += 2
+        if not header & 0x8000:                         # raw chunk: 4096 bytes as they are
+            out += data[pos:pos + 4096]
+            pos += 4096
+            continue
+        start = len(out)
+        while pos < end:
+            flags = data[pos]
+            pos += 1
+            for bit in range(8):
+                if pos >= end:
+                    break
+                if not flags >> bit & 1:
+                    out.append(data[pos])
+                    pos += 1
+                    continue
+                if pos + 2 > end:
+                    raise ValueError("truncated copy token")
+                token = int.from_bytes(data[pos:pos + 2], "little")
+                pos += 2
+                bit_count, _ = _copy_token_split(len(out) - start)
+                offset = (token >> (16 - bit_count)) + 1
+                length = (token & (0xFFFF >> bit_count)) + 3
+                if offset > len(out) - start:
+                    raise ValueError("copy token points before its chunk")
+                for _ in range(length):
+                    out.append(out[-offset])
+        pos = end
+    return bytes(out)
+
+
+@dataclass(frozen=True)
+class ProjectSource:
+    """What a ``vbaProject.bin`` holds, read without Excel: its name and each module's source."""
+    name: str
+    codepage: int
+    modules: dict[str, str]
+
+
+def read_dir_stream(data: bytes) -> tuple[str, int, list[tuple[str, str, int]]]:
+    """Project name, code page and (module name, stream name, text offset) from a decompressed
+    ``VBA/dir`` stream."""
+    pos, codepage, name = 0, 1252, ""
+    modules: list[list] = []
+    while pos + 6 <= len(data):
+        record_id, size = struct.unpack_from("<HI", data, pos)
+        pos += 6
+        if record_id == 0x0009:          # PROJECTVERSION: the size field is a reserved 4; 6 bytes follow
+            pos += 6
+            continue
+        payload = data[pos:pos + size]
+        if len(payload) != size:
+            raise ValueError(f"dir record 0x{record_id:04X} runs past the end of the stream")
+        pos += size
+        if record_id == 0x0003:
+            codepage = struct.unpack("<H", payload)[0]
+        elif record_id == 0x0004:
+            name = payload.decode(f"cp{codepage}")
+        elif record_id == 0x0019:
+            modules.append([payload.decode(f"cp{codepage}"), None, 0])
+        elif record_id == 0x001A and modules:
+            modules[-1][1] = payload.decode(f"cp{codepage}")
+        elif record_id == 0x0031 and modules:
+            modules[-1][2] = struct.unpack("<I", payload)[0]
+        elif record_id == 0x0010:
+            break
+    else:
+        raise ValueError("the dir stream has no terminator record")
+    return name, codepage, [(m, s or m, off) for m, s, off in modules]
+
+
+def read_vba_project(data: bytes) -> ProjectSource:
+    """Read ``vbaProject.bin`` (an OLE compound file) back to module source (olefile reads the
+    container; raises ``ValueError`` on anything that is not a readable VBA project)."""
+    import io
+    import olefile
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except OSError as exc:
+        raise ValueError(f"not an OLE compound file ({exc})") from exc
+    try:
+        if not ole.exists("VBA/dir"):
+            raise ValueError("no VBA/dir stream")
+        name, codepage, entries = read_dir_stream(decompress(ole.openstream("VBA/dir").read()))
+        modules = {}
+        for module, stream, offset in entries:
+            if not ole.exists(f"VBA/{stream}"):
+                raise ValueError(f"module {module}: stream VBA/{stream} is missing")
+            raw = ole.openstream(f"VBA/{stream}").read()
+            modules[module] = decompress(raw[offset:]).decode(f"cp{codepage}").replace("\r\n", "\n")
+        return ProjectSource(name, codepage, modules)
+    finally:
+        ole.close()
