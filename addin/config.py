@@ -130,9 +130,11 @@ class Config:
                         source=self.path.name)
 
 
-_SECTIONS = {"ledger", "otd", "rootcause", "report", "mail", "review", "notice"}  # [notice]: addin.jobs.weekly
+_SECTIONS = {"ledger", "otd", "rootcause", "report", "mail", "review", "notice", "purchases",
+             "escalation"}  # [notice]: addin.jobs.weekly; [purchases]: addin.jobs.report; [escalation]: addin.jobs.escalation
 _LEDGER_KEYS = {"path", "sheet", "map"}
-_OTD_KEYS = {"weight", "basis", "late_tolerance", "early_tolerance", "risk_horizon", "major_days", "calendar", "customers"}
+_OTD_KEYS = {"weight", "basis", "late_tolerance", "early_tolerance", "risk_horizon", "major_days", "calendar", "customers",
+             "suppliers"}
 _CUSTOMER_KEYS = {"late_tolerance", "early_tolerance"}
 _REPORT_KEYS = {"lang", "out_dir"}
 _REVIEW_KEYS = {"inspection_days", "transport_days"}
@@ -416,10 +418,20 @@ def _otd(v: _Validator, t: dict, folder: Path,
             raise v.error(section, f"must be a table, not {_describe(entry)}")
         v.keys(section, entry, _CUSTOMER_KEYS)
         customers[name] = (v.integer(section, entry, "late_tolerance"), v.integer(section, entry, "early_tolerance"))
+    suppliers: dict[str, tuple[int | None, int | None]] = {}   # [otd.suppliers."X"]: purchase lines (SPEC 10)
+    table = t.get("suppliers", {})
+    if not isinstance(table, dict):
+        raise v.error("otd", f"suppliers must be a table, not {_describe(table)}")
+    for name, entry in table.items():
+        section = f'otd.suppliers."{name}"'
+        if not isinstance(entry, dict):
+            raise v.error(section, f"must be a table, not {_describe(entry)}")
+        v.keys(section, entry, _CUSTOMER_KEYS)
+        suppliers[name] = (v.integer(section, entry, "late_tolerance"), v.integer(section, entry, "early_tolerance"))
     settings = OtdSettings(basis=v.choice("otd", t, "basis", BASES, default="promised"),
                            late_tolerance=v.integer("otd", t, "late_tolerance", default=0),
                            early_tolerance=v.integer("otd", t, "early_tolerance"),
-                           customer_tolerances=customers,
+                           customer_tolerances=customers, supplier_tolerances=suppliers,
                            major_days=v.integer("otd", t, "major_days", default=3, minimum=1),
                            risk_horizon=v.integer("otd", t, "risk_horizon", default=3),
                            weight=v.choice("otd", t, "weight", WEIGHTS, default="lines"),

@@ -6,9 +6,11 @@ buttons, the UDFs and the scheduled job alike.
 from __future__ import annotations
 
 LANGS: tuple[str, ...] = ("zh", "en")                        # section 1
-BASES: tuple[str, ...] = ("promised", "requested", "first_promised")   # section 3, due-date bases
+BASES: tuple[str, ...] = ("promised", "requested", "first_promised", "agreed")   # sections 3 and 11
 BASIS = "promised"                                             # the default basis
-LADDER_BASES: tuple[str, ...] = ("requested", "first_promised", "promised")   # the OTD ladder, rung order
+# the OTD ladder, rung order: the customer's ask, our first commitment, that commitment reset by
+# the changes the customer agreed (section 11), our latest commitment
+LADDER_BASES: tuple[str, ...] = ("requested", "first_promised", "agreed", "promised")
 WEIGHTS: tuple[str, ...] = ("lines", "qty", "value")          # section 3, how OTD % is weighted
 WEIGHT = "lines"
 LATE_TOLERANCE = 0          # days after the due date still on time (section 3)

@@ -14,7 +14,7 @@ LEDGER = {
     "order_no": TEXT, "line_no": TEXT, "customer": TEXT, "part_no": TEXT, "revision": TEXT,
     "description": TEXT, "qty": NUMBER, "unit_price": NUMBER, "currency": TEXT,
     "order_date": DATE, "requested_date": DATE, "first_promised_date": DATE,
-    "promised_date": DATE, "ship_date": DATE, "shipped_qty": NUMBER, "status": STATUS,
+    "promised_date": DATE, "agreed_date": DATE, "ship_date": DATE, "shipped_qty": NUMBER, "status": STATUS,
     "owner": TEXT, "priority": TEXT, "exception_type": TEXT, "exception_note": TEXT,
     "action": TEXT, "action_deadline": DATE,
     **{f"{kind}_{m}_date": DATE for m in MILESTONES for kind in ("planned", "actual")},

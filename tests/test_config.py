@@ -165,7 +165,7 @@ def test_default_port_follows_security(folder: Path) -> None:
     ("[ledger]\npath = 3\n", "orderdesk.toml: [ledger] path must be a string, not a whole number (3)"),
     ("ledger = 'ledger.xlsx'\n", "orderdesk.toml: [ledger] must be a table, not a string ('ledger.xlsx')"),
     ('[ledger]\npath = "ledger.xlsx"\n[otd]\nbasis = "due"\n',
-     "orderdesk.toml: [otd] basis must be one of promised, requested, first_promised, not 'due'"),
+     "orderdesk.toml: [otd] basis must be one of promised, requested, first_promised, agreed, not 'due'"),
     ('[ledger]\npath = "ledger.xlsx"\n[otd]\nlate_tolerance = -1\n',
      "orderdesk.toml: [otd] late_tolerance must be at least 0, not -1"),
     ('[ledger]\npath = "ledger.xlsx"\n[otd]\nlate_tolerance = 1.5\n',

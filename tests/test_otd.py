@@ -56,7 +56,7 @@ def test_classify_shows_the_whole_ladder_and_uses_the_basis():
 def test_unknown_basis_is_refused_with_the_choices():
     with pytest.raises(ConfigError) as err:
         OtdSettings(basis="confirmed")
-    assert str(err.value) == "basis 'confirmed' is not known: use one of promised, requested, first_promised"
+    assert str(err.value) == "basis 'confirmed' is not known: use one of promised, requested, first_promised, agreed"
 
 
 # --------------------------------------------------------------------------- on time / late / early / pending
@@ -373,9 +373,10 @@ def test_otd_ladder_side_by_side():
         line(requested_date="2026-03-01", due="2026-03-09", ship="2026-03-01"),
     ])
     ladder = otd_ladder(ledger, AS_OF)
-    assert list(ladder.index) == ["requested", "first_promised", "promised"]
-    # requested: only the third on time; first promised (3-05, 3-05, 3-09): first and third
-    assert ladder["otd"].tolist() == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert list(ladder.index) == ["requested", "first_promised", "agreed", "promised"]
+    # requested: only the third on time; first promised (3-05, 3-05, 3-09): first and third;
+    # agreed = first promised without an agreed date
+    assert ladder["otd"].tolist() == pytest.approx([1 / 3, 2 / 3, 2 / 3, 1.0])
 
 
 # --------------------------------------------------------------------------- properties

@@ -153,7 +153,7 @@ def test_od_otd_without_groups_and_bad_group(udfs):
     total = call(udfs, "OD_OTD", LEDGER, MISSING, "requested")
     assert total[0][0] == "group" and total[1][:2] == ["Total", 0] or total[1][0] == "Total"
     assert call(udfs, "OD_OTD", LEDGER, "colour", MISSING) == [
-        ["#ORDERDESK: cannot group by 'colour': use customer, month, part_no, owner, priority"]]
+        ["#ORDERDESK: cannot group by 'colour': use customer, month, part_no, owner, priority, supplier"]]
 
 
 def test_od_otd_missing_required_column_names_it(udfs):

@@ -26,13 +26,17 @@ from addin.commands.common import (as_of_option, basis_option, calendar_option, 
               help="A late line is major when this many days late or more.")
 @sheet_option
 @map_option
+@click.option("--purchases", "purchases", type=existing_file, default=None, metavar="FILE",
+              help="A purchase ledger (supplier order lines): adds the Suppliers sheet, a scorecard per "
+                   "supplier. Default: [purchases] path of --config.")
 @calendar_option("the at-risk horizon", "a horizon counted through a later year is noted on the About sheet")
 @config_option
 @no_cache_option
 @quiet_option
 def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_of: dt.date | None,
            basis: str, late_tolerance: int, early_tolerance: int | None, major_days: int, sheet: str | None,
-           map_file: Path | None, calendar_spec: str, config_file: Path | None, quiet: bool) -> None:
+           map_file: Path | None, purchases: Path | None, calendar_spec: str, config_file: Path | None,
+           quiet: bool) -> None:
     """Write the monthly on-time-delivery workbook for LEDGER: summary with the previous month and
     the same month last year, the OTD ladder, OTD by customer, part and owner over 12 months,
     trend and root-cause Pareto charts, late and at-risk lines, the exception log, the data as
@@ -43,6 +47,7 @@ def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_
     \b
     Example:
       orderdesk report ledger.xlsx --month 2026-03 --out OTD-2026-03.xlsx --lang zh
+      orderdesk report ledger.xlsx --month 2026-03 --purchases po-ledger.xlsx --out OTD-2026-03.xlsx
     """
     from addin.i18n import t
     from addin.jobs.report import monthly_report
@@ -56,8 +61,13 @@ def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_
         raise click.UsageError(t("msg.no_month", lang))
     progress(f"Reading {ledger.name} ...")
     sources = [ledger] + ([map_file] if map_file else [])
+    bought_sheet = bought_map = None
+    if purchases is None and config_file is not None:
+        from addin.jobs.report import purchases_from_config
+        purchases, bought_sheet, bought_map = purchases_from_config(config_file) or (None, None, None)
     summary = monthly_report(ledger, settings, month=month, as_of=as_of, lang=lang, out=out, sheet=sheet,
-                             mapping=map_file, sources=sources)
+                             mapping=map_file, sources=sources, purchases=purchases, purchases_sheet=bought_sheet,
+                             purchases_map=bought_map)
     if not quiet:
         otd = "—" if summary.otd is None else f"{summary.otd:.1%}"
         click.echo(t("msg.report_written", lang, out=out, month=summary.month, lines=summary.lines, otd=otd))

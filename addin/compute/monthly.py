@@ -58,6 +58,8 @@ class ReportModel:
     source_files: list[tuple[str, str]]  # (name, sha256)
     live: bool = True
     cost: int = 0
+    # the supplier scorecard (addin.compute.suppliers) when a purchase ledger was given
+    suppliers: pd.DataFrame | None = None
     # derived tables the sheets ask for more than once (the 12-month window, pivot groups)
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -127,16 +129,17 @@ def _ledger_fields(read_result: Any, data: pd.DataFrame) -> list[str]:
     return [f for f in LEDGER if f in data.columns and (f in found or f in always)]
 
 
-_LADDER_INPUTS = ("requested_date", "first_promised_date", "promised_date", "ship_date", "status", "customer",
+_LADDER_INPUTS = ("requested_date", "first_promised_date", "promised_date", "agreed_date", "ship_date", "status", "customer",
                   "qty", "shipped_qty", "unit_price", "exception_type", "exception_note", "source_row")
 
 
 def compute_month(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings: Any = None,
                   lang: str = "en", calendar: Any = None,
-                  source_files: Sequence[tuple[str, str]] = ()) -> ReportModel:
-    """Run the engine for the report: classify under the chosen basis and the two others (the
+                  source_files: Sequence[tuple[str, str]] = (), purchases: Any = None) -> ReportModel:
+    """Run the engine for the report: classify under the chosen basis and the others (the
     ladder), risk at the as-of date, root causes of the month. ``source_files``: (name, sha256)
-    pairs the About sheet lists (hashed by the caller: this module opens no file)."""
+    pairs the About sheet lists (hashed by the caller: this module opens no file).
+    ``purchases``: a purchase ledger (read result or frame) for the supplier scorecard."""
     from addin.compute.otd import OtdSettings, classify, has_completion_column
     from addin.compute.risk import assess_risk, horizon_note
     from addin.compute.rootcause import pareto
@@ -171,6 +174,11 @@ def compute_month(ledger_result: Any, *, month: dt.date, as_of: dt.date, setting
         by_month=summary_rows(classified, ["month"], settings), ladder=ladder, pareto=causes,
         has_shipped_qty=has_shipped_qty, ledger_fields=_ledger_fields(ledger_result, data),
         read_result=ledger_result, source_files=list(source_files))
+    if purchases is not None:
+        from addin.compute.suppliers import supplier_scorecard
+        bought = classify(getattr(purchases, "data", purchases), as_of, settings,
+                          completion=has_completion_column(purchases))
+        model.suppliers = supplier_scorecard(bought, month, as_of, settings)
     # the risk horizon counted through a year without holiday data: About and Summary say so
     model.cache["risk_calendar_note"] = horizon_note(as_of, calendar, settings.risk_horizon, lang)
     return model

@@ -81,6 +81,7 @@ class OtdSettings:
     late_tolerance: int = LATE_TOLERANCE
     early_tolerance: int | None = EARLY_TOLERANCE
     customer_tolerances: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    supplier_tolerances: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
     major_days: int = MAJOR_DAYS
     risk_horizon: int = RISK_HORIZON
     weight: str = WEIGHT
@@ -95,11 +96,12 @@ class OtdSettings:
         _check_days("early_tolerance", self.early_tolerance, allow_none=True)
         _check_days("major_days", self.major_days, allow_none=False)
         _check_days("risk_horizon", self.risk_horizon, allow_none=False)
-        for customer, pair in self.customer_tolerances.items():
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                raise ConfigError(f"otd.customers.\"{customer}\": expected (late_tolerance, early_tolerance)")
-            _check_days(f"otd.customers.\"{customer}\".late_tolerance", pair[0], allow_none=True)
-            _check_days(f"otd.customers.\"{customer}\".early_tolerance", pair[1], allow_none=True)
+        for table, tolerances in (("customers", self.customer_tolerances), ("suppliers", self.supplier_tolerances)):
+            for party, pair in tolerances.items():
+                if not isinstance(pair, tuple) or len(pair) != 2:
+                    raise ConfigError(f"otd.{table}.\"{party}\": expected (late_tolerance, early_tolerance)")
+                _check_days(f"otd.{table}.\"{party}\".late_tolerance", pair[0], allow_none=True)
+                _check_days(f"otd.{table}.\"{party}\".early_tolerance", pair[1], allow_none=True)
         from addin.compute.rootcause import check_keywords
         check_keywords(self.cause_keywords)
 
@@ -112,18 +114,20 @@ class OtdSettings:
         setting and is ignored here."""
         otd = dict(otd or {})
         known = {"basis", "late_tolerance", "early_tolerance", "risk_horizon", "major_days", "weight",
-                 "calendar", "customers"}
+                 "calendar", "customers", "suppliers"}
         unknown = sorted(set(otd) - known)
         if unknown:
             raise ConfigError(f"otd.{unknown[0]} is not a setting: use {', '.join(sorted(known))}")
-        customers: dict[str, tuple[int | None, int | None]] = {}
-        for name, table in (otd.get("customers") or {}).items():
-            if not isinstance(table, Mapping) or set(table) - {"late_tolerance", "early_tolerance"}:
-                raise ConfigError(f"otd.customers.\"{name}\": only late_tolerance and early_tolerance may be set")
-            customers[name] = (table.get("late_tolerance"), table.get("early_tolerance"))
+        parties: dict[str, dict[str, tuple[int | None, int | None]]] = {"customers": {}, "suppliers": {}}
+        for kind, found in parties.items():
+            for name, table in (otd.get(kind) or {}).items():
+                if not isinstance(table, Mapping) or set(table) - {"late_tolerance", "early_tolerance"}:
+                    raise ConfigError(f"otd.{kind}.\"{name}\": only late_tolerance and early_tolerance may be set")
+                found[name] = (table.get("late_tolerance"), table.get("early_tolerance"))
         values = {k: otd[k] for k in ("basis", "late_tolerance", "early_tolerance", "risk_horizon",
                                       "major_days", "weight") if k in otd}
-        values["customer_tolerances"] = customers
+        values["customer_tolerances"] = parties["customers"]
+        values["supplier_tolerances"] = parties["suppliers"]
         values["cause_keywords"] = dict(rootcause_keywords or {})
         values.update({k: v for k, v in overrides.items()})
         return cls(**values)
@@ -133,36 +137,92 @@ class OtdSettings:
 
 # --------------------------------------------------------------------------- definitions
 
-def due_dates(ledger: pd.DataFrame, basis: str = "promised") -> pd.Series:
-    """The due date of each line by basis (SPEC section 3): ``promised`` = promised date, else
-    requested; ``requested``; ``first_promised`` = first promised, else promised, else requested."""
+def ladder_dates(ledger: pd.DataFrame) -> dict[str, pd.Series]:
+    """The due date of each line under every basis (SPEC sections 3 and 11), the one definition:
+
+    * ``requested``: the requested date;
+    * ``first_promised``: the first promised date, else the promised date, else the requested date;
+    * ``agreed``: the date last agreed with the customer — the ``agreed_date`` column (filled in
+      by the coordinator, or from the requested-date changes ``orderdesk changes`` found: see
+      :func:`with_agreed_changes`), else the first commitment as ``first_promised``. A customer's
+      own postponement resets the baseline; our re-commits (promise drift) do not;
+    * ``promised``: the promised date, else the requested date."""
     requested = date_column(ledger, "requested_date")
     promised = date_column(ledger, "promised_date")
-    if basis == "requested":
-        due = requested
-    elif basis == "promised":
-        due = promised.fillna(requested)
-    elif basis == "first_promised":
-        due = date_column(ledger, "first_promised_date").fillna(promised).fillna(requested)
-    else:
+    first = date_column(ledger, "first_promised_date").fillna(promised).fillna(requested)
+    return {"requested": requested, "first_promised": first,
+            "agreed": date_column(ledger, "agreed_date").fillna(first),
+            "promised": promised.fillna(requested)}
+
+
+def due_dates(ledger: pd.DataFrame, basis: str = "promised") -> pd.Series:
+    """The due date of each line by basis (:func:`ladder_dates`)."""
+    if basis not in BASES:
         raise ConfigError(f"basis '{basis}' is not known: use one of {', '.join(BASES)}")
-    return due.rename("due_date")
+    return ladder_dates(ledger)[basis].rename("due_date")
 
 
-def line_tolerances(customers: pd.Series, settings: OtdSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Late and early tolerance in days for each line (float; early NaN = no early window)."""
-    late = np.full(len(customers), float(settings.late_tolerance))
-    early = np.full(len(customers), np.nan if settings.early_tolerance is None else float(settings.early_tolerance))
-    if not settings.customer_tolerances:
-        return late, early
-    table = {str(name).strip().casefold(): pair for name, pair in settings.customer_tolerances.items()}
-    codes, uniques = pd.factorize(customers.to_numpy(dtype=object), use_na_sentinel=True)
-    pairs = [table.get(str(c).strip().casefold(), (None, None)) for c in uniques] + [(None, None)]
+def with_agreed_changes(ledger: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """``ledger`` with ``agreed_date`` filled from the customer's agreed date changes: each
+    ``requested_date`` change (``order_no``, ``line_no``, ``new``, as ``orderdesk changes``
+    lists them) sets the agreed date of its line to the new requested date, where the ledger's
+    own ``agreed_date`` is blank (a date the coordinator wrote wins). Lines are matched by order
+    and line number, trimmed and case-folded; a change without a line number applies to every
+    line of its order."""
+    out = ledger.copy()
+    agreed = date_column(out, "agreed_date").copy()
+    if changes is None or len(changes) == 0:
+        out["agreed_date"] = agreed
+        return out
+    from addin.compute.changes import line_key
+    from addin.compute.columns import match_key
+    moved = changes.loc[changes["kind"] == "requested_date"]
+    new_dates = pd.to_datetime(pd.Series(moved["new"].to_numpy(dtype=object)), errors="coerce").dt.normalize()
+    orders = match_key(pd.Series(moved["order_no"].to_numpy(dtype=object), dtype=object))
+    lines = moved["line_no"].tolist() if "line_no" in moved.columns else [None] * len(moved)
+    by_line: dict[tuple, Any] = {}
+    by_order: dict[Any, Any] = {}
+    for order, line, date in zip(orders, lines, new_dates):
+        if order is None or pd.isna(date):
+            continue
+        if line_key(line) is None:
+            by_order[order] = date
+        else:
+            by_line[(order, line_key(line))] = date
+    own_orders = match_key(text_column(out, "order_no"))
+    found = [by_line.get((o, line_key(ln)), by_order.get(o))
+             for o, ln in zip(own_orders.tolist(), text_column(out, "line_no").tolist())]
+    from_changes = pd.Series(pd.to_datetime(pd.Series(found, dtype=object)).to_numpy(), index=out.index)
+    out["agreed_date"] = agreed.fillna(from_changes)
+    return out
+
+
+def _party_tolerances(parties: pd.Series, table: Mapping[str, tuple[int | None, int | None]]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's own (late, early) from a name -> pair table: NaN where the party has none."""
+    folded = {str(name).strip().casefold(): pair for name, pair in table.items()}
+    codes, uniques = pd.factorize(parties.to_numpy(dtype=object), use_na_sentinel=True)
+    pairs = [folded.get(str(c).strip().casefold(), (None, None)) for c in uniques] + [(None, None)]
     own_late = np.array([np.nan if p[0] is None else p[0] for p in pairs], dtype=float)
     own_early = np.array([np.nan if p[1] is None else p[1] for p in pairs], dtype=float)
     slot = np.where(codes < 0, len(uniques), codes)
-    own_late, own_early = own_late[slot], own_early[slot]
-    return np.where(np.isnan(own_late), late, own_late), np.where(np.isnan(own_early), early, own_early)
+    return own_late[slot], own_early[slot]
+
+
+def line_tolerances(customers: pd.Series, settings: OtdSettings,
+                    suppliers: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Late and early tolerance in days for each line (float; early NaN = no early window): the
+    global setting, else the line's counterparty's own — its customer's (``[otd.customers]``),
+    and for a purchase line its supplier's (``[otd.suppliers]``), which wins where both are set."""
+    late = np.full(len(customers), float(settings.late_tolerance))
+    early = np.full(len(customers), np.nan if settings.early_tolerance is None else float(settings.early_tolerance))
+    for parties, table in ((customers, settings.customer_tolerances), (suppliers, settings.supplier_tolerances)):
+        if parties is None or not table:
+            continue
+        own_late, own_early = _party_tolerances(parties, table)
+        late = np.where(np.isnan(own_late), late, own_late)
+        early = np.where(np.isnan(own_early), early, own_early)
+    return late, early
 
 def codes_of(values: pd.Series, words: Sequence[str]) -> np.ndarray:
     """Position of each value in ``words`` (-1 for anything else or missing): one hashing pass,
@@ -197,7 +257,7 @@ def has_completion_column(ledger_result: Any) -> bool:
 def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None, *,
              completion: bool = True) -> pd.DataFrame:
     """The ledger with the outcome of every line at ``as_of`` (SPEC section 3). Added columns:
-    due_date, due_requested, due_first_promised, due_promised, outcome, days_late, severity,
+    due_date, due_<basis> for each rung of the ladder, outcome, days_late, severity,
     in_full, month, drift_count, drift_days, root_cause, cause_scope, flag. ``completion`` False:
     the ledger has no completion-date column (see :func:`has_completion_column`)."""
     from addin.compute.rootcause import cause_scope, classify_causes
@@ -212,15 +272,15 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     # one hashing pass over the status text: codes index STATUS_WORDS, -1 for none
     status = codes_of(text_column(ledger, "status"), STATUS_WORDS)
 
-    ladder = {"requested": requested, "first_promised": first.fillna(promised).fillna(requested),
-              "promised": promised.fillna(requested)}
+    ladder = ladder_dates(ledger)
     due = ladder[settings.basis]
     added["due_date"] = due.to_numpy()
     for basis in LADDER_BASES:
         added[f"due_{basis}"] = ladder[basis].to_numpy()
 
-    if settings.customer_tolerances:
-        late_tol, early_tol = line_tolerances(text_column(ledger, "customer"), settings)
+    if settings.customer_tolerances or settings.supplier_tolerances:
+        late_tol, early_tol = line_tolerances(text_column(ledger, "customer"), settings,
+                                              text_column(ledger, "supplier"))
         late_limit = due + pd.to_timedelta(late_tol, unit="D")
         early_limit = due - pd.to_timedelta(early_tol, unit="D")     # NaT where no early window
     else:   # one tolerance for every line: scalar arithmetic is much cheaper
@@ -279,7 +339,7 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     flag = np.select([(ship > day).to_numpy(), ~cancelled & closed_words & ship.isna().to_numpy()], [1, 2], default=0)
     added["flag"] = np.array([None, "ship_after_as_of", "no_ship_date"], dtype=object)[flag]
 
-    order = ["due_date", "due_requested", "due_first_promised", "due_promised", "outcome", "days_late", "severity",
+    order = ["due_date"] + [f"due_{b}" for b in LADDER_BASES] + ["outcome", "days_late", "severity",
              "in_full", "month", "drift_count", "drift_days", "root_cause", "cause_scope", "flag"]
     # object arrays stay object: pandas' string inference would cost time and turn None into NaN
     new = pd.DataFrame({k: pd.Series(added[k], dtype=object) if isinstance(added[k], np.ndarray)
@@ -518,7 +578,7 @@ def otd_ladder(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | No
                start: _dt.date | None = None, end: _dt.date | None = None, *,
                completion: bool = True) -> pd.DataFrame:
     """The OTD ladder: the total row of :func:`summarise` under each basis, indexed by basis
-    (requested, first_promised, promised)."""
+    (:data:`addin.defaults.LADDER_BASES`: requested, first_promised, agreed, promised)."""
     from dataclasses import replace
     settings = settings or OtdSettings()
     rows = {}

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
+from addin.defaults import BASES, BASIS
 from addin.errors import InputError, OrderDeskError
 from addin.excel.values import frame_rows
 
@@ -228,14 +229,14 @@ def OD_RISK(due, ship, status, as_of=None, holidays=None):
 @xw.func(category="OrderDesk")
 @xw.arg("orders", ndim=2, doc="The order ledger with its header row")
 @xw.arg("by", doc="Group by: customer, month, part_no, owner, priority (comma-separated)")
-@xw.arg("basis", doc="promised (default), requested or first_promised")
+@xw.arg("basis", doc=f"{BASIS} (default), or any of {', '.join(b for b in BASES if b != BASIS)}")
 @_guard
 def OD_OTD(orders, by=None, basis=None):
     """On-time delivery by group: a table with a header row and a total row."""
     from addin.excel import compute
     ledger = table(orders, "ledger", "orders")
     groups = [b.strip() for b in str(by or "").replace(";", ",").split(",") if b.strip()]
-    frame = compute.otd_table(ledger.data, groups, (basis or "promised").strip(), _today())
+    frame = compute.otd_table(ledger.data, groups, (basis or BASIS).strip(), _today())
     return frame_to_rows(frame)
 
 

@@ -15,7 +15,8 @@ from addin.config import Settings
 from addin.errors import InputError
 from addin.jobs.inputs import Source, frame, read_ledger, working_calendar
 
-GROUP_FIELDS = ("customer", "month", "part_no", "owner", "priority")
+# supplier: the counterparty of a purchase ledger's lines (SPEC section 10)
+GROUP_FIELDS = ("customer", "month", "part_no", "owner", "priority", "supplier")
 OTD_COLUMNS = ("lines", "on_time", "late", "early", "pending", "otd", "otif", "avg_days_late")
 TOTAL = "Total"
 

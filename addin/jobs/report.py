@@ -13,10 +13,65 @@ from addin.jobs.inputs import Source, read_ledger, working_calendar
 
 def monthly_report(ledger: Source, settings: Settings, *, month: _dt.date, as_of: _dt.date, lang: str,
                    out: Path, sheet: str | None = None, mapping: Any = None,
-                   sources: Iterable[Path] | None = None):
+                   sources: Iterable[Path] | None = None, purchases: Source | None = None,
+                   purchases_sheet: str | None = None, purchases_map: Any = None):
     """Write the workbook for ``month`` to ``out``; returns the writer's ``ReportSummary``.
-    ``sources`` are the files hashed on the About sheet (default: the ledger's path)."""
+    ``sources`` are the files hashed on the About sheet (default: the ledger's path).
+    ``purchases``: a purchase ledger (SPEC 10): the workbook then has the Suppliers sheet."""
     from addin.writers.monthly import write_report
+    bought = None if purchases is None else read_purchase_ledger(purchases, sheet=purchases_sheet,
+                                                                  mapping=purchases_map)
+    if bought is not None and sources:
+        sources = list(sources) + [p for p in (getattr(bought, "path", None), purchases_map)
+                                   if isinstance(p, (str, Path))]
     result = read_ledger(ledger, sheet=sheet, mapping=mapping)
     return write_report(result, month=month, out=out, as_of=as_of, settings=settings.otd, lang=lang,
-                        calendar=working_calendar(settings), source_files=list(sources) if sources else None)
+                        calendar=working_calendar(settings), source_files=list(sources) if sources else None,
+                        purchases=bought)
+
+
+def read_purchase_ledger(source: Source, *, sheet: str | None = None, mapping: Any = None):
+    """A purchase ledger (SPEC 9 kind ``purchases``: supplier order lines) read as order lines;
+    a file without a supplier column is refused, naming it (a sales ledger given by mistake)."""
+    from addin.errors import InputError
+    result = read_ledger(source, sheet=sheet, mapping=mapping)
+    data = getattr(result, "data", result)
+    if "supplier" not in data.columns or not data["supplier"].notna().any():
+        name = getattr(getattr(result, "path", None), "name", None) or str(source)
+        raise InputError(f"{name}: no supplier column found — a purchase ledger needs the supplier of "
+                         f"each line (a header such as 供应商 or Supplier, or a --map file naming it)",
+                         file=name, expected="a supplier column")
+    return result
+
+
+def purchases_from_config(config_path: Path) -> tuple[Path, str | None, Path | None] | None:
+    """``[purchases] path`` (with optional ``sheet`` and ``map``) of ``orderdesk.toml``, paths
+    relative to the file; None when the section is absent (SPEC 10)."""
+    import tomllib
+    from addin.errors import ConfigError
+    config_path = Path(config_path)
+    with open(config_path, "rb") as fh:
+        raw = tomllib.load(fh).get("purchases")
+    if raw is None:
+        return None
+    file = config_path.name
+    if not isinstance(raw, dict) or not isinstance(raw.get("path"), str) or not raw["path"].strip():
+        raise ConfigError(f"{file}: [purchases] path must name the purchase ledger (e.g. path = \"purchases.xlsx\")")
+    unknown = sorted(set(raw) - {"path", "sheet", "map"})
+    if unknown:
+        raise ConfigError(f"{file}: [purchases] unknown key '{unknown[0]}'")
+
+    def resolve(text: str) -> Path:
+        p = Path(text).expanduser()
+        return p if p.is_absolute() else (config_path.parent / p).absolute()
+
+    path = resolve(raw["path"])
+    if not path.is_file():
+        raise ConfigError(f"{file}: [purchases] path {raw['path']!r}: no such file ({path})")
+    sheet = raw.get("sheet")
+    if sheet is not None and not isinstance(sheet, str):
+        raise ConfigError(f"{file}: [purchases] sheet must be a sheet name")
+    mapping = raw.get("map")
+    if mapping is not None and not isinstance(mapping, str):
+        raise ConfigError(f"{file}: [purchases] map must be a file name")
+    return path, sheet, (resolve(mapping) if mapping else None)

@@ -61,7 +61,7 @@ class ReportSummary:
 
 def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings: Any = None,
                 lang: str = "en", calendar: Any = None, source_files: Iterable[Path | str] | None = None,
-                live: bool | None = None) -> ReportModel:
+                live: bool | None = None, purchases: Any = None) -> ReportModel:
     """The report's model (``addin.compute.monthly.compute_month``) with what the workbook adds:
     the source files' hashes for the About sheet and whether pivots are live formulas (``live``
     None = decide by the formula cost)."""
@@ -71,7 +71,8 @@ def build_model(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings:
     files = list(source_files) if source_files is not None else (
         [ledger_result.path] if getattr(ledger_result, "path", None) else [])
     model = compute_month(ledger_result, month=month, as_of=as_of, settings=settings, lang=lang,
-                          calendar=calendar, source_files=[(Path(f).name, sha256_file(Path(f))) for f in files])
+                          calendar=calendar, source_files=[(Path(f).name, sha256_file(Path(f))) for f in files],
+                          purchases=purchases)
     model.cost = formula_cost(model)
     model.live = (model.cost <= LIVE_FORMULA_LIMIT) if live is None else live
     return model
@@ -99,7 +100,8 @@ def _summary(model: ReportModel, out: Path) -> ReportSummary:
 
 def write_report(ledger_result: Any, *, month: dt.date, out: Path | str, as_of: dt.date | None = None,
                  settings: Any = None, lang: str = "en", calendar: Any = None,
-                 source_files: Iterable[Path | str] | None = None, live: bool | None = None) -> ReportSummary:
+                 source_files: Iterable[Path | str] | None = None, live: bool | None = None,
+                 purchases: Any = None) -> ReportSummary:
     """Write the monthly on-time-delivery workbook and return its headline figures.
 
     ``ledger_result``: what ``addin.readers.read(path, kind="ledger")`` returns (its ``.data``,
@@ -110,6 +112,7 @@ def write_report(ledger_result: Any, *, month: dt.date, out: Path | str, as_of: 
     ``lang``: ``zh`` or ``en``. ``calendar``: ``addin.compute.calendar.WorkingCalendar`` for the risk
     horizon (default ``cn``). ``source_files``: files hashed on the About sheet (default the
     ledger's path). ``live``: force live formulas (True) or values (False); None decides by size.
+    ``purchases``: a purchase ledger (read result): the workbook then has a Suppliers sheet.
 
     Raises ``FileError`` when ``out`` cannot be written (open in Excel, is the input, missing
     folder) and ``InputError`` when the ledger cannot be measured.
@@ -124,7 +127,8 @@ def write_report(ledger_result: Any, *, month: dt.date, out: Path | str, as_of: 
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     model = build_model(ledger_result, month=month, as_of=as_of, settings=settings, lang=lang,
-                        calendar=calendar, source_files=source_files, live=live)
-    inputs = [p for p in ([getattr(ledger_result, "path", None)] + list(source_files or [])) if p]
+                        calendar=calendar, source_files=source_files, live=live, purchases=purchases)
+    inputs = [p for p in ([getattr(ledger_result, "path", None), getattr(purchases, "path", None)] +
+                          list(source_files or [])) if p]
     atomic_write(out, lambda tmp: write_workbook(model, tmp), inputs=[Path(p) for p in inputs])
     return _summary(model, out)

@@ -19,17 +19,17 @@ from addin.writers import monthly_formulas as F
 from addin.writers.xlsx import (Styles, cell, col_name, open_workbook, print_setup, set_widths, wrapped_height,
                                 text_width, write_text, write_value)
 
-SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "data",
+SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "suppliers", "data",
           "issues", "about")
+OPTIONAL_SHEETS = {"suppliers": "suppliers"}    # sheet -> the model's attribute it needs (None: no sheet)
 DIMENSIONS = (("customer", "customer"), ("part", "part_no"), ("owner", "owner"))
 OUTCOMES = ("on_time", "late", "early", "pending")
 
 # Helper columns of the OrderData table after the ledger's own fields.
-COMPUTED = ("source_row", "due_date", "due_requested", "due_first_promised", "due_promised", "month",
+COMPUTED = ("source_row", "due_date", *(f"due_{b}" for b in LADDER_BASES), "month",
             "outcome", "days_late", "severity", "in_full", "root_cause", "cause_scope", "risk",
-            "risk_reason", "month_requested", "outcome_requested", "month_first_promised",
-            "outcome_first_promised", "month_promised", "outcome_promised", "drift_count", "drift_days",
-            "flag")
+            "risk_reason", *(f"{k}_{b}" for b in LADDER_BASES for k in ("month", "outcome")),
+            "drift_count", "drift_days", "flag")
 
 RED, YELLOW, GREEN = "#F8696B", "#FFEB84", "#63BE7B"
 
@@ -59,10 +59,12 @@ class Book:
         taken: set[str] = set()
         self.names: dict[str, str] = {}
         for key in SHEETS:
+            if key in OPTIONAL_SHEETS and getattr(model, OPTIONAL_SHEETS[key], None) is None:
+                continue
             name = safe_sheet_name(t(f"sheet.{key}", self.lang), taken)
             taken.add(name)
             self.names[key] = name
-        self.ws = {key: self.wb.add_worksheet(self.names[key]) for key in SHEETS}
+        self.ws = {key: self.wb.add_worksheet(self.names[key]) for key in SHEETS if key in self.names}
         # no completion-date column: no rate can be measured, so none is written as a formula
         # (a COUNTIFS would show 0 %); the Summary says why (SPEC section 9)
         self.completion = bool(model.classified.attrs.get("completion", True))
@@ -782,6 +784,41 @@ def write_exceptions(book: Book) -> None:
         ws.conditional_format(top + 1, 0, top + len(data), 3, {"type": "blanks", "format": s["amber"]})
 
 
+def write_suppliers(book: Book) -> None:
+    """The supplier scorecard (SPEC section 10): the month's and 12 months' OTD per supplier, open
+    overdue lines, quoted vs actual lead time; values from ``addin.compute.suppliers``."""
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws_current = book.ws["suppliers"]
+    book.title(ws, t("sup.title", lang, month=month_label(m.month, lang)), _subtitle(m))
+    card = m.suppliers
+    write_text(ws, 2, 0, t("sup.note", lang, as_of=m.as_of.isoformat()), s["note"])
+    keys = ("supplier", "lines", "on_time", "late", "otd", "otif", "avg_days_late", "lines_12m", "otd_12m",
+            "open_overdue", "quoted_lead_days", "actual_lead_days", "lead_gap_days")
+    styles = ("text", "int", "int", "int", "pct", "pct", "num1", "int", "pct", "int", "num1", "num1", "num1")
+    top = 3
+    book.header_row(ws, top, 45)
+    for c, k in enumerate(keys):
+        write_text(ws, top, c, t(f"sup.{k}", lang), s["header"] if c else s["header_left"])
+    r = top
+    for rec in card.to_dict("records"):
+        r += 1
+        total = bool(rec["is_total"])
+        name = t("sup.total", lang) if total else (t("otd_cli.none", lang) if _blank(rec["supplier"])
+                                                   else str(rec["supplier"]))
+        write_text(ws, r, 0, name, s["label_bold" if total else "label"])
+        for c, (k, style) in enumerate(zip(keys[1:], styles[1:]), start=1):
+            value = rec[k]
+            write_value(ws, r, c, None if _blank(value) else value, s[style])
+    if r > top:
+        ws.conditional_format(top + 1, 4, r - 1, 4, _scale())
+        ws.conditional_format(top + 1, 9, r - 1, 9, {"type": "cell", "criteria": ">", "value": 0,
+                                                     "format": s["red"]})
+    ws.freeze_panes(top + 1, 1)
+    _name_width(ws, 0, t("sup.supplier", lang), card["supplier"])
+    ws.set_column(1, len(keys) - 1, 11)
+    print_setup(ws, repeat_rows=(top, top), fit_width=True)
+
+
 # --------------------------------------------------------------------------- data table
 
 def table_columns(model) -> list[str]:
@@ -830,9 +867,8 @@ def write_data(book: Book, fast: bool | None = None) -> None:
         frame = frame.loc[(frame["month"] == m.month_key) | frame["risk"].isin(["overdue", "at_risk"])]
     columns = table_columns(m)
     n = len(frame)
-    date_cols = {c for c in columns if c.endswith("_date") or c in ("due_requested", "due_first_promised",
-                                                                      "due_promised")}
-    month_cols = {"month", "month_requested", "month_first_promised", "month_promised"}
+    date_cols = {c for c in columns if c.endswith("_date") or c in {f"due_{b}" for b in LADDER_BASES}}
+    month_cols = {"month", *(f"month_{b}" for b in LADDER_BASES)}
     number_cols = {"qty", "shipped_qty", "unit_price", "days_late", "source_row", "drift_count", "drift_days",
                    "tooling_charge", "moq_charge", "in_full"}
     date_fmt = book.wb.add_format({"num_format": "yyyy-mm-dd"})
@@ -993,6 +1029,8 @@ def write_workbook(model, target) -> None:
     write_causes(book)
     write_late(book)
     write_exceptions(book)
+    if "suppliers" in book.ws:
+        write_suppliers(book)
     write_data(book)
     write_issues(book)
     write_about(book)
