@@ -256,6 +256,93 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "In Excel: list the {years} holidays and make-up working days in the sheet named Calendar "
               "(or 日历; add it if the workbook has none, with columns Date and Working)."},
 
+    # --- `orderdesk addin install | remove | status | templates` (commands/addin.py, xlam/install.py) ---
+    "addin.no_excel": {"zh": "此系统（{platform}）没有 Excel：可以在这里构建加载项，但只能在 Windows 或 macOS 上安装。",
+                       "en": "Excel is not available on this system ({platform}): the add-in can be built here but "
+                             "installed only on Windows or macOS."},
+    "addin.incomplete": {"zh": "OrderDesk 安装包不完整：缺少 {file} — 请重新安装（pip install --force-reinstall orderdesk）",
+                         "en": "The OrderDesk package is incomplete: {file} is missing — reinstall it "
+                               "(pip install --force-reinstall orderdesk)"},
+    "addin.corrupt": {"zh": "OrderDesk 安装包中的 {file} 与其清单不符（sha256 为 {found}…，应为 {expected}…）— 请重新安装"
+                            "（pip install --force-reinstall orderdesk）",
+                      "en": "{file} in the OrderDesk package does not match its manifest (sha256 {found}…, expected "
+                            "{expected}…) — reinstall it (pip install --force-reinstall orderdesk)"},
+    "addin.bad_xlam": {"zh": "{file} 不是可用的加载项：{reason} — 请重新安装 OrderDesk（pip install --force-reinstall orderdesk）",
+                       "en": "{file} is not a usable add-in: {reason} — reinstall OrderDesk "
+                             "(pip install --force-reinstall orderdesk)"},
+    "addin.reason.modules": {"zh": "缺少 VBA 模块 {modules}", "en": "the VBA modules {modules} are missing"},
+    "addin.reason.project": {"zh": "其 xlwings 项目名为 {found}，应为 {expected}", "en": "its xlwings project name is {found}, not {expected}"},
+    "addin.reason.sheet": {"zh": "缺少配置工作表 {sheet}", "en": "its config sheet {sheet} is missing"},
+    "addin.xlwings_mismatch": {"zh": "{file} 是为 xlwings {built} 构建的，但已安装的是 xlwings {installed}：Excel 会找不到对应的 DLL。"
+                                     "请安装 xlwings=={built}（pip install xlwings=={built}）",
+                               "en": "{file} was built for xlwings {built} but xlwings {installed} is installed: Excel "
+                                     "would not find its DLL. Install xlwings=={built} (pip install xlwings=={built})"},
+    "addin.codepage": {"zh": "Python 路径 {path} 含有 Windows 代码页 {codepage} 无法表示的字符（{chars}），Excel 将无法启动 Python。"
+                             "未安装任何文件。请把 OrderDesk 安装到路径只含这类字符的虚拟环境中（例如 py -m venv C:\\OrderDesk\\venv，"
+                             "再运行 C:\\OrderDesk\\venv\\Scripts\\pip install orderdesk），然后运行该环境中的 orderdesk addin install",
+                       "en": "The Python path {path} has characters ({chars}) that the Windows code page {codepage} cannot "
+                             "hold, so Excel could not start Python. Nothing was installed. Install OrderDesk into a "
+                             "virtual environment whose path has none of them (for example py -m venv C:\\OrderDesk\\venv, "
+                             "then C:\\OrderDesk\\venv\\Scripts\\pip install orderdesk) and run its orderdesk addin install"},
+    "addin.quote": {"zh": "Python 路径 {path} 含有双引号或换行，加载项的配置文件无法保存它。未安装任何文件。请把 OrderDesk 安装到不含这些字符的路径",
+                    "en": "The Python path {path} contains a double quote or a line break, which the add-in's config "
+                          "file cannot hold. Nothing was installed. Install OrderDesk under a path without them"},
+    "addin.locked": {"zh": "{file} 正在使用中（Excel 是否在运行？）— 请退出 Excel 后重试。未做任何更改。",
+                     "en": "{file} is in use (is Excel running?) — quit Excel and run again. Nothing was changed."},
+    "addin.failed": {"zh": "写入 {file} 时安装失败（{error}）；所有文件已恢复原状。",
+                     "en": "Installing failed while writing {file} ({error}); everything was put back as it was."},
+    "addin.not_installed": {"zh": "未找到 OrderDesk 加载项的安装记录（{record}）：没有可移除的内容。",
+                            "en": "No OrderDesk add-in install is recorded ({record}): nothing to remove."},
+    "addin.installed": {"zh": "已安装 {file}", "en": "Installed {file}"},
+    "addin.unchanged": {"zh": "{file} 已是最新", "en": "{file} is already up to date"},
+    "addin.backed_up": {"zh": "原文件 {file} 已备份到 {backup}", "en": "Backed up the previous {file} to {backup}"},
+    "addin.config_written": {"zh": "加载项的 xlwings 配置：{file}（编码 {encoding}）；未改动您的 {xlwings_conf}",
+                             "en": "The add-in's xlwings config: {file} ({encoding}); your {xlwings_conf} was not touched"},
+    "addin.restart": {"zh": "请重新启动 Excel（macOS 上用 Cmd-Q 退出）：功能区上会出现 OrderDesk 选项卡。撤销：orderdesk addin remove",
+                      "en": "Restart Excel (on macOS quit with Cmd-Q): the OrderDesk tab appears on the ribbon. "
+                            "To undo: orderdesk addin remove"},
+    "addin.removed": {"zh": "已删除 {file}", "en": "Removed {file}"},
+    "addin.restored": {"zh": "已从 {backup} 恢复 {file}", "en": "Restored {file} from {backup}"},
+    "addin.moved_aside": {"zh": "{file} 在安装后被修改过：已移到 {backup}，未删除", "en": "{file} was changed after the install: moved to {backup}, not deleted"},
+    "addin.left": {"zh": "{file} 在安装 OrderDesk 之前就已存在：保留", "en": "{file} was there before OrderDesk: left in place"},
+    "addin.templates_copied": {"zh": "已复制 {file}", "en": "Copied {file}"},
+    "addin.template_exists": {"zh": "{file} 已存在 — 请换一个文件夹，不覆盖已有文件", "en": "{file} already exists — choose another folder; existing files are not overwritten"},
+    "addin.status.package": {"zh": "安装包中的加载项：{file}（{origin}；已检查：VBA 项目 {project}，xlwings {xlwings}{manifest}）",
+                             "en": "package add-in: {file} ({origin}; checked: VBA project {project}, xlwings {xlwings}{manifest})"},
+    "addin.status.manifest_ok": {"zh": "，sha256 与清单一致", "en": ", sha256 matches the manifest"},
+    "addin.status.origin.package": {"zh": "随安装包", "en": "from the installed package"},
+    "addin.status.origin.checkout": {"zh": "源代码目录", "en": "from the source checkout"},
+    "addin.status.addin": {"zh": "加载项：{file}（{state}）", "en": "add-in: {file} ({state})"},
+    "addin.status.state.current": {"zh": "已安装，与安装包一致", "en": "installed, same as the package's"},
+    "addin.status.state.other": {"zh": "已安装，但与此安装包的不同：运行 orderdesk addin install 更新", "en": "installed, but not this package's: run orderdesk addin install to update it"},
+    "addin.status.state.missing": {"zh": "未安装：运行 orderdesk addin install", "en": "not installed: run orderdesk addin install"},
+    "addin.status.config": {"zh": "加载项配置：{file}（{state}）", "en": "add-in config: {file} ({state})"},
+    "addin.status.config.present": {"zh": "编码 {encoding}", "en": "{encoding}"},
+    "addin.status.config.missing": {"zh": "不存在：运行 orderdesk addin install", "en": "missing: run orderdesk addin install"},
+    "addin.status.config.other_python": {"zh": "注意：配置中的 Python（{configured}）不是当前这个（{current}）；要让 Excel 使用当前 Python，请用它运行 orderdesk addin install",
+                                         "en": "note: the config names another Python ({configured}) than this one ({current}); "
+                                               "run orderdesk addin install with this one for Excel to use it"},
+    "addin.status.dll_ok": {"zh": "xlwings DLL：{name} 位于 {folder}，加载项在此查找 — 正常", "en": "xlwings DLL: {name} is in {folder}, where the add-in looks for it — OK"},
+    "addin.status.dll_elsewhere": {"zh": "xlwings DLL：{name} 位于 {found}，但加载项只在 {looked} 中查找（按用户安装 pip --user 会放在别处）。"
+                                         "解决：把 OrderDesk 安装到虚拟环境（py -m venv C:\\OrderDesk\\venv，再用其中的 pip 安装并运行 orderdesk addin install），"
+                                         "或把 {found} 复制到 {first}",
+                                   "en": "xlwings DLL: {name} is in {found}, but the add-in looks only in {looked} (a per-user "
+                                         "install, pip --user, puts it elsewhere). Fix: install OrderDesk in a virtual "
+                                         "environment (py -m venv C:\\OrderDesk\\venv, then its pip install orderdesk and its "
+                                         "orderdesk addin install), or copy {found} to {first}"},
+    "addin.status.dll_missing": {"zh": "xlwings DLL：未找到 {name}（加载项在 {looked} 中查找）：请用同一个 Python 重新安装 xlwings=={version}",
+                                 "en": "xlwings DLL: {name} was not found (the add-in looks in {looked}): reinstall "
+                                       "xlwings=={version} with this Python"},
+    "addin.status.script_ok": {"zh": "AppleScript：{file} — 正常", "en": "AppleScript: {file} — OK"},
+    "addin.status.script_missing": {"zh": "AppleScript：缺少 {file}，RunPython 需要它：运行 orderdesk addin install",
+                                    "en": "AppleScript: {file} is missing; RunPython needs it: run orderdesk addin install"},
+    "addin.status.xlwings_conf": {"zh": "您的 xlwings 配置：{file}（OrderDesk 不读写它）", "en": "your xlwings config: {file} (OrderDesk neither reads nor writes it)"},
+    "addin.status.xlwings_conf_old": {"zh": "注意：{file} 中有旧版 OrderDesk 写入的 {keys} 行，它们会让您的其他 xlwings 工作簿使用 OrderDesk 的设置 — 请删除这些行",
+                                      "en": "note: {file} holds the lines {keys} that an older OrderDesk install wrote; they make "
+                                            "your other xlwings workbooks use OrderDesk's settings — delete those lines"},
+    "addin.status.python": {"zh": "Python：{path}", "en": "python: {path}"},
+    "addin.status.templates": {"zh": "模板：{folder}（orderdesk addin templates --out 文件夹 可复制出来）", "en": "templates: {folder} (orderdesk addin templates --out FOLDER copies them)"},
+
     # --- Excel buttons (addin.excel.actions): the message box after each button ------------------
     "excel.error": {"zh": "错误：{error}", "en": "Error: {error}"},
     "excel.review_done": {"zh": "合同评审：{lines} 行，见工作表 {sheet}（{summary}）。",
