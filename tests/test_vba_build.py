@@ -130,7 +130,8 @@ def test_modules_equal_macros_text(built):
 def test_xlwings_module_comes_from_the_installed_package(built):
     addin = macros_of(built["OrderDesk.xlam"])["xlwings"]
     shipped = (XLWINGS_DIR / "xlwings_custom_addin.bas").read_text(encoding="utf-8")
-    expected = shipped.replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "xlwings"')
+    # its own project name (config sheet OrderDesk.conf, config file ~/.OrderDesk/OrderDesk.conf), not "xlwings"
+    expected = shipped.replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "OrderDesk"')
     assert addin == ovba.normalise_source(expected)
     workbook = macros_of(built["OrderLedger.xlsm"])["xlwings"]
     assert workbook == ovba.normalise_source((XLWINGS_DIR / "xlwings.bas").read_text(encoding="utf-8"))
