@@ -384,6 +384,32 @@ STRINGS: dict[str, dict[str, str]] = {
     "otd_cli.none": {"zh": "（空）", "en": "(none)"},
     "otd_cli.weight_qty": {"zh": "数量", "en": "quantity"},
     "otd_cli.weight_value": {"zh": "金额", "en": "value"},
+    # SPEC 13: order level, filters, deliveries (otd), the open order book (backlog)
+    "otd_cli.level_order": {"zh": "订单级：每张订单计一次，其所有行都准时（足量）才算准时（足量）；行数列为订单数", "en": "Order level: each order counts once, on time (in full) only when all its lines are; Lines counts orders"},
+    "otd_cli.filter": {"zh": "只统计：{filters}", "en": "Lines selected: {filters}"},
+    "otd_cli.deliveries": {"zh": "交货记录 {rows} 条，对应 {lines} 行；分批交货 {partial} 行，未交齐 {incomplete} 行；问题 {issues} 条", "en": "Deliveries: {rows} rows against {lines} lines; {partial} lines delivered in parts, {incomplete} not complete; {issues} issues"},
+    "backlog_cli.customer": {"zh": "客户", "en": "Customer"},
+    "backlog_cli.part_no": {"zh": "料号", "en": "Part No"},
+    "backlog_cli.month": {"zh": "交期月份", "en": "Due month"},
+    "backlog_cli.owner": {"zh": "跟单员", "en": "Owner"},
+    "backlog_cli.priority": {"zh": "客户等级", "en": "Priority"},
+    "backlog_cli.supplier": {"zh": "供应商", "en": "Supplier"},
+    "backlog_cli.currency": {"zh": "币种", "en": "Currency"},
+    "backlog_cli.open_lines": {"zh": "未交行数", "en": "Open lines"},
+    "backlog_cli.overdue_qty": {"zh": "逾期未交数量", "en": "Overdue qty"},
+    "backlog_cli.overdue_value": {"zh": "逾期未交金额", "en": "Overdue value"},
+    "backlog_cli.open_qty": {"zh": "未交数量", "en": "Open qty"},
+    "backlog_cli.open_value": {"zh": "未交金额", "en": "Open value"},
+    "backlog_cli.total": {"zh": "合计", "en": "Total"},
+    "backlog_cli.none": {"zh": "（空）", "en": "(none)"},
+    "backlog_cli.unknown": {"zh": "未知", "en": "n/a"},
+    "backlog_cli.title": {"zh": "截至 {as_of} 的未交订单（交期基准 {basis}；逾期 = 已过交期仍未交）", "en": "Open order book as of {as_of} (basis {basis}; overdue = past due and not yet delivered)"},
+    "backlog_cli.unpriced": {"zh": "{n} 个未交行没有单价：其所在组的金额为未知", "en": "{n} open lines have no unit price: the value of their groups is unknown"},
+    "backlog_cli.mixed_currency": {"zh": "未交行有多种币种（{currencies}）：金额按币种分组（--by currency）才有意义", "en": "Open lines are in several currencies ({currencies}): a value is only meaningful per currency (--by currency)"},
+    "sheet.backlog": {"zh": "未交订单", "en": "Backlog"},
+    "backlog.sheet_title": {"zh": "未交订单（截至 {as_of}）", "en": "Open order book as of {as_of}"},
+    "backlog.sheet_note": {"zh": "未交 = 订单数量 − 已交数量（已取消、已结案行不计）；逾期 = 已过交期（含容差）仍未交；按客户、料号、交期月份，逾期在前", "en": "Open = ordered − delivered (cancelled and closed lines excluded); overdue = past due (+ tolerance) and still open; by customer, part and due month, overdue first"},
+    "summary.order_level": {"zh": "订单级（所有行都准时才算）", "en": "Order level (all lines on time)"},
     # --- `orderdesk monthly`'s report of what was sent (commands/monthly.py) -------------------------
     "monthly.dry_run": {"zh": "{month} 试运行：未发送任何邮件。", "en": "Dry run for {month}: nothing was sent."},
     "monthly.workbook": {"zh": "工作簿：{path}", "en": "Workbook: {path}"},
@@ -435,6 +461,10 @@ STRINGS: dict[str, dict[str, str]] = {
                          "en": "{sheet}!A{row} is not an order line — select a cell in rows {first} and below"},
     "excel.no_promise_source": {"zh": "{book}：没有 Quotes、Stock 或 Capacity 工作表可用于承诺交期 — 请添加一个",
                                 "en": "{book}: no Quotes, Stock or Capacity sheet to promise from — add one"},
+    "udf.promise_no_plan": {"zh": "OD_PROMISE 需要库存或产能：在本工作簿中加入 Stock（库存）工作表（以及 Capacity 和 Routing 工作表），"
+                                  "或将库存表、产能表作为参数传入",
+                            "en": "OD_PROMISE needs stock or capacity: add a Stock sheet (and Capacity + Routing sheets) "
+                                  "to this workbook, or pass the stock and capacity tables as arguments"},
 
     # --- honest results (SPEC section 9): what was measured, what was not and why ----------------
     "unknown.no_ship_date_column": {"zh": "文件中没有完成日期列（出货、交货或收货日期），无法计算准时率",

@@ -20,7 +20,7 @@ from addin.jobs.review import ReviewInputs, calendar_years, review_columns
 
 __all__ = ["RISK_FILL", "VERDICT_FILL", "CALENDAR_SHEETS", "PLAN_SHEETS", "HISTORY_SHEETS", "calendar",
            "calendar_hint", "risk_calendar_note", "review_calendar_note", "risk_of", "otd_table", "review_table",
-           "review_columns", "review_inputs", "plan_sheets", "promise_text", "promise_dates"]
+           "review_columns", "review_inputs", "plan_sheets", "plan_results", "promise_text", "promise_dates"]
 
 RISK_FILL = {"overdue": "F8CBAD", "at_risk": "FFE699", "done": "D9D9D9"}   # red, amber, grey
 VERDICT_FILL = {"fail": "F8CBAD", "warn": "FFE699", "pass": "C6EFCE"}
@@ -90,11 +90,15 @@ def otd_table(ledger: pd.DataFrame, by: Sequence[str], basis: str, as_of: _dt.da
 
 
 def review_table(orders: pd.DataFrame, quotes: pd.DataFrame, as_of: _dt.date, lang: str = "en",
-                 cal=None) -> pd.DataFrame:
+                 cal=None, settings: Settings | None = None) -> pd.DataFrame:
     """One row per PO line (OD_REVIEW): key, verdict, each check that ran (result and reason), the
-    earliest date the quoted lead time allows."""
+    earliest date the quoted lead time allows. ``settings`` (the workbook's) else the SPEC
+    defaults; ``cal`` over the settings' calendar."""
+    from dataclasses import replace
     from addin.jobs.review import contract_review
-    settings = Settings(calendar=cal if cal is not None else calendar())
+    settings = settings or Settings(calendar=calendar())
+    if cal is not None:
+        settings = replace(settings, calendar=cal)
     return review_columns(contract_review(ReviewInputs(orders=orders, quotes=quotes), settings, as_of, lang))
 
 
@@ -139,13 +143,23 @@ def promise_text(promise, lang: str, content: str) -> str:
     return how
 
 
-def promise_dates(parts: list, qty: list, need: pd.Series, as_of: _dt.date, book: Book) -> list:
-    """Promise dates for bare columns (OD_PROMISE), planned against the workbook's sheets with
-    its settings."""
-    from addin.excel.settings import book_settings
+def plan_results(book: Book) -> dict:
+    """The plan tables of the workbook (its Stock, Purchases, Capacity, Routing, BOM sheets) as
+    ReadResults by ReviewInputs field; empty when it has none."""
+    return {field: read_table(book, sheet, field) for field, sheet in plan_sheets(book).items()}
+
+
+def promise_dates(parts: list, qty: list, need: pd.Series, as_of: _dt.date, plan: dict,
+                  settings: Settings) -> list[tuple]:
+    """(promise date, note) per line for bare columns (OD_PROMISE), planned against ``plan`` (plan
+    tables by ReviewInputs field: the workbook's sheets or the function's range arguments) with
+    ``settings``, as ``orderdesk review`` plans a PO line against the same tables. The note says
+    why the date misses the need date or is uncertain (the plan's reasons, the calendar note of a
+    year without holiday data), in the language of the settings or of the tables' headers."""
+    from addin.excel.settings import content_lang
     from addin.jobs.promise import promise_column
-    inputs = review_inputs(book, None, history=False) if plan_sheets(book) else None
-    return promise_column(parts, qty, need, inputs, book_settings(book), as_of)
+    inputs = ReviewInputs(orders=None, quotes=None, **plan) if plan else None
+    return promise_column(parts, qty, need, inputs, settings, as_of, lang=content_lang(settings, *plan.values()))
 
 
 def require_sheet(book: Book, names: Sequence[str], what: str, lang: str = "en") -> str:

@@ -4,13 +4,31 @@ resize-by-macro mechanism).
 
 Excel hands values over as tuples of tuples; dates arrive as datetimes (from date-formatted
 cells) or serial numbers (from number cells or array expressions); empty cells as None. Each
-function turns those into the canonical frames, calls the computation the command line uses,
-and returns plain values. Errors come back as one short text cell
-(``#ORDERDESK: row 7: due date 'abc' is not a date``), never a traceback.
+function turns those into the canonical frames, calls the job the command line runs, and
+returns plain values (SPEC section 7):
 
-Parameters carry no type hints on purpose: xlwings reads hints as conversion options.
-Argument names are legal VBA identifiers (checked by the tests): the wrapper module that
-``macros/generated`` holds is written from these signatures by xlwings' own generator.
+* **whole columns** (``G:G``) are trimmed to the used rows: trailing empty rows are dropped from
+  the arguments, the result has one row per used row;
+* **blank rows** (every argument empty in that row) give an empty cell;
+* **a bad cell** fails its own row only: that row's cell holds ``#ORDERDESK: due date 'abc' is
+  not a date``, the other rows are computed. Open-source xlwings cannot return Excel error
+  values (``#VALUE!``) from a UDF (xlwings/xlwings#776): the error is text starting with ``#``;
+* a **header row** on top of column arguments (``G:G`` takes the header with it) is recognised
+  (text that parses as nothing and names a ledger column) and gets the result's label;
+* **dates** come back as datetimes, which xlwings hands to Excel as date values;
+* **as_of**: every function that depends on today takes it (optional, default today);
+* **settings**: the calling workbook's Config sheet (``addin.excel.settings``) and its Calendar
+  sheet, as the buttons use them; the SPEC defaults when called without a workbook.
+
+An error that concerns the whole call (ranges of unequal height, a bad Config sheet, a table
+without its header) comes back as one text cell. Never a traceback.
+
+Parameters carry no type hints on purpose: xlwings reads hints as conversion options. ``caller``
+is xlwings' reserved argument: Excel does not see it, xlwings passes the calling cell's range
+(its workbook is the one the function reads settings and sheets from — ``ActiveWorkbook``, which
+the add-in's wrappers pass, may be another one). Argument names are legal VBA identifiers
+(checked by the tests): the wrapper module that ``macros/generated`` holds is written from these
+signatures by xlwings' own generator.
 """
 from __future__ import annotations
 
@@ -24,17 +42,27 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from addin.defaults import BASES, BASIS
 from addin.errors import InputError, OrderDeskError
 from addin.excel.values import frame_rows
 
 ERROR_PREFIX = "#ORDERDESK: "
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 RANGE_NAME = "range"   # stands for the argument in messages: a UDF does not know its sheet
+MAX_TEXT = 255         # Excel turns an array from a VBA function holding a longer text into #VALUE!
+CATEGORY = "OrderDesk"
+# OD_PROMISE reads the workbook's sheets unless given a plan range: volatile then only (the build
+# writes ``Application.Volatile IsMissing(stock) And ...`` into its wrapper)
+VOLATILE_UNLESS = {"OD_PROMISE": ("stock", "capacity", "routing", "purchases", "bom")}
+
+
+def _cell_text(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[:MAX_TEXT - 1] + "…"
+    return value
 
 
 def _guard(func: Callable) -> Callable:
-    """Turn any error into one text cell; Excel shows it where the spill would start."""
+    """Turn an error of the whole call into one text cell (texts capped at 255 characters)."""
     @functools.wraps(func)
     def wrapper(*args):
         # Whole columns are 100,000s of small tuples and lists: the cyclic garbage collector
@@ -45,9 +73,9 @@ def _guard(func: Callable) -> Callable:
         try:
             return func(*args)
         except OrderDeskError as exc:
-            return [[ERROR_PREFIX + str(exc)]]
+            return [[_error(str(exc))]]
         except Exception as exc:  # a UDF must never show Python's traceback in a cell
-            return [[f"{ERROR_PREFIX}{type(exc).__name__}: {exc}"]]
+            return [[_error(f"{type(exc).__name__}: {exc}")]]
         finally:
             if collecting:
                 gc.enable()
@@ -82,6 +110,42 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def used_height(*columns: list) -> int:
+    """The number of rows up to the last one holding a value in any of ``columns`` (a whole-column
+    argument's 1,048,576 rows -> the used rows)."""
+    last = 0
+    for column in columns:
+        n = len(column)
+        if n <= last:
+            continue
+        filled = np.flatnonzero(~pd.isna(np.asarray(column, dtype=object)))
+        i = len(filled) - 1
+        while i >= 0 and filled[i] >= last and _blank(column[filled[i]]):
+            i -= 1   # text of spaces only counts as empty
+        if i >= 0:
+            last = max(last, int(filled[i]) + 1)
+    return last
+
+
+def used_rows(rows: list[list]) -> list[list]:
+    """A table argument without its trailing empty rows."""
+    n = len(rows)
+    while n and all(_blank(v) for v in rows[n - 1]):
+        n -= 1
+    return rows[:n]
+
+
+def blank_rows(*columns: list) -> np.ndarray:
+    """True where every column is empty (each distinct value looked at once)."""
+    n = len(columns[0]) if columns else 0
+    out = np.ones(n, dtype=bool)
+    for column in columns:
+        codes, uniques = _distinct(column)
+        empty = np.append(np.fromiter((_blank(u) for u in uniques), dtype=bool, count=len(uniques)), True)
+        out &= empty[codes]   # code -1 (None) -> the True at the end
+    return out
+
+
 def _empty(values: pd.Series) -> np.ndarray:
     strings = values.map(lambda v: isinstance(v, str) and not v.strip())
     return (values.isna() | strings.astype(bool)).to_numpy()
@@ -93,10 +157,14 @@ def _distinct(values: list) -> tuple[np.ndarray, list]:
     return codes, list(uniques)
 
 
-def dates(values: list, what: str) -> pd.Series:
-    """Dates of a column, vectorised: serial numbers (and empty cells) on a fast path, anything
-    else parsed once per distinct value by the readers' date parser. Raises InputError naming
-    the first bad row (1-based)."""
+def _problem(what: str, value: Any, problem: str) -> str:
+    return f"{what} {value!r} is {problem}"
+
+
+def parse_dates(values: list, what: str) -> tuple[pd.Series, dict[int, str]]:
+    """Dates of a column, vectorised, and the problem of each bad row (0-based row -> text):
+    serial numbers (and empty cells) on a fast path, anything else parsed once per distinct
+    value by the readers' date parser. A bad row's date is NaT."""
     first = next((v for v in values if v is not None), None)
     serial = None
     if first is None or isinstance(first, (int, float)):   # date cells come as datetimes: skip
@@ -106,25 +174,35 @@ def dates(values: list, what: str) -> pd.Series:
             serial = None
     if serial is not None and serial.ndim == 1:
         bad = ~np.isnan(serial) & ((serial < 1) | (serial > 2958465))
-        if bad.any():
-            row = int(np.argmax(bad)) + 1
-            raise InputError(f"row {row}: {what} {values[row - 1]!r} is not a date", value=values[row - 1])
-        days = np.where(np.isnan(serial), 0, np.floor(serial)).astype("int64")
+        errors = {int(i): _problem(what, values[i], "not a date") for i in np.flatnonzero(bad)}
+        missing = np.isnan(serial) | bad
+        days = np.where(missing, 0, np.floor(np.where(missing, 0, serial))).astype("int64")
         out = (EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
-        out[np.isnan(serial)] = np.datetime64("NaT", "ns")
-        return pd.Series(out, dtype="datetime64[ns]")
+        out[missing] = np.datetime64("NaT", "ns")
+        return pd.Series(out, dtype="datetime64[ns]"), errors
     from addin.readers.values import date_column
     codes, uniques = _distinct(values)
     distinct = pd.Series(uniques, dtype=object)
     parsed, problems, _ = date_column(distinct)
     blank = pd.Series(_empty(distinct), index=distinct.index)
     bad_codes = np.flatnonzero((problems.notna() & ~blank).to_numpy())
+    errors: dict[int, str] = {}
     if len(bad_codes):
-        row = int(np.flatnonzero(np.isin(codes, bad_codes))[0])
-        code = codes[row]
-        raise InputError(f"row {row + 1}: {what} {values[row]!r} is {problems[code]}", value=values[row])
+        for row in np.flatnonzero(np.isin(codes, bad_codes)):
+            errors[int(row)] = _problem(what, values[row], problems[codes[row]])
     table = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
-    return pd.Series(table[codes], dtype="datetime64[ns]")   # code -1 (empty) -> the NaT at the end
+    if len(bad_codes):
+        table[bad_codes] = np.datetime64("NaT", "ns")
+    return pd.Series(table[codes], dtype="datetime64[ns]"), errors   # code -1 (empty) -> the NaT at the end
+
+
+def dates(values: list, what: str) -> pd.Series:
+    """Dates of a column; InputError naming the first bad row (1-based)."""
+    out, errors = parse_dates(values, what)
+    if errors:
+        row = min(errors)
+        raise InputError(f"row {row + 1}: {errors[row]}", value=values[row])
+    return out
 
 
 def one_date(value: Any, what: str) -> _dt.date | None:
@@ -134,27 +212,69 @@ def one_date(value: Any, what: str) -> _dt.date | None:
     return None if pd.isna(day) else day.date()
 
 
-def statuses(values: list) -> pd.Series:
-    """Canonical status per row, each distinct word parsed once by the readers' vocabulary."""
+def parse_statuses(values: list) -> tuple[pd.Series, dict[int, str]]:
+    """Canonical status per row, each distinct word parsed once by the readers' vocabulary, and
+    the problem of each bad row."""
     from addin.readers.values import status_column
     codes, uniques = _distinct(values)
     out, problems = status_column(pd.Series(uniques, dtype=object))
     bad_codes = np.flatnonzero(problems.notna().to_numpy())
-    if len(bad_codes):
-        row = int(np.flatnonzero(np.isin(codes, bad_codes))[0])
-        raise InputError(f"row {row + 1}: status {values[row]!r} is {problems[codes[row]]}", value=values[row])
+    errors: dict[int, str] = {}
     table = np.append(out.to_numpy(dtype=object), None)
-    return pd.Series(table[codes], dtype=object)
+    if len(bad_codes):
+        for row in np.flatnonzero(np.isin(codes, bad_codes)):
+            errors[int(row)] = _problem("status", values[row], problems[codes[row]])
+        table[bad_codes] = None
+    return pd.Series(table[codes], dtype=object), errors
+
+
+def statuses(values: list) -> pd.Series:
+    out, errors = parse_statuses(values)
+    if errors:
+        row = min(errors)
+        raise InputError(f"row {row + 1}: {errors[row]}", value=values[row])
+    return out
+
+
+def parse_numbers(values: list, what: str) -> tuple[np.ndarray, dict[int, str]]:
+    from addin.readers.values import number_column
+    numbers, problems = number_column(pd.Series(values, dtype=object))
+    errors = {int(i): _problem(what, values[i], problems.iloc[i]) for i in np.flatnonzero(problems.notna().to_numpy())}
+    out = numbers.to_numpy(dtype="float64").copy()
+    out[list(errors)] = np.nan
+    return out, errors
+
+
+def header_row(first: list, parsers: list[Callable[[list], dict]]) -> bool:
+    """The first row of column arguments is a header (``G:G`` takes it with it): every filled
+    cell is text without a digit that its column's parser rejects, and one of them names a
+    column of the order ledger (Chinese, English or both: ``承诺交期 Promised Date``)."""
+    from addin.readers.table import aliases, header_key
+    filled = [(v, parse) for v, parse in zip(first, parsers) if not _blank(v)]
+    if not filled or not all(isinstance(v, str) and not any(c.isdigit() for c in v) for v, _ in filled):
+        return False
+    if not all(parse([v]) for v, parse in filled):
+        return False
+    known = aliases()["ledger"]
+    return any(header_key(v) in known or any(header_key(part) in known for part in v.split()) for v, _ in filled)
+
+
+def _error(text: str) -> str:
+    return _cell_text(ERROR_PREFIX + text)
 
 
 def table(values: Any, kind: str, what: str):
-    """A range with a header row as the readers' ReadResult (header found as in files)."""
+    """A range with a header row as the readers' ReadResult (header found as in files); a
+    whole-column range is read up to its last used row."""
     from addin.readers.grid import Grid
     from addin.readers.table import read_grid
-    rows = [[None if _blank(v) else v for v in r] for r in _rows(values)]
-    if not any(v is not None for r in rows for v in r):
+    rows = used_rows([[None if _blank(v) else v for v in r] for r in _rows(values)])
+    if not rows:
         raise InputError(f"{what}: the range is empty — select the table with its header row")
-    return read_grid(Grid(Path(what), RANGE_NAME, rows, [RANGE_NAME]), kind)
+    width = max(len(r) for r in rows)
+    while width and all(len(r) < width or r[width - 1] is None for r in rows):
+        width -= 1   # whole rows (1:1) or a selection wider than the table
+    return read_grid(Grid(Path(what), RANGE_NAME, [r[:width] for r in rows], [RANGE_NAME]), kind)
 
 
 def frame_to_rows(frame: pd.DataFrame, header: bool = True) -> list[list]:
@@ -165,24 +285,29 @@ def _today() -> _dt.date:
     return _dt.date.today()
 
 
-def working_calendar(values: Any):
-    """The ``holidays`` argument as a working calendar: ``cn`` (the Chinese public calendar)
-    with the given days forced. Either the Calendar sheet's table with its header row (Date and
-    Working columns, 日期/是否上班, optional Name: make-up working days too), or one column of
-    dates that are not worked (as Excel's WORKDAY takes them; a text header cell on top is
-    allowed). Empty or omitted: ``cn`` alone. Bad cells raise InputError naming the row."""
+def as_of_date(value: Any) -> _dt.date:
+    """The ``as_of`` argument, default today."""
+    return one_date(value, "as-of date") or _today()
+
+
+def working_calendar(values: Any, base: str = "cn"):
+    """The ``holidays`` argument as a working calendar: ``base`` (``cn``, the Chinese public
+    calendar, or ``mon-fri``) with the given days forced. Either the Calendar sheet's table with
+    its header row (Date and Working columns, 日期/是否上班, optional Name: make-up working days
+    too), or one column of dates that are not worked (as Excel's WORKDAY takes them; a text
+    header cell on top is allowed). Empty or omitted: ``base`` alone. Bad cells raise InputError
+    naming the row."""
     from addin.compute.calendar import WorkingCalendar
-    from addin.readers.calendar import overrides_from
-    rows = _rows(values)
-    filled = [r for r in rows if any(not _blank(v) for v in r)]
-    if not filled:
-        return WorkingCalendar.cn()
+    from addin.readers.calendar import load_calendar, overrides_from
+    rows = used_rows(_rows(values))
+    if not rows:
+        return load_calendar(base)
     if max(len(r) for r in rows) >= 2:
         result = table(values, "calendar", "holidays")
         overrides = overrides_from(result, label="holidays", file="holidays",
                                    working_cell=lambda row: f"row {row}")
     else:
-        column = _column(values)
+        column = [r[0] if r else None for r in rows]
         if isinstance(column[0], str) and not _blank(column[0]):
             try:
                 one_date(column[0], "holiday")
@@ -196,91 +321,243 @@ def working_calendar(values: Any):
         overrides = pd.DataFrame({"date": days[keep].to_numpy(), "working": False,
                                   "source_row": np.flatnonzero(keep) + 1})
     try:
-        return WorkingCalendar.from_frame(overrides, base="cn", name="cn+holidays")
+        return WorkingCalendar.from_frame(overrides, base=base, name=f"{base}+holidays")
     except InputError as exc:   # two rows disagree on one date
         raise InputError(f"holidays: {exc}", value=exc.value, expected=exc.expected) from None
+
+
+# ---------------------------------------------------------------- the calling workbook
+
+def caller_book(caller: Any):
+    """The workbook holding the formula (xlwings' ``caller`` range), None when there is none
+    (called from VBA or Python)."""
+    if caller is None:
+        return None
+    sheet = getattr(caller, "sheet", None)
+    if sheet is None:
+        return None
+    from addin.excel.book import XlwingsBook
+    return XlwingsBook(sheet.book)
+
+
+def udf_settings(book: Any, holidays: Any = None, *, with_calendar: bool = True):
+    """The settings of the calling workbook (its Config sheet, else the SPEC defaults) with the
+    working calendar: the ``holidays`` argument over the Config sheet's base calendar when
+    given, else the workbook's Calendar sheet."""
+    from dataclasses import replace
+    from addin.config import Settings
+    from addin.excel.settings import book_settings, calendar as book_calendar
+    given = bool(used_rows(_rows(holidays)))
+    settings = Settings() if book is None else book_settings(book, with_calendar=False)
+    if not with_calendar:
+        return settings
+    base = str(settings.calendar)
+    if given:
+        return replace(settings, calendar=working_calendar(holidays, base=base))
+    return replace(settings, calendar=book_calendar(book, base=base))
+
+
+def _lang(book: Any, settings) -> str:
+    from addin.excel.settings import message_lang
+    if book is None:
+        from addin.i18n import system_lang
+        return settings.lang or system_lang()
+    return message_lang(book, settings)
+
+
+def _place(n: int, values: dict[int, Any], width: int = 1, fill: Any = None) -> list[list]:
+    rows = [[fill] * width for _ in range(n)]
+    for i, v in values.items():
+        rows[i] = list(v) if width > 1 else [v]
+    return rows
 
 
 # ---------------------------------------------------------------- the functions
 
 HOLIDAYS_DOC = ("Factory calendar (optional): the Calendar sheet's table (Date, Working) or one "
-                "column of days off; default: the Chinese public holidays")
+                "column of days off; default: the workbook's Calendar sheet, else the Chinese public holidays")
+AS_OF_DOC = "Measurement date (optional; default: today)"
+RISK_LABEL = "risk"
 
-@xw.func(category="OrderDesk")
-@xw.arg("due", ndim=1, doc="Due dates (a column)")
-@xw.arg("ship", ndim=1, doc="Ship dates (a column, empty = not shipped)")
-@xw.arg("status", ndim=1, doc="Status words (a column; Chinese or English)")
-@xw.arg("as_of", doc="Measurement date (default: today)")
+
+@xw.func(category=CATEGORY)
+@xw.arg("due", ndim=1, doc="Due dates (a column; whole columns such as G:G are trimmed to the used rows)")
+@xw.arg("ship", ndim=1, doc="Ship dates (a column of the same height; empty = not shipped)")
+@xw.arg("status", ndim=1, doc="Status words (a column of the same height; Chinese or English)")
+@xw.arg("as_of", doc=AS_OF_DOC)
 @xw.arg("holidays", ndim=2, doc=HOLIDAYS_DOC)
 @_guard
-def OD_RISK(due, ship, status, as_of=None, holidays=None):
-    """Risk of each line: overdue, at_risk, on_track, done or cancelled (one cell per row)."""
+def OD_RISK(due, ship, status, as_of=None, holidays=None, caller=None):
+    """Risk of each line at the as-of date: overdue, at_risk, on_track, done or cancelled (one cell per row; blank rows stay blank)."""
     from addin.excel import compute
     due, ship, status = _column(due), _column(ship), _column(status)
     if not (len(due) == len(ship) == len(status)):
         raise InputError(f"due ({len(due)} rows), ship ({len(ship)}) and status ({len(status)}) "
                          "must be ranges of the same height")
-    day = one_date(as_of, "as-of date") or _today()
-    risk = compute.risk_of(dates(due, "due date"), dates(ship, "ship date"), statuses(status), day,
-                           working_calendar(holidays))
-    return [[r] for r in risk]
+    n = used_height(due, ship, status)
+    due, ship, status = due[:n], ship[:n], status[:n]
+    if not n:
+        return [[None]]
+    day = as_of_date(as_of)
+    book = caller_book(caller)
+    settings = udf_settings(book, holidays)
+    skip = blank_rows(due, ship, status)
+    out = np.full(n, None, dtype=object)
+    if header_row([due[0], ship[0], status[0]],
+                  [lambda v: parse_dates(v, "")[1], lambda v: parse_dates(v, "")[1],
+                   lambda v: parse_statuses(v)[1]]):
+        skip[0] = True
+        out[0] = RISK_LABEL
+    due_dates, errors = parse_dates(due, "due date")
+    ship_dates, ship_errors = parse_dates(ship, "ship date")
+    words, word_errors = parse_statuses(status)
+    for more in (ship_errors, word_errors):
+        for i, text in more.items():
+            errors.setdefault(i, text)
+    for i, text in errors.items():
+        if not skip[i]:
+            out[i] = _error(text)
+    good = ~skip
+    good[list(errors)] = False
+    out[good] = compute.risk_of(due_dates[good].reset_index(drop=True), ship_dates[good].reset_index(drop=True),
+                                words[good].reset_index(drop=True), day, settings=settings)
+    return [[v] for v in out.tolist()]
 
 
-@xw.func(category="OrderDesk")
-@xw.arg("orders", ndim=2, doc="The order ledger with its header row")
-@xw.arg("by", doc="Group by: customer, month, part_no, owner, priority (comma-separated)")
-@xw.arg("basis", doc=f"{BASIS} (default), or any of {', '.join(b for b in BASES if b != BASIS)}")
+@xw.func(category=CATEGORY)
+@xw.arg("orders", ndim=2, doc="The order ledger with its header row (whole columns such as A:M are trimmed)")
+@xw.arg("by", doc="Group by (optional): customer, month, part_no, owner, priority (comma-separated)")
+@xw.arg("basis", doc="Due-date basis (optional): promised (default), requested or first_promised")
+@xw.arg("as_of", doc=AS_OF_DOC)
 @_guard
-def OD_OTD(orders, by=None, basis=None):
-    """On-time delivery by group: a table with a header row and a total row."""
+def OD_OTD(orders, by=None, basis=None, as_of=None, caller=None):
+    """On-time delivery by group at the as-of date: a table with a header row and a total row."""
     from addin.excel import compute
     ledger = table(orders, "ledger", "orders")
+    settings = udf_settings(caller_book(caller))
     groups = [b.strip() for b in str(by or "").replace(";", ",").split(",") if b.strip()]
-    frame = compute.otd_table(ledger.data, groups, (basis or BASIS).strip(), _today())
-    return frame_to_rows(frame)
+    chosen = str(basis).strip() if not _blank(basis) else settings.otd.basis
+    frame = compute.otd_table(ledger.data, groups, chosen, as_of_date(as_of), settings)
+    return [[_cell_text(v) for v in r] for r in frame_to_rows(frame)]
 
 
-@xw.func(category="OrderDesk")
+@xw.func(category=CATEGORY)
 @xw.arg("po_lines", ndim=2, doc="PO lines to review, with their header row")
 @xw.arg("quotes", ndim=2, doc="The quote book, with its header row")
 @xw.arg("holidays", ndim=2, doc=HOLIDAYS_DOC)
+@xw.arg("as_of", doc="Review date (optional; default: today): quotes valid and lead times counted from it")
 @_guard
-def OD_REVIEW(po_lines, quotes, holidays=None):
-    """Contract review of each PO line: verdict and the reason of each failed check."""
+def OD_REVIEW(po_lines, quotes, holidays=None, as_of=None, caller=None):
+    """Contract review of each PO line: verdict and the reason of each failed check; rows the reader rejected are listed last with the reason."""
     from addin.excel import compute
     orders = table(po_lines, "ledger", "po_lines")
-    book = table(quotes, "quotes", "quotes")
-    cal = working_calendar(holidays)
-    return frame_to_rows(compute.review_table(orders.data, book.data, _today(), cal=cal))
+    book_ = table(quotes, "quotes", "quotes")
+    settings = udf_settings(caller_book(caller), holidays)
+    reviewed = compute.review_table(orders.data, book_.data, as_of_date(as_of), settings=settings)
+    rows = [[_cell_text(v) for v in r] for r in frame_to_rows(reviewed)]
+    width = len(rows[0])
+    verdict = rows[0].index("verdict")
+    for issue in getattr(orders, "issues", []):
+        if getattr(issue, "severity", "error") != "error":
+            continue
+        row = [None] * width
+        row[verdict] = _error(f"po_lines {issue.cell}: {_issue_text(issue)}")
+        rows.append(row)
+    return rows
 
 
-@xw.func(category="OrderDesk")
-@xw.arg("part", ndim=1, doc="Part numbers (a column)")
-@xw.arg("qty", ndim=1, doc="Quantities (a column)")
-@xw.arg("need_date", ndim=1, doc="Need dates (a column; optional)")
+def _issue_text(issue) -> str:
+    value = getattr(issue, "value", None)
+    message = getattr(issue, "message", "")
+    return f"{value!r} {message}" if value is not None else str(message)
+
+
+@xw.func(category=CATEGORY, volatile=True)
+@xw.arg("part", ndim=1, doc="Part numbers (a column; whole columns are trimmed to the used rows)")
+@xw.arg("qty", ndim=1, doc="Quantities (a column of the same height)")
+@xw.arg("need_date", ndim=1, doc="Need dates (optional; a column of the same height)")
+@xw.arg("as_of", doc="Planning date (optional; default: today)")
+@xw.arg("stock", ndim=2, doc="Stock table with its header row (optional; default: the workbook's Stock sheet)")
+@xw.arg("capacity", ndim=2, doc="Capacity table with its header row (optional; default: the Capacity sheet)")
+@xw.arg("routing", ndim=2, doc="Routing table: hours per unit and line of each part (optional; default: the Routing sheet)")
+@xw.arg("purchases", ndim=2, doc="Open purchase lines with their header row (optional; default: the Purchases sheet)")
+@xw.arg("bom", ndim=2, doc="BOM with its header row (optional; default: the BOM sheet)")
+@xw.arg("notes", doc="TRUE (default): a second column says why a date is late or uncertain; FALSE: dates only")
 @_guard
-def OD_PROMISE(part, qty, need_date=None):
-    """Earliest date the factory can ship each line (one cell per row)."""
+def OD_PROMISE(part, qty, need_date=None, as_of=None, stock=None, capacity=None, routing=None, purchases=None,
+               bom=None, notes=True, caller=None):
+    """Earliest date the factory can ship each line, from stock and capacity (the workbook's sheets or the given tables), with a note column."""
     from addin.excel import compute
-    parts = _column(part)
-    quantities = _column(qty)
-    needs = _column(need_date) if need_date is not None else [None] * len(parts)
+    parts, quantities = _column(part), _column(qty)
+    needs = _column(need_date) if not _omitted(need_date) else [None] * len(parts)
     if not (len(parts) == len(quantities) == len(needs)):
-        raise InputError("part, qty and need_date must be ranges of the same height")
-    from addin.excel.book import XlwingsBook
-    try:
-        book = XlwingsBook.caller()   # inside Excel: the workbook holding the formula
-    except Exception as exc:
-        raise InputError("OD_PROMISE plans against the workbook's Stock and Capacity sheets: "
-                         "it runs only inside Excel") from exc
-    return [[d] for d in compute.promise_dates(parts, quantities, dates(needs, "need date"), _today(), book)]
+        raise InputError(f"part ({len(parts)} rows), qty ({len(quantities)}) and need_date ({len(needs)}) "
+                         "must be ranges of the same height")
+    width = 2 if _truth(notes) else 1
+    n = used_height(parts, quantities, needs)
+    parts, quantities, needs = parts[:n], quantities[:n], needs[:n]
+    if not n:
+        return [[None] * width]
+    day = as_of_date(as_of)
+    book = caller_book(caller)
+    settings = udf_settings(book)
+    given = {k: v for k, v in (("stock", stock), ("capacity", capacity), ("routing", routing),
+                               ("purchases", purchases), ("bom", bom)) if used_rows(_rows(v))}
+    if given:
+        results = {kind: table(values, kind, kind) for kind, values in given.items()}
+    elif book is not None:
+        results = compute.plan_results(book)
+    else:
+        from addin.i18n import t
+        raise InputError(t("udf.promise_no_plan", _lang(book, settings)))
+    skip = blank_rows(parts, quantities, needs)
+    out: dict[int, Any] = {}
+    if header_row([parts[0], quantities[0], needs[0]],
+                  [lambda v: {0: "text"}, lambda v: parse_numbers(v, "")[1],
+                   lambda v: parse_dates(v, "")[1]]):
+        skip[0] = True
+        out[0] = ["promise_date", "note"][:width] if width > 1 else "promise_date"
+    need_dates, errors = parse_dates(needs, "need date")
+    numbers, qty_errors = parse_numbers(quantities, "qty")
+    for i, text in qty_errors.items():
+        errors.setdefault(i, text)
+    for i in np.flatnonzero(~skip):
+        if _blank(parts[i]):
+            errors.setdefault(int(i), "part is empty")
+        elif np.isnan(numbers[i]) and i not in errors:
+            errors[int(i)] = "qty is empty"
+    for i, text in errors.items():
+        if not skip[i]:
+            out[i] = [_error(text), None][:width] if width > 1 else _error(text)
+    good = ~skip
+    good[list(errors)] = False
+    index = np.flatnonzero(good)
+    if len(index):
+        promised = compute.promise_dates([parts[i] for i in index], numbers[good].tolist(),
+                                         need_dates[good].reset_index(drop=True), day, results, settings)
+        for i, (date, note) in zip(index.tolist(), promised):
+            out[i] = [date, _cell_text(note)][:width] if width > 1 else date
+    return _place(n, out, width)
 
 
-@xw.func(category="OrderDesk")
+def _omitted(value: Any) -> bool:
+    return value is None or (isinstance(value, (list, tuple)) and not used_rows(_rows(value)))
+
+
+def _truth(value: Any) -> bool:
+    """An optional TRUE/FALSE argument (default TRUE): FALSE, 0, "false", "否", "no" turn it off."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "0", "no", "n", "否", "f")
+    return bool(value)
+
+
+@xw.func(category=CATEGORY)
 @xw.arg("notes", ndim=2, doc="Exception notes (one column), or exception type and note (two columns)")
 @_guard
-def OD_ROOTCAUSE(notes):
-    """Root cause of each line from its exception type and/or note (one cell per row)."""
+def OD_ROOTCAUSE(notes, caller=None):
+    """Root cause of each line from its exception type and/or note (one cell per row; blank rows stay blank)."""
     from addin.compute.rootcause import classify_causes
     rows = _rows(notes)
     if rows and len(rows[0]) >= 2:
@@ -289,5 +566,16 @@ def OD_ROOTCAUSE(notes):
     else:
         types = [None] * len(rows)
         texts = [r[0] if r else None for r in rows]
-    causes = classify_causes(pd.Series(types, dtype=object), pd.Series(texts, dtype=object))
-    return [[c] for c in causes]
+    n = used_height(types, texts)
+    types, texts = types[:n], texts[:n]
+    if not n:
+        return [[None]]
+    settings = udf_settings(caller_book(caller), with_calendar=False)
+    skip = blank_rows(types, texts)
+    header = header_row([types[0], texts[0]], [lambda v: {0: "text"}] * 2)
+    causes = classify_causes(pd.Series(types, dtype=object), pd.Series(texts, dtype=object),
+                             settings.otd.cause_keywords or None).to_numpy(dtype=object).copy()
+    causes[skip] = None
+    if header:
+        causes[0] = "root_cause"
+    return [[c] for c in causes.tolist()]

@@ -54,13 +54,17 @@ def promise_line(line: Source, settings: Settings, as_of: _dt.date, lang: str = 
 
 
 def promise_column(parts: list, qty: list, need: pd.Series, plan_inputs: ReviewInputs | None, settings: Settings,
-                   as_of: _dt.date) -> list:
-    """Promise dates for bare columns (``OD_PROMISE``), planned against ``plan_inputs``."""
+                   as_of: _dt.date, lang: str = "en") -> list[tuple]:
+    """(promise date, note) per line for bare columns (``OD_PROMISE``), planned against
+    ``plan_inputs`` as :func:`promise_line` plans one line. The note joins the reasons of the
+    material and capacity checks that did not pass (short by the need date, a year without
+    holiday data the dates ran through); None when both passed."""
     from addin.compute.promise import promise_lines
+    from addin.i18n import t
     from addin.readers.values import number_column
     plan = plan_of(plan_inputs, settings) if plan_inputs is not None else None
     if plan is None or not (plan.has_material or plan.has_capacity):
-        raise InputError("OD_PROMISE needs a Stock sheet (and Capacity + Routing sheets) in this workbook")
+        raise InputError(t("udf.promise_no_plan", lang))
     quantities, problems = number_column(pd.Series(qty, dtype=object))
     bad = problems.notna()
     if bad.any():
@@ -75,5 +79,12 @@ def promise_column(parts: list, qty: list, need: pd.Series, plan_inputs: ReviewI
         "order_date": np.full(len(parts), np.datetime64("NaT", "ns")),
         "status": "open",
     })
-    out = promise_lines(orders, plan, calendar=working_calendar(settings), as_of=as_of, lang="en")
-    return [None if pd.isna(d) else pd.Timestamp(d).to_pydatetime() for d in out["promise_date"]]
+    out = promise_lines(orders, plan, calendar=working_calendar(settings), as_of=as_of, lang=lang)
+    notes: list[str | None] = []
+    for i in range(len(out)):
+        reasons = [str(out[f"{c}_reason"].iloc[i]) for c in ("material", "capacity")
+                   if f"{c}_result" in out and out[f"{c}_result"].iloc[i] not in (None, "pass")
+                   and not pd.isna(out[f"{c}_result"].iloc[i]) and isinstance(out[f"{c}_reason"].iloc[i], str)]
+        notes.append("; ".join(reasons) or None)
+    dates = [None if pd.isna(d) else pd.Timestamp(d).to_pydatetime() for d in out["promise_date"]]
+    return list(zip(dates, notes))

@@ -168,7 +168,10 @@ class _Workbook:
 
 
 def generate_udf_wrappers(for_addin: bool) -> str:
-    """The ``xlwings_udfs`` VBA module, as xlwings' ``import_udfs`` would write it."""
+    """The ``xlwings_udfs`` VBA module, as xlwings' ``import_udfs`` would write it, with what
+    ``import_udfs`` does in Excel afterwards and prebuilt wrappers must do themselves: register
+    the function wizard's help (:func:`udf_registration`); and a conditional ``Application.Volatile``
+    for the functions listed in the module's ``VOLATILE_UNLESS``."""
     module = load_udf_module()
     buffer = io.StringIO()
     buffer.write('Attribute VB_Name = "xlwings_udfs"\n')
@@ -176,7 +179,52 @@ def generate_udf_wrappers(for_addin: bool) -> str:
     buffer.write("""#Const App = "Microsoft Excel" 'Adjust when using outside of Excel\n""")
     with _xlwings_udfs() as udfs:
         udfs.generate_vba_wrapper(UDF_MODULE, module, buffer, _Workbook(ADDIN_NAME if for_addin else "Book.xlsm"))
-    return buffer.getvalue().replace("\r\n", "\n")
+    text = buffer.getvalue().replace("\r\n", "\n")
+    return _volatile_unless(text, getattr(module, "VOLATILE_UNLESS", {})) + udf_registration(module)
+
+
+def _vba_string(text: str) -> str:
+    """A VBA string literal (ASCII: the module's code page is 1252)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _udf_functions(module: types.ModuleType) -> list[dict]:
+    return sorted((f.__xlfunc__ for f in vars(module).values() if hasattr(f, "__xlfunc__") and not f.__xlfunc__["sub"]),
+                  key=lambda info: info["name"])
+
+
+def udf_registration(module: types.ModuleType) -> str:
+    """``RegisterOrderDeskFunctions``: each function's description, category and argument help for
+    the function wizard (fx), with ``Application.MacroOptions`` as xlwings' ``import_udfs`` does
+    (descriptions cut at 255 characters, the ``caller`` argument left out), run at load by
+    ``Auto_Open``. A failure (an Excel before 2010) leaves the functions working, without help."""
+    lines = ["", "Public Sub RegisterOrderDeskFunctions()",
+             "    ' the function wizard's help, as xlwings' Import Functions registers it",
+             "    On Error Resume Next"]
+    for info in _udf_functions(module):
+        docs = [a["doc"][:255] for a in info["args"] if not a["vba"] and a["name"] != "caller"]
+        lines.append(f'    Application.MacroOptions Macro:="\'" & ThisWorkbook.Name & "\'!{info["name"]}", _')
+        lines.append(f'        Description:={_vba_string(info["ret"]["doc"][:255])}, _')
+        lines.append(f'        Category:={_vba_string(str(info["category"]))}, _')
+        lines.append("        ArgumentDescriptions:=Array(" + ", _\n            ".join(_vba_string(d) for d in docs) + ")")
+    lines += ["    On Error GoTo 0", "End Sub", "", "Private Sub Auto_Open()", "    RegisterOrderDeskFunctions",
+              "End Sub", ""]
+    return "\n".join(lines)
+
+
+def _volatile_unless(text: str, rules: dict[str, tuple[str, ...]]) -> str:
+    """``Application.Volatile`` in the wrapper of each function of ``rules`` made conditional:
+    volatile only while all the listed optional arguments are omitted."""
+    for name, args in rules.items():
+        start = text.index(f"Function {name}(")
+        end = text.index("End Function", start)
+        body = text[start:end]
+        if "    Application.Volatile\n" not in body:
+            raise ValueError(f"{name}: VOLATILE_UNLESS needs @xw.func(volatile=True)")
+        condition = " And ".join(f"IsMissing({a})" for a in args)
+        text = text[:start] + body.replace("    Application.Volatile\n", f"    Application.Volatile {condition}\n", 1) \
+            + text[end:]
+    return text
 
 
 def generated_files() -> dict[Path, str]:
