@@ -385,7 +385,8 @@ def encode(result, path: Path, key: dict, source: dict) -> list:
 
 
 def decode(raw, path: Path, key: dict, source: dict):
-    """The result an entry holds, or None when it is not whole, not this key's, not this file's."""
+    """The result an entry holds, or None when it is not whole, not this key's, not this file's
+    (``source``: size, mtime_ns and blake2b, the digest or a callable that returns it)."""
     import pyarrow as pa
     view = memoryview(raw)
     if len(view) < 24 or bytes(view[:16]) != MAGIC:
@@ -397,7 +398,10 @@ def decode(raw, path: Path, key: dict, source: dict):
         header = json.loads(bytes(view[24:24 + head_len]).decode())
     except (UnicodeDecodeError, ValueError):
         return None
-    if not isinstance(header, dict) or header.get("key") != key or header.get("source") != source:
+    identity = {k: v for k, v in source.items() if k != "blake2b"}
+    recorded = header.get("source") if isinstance(header, dict) else None
+    if not isinstance(recorded, dict) or header.get("key") != key or \
+            {k: v for k, v in recorded.items() if k != "blake2b"} != identity:
         return None
     start = 24 + head_len
     frame_len, issues_len = header.get("frame_len"), header.get("issues_len")
@@ -410,9 +414,12 @@ def decode(raw, path: Path, key: dict, source: dict):
         frame = pa.ipc.open_stream(pa.py_buffer(frame_view)).read_all()
         issues = pa.ipc.open_stream(pa.py_buffer(issues_view)).read_all()
         data = _frame_back(frame, header["dtypes"])
-        return _result_back(header["meta"], data, _issues_back(issues), path)
+        result = _result_back(header["meta"], data, _issues_back(issues), path)
     except Exception:  # noqa: BLE001 - a whole entry that still does not decode is ignored
         return None
+    digest = source.get("blake2b")
+    digest = digest() if callable(digest) else digest        # computed meanwhile, in a thread
+    return result if recorded.get("blake2b") == digest else None
 
 
 def load(entry: Path, path: Path, key: dict, source: dict):
@@ -539,20 +546,39 @@ def cached_read(path: Path, kind: str | None, sheet: str | None, mapping: Any,
         job = _pending.pop(entry, None)
     if job is not None:
         _join(job)
-    digest = file_digest(path)
-    source = {**_identity(before), "blake2b": digest}
-    hit = load(entry, path, key, source) if entry.exists() else None
+    hashing = _Digest(path)        # in a thread: hashlib and file reads release the GIL
+    hit = load(entry, path, key, {**_identity(before), "blake2b": hashing.result}) if entry.exists() else None
     if hit is not None:
         return hit
     result = read()
+    digest = hashing.result()
     try:
         after = os.stat(path)
     except OSError:
         return result
-    if _identity(after) != _identity(before):
+    if digest is None or _identity(after) != _identity(before):
         return result           # changed while it was read: keep nothing
-    _store_later(entry, result, path, key, source)
+    _store_later(entry, result, path, key, {**_identity(before), "blake2b": digest})
     return result
+
+
+class _Digest:
+    """``file_digest(path)`` computed in a thread; ``result()`` waits for it (None: unreadable)."""
+
+    def __init__(self, path: Path) -> None:
+        self.value: str | None = None
+        self.thread = threading.Thread(target=self._run, args=(path,), name="orderdesk-cache-digest", daemon=True)
+        self.thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self.value = file_digest(path)
+        except OSError:
+            self.value = None
+
+    def result(self) -> str | None:
+        self.thread.join()
+        return self.value
 
 
 def _store_later(entry: Path, result, path: Path, key: dict, source: dict) -> None:
