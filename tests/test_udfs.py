@@ -334,7 +334,7 @@ def test_od_review_takes_as_of_and_lists_rejected_rows(udfs):
     result = call(udfs, "OD_REVIEW", po, quotes, MISSING, serial(dt.date(2026, 11, 20)))
     header = result[0]
     assert [r[header.index("verdict")] for r in result[1:]][0] == "pass"
-    assert result[-1][header.index("verdict")] == "#ORDERDESK: po_lines range!F3: 'many' not a number"
+    assert result[-1][header.index("verdict")] == "#ORDERDESK: po_lines row 3, qty 'many': not a number"
     assert result[-1][0] == ""
 
 
@@ -616,3 +616,29 @@ def test_od_promise_recalculates_when_the_stock_changes(udfs, plan):
     after = call(udfs, "OD_PROMISE", *promise_args(plan, slice(1, 2)), serial(PLAN_AS_OF),
                  caller=FakeCaller(emptied, "Orders"))
     assert after[0][0] > before[0][0]
+
+
+# ---------------------------------------------------------------- help in the function wizard
+
+def test_function_wizard_help_is_registered_at_load(udfs):
+    import re
+    for for_addin in (True, False):
+        text = build.generate_udf_wrappers(for_addin=for_addin)
+        text.encode("cp1252")   # the VBA project's code page
+        register = text[text.index("Public Sub RegisterOrderDeskFunctions()"):]
+        assert "\nPrivate Sub Auto_Open()\n    RegisterOrderDeskFunctions\nEnd Sub\n" in register
+        calls = re.findall(r'Application\.MacroOptions Macro:="\'" & ThisWorkbook\.Name & "\'!(\w+)", _\n'
+                           r'        Description:="((?:[^"]|"")*)", _\n        Category:="OrderDesk", _\n'
+                           r'        ArgumentDescriptions:=Array\(((?:.|\n)*?)\)\n', register)
+        assert [c[0] for c in calls] == ["OD_OTD", "OD_PROMISE", "OD_REVIEW", "OD_RISK", "OD_ROOTCAUSE"]
+        for name, description, arguments in calls:
+            info = getattr(udfs, name).__xlfunc__
+            assert description.replace('""', '"') == info["ret"]["doc"] and len(info["ret"]["doc"]) <= 255
+            docs = re.findall(r'"((?:[^"]|"")*)"', arguments)
+            expected = [a["doc"] for a in info["args"] if a["name"] != "caller"]
+            assert [d.replace('""', '"') for d in docs] == expected
+            assert all(len(d) <= 255 and not d.startswith("Positional argument") for d in expected)
+            # the wizard lists the arguments the wrapper declares, in its order
+            signature = re.search(rf"Function {name}\((.*)\)", text).group(1)
+            assert [a.replace("Optional ", "") for a in signature.split(", ")] == \
+                [a["name"] for a in info["args"] if a["name"] != "caller"]

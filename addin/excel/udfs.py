@@ -461,15 +461,22 @@ def OD_REVIEW(po_lines, quotes, holidays=None, as_of=None, caller=None):
         if getattr(issue, "severity", "error") != "error":
             continue
         row = [None] * width
-        row[verdict] = _error(f"po_lines {issue.cell}: {_issue_text(issue)}")
+        row[verdict] = _error(f"po_lines {_issue_text(issue)}")
         rows.append(row)
     return rows
 
 
 def _issue_text(issue) -> str:
-    value = getattr(issue, "value", None)
-    message = getattr(issue, "message", "")
-    return f"{value!r} {message}" if value is not None else str(message)
+    """A reader's issue about a row of a range argument: the row counted in the range (its
+    header row is row 1), the field, the value and what was expected."""
+    import re
+    row = re.search(r"(\d+)$", str(issue.cell))
+    where = f"row {row.group(1)}" if row else str(issue.cell)
+    value = issue.value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    shown = "" if value in (None, "") else f" {value!r}"
+    return f"{where}, {issue.field}{shown}: {issue.message}"
 
 
 @xw.func(category=CATEGORY, volatile=True)
