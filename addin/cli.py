@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "otd": ("addin.commands.otd", "otd", "Print OTD/OTIF by customer, month, part, owner or priority."),
     "report": ("addin.commands.report", "report", "Write the monthly on-time-delivery workbook."),
     "risk": ("addin.commands.risk", "risk", "Write a copy of the ledger with a risk column and colours."),
+    "backlog": ("addin.commands.backlog", "backlog", "Print the open order book: quantity and value still to deliver, overdue first."),
     "review": ("addin.commands.review", "review", "Review PO lines against quotes (and BOM, stock, capacity)."),
     "plan": ("addin.commands.plan", "plan", "The PMC plan: what to buy, what to expedite, load per line, orders blocked and by what."),
     "monthly": ("addin.commands.monthly", "monthly", "The scheduled job: build the month's workbook and e-mail it once."),
@@ -24,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "changes": ("addin.commands.changes", "changes", "Compare two copies of the ledger: change log, change notices, re-promise."),
     "notice": ("addin.commands.notice", "notice", "Write one customer's weekly progress notice and its e-mail body."),
     "weekly": ("addin.commands.weekly", "weekly", "The scheduled job: e-mail each customer its weekly notice, once per week."),
+    "escalate": ("addin.commands.escalate", "escalate", "Major exceptions and overdue actions for the department head; --send e-mails the digest."),
 }
 
 

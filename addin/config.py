@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 from addin.errors import ConfigError
 from addin.files.guard import check_option_file
+from addin.compute.filters import FILTER_FIELDS, LineFilter
 from addin.compute.otd import OtdSettings
 from addin.defaults import BASES, CALENDAR, LANGS, WEIGHTS
 from addin.compute.rootcause import CAUSES as ROOT_CAUSES
@@ -94,6 +95,7 @@ class Settings:
     lang: str | None = None
     review: ReviewSettings = field(default_factory=ReviewSettings)
     source: str | None = None
+    filters: LineFilter = field(default_factory=LineFilter)   # [filter]: the lines measured (SPEC 13)
 
     def with_options(self, **options: Any) -> Settings:
         """These settings with command-line options applied: ``calendar``, ``lang``,
@@ -117,6 +119,7 @@ class Config:
     report: ReportConfig
     mail: MailConfig | None
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    filters: LineFilter = field(default_factory=LineFilter)
 
     @property
     def folder(self) -> Path:
@@ -127,10 +130,10 @@ class Config:
         """The settings every job takes (the ``[otd]``, ``[rootcause]``, ``[report]`` and
         ``[review]`` tables)."""
         return Settings(otd=self.otd, calendar=self.calendar, lang=self.report.lang, review=self.review,
-                        source=self.path.name)
+                        source=self.path.name, filters=self.filters)
 
 
-_SECTIONS = {"ledger", "otd", "rootcause", "report", "mail", "review", "notice", "purchases",
+_SECTIONS = {"ledger", "otd", "rootcause", "report", "mail", "review", "notice", "filter", "purchases",
              "escalation"}  # [notice]: addin.jobs.weekly; [purchases]: addin.jobs.report; [escalation]: addin.jobs.escalation
 _LEDGER_KEYS = {"path", "sheet", "map"}
 _OTD_KEYS = {"weight", "basis", "late_tolerance", "early_tolerance", "risk_horizon", "major_days", "calendar", "customers",
@@ -156,7 +159,7 @@ def load_config(path: str | os.PathLike, *, env: Mapping[str, str] | None = None
     settings, keywords, report = _settings(v, raw, folder)
     mail = _mail(v, raw["mail"], folder, env, require_password) if "mail" in raw else None
     return Config(path=path, ledger=ledger, otd=settings.otd, calendar=settings.calendar, rootcause_keywords=keywords,
-                  report=report, mail=mail, review=settings.review)
+                  report=report, mail=mail, review=settings.review, filters=settings.filters)
 
 
 def load_settings(path: str | os.PathLike) -> Settings:
@@ -196,7 +199,21 @@ def _settings(v: _Validator, raw: dict, folder: Path) -> tuple[Settings, Mapping
     otd, calendar = _otd(v, _table(v, raw, "otd"), folder, keywords)
     report = _report(v, _table(v, raw, "report"), folder)
     review = _review(v, _table(v, raw, "review"))
-    return Settings(otd=otd, calendar=calendar, lang=report.lang, review=review), keywords, report
+    filters = _filters(v, _table(v, raw, "filter"))
+    return Settings(otd=otd, calendar=calendar, lang=report.lang, review=review, filters=filters), keywords, report
+
+
+def _filters(v: _Validator, t: dict) -> LineFilter:
+    """``[filter]``: customer, part, owner, supplier, each a name or a list of names (SPEC 13)."""
+    v.keys("filter", t, set(FILTER_FIELDS))
+    given = {}
+    for key, values in t.items():
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not all(isinstance(x, str) and x.strip() for x in values):
+            raise v.error("filter", f"{key} must be a name or a list of names, not {_describe(values)}")
+        given[key] = tuple(values)
+    return LineFilter(**given)
 
 
 def _check_sections(v: _Validator, raw: dict) -> None:
@@ -218,7 +235,7 @@ def _review(v: _Validator, t: dict) -> ReviewSettings:
 # ``rootcause.keywords.material``, ``report.lang``), the value beside it. What a workbook cannot
 # use is refused by name: [ledger] (the workbook is the ledger), [mail], report.out_dir, and a
 # calendar file (the workbook's Calendar sheet holds those days).
-WORKBOOK_SECTIONS = ("otd", "rootcause", "report", "review")
+WORKBOOK_SECTIONS = ("otd", "rootcause", "report", "review", "filter")
 _CUSTOMER_PREFIX = "otd.customers."
 
 
@@ -301,6 +318,11 @@ def _cell_setting(row: SettingRow, path: tuple[str, ...]) -> Any:
     if path[:2] == ("rootcause", "keywords") and isinstance(value, str):
         import re
         return [w.strip() for w in re.split(r"[,，;；、\n]", value) if w.strip()]
+    if path[0] == "filter" and isinstance(value, str):   # several names: one per line or ; (names hold commas)
+        import re
+        return [w.strip() for w in re.split(r"[;；\n]", value) if w.strip()]
+    if path[0] == "filter" and value is not None:        # a part number typed as a number
+        return [str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):

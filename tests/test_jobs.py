@@ -150,7 +150,7 @@ def test_a_bad_config_cell_is_named_in_the_message(tmp_path):
     book = FileBook(write_book(tmp_path / "other.xlsx", {"订单跟踪": LEDGER, "配置": rows}))
     actions.run(actions.refresh_otd_pivot_action, book)
     assert book.messages == ["Error: other.xlsx, 配置!A6: 'ledger.path' is not a workbook setting — the workbook's "
-                             "settings are otd.*, rootcause.*, report.*, review.*"]
+                             "settings are otd.*, rootcause.*, report.*, review.*, filter.*"]
 
 
 def test_root_cause_keywords_of_the_config_sheet_reach_the_pareto_button(tmp_path):

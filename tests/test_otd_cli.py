@@ -150,7 +150,7 @@ def test_help_has_an_example():
 
 @pytest.mark.parametrize("args,message", [
     (["--by", "region"], "Invalid value for '--by': 'region' cannot be grouped by (use any of customer, "
-                         "month, part_no, owner, priority, comma-separated)"),
+                         "month, part_no, owner, priority, supplier, comma-separated)"),
     (["--month", "2026-10", "--from", "2026-10-01"], "give either --month or --from/--to, not both"),
     (["--from", "2026-10-05", "--to", "2026-10-01"], "--from 2026-10-05 is after --to 2026-10-01"),
     (["--as-of", "21/11/2026"], "Invalid value for '--as-of': '21/11/2026' is not a date (expected YYYY-MM-DD)"),

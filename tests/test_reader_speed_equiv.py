@@ -121,7 +121,7 @@ STATUS_MSG = ("not a known status (expected open, in progress, shipped, closed o
               "or 待排产, 生产中, 已出货, 已完成, 已取消)")
 DTYPES = {f: ("float64" if f in NUMBERS else "datetime64[ns]" if f.endswith(("_date", "_deadline")) else "object")
           for f in ["order_no", "line_no", "customer", "part_no", "revision", "description", "qty", "unit_price",
-                    "currency", "order_date", "requested_date", "first_promised_date", "promised_date",
+                    "currency", "order_date", "requested_date", "first_promised_date", "promised_date", "agreed_date",
                     "ship_date", "shipped_qty", "status", "owner", "priority", "exception_type",
                     "exception_note", "action", "action_deadline",
                     *[f"{k}_{m}_date" for m in ("scheduled", "material", "first_article", "qc", "warehouse")

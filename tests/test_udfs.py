@@ -620,25 +620,46 @@ def test_od_promise_recalculates_when_the_stock_changes(udfs, plan):
 
 # ---------------------------------------------------------------- help in the function wizard
 
+def _vba_calls(block: str) -> list[tuple[str, str, list[str]]]:
+    """(function, description, argument help) of each MacroOptions call, the VBA texts decoded as
+    the module's OdText decodes them."""
+    import re
+
+    def text(expression: str) -> str:
+        m = re.fullmatch(r'(?:OdText\()?"((?:[^"]|"")*)"\)?', expression.strip())
+        value = m.group(1).replace('""', '"')
+        if expression.strip().startswith("OdText("):
+            value = re.sub(r"\\u([0-9A-F]{4})", lambda u: chr(int(u.group(1), 16)), value)
+        return value
+
+    string = r'(?:OdText\()?"(?:[^"]|"")*"\)?'
+    calls = re.findall(r'Application\.MacroOptions Macro:="\'" & ThisWorkbook\.Name & "\'!(\w+)", _\n'
+                       rf'\s+Description:=({string}), _\n\s+Category:="OrderDesk", _\n'
+                       rf'\s+ArgumentDescriptions:=Array\(((?:{string}(?:, _\n\s+)?)*)\)\n', block)
+    return [(name, text(description), [text(a) for a in re.findall(string, arguments)])
+            for name, description, arguments in calls]
+
+
 def test_function_wizard_help_is_registered_at_load(udfs):
     import re
+    names = ["OD_OTD", "OD_PROMISE", "OD_REVIEW", "OD_RISK", "OD_ROOTCAUSE"]
     for for_addin in (True, False):
         text = build.generate_udf_wrappers(for_addin=for_addin)
         text.encode("cp1252")   # the VBA project's code page
         register = text[text.index("Public Sub RegisterOrderDeskFunctions()"):]
         assert "\nPrivate Sub Auto_Open()\n    RegisterOrderDeskFunctions\nEnd Sub\n" in register
-        calls = re.findall(r'Application\.MacroOptions Macro:="\'" & ThisWorkbook\.Name & "\'!(\w+)", _\n'
-                           r'        Description:="((?:[^"]|"")*)", _\n        Category:="OrderDesk", _\n'
-                           r'        ArgumentDescriptions:=Array\(((?:.|\n)*?)\)\n', register)
-        assert [c[0] for c in calls] == ["OD_OTD", "OD_PROMISE", "OD_REVIEW", "OD_RISK", "OD_ROOTCAUSE"]
-        for name, description, arguments in calls:
+        chinese = _vba_calls(register[register.index("    If zh Then\n"):register.index("    Else\n")])
+        english = _vba_calls(register[register.index("    Else\n"):register.index("    End If\n")])
+        assert [c[0] for c in english] == names and [c[0] for c in chinese] == names
+        for (name, description, docs), (_, zh_description, zh_docs) in zip(english, chinese):
             info = getattr(udfs, name).__xlfunc__
-            assert description.replace('""', '"') == info["ret"]["doc"] and len(info["ret"]["doc"]) <= 255
-            docs = re.findall(r'"((?:[^"]|"")*)"', arguments)
-            expected = [a["doc"] for a in info["args"] if a["name"] != "caller"]
-            assert [d.replace('""', '"') for d in docs] == expected
-            assert all(len(d) <= 255 and not d.startswith("Positional argument") for d in expected)
+            visible = [a for a in info["args"] if a["name"] != "caller"]
+            assert description == info["ret"]["doc"] and len(description) <= 255
+            assert docs == [a["doc"] for a in visible]
+            assert all(len(d) <= 255 and not d.startswith("Positional argument") for d in docs)
+            # Chinese help: the module's HELP_ZH, one line per visible argument
+            assert (zh_description, zh_docs) == (udfs.HELP_ZH[name][0], [udfs.HELP_ZH[name][1][a["name"]] for a in visible])
+            assert all(len(d) <= 255 for d in [zh_description, *zh_docs])
             # the wizard lists the arguments the wrapper declares, in its order
             signature = re.search(rf"Function {name}\((.*)\)", text).group(1)
-            assert [a.replace("Optional ", "") for a in signature.split(", ")] == \
-                [a["name"] for a in info["args"] if a["name"] != "caller"]
+            assert [a.replace("Optional ", "") for a in signature.split(", ")] == [a["name"] for a in visible]

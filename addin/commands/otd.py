@@ -17,6 +17,7 @@ from addin.commands.common import (as_of_option, basis_option, calendar_option, 
                                    early_tol_option, existing_file, format_option, lang_option, late_tol_option,
                                    map_option, month_option, parse_date_option, progress, quiet_option, settings_from,
                                    sheet_option)
+from addin.commands.select import filter_options, with_filters
 from addin.i18n import table
 from addin.jobs.otd import GROUP_FIELDS
 
@@ -63,6 +64,10 @@ def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -
 @early_tol_option
 @click.option("--weight", type=click.Choice(["lines", "qty", "value"]), default="lines", show_default=True,
               help="Weight of each line in the rates: lines, quantity or value (qty × unit price).")
+@click.option("--level", type=click.Choice(["line", "order"]), default="line", show_default=True,
+              help="Measure order lines, or whole orders (an order is on time and in full only when all its "
+                   "lines are).")
+@filter_options
 @format_option(("table", "json", "csv"))
 @sheet_option
 @map_option
@@ -73,8 +78,9 @@ def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -
 @quiet_option
 def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: dt.date | None,
         start: dt.date | None, end: dt.date | None, late_tolerance: int, early_tolerance: int | None,
-        weight: str, fmt: str, sheet: str | None, map_file: Path | None, calendar_spec: str,
-        lang: str | None, config_file: Path | None, quiet: bool) -> None:
+        weight: str, level: str, customers: tuple, parts: tuple, owners: tuple, suppliers: tuple, fmt: str,
+        sheet: str | None, map_file: Path | None, calendar_spec: str, lang: str | None, config_file: Path | None,
+        quiet: bool) -> None:
     """Print on-time delivery (OTD) and on-time-in-full (OTIF) of LEDGER, by the groups asked for.
 
     The cohort is the lines not cancelled whose due date is in the period and on or before the
@@ -88,22 +94,26 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
       orderdesk otd ledger.xlsx --month 2026-10 --by owner --format json
       orderdesk otd ledger.xlsx --basis requested --late-tolerance 2 --weight value
       orderdesk otd ledger.xlsx --config orderdesk.toml --by customer
+      orderdesk otd ledger.xlsx --level order --customer ACME --by month
     """
     from addin.jobs.inputs import read_ledger
     from addin.jobs.otd import open_risk, otd_figures, otd_summary
 
     settings = settings_from(click.get_current_context(), config_file, basis=basis, late_tolerance=late_tolerance,
                              early_tolerance=early_tolerance, weight=weight, calendar_spec=calendar_spec, lang=lang)
+    settings = with_filters(settings, customers, parts, owners, suppliers)
     start, end = _period(month, start, end)
     as_of = as_of or dt.date.today()
     lang = settings.lang or default_lang()
     progress(f"reading {ledger.name}")
-    result = read_ledger(ledger, sheet=sheet, mapping=map_file)
-    progress(f"measuring {result.rows.valid} lines")
+    from addin.jobs.selection import selected
+    result = selected(read_ledger(ledger, sheet=sheet, mapping=map_file), settings)
+    progress(f"measuring {len(result.data)} lines")
     if fmt == "json":
-        click.echo(json.dumps(otd_figures(result, settings, as_of, by=by, start=start, end=end), ensure_ascii=False))
+        click.echo(json.dumps(otd_figures(result, settings, as_of, by=by, start=start, end=end,
+                                                       level=level), ensure_ascii=False))
         return
-    period, summary, excluded = otd_summary(result, settings, as_of, by=by, start=start, end=end)
+    period, summary, excluded = otd_summary(result, settings, as_of, by=by, start=start, end=end, level=level)
     if fmt == "csv":
         click.echo(_csv(summary, by, lang), nl=False)
         return
@@ -113,9 +123,13 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
     from addin.i18n import measured_headline
     risk = open_risk(result, settings, as_of, lang)
     click.echo(_title(settings.otd, as_of, start, end, lang))
+    if level == "order" or settings.filters:
+        click.echo(_scope(level, settings.filters, lang))
     click.echo(_table(summary, by, lang))
     text = LABELS[lang]
     click.echo(text["excluded"].format(**excluded))
+    if level == "order":   # the headline counts lines measured, not orders
+        _, summary, excluded = otd_summary(result, settings, as_of, by=(), start=start, end=end)
     click.echo(measured_headline(**headline_facts(summary, excluded), lang=lang))  # measured, and what was not
     click.echo(text["risk"].format(as_of=as_of.isoformat(), overdue=risk.overdue, at_risk=risk.at_risk,
                                    h=risk.horizon, cal=risk.calendar))
@@ -132,6 +146,15 @@ def _title(otd, as_of: dt.date, start: dt.date | None, end: dt.date | None, lang
     w = "" if otd.weight == "lines" else text["weight"].format(w=text[f"weight_{otd.weight}"])
     return text["title"].format(as_of=as_of.isoformat(), basis=otd.basis, late=otd.late_tolerance,
                                 early=early, period=span, weight=w)
+
+
+def _scope(level: str, filters, lang: str) -> str:
+    """What the figures are about: whole orders, the lines selected (SPEC 13)."""
+    text = LABELS[lang]
+    parts = [text["level_order"]] if level == "order" else []
+    if filters:
+        parts.append(text["filter"].format(filters=filters.describe()))
+    return "\n".join(parts)
 
 
 def _percent(value, unknown: str) -> str:

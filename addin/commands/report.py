@@ -10,6 +10,7 @@ from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
                                    early_tol_option, existing_file, lang_option, late_tol_option, map_option,
                                    month_option, progress, quiet_option, settings_from, sheet_option)
+from addin.commands.select import filter_options, with_filters
 
 
 @click.command()
@@ -24,6 +25,7 @@ from addin.commands.common import (as_of_option, basis_option, calendar_option, 
 @early_tol_option
 @click.option("--major-days", type=click.IntRange(min=0), default=3, show_default=True,
               help="A late line is major when this many days late or more.")
+@filter_options
 @sheet_option
 @map_option
 @click.option("--purchases", "purchases", type=existing_file, default=None, metavar="FILE",
@@ -34,7 +36,8 @@ from addin.commands.common import (as_of_option, basis_option, calendar_option, 
 @no_cache_option
 @quiet_option
 def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_of: dt.date | None,
-           basis: str, late_tolerance: int, early_tolerance: int | None, major_days: int, sheet: str | None,
+           basis: str, late_tolerance: int, early_tolerance: int | None, major_days: int, customers: tuple,
+           parts: tuple, owners: tuple, suppliers: tuple, sheet: str | None,
            map_file: Path | None, purchases: Path | None, calendar_spec: str, config_file: Path | None,
            quiet: bool) -> None:
     """Write the monthly on-time-delivery workbook for LEDGER: summary with the previous month and
@@ -48,6 +51,7 @@ def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_
     Example:
       orderdesk report ledger.xlsx --month 2026-03 --out OTD-2026-03.xlsx --lang zh
       orderdesk report ledger.xlsx --month 2026-03 --purchases po-ledger.xlsx --out OTD-2026-03.xlsx
+      orderdesk report ledger.xlsx --month 2026-03 --customer ACME --out OTD-ACME-2026-03.xlsx
     """
     from addin.i18n import t
     from addin.jobs.report import monthly_report
@@ -55,6 +59,7 @@ def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_
     settings = settings_from(click.get_current_context(), config_file, basis=basis, late_tolerance=late_tolerance,
                              early_tolerance=early_tolerance, major_days=major_days, calendar_spec=calendar_spec,
                              lang=lang)
+    settings = with_filters(settings, customers, parts, owners, suppliers)
     lang = settings.lang or default_lang()
     as_of = as_of or dt.date.today()
     if month is None:

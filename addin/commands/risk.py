@@ -9,6 +9,7 @@ import click
 from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
                                    existing_file, lang_option, map_option, quiet_option, settings_from, sheet_option)
+from addin.commands.select import filter_options, with_filters
 from addin.defaults import RISK_HORIZON
 
 
@@ -26,13 +27,14 @@ from addin.defaults import RISK_HORIZON
 @click.option("--horizon", type=click.IntRange(min=0), default=RISK_HORIZON, show_default=True,
               help="Working days ahead within which an open line is at risk.")
 @calendar_option("the horizon", "a horizon counted through a later year is noted on the sheet")
+@filter_options
 @lang_option
 @config_option
 @no_cache_option
 @quiet_option
 def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str | None, map_file: Path | None,
-         separate: bool, horizon: int, calendar_spec: str, lang: str | None, config_file: Path | None,
-         quiet: bool) -> None:
+         separate: bool, horizon: int, calendar_spec: str, customers: tuple, parts: tuple, owners: tuple,
+         suppliers: tuple, lang: str | None, config_file: Path | None, quiet: bool) -> None:
     """Write a copy of LEDGER with a risk column after its last column and its rows coloured:
     red overdue, amber at risk, grey done. The ledger's own layout, formats and other sheets are
     kept; the ledger itself is never modified. A .csv or .xls ledger, or --separate, gives a new
@@ -42,12 +44,14 @@ def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str 
     \b
     Example:
       orderdesk risk ledger.xlsx --out ledger-risk.xlsx --as-of 2026-04-05
+      orderdesk risk ledger.xlsx --owner 张敏 --out my-lines-risk.xlsx
     """
     from addin.i18n import t
     from addin.jobs.risk import risk_copy
 
     settings = settings_from(click.get_current_context(), config_file, basis=basis, horizon=horizon,
                              calendar_spec=calendar_spec, lang=lang)
+    settings = with_filters(settings, customers, parts, owners, suppliers)
     lang = settings.lang or default_lang()
     summary = risk_copy(ledger, settings, as_of=as_of or dt.date.today(), lang=lang, out=out, separate=separate,
                         sheet=sheet, mapping=map_file)

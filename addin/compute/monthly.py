@@ -60,12 +60,18 @@ class ReportModel:
     cost: int = 0
     # the supplier scorecard (addin.compute.suppliers) when a purchase ledger was given
     suppliers: pd.DataFrame | None = None
+    orders: dict = field(default_factory=dict)         # YYYY-MM -> order-level summarise row (SPEC 13)
+    backlog: pd.DataFrame | None = None                # the open order book (addin.compute.backlog)
     # derived tables the sheets ask for more than once (the 12-month window, pivot groups)
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def month_key(self) -> str:
         return month_key(self.month)
+
+    def order_figures(self, month: dt.date) -> MonthFigures:
+        """The month's figures at order level: an order on time only when all its lines are."""
+        return _figures(month_key(month), self.orders.get(month_key(month)))
 
     def figures(self, month: dt.date, basis: str | None = None) -> MonthFigures:
         table = self.by_month if basis is None else self.ladder[basis]
@@ -174,6 +180,11 @@ def compute_month(ledger_result: Any, *, month: dt.date, as_of: dt.date, setting
         by_month=summary_rows(classified, ["month"], settings), ladder=ladder, pareto=causes,
         has_shipped_qty=has_shipped_qty, ledger_fields=_ledger_fields(ledger_result, data),
         read_result=ledger_result, source_files=list(source_files))
+    from addin.compute.backlog import backlog
+    from addin.compute.orders import order_summary
+    orders = order_summary(classified, ["month"], settings)
+    model.orders = {r["month"]: r for r in orders.loc[~orders["is_total"]].to_dict("records")}
+    model.backlog = backlog(data, as_of, settings)
     if purchases is not None:
         from addin.compute.suppliers import supplier_scorecard
         bought = classify(getattr(purchases, "data", purchases), as_of, settings,

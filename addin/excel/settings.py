@@ -3,7 +3,9 @@
 * **Config sheet** (``Config``, ``配置`` or ``设置``): one setting per row, the key in column A
   as ``orderdesk.toml`` writes it with its section (``otd.late_tolerance``,
   ``otd.customers.ACME.late_tolerance``, ``otd.risk_horizon``, ``rootcause.keywords.material``,
-  ``report.lang`` …), the value in column B, anything in column C (a note). A header row (Key /
+  ``report.lang``, the line filters ``filter.customer``, ``filter.part``, ``filter.owner``,
+  ``filter.supplier`` (several names one per line or separated by ``;``: every button then
+  measures those lines only, as ``--customer`` … does) …), the value in column B, anything in column C (a note). A header row (Key /
   Value, 键 / 值, 设置 / 值) and rows whose key starts with ``#`` are skipped; an empty value keeps
   the default. Checked as the file is, each error naming its cell
   (``book.xlsx, Config!B3: [otd] late_tolerance must be a whole number, not a string ('abc')``).
@@ -27,6 +29,8 @@ from addin.excel.book import Book, column_letter, read_table, sheet_named
 
 CONFIG_SHEETS = ("Config", "配置", "设置")
 CALENDAR_SHEETS = ("Calendar", "日历")
+# Config sheet keys that select lines (SPEC 13; checked by addin.config with the file's [filter])
+FILTER_KEYS = ("filter.customer", "filter.part", "filter.owner", "filter.supplier")
 _HEADER_KEYS = {"key", "setting", "name", "键", "设置", "参数", "名称", "项目"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 

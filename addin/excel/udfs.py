@@ -378,6 +378,33 @@ HOLIDAYS_DOC = ("Factory calendar (optional): the Calendar sheet's table (Date, 
                 "column of days off; default: the workbook's Calendar sheet, else the Chinese public holidays")
 AS_OF_DOC = "Measurement date (optional; default: today)"
 RISK_LABEL = "risk"
+_HOLIDAYS_ZH = "工厂日历（可选）：Calendar 工作表的表格（日期、是否上班）或一列放假日；默认：工作簿的 Calendar 工作表，否则中国法定节假日"
+_AS_OF_ZH = "统计日期（可选；默认今天）"
+# The function wizard's help in Chinese (the build registers it when Excel's interface is Chinese;
+# the English help is each function's docstring and its arguments' doc)
+HELP_ZH: dict[str, tuple[str, dict[str, str]]] = {
+    "OD_RISK": ("每行在统计日期的风险：overdue 逾期、at_risk 有风险、on_track 正常、done 已完成、cancelled 已取消（每行一格，空行留空）",
+                {"due": "交期（一列；整列如 G:G 只取到最后有数据的行）", "ship": "出货日期（同高的一列；空 = 未出货）",
+                 "status": "状态（同高的一列；中文或英文）", "as_of": _AS_OF_ZH, "holidays": _HOLIDAYS_ZH}),
+    "OD_OTD": ("按分组统计截至统计日期的准交率：带表头和合计行的表格",
+               {"orders": "订单台账，含表头行（整列如 A:M 只取到最后有数据的行）",
+                "by": "分组（可选）：customer, month, part_no, owner, priority（逗号分隔）",
+                "basis": "交期基准（可选）：promised（默认）、requested 或 first_promised", "as_of": _AS_OF_ZH}),
+    "OD_REVIEW": ("每个 PO 行的合同评审：结论及每项未通过检查的原因；读取时被拒的行列在最后并说明原因",
+                  {"po_lines": "要评审的 PO 行，含表头行", "quotes": "报价单台账，含表头行", "holidays": _HOLIDAYS_ZH,
+                   "as_of": "评审日期（可选；默认今天）：报价有效期和交期天数从此日算起"}),
+    "OD_PROMISE": ("按库存和产能（本工作簿的工作表或给定的表格）每行工厂最早可出货的日期，另有一列说明",
+                   {"part": "料号（一列；整列只取到最后有数据的行）", "qty": "数量（同高的一列）",
+                    "need_date": "需求日期（可选；同高的一列）", "as_of": "计划日期（可选；默认今天）",
+                    "stock": "库存表，含表头行（可选；默认本工作簿的 Stock 工作表）",
+                    "capacity": "产能表，含表头行（可选；默认 Capacity 工作表）",
+                    "routing": "工艺路线：每个料号的单位工时和产线（可选；默认 Routing 工作表）",
+                    "purchases": "在途采购，含表头行（可选；默认 Purchases 工作表）",
+                    "bom": "BOM，含表头行（可选；默认 BOM 工作表）",
+                    "notes": "TRUE（默认）：第二列说明日期为何晚于需求或不确定；FALSE：只要日期"}),
+    "OD_ROOTCAUSE": ("按异常类型和/或异常说明判断每行的根本原因（每行一格，空行留空）",
+                     {"notes": "异常说明（一列），或异常类型和说明（两列）"}),
+}
 
 
 @xw.func(category=CATEGORY)

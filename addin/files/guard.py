@@ -190,6 +190,63 @@ def check_option_file(path: str | Path, what: str = "settings file") -> None:
                           f" {_size(OPTION_FILE_MAX)}) — check that the path names the right file")
 
 
+# --- the paths a command is given (SPEC 6 and 12) ------------------------------------------------
+
+def check_input_path(path: str | Path, what: str = "input file") -> None:
+    """Before an input is used: it exists, is a regular file and can be read; else one
+    ``FileError`` naming it and what to do (exit status 1, SPEC 6). Never opens it (a pipe
+    would block)."""
+    import os
+    import stat
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileError(f"{path}: no such file — check the name and the folder of the {what}",
+                        file=str(path)) from None
+    except OSError as exc:
+        raise FileError(f"{path}: the {what} cannot be read ({exc.strerror or exc}) — check the path and its"
+                        f" permissions", file=str(path)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise FileError(f"{path}: is a folder, not a file — give the path of the {what}", file=str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise FileError(f"{path}: is not a regular file (a pipe or a device) — give the path of the {what}",
+                        file=str(path))
+    if not os.access(path, os.R_OK):
+        raise FileError(f"{path}: the {what} cannot be read (permission denied) — check its permissions",
+                        file=str(path))
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: through symbolic and hard links, ``..``, and the
+    case-insensitive names of Windows and macOS (the system answers for existing files)."""
+    import os
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        pass
+    try:
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+    except (OSError, ValueError):
+        return False
+
+
+def refuse_output_over_inputs(outputs: list[tuple[str, Path]], inputs: list[tuple[str, Path]]) -> None:
+    """SPEC 12: no output may name an input of the command (or another output), through links or
+    another spelling included. ``outputs`` and ``inputs`` are (what, path) pairs, e.g.
+    ``("--out", Path("cal.xlsx"))``, ``("--calendar", Path("cal.xlsx"))``. Called before anything
+    is read; raises one ``FileError`` naming both."""
+    for i, (out_name, out) in enumerate(outputs):
+        for in_name, source in inputs:
+            if same_file(out, source):
+                raise FileError(f"{out_name} {out} is the same file as {in_name} {source} — writing it would"
+                                f" overwrite that input; choose another output name", file=str(out))
+        for other_name, other in outputs[i + 1:]:
+            if same_file(out, other):
+                raise FileError(f"{out_name} {out} and {other_name} {other} name the same file — give each"
+                                f" output its own name", file=str(out))
+
+
 # --- text -------------------------------------------------------------------------------------
 
 _HTML = re.compile(rb"<\s*(html|table|!doctype\s+html)\b", re.I)

@@ -81,3 +81,47 @@ def _truncate_utf16(s: str, units: int) -> str:
         out.append(ch)
         used += cost
     return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# what is printed (SPEC 12): terminal-safe text and CSV cells a spreadsheet will not run
+# ---------------------------------------------------------------------------------------------
+
+# C0 controls but tab and line feed, DEL, C1 controls (8-bit CSI/OSC), and the bidirectional
+# overrides and isolates that make a terminal show text in another order than it is
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character a terminal would act on (ESC and so every CSI/OSC sequence,
+    other C0 and C1 controls, CR, DEL, bidi overrides) shown as ``\\uXXXX``; tab and line feed
+    kept. The escape is JSON's, so JSON text stays valid JSON with the same values. Every line
+    a command prints goes through here."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """One CSV cell a spreadsheet will not run (OWASP): text starting with ``= + - @``, tab or CR
+    gets a leading ``'``; numbers stay numbers (-3 is written -3); None is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str):
+        return value
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def csv_text(rows) -> str:
+    """Rows (lists of values) as CSV text, every cell through ``csv_cell``; ``\\n`` line ends.
+    Every CSV output is written with this."""
+    import csv
+    import io
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return buffer.getvalue()

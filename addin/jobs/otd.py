@@ -14,6 +14,7 @@ import pandas as pd
 from addin.config import Settings
 from addin.errors import InputError
 from addin.jobs.inputs import Source, frame, read_ledger, working_calendar
+from addin.jobs.selection import selected
 
 # supplier: the counterparty of a purchase ledger's lines (SPEC section 10)
 GROUP_FIELDS = ("customer", "month", "part_no", "owner", "priority", "supplier")
@@ -32,22 +33,35 @@ class OpenRisk:
     note: str | None
 
 
+LEVELS = ("line", "order")
+
+
 def otd_figures(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequence[str] = (),
                 start: _dt.date | None = None, end: _dt.date | None = None, sheet: str | None = None,
-                mapping: Any = None) -> dict:
-    """The object of SPEC section 6 (``orderdesk otd --format json``)."""
+                mapping: Any = None, level: str = "line") -> dict:
+    """The object of SPEC section 6 (``orderdesk otd --format json``); ``level`` order: each
+    order counts once (SPEC 13, ``"level": "order"``). The settings' filters select the lines
+    first; the object then says which (``"filter"``)."""
+    from addin.compute.orders import order_json
     from addin.compute.otd import otd_json
-    result = read_ledger(ledger, sheet=sheet, mapping=mapping)
-    return otd_json(result, as_of, settings.otd, list(by), start, end)
+    result = selected(read_ledger(ledger, sheet=sheet, mapping=mapping), settings)
+    figures = (order_json if level == "order" else otd_json)(result, as_of, settings.otd, list(by), start, end)
+    if settings.filters:
+        figures["filter"] = settings.filters.as_dict()
+    return figures
 
 
 def otd_summary(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequence[str] = (),
-                start: _dt.date | None = None, end: _dt.date | None = None
+                start: _dt.date | None = None, end: _dt.date | None = None, level: str = "line"
                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    """(classified lines of the period, summary per group with a total row, excluded counts)."""
+    """(classified lines of the period, summary per group with a total row, excluded counts);
+    ``level`` order: the summary counts orders (the excluded counts stay lines)."""
+    from addin.compute.orders import order_report
     from addin.compute.otd import has_completion_column, otd_report
-    return otd_report(frame(ledger), as_of, settings.otd, list(by), start, end,
-                      completion=has_completion_column(ledger))   # the file's columns, not its filled cells
+    ledger = selected(ledger, settings)
+    report = order_report if level == "order" else otd_report
+    return report(frame(ledger), as_of, settings.otd, list(by), start, end,
+                  completion=has_completion_column(ledger))   # the file's columns, not its filled cells
 
 
 def open_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "en") -> OpenRisk:
@@ -55,7 +69,7 @@ def open_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "
     from addin.compute.risk import assess_risk, horizon_note
     cal = working_calendar(settings)
     horizon = settings.otd.risk_horizon
-    risk = assess_risk(frame(ledger), as_of, cal, horizon, basis=settings.otd.basis, lang=lang)["risk"]
+    risk = assess_risk(frame(selected(ledger, settings)), as_of, cal, horizon, basis=settings.otd.basis, lang=lang)["risk"]
     return OpenRisk(overdue=int((risk == "overdue").sum()), at_risk=int((risk == "at_risk").sum()),
                     horizon=horizon, calendar=cal.name, note=horizon_note(as_of, cal, horizon, lang))
 
@@ -63,6 +77,7 @@ def open_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "
 def classified(ledger: Source, settings: Settings, as_of: _dt.date) -> pd.DataFrame:
     from addin.compute.otd import classify, has_completion_column
     # no completion column: OTD unknown (blank), never 0 % (SPEC 9), as the command line says
+    ledger = selected(ledger, settings)
     return classify(frame(ledger), as_of, settings.otd, completion=has_completion_column(ledger))
 
 

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from addin.config import Settings
 from addin.jobs.inputs import Source, read_ledger, working_calendar
+from addin.jobs.selection import selected
 
 
 def monthly_report(ledger: Source, settings: Settings, *, month: _dt.date, as_of: _dt.date, lang: str,
@@ -24,7 +25,7 @@ def monthly_report(ledger: Source, settings: Settings, *, month: _dt.date, as_of
     if bought is not None and sources:
         sources = list(sources) + [p for p in (getattr(bought, "path", None), purchases_map)
                                    if isinstance(p, (str, Path))]
-    result = read_ledger(ledger, sheet=sheet, mapping=mapping)
+    result = selected(read_ledger(ledger, sheet=sheet, mapping=mapping), settings)   # SPEC 13 filters
     return write_report(result, month=month, out=out, as_of=as_of, settings=settings.otd, lang=lang,
                         calendar=working_calendar(settings), source_files=list(sources) if sources else None,
                         purchases=bought)
@@ -47,7 +48,7 @@ def read_purchase_ledger(source: Source, *, sheet: str | None = None, mapping: A
 def purchases_from_config(config_path: Path) -> tuple[Path, str | None, Path | None] | None:
     """``[purchases] path`` (with optional ``sheet`` and ``map``) of ``orderdesk.toml``, paths
     relative to the file; None when the section is absent (SPEC 10)."""
-    import tomllib
+    from addin.tomlcompat import tomllib
     from addin.errors import ConfigError
     config_path = Path(config_path)
     with open(config_path, "rb") as fh:

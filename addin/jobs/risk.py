@@ -5,18 +5,25 @@ a copy of the ledger, the Refresh risk colours button beside the ledger in the o
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from addin.config import Settings
-from addin.jobs.inputs import Source, frame, read_ledger, working_calendar
+from addin.jobs.inputs import Source, frame, is_path, read_ledger, working_calendar
+from addin.jobs.selection import selected
 
 
 def line_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "en") -> pd.DataFrame:
-    """``risk`` and ``risk_reason`` per ledger line (the ledger's index)."""
+    """``risk`` and ``risk_reason`` per ledger line (the ledger's index, every line: those the
+    settings' filters leave out get None, so the result stays row for row with the ledger)."""
     from addin.compute.risk import assess_risk
+    if getattr(settings, "filters", None):
+        whole = frame(read_ledger(ledger) if is_path(ledger) else ledger)
+        chosen = line_risk(selected(whole, settings), replace(settings, filters=None), as_of, lang)
+        return chosen.reindex(whole.index).astype(object).where(lambda f: f.notna(), None)
     return assess_risk(frame(ledger), as_of, working_calendar(settings), settings.otd.risk_horizon,
                        basis=settings.otd.basis, lang=lang)
 
@@ -31,6 +38,7 @@ def risk_copy(ledger: Source, settings: Settings, *, as_of: _dt.date, lang: str,
               sheet: str | None = None, mapping: Any = None):
     """Write the ledger's copy with the risk column; returns the writer's ``RiskCopySummary``."""
     from addin.writers.riskcopy import write_risk_copy
-    result = read_ledger(ledger, sheet=sheet, mapping=mapping)
+    # filtered (SPEC 13): the copy keeps every row of the ledger; only the selected lines get a risk
+    result = selected(read_ledger(ledger, sheet=sheet, mapping=mapping), settings)
     return write_risk_copy(result, out=out, as_of=as_of, calendar=working_calendar(settings),
                            horizon=settings.otd.risk_horizon, basis=settings.otd.basis, separate=separate, lang=lang)

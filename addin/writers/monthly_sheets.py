@@ -19,7 +19,7 @@ from addin.writers import monthly_formulas as F
 from addin.writers.xlsx import (Styles, cell, col_name, open_workbook, print_setup, set_widths, wrapped_height,
                                 text_width, write_text, write_value)
 
-SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "suppliers", "data",
+SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "suppliers", "backlog", "data",
           "issues", "about")
 OPTIONAL_SHEETS = {"suppliers": "suppliers"}    # sheet -> the model's attribute it needs (None: no sheet)
 DIMENSIONS = (("customer", "customer"), ("part", "part_no"), ("owner", "owner"))
@@ -234,6 +234,14 @@ def write_summary(book: Book) -> None:
         book.figure(ws, r, 2, F.lines(base, outcome_col=oc), fig.lines, s["int"])
         for c, o in enumerate(("on_time", "late", "early"), start=3):
             book.figure(ws, r, c, F.outcome_count(base, o, outcome_col=oc), getattr(fig, o), s["int"])
+    # order level (SPEC 13): an order on time only when all its lines are; Lines counts orders.
+    # Values, not formulas: whole orders cannot be counted with COUNTIFS over the line table
+    r += 1
+    orders = m.order_figures(this)
+    write_text(ws, r, 0, t("summary.order_level", lang), s["label"])
+    write_value(ws, r, 1, orders.otd if book.completion else None, s["pct"])
+    for c, value in enumerate((orders.lines, orders.on_time, orders.late, orders.early), start=2):
+        write_value(ws, r, c, value, s["int"])
     ws.conditional_format(ladder_first, 1, r, 1, _scale())
 
     # severity of the late lines, this month and the previous one
@@ -1031,6 +1039,8 @@ def write_workbook(model, target) -> None:
     write_exceptions(book)
     if "suppliers" in book.ws:
         write_suppliers(book)
+    from addin.writers.monthly_backlog import write_backlog
+    write_backlog(book)
     write_data(book)
     write_issues(book)
     write_about(book)

@@ -193,22 +193,57 @@ def _udf_functions(module: types.ModuleType) -> list[dict]:
                   key=lambda info: info["name"])
 
 
+def _vba_unicode(text: str) -> str:
+    """A VBA expression for any text: ``OdText("...")`` with each non-ASCII character written
+    ``\\uXXXX`` (the module's code page cannot hold Chinese), decoded at run time."""
+    escaped = "".join(c if ord(c) < 128 and c != "\\" else f"\\u{ord(c):04X}" for c in text)
+    return f"OdText({_vba_string(escaped)})" if escaped != text else _vba_string(text)
+
+
+def _macro_options(info: dict, description: str, docs: list[str], string, indent: str) -> list[str]:
+    return [f'{indent}Application.MacroOptions Macro:="\'" & ThisWorkbook.Name & "\'!{info["name"]}", _',
+            f'{indent}    Description:={string(description[:255])}, _',
+            f'{indent}    Category:={_vba_string(str(info["category"]))}, _',
+            f"{indent}    ArgumentDescriptions:=Array(" + f", _\n{indent}        ".join(string(d[:255]) for d in docs) + ")"]
+
+
 def udf_registration(module: types.ModuleType) -> str:
     """``RegisterOrderDeskFunctions``: each function's description, category and argument help for
     the function wizard (fx), with ``Application.MacroOptions`` as xlwings' ``import_udfs`` does
     (descriptions cut at 255 characters, the ``caller`` argument left out), run at load by
-    ``Auto_Open``. A failure (an Excel before 2010) leaves the functions working, without help."""
+    ``Auto_Open``: in Chinese (the module's ``HELP_ZH``) when Excel's interface language is
+    Chinese, else in English (docstrings and argument docs). A failure (an Excel before 2010)
+    leaves the functions working, without help."""
+    zh_help = getattr(module, "HELP_ZH", {})
+    english, chinese = [], []
+    for info in _udf_functions(module):
+        args = [a for a in info["args"] if not a["vba"] and a["name"] != "caller"]
+        english += _macro_options(info, info["ret"]["doc"], [a["doc"] for a in args], _vba_string, "        ")
+        if info["name"] in zh_help:
+            description, docs = zh_help[info["name"]]
+            chinese += _macro_options(info, description, [docs[a["name"]] for a in args], _vba_unicode, "        ")
     lines = ["", "Public Sub RegisterOrderDeskFunctions()",
              "    ' the function wizard's help, as xlwings' Import Functions registers it",
-             "    On Error Resume Next"]
-    for info in _udf_functions(module):
-        docs = [a["doc"][:255] for a in info["args"] if not a["vba"] and a["name"] != "caller"]
-        lines.append(f'    Application.MacroOptions Macro:="\'" & ThisWorkbook.Name & "\'!{info["name"]}", _')
-        lines.append(f'        Description:={_vba_string(info["ret"]["doc"][:255])}, _')
-        lines.append(f'        Category:={_vba_string(str(info["category"]))}, _')
-        lines.append("        ArgumentDescriptions:=Array(" + ", _\n            ".join(_vba_string(d) for d in docs) + ")")
-    lines += ["    On Error GoTo 0", "End Sub", "", "Private Sub Auto_Open()", "    RegisterOrderDeskFunctions",
-              "End Sub", ""]
+             "    Dim zh As Boolean",
+             "    On Error Resume Next",
+             "    zh = ((Application.LanguageSettings.LanguageID(2) And &H3FF) = 4) ' msoLanguageIDUI: Chinese",
+             "    If zh Then", *(chinese or english), "    Else", *english, "    End If",
+             "    On Error GoTo 0", "End Sub", "",
+             "Private Function OdText(ByVal s As String) As String",
+             "    Dim i As Long, result As String",
+             "    i = 1",
+             "    Do While i <= Len(s)",
+             '        If Mid$(s, i, 2) = "\\u" Then',
+             '            result = result & ChrW(CLng("&H" & Mid$(s, i + 2, 4)))',
+             "            i = i + 6",
+             "        Else",
+             "            result = result & Mid$(s, i, 1)",
+             "            i = i + 1",
+             "        End If",
+             "    Loop",
+             "    OdText = result",
+             "End Function", "",
+             "Private Sub Auto_Open()", "    RegisterOrderDeskFunctions", "End Sub", ""]
     return "\n".join(lines)
 
 

@@ -23,6 +23,8 @@ installed and backed up; :func:`remove` undoes the install from it.
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -100,8 +102,17 @@ def config_encoding(platform: str) -> str:
 
 
 def xlwings_version() -> str:
-    import xlwings
-    return xlwings.__version__
+    """The installed xlwings' version, read from its metadata: importing xlwings reads the user's
+    ~/.xlwings/xlwings.conf as UTF-8 (its licence lookup) and fails on a config in the ANSI code page."""
+    return importlib.metadata.version("xlwings")
+
+
+def xlwings_folder() -> Path:
+    """The installed xlwings package's folder, found without importing it (see xlwings_version)."""
+    spec = importlib.util.find_spec("xlwings")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("xlwings is not installed")
+    return Path(spec.origin).parent
 
 
 # ---------------------------------------------------------------- the config file
@@ -227,8 +238,7 @@ def check_bundle(bundle: Bundle, rels: list[str], lang: str) -> None:
 
 
 def applescript_source() -> Path:
-    import xlwings
-    return Path(xlwings.__file__).parent / f"xlwings-{xlwings.__version__}.applescript"
+    return xlwings_folder() / f"xlwings-{xlwings_version()}.applescript"
 
 
 # ---------------------------------------------------------------- install / remove

@@ -70,48 +70,107 @@ End Function
 
 Public Sub RegisterOrderDeskFunctions()
     ' the function wizard's help, as xlwings' Import Functions registers it
+    Dim zh As Boolean
     On Error Resume Next
-    Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_OTD", _
-        Description:="On-time delivery by group at the as-of date: a table with a header row and a total row.", _
-        Category:="OrderDesk", _
-        ArgumentDescriptions:=Array("The order ledger with its header row (whole columns such as A:M are trimmed)", _
-            "Group by (optional): customer, month, part_no, owner, priority (comma-separated)", _
-            "Due-date basis (optional): promised (default), requested or first_promised", _
-            "Measurement date (optional; default: today)")
-    Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_PROMISE", _
-        Description:="Earliest date the factory can ship each line, from stock and capacity (the workbook's sheets or the given tables), with a note column.", _
-        Category:="OrderDesk", _
-        ArgumentDescriptions:=Array("Part numbers (a column; whole columns are trimmed to the used rows)", _
-            "Quantities (a column of the same height)", _
-            "Need dates (optional; a column of the same height)", _
-            "Planning date (optional; default: today)", _
-            "Stock table with its header row (optional; default: the workbook's Stock sheet)", _
-            "Capacity table with its header row (optional; default: the Capacity sheet)", _
-            "Routing table: hours per unit and line of each part (optional; default: the Routing sheet)", _
-            "Open purchase lines with their header row (optional; default: the Purchases sheet)", _
-            "BOM with its header row (optional; default: the BOM sheet)", _
-            "TRUE (default): a second column says why a date is late or uncertain; FALSE: dates only")
-    Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_REVIEW", _
-        Description:="Contract review of each PO line: verdict and the reason of each failed check; rows the reader rejected are listed last with the reason.", _
-        Category:="OrderDesk", _
-        ArgumentDescriptions:=Array("PO lines to review, with their header row", _
-            "The quote book, with its header row", _
-            "Factory calendar (optional): the Calendar sheet's table (Date, Working) or one column of days off; default: the workbook's Calendar sheet, else the Chinese public holidays", _
-            "Review date (optional; default: today): quotes valid and lead times counted from it")
-    Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_RISK", _
-        Description:="Risk of each line at the as-of date: overdue, at_risk, on_track, done or cancelled (one cell per row; blank rows stay blank).", _
-        Category:="OrderDesk", _
-        ArgumentDescriptions:=Array("Due dates (a column; whole columns such as G:G are trimmed to the used rows)", _
-            "Ship dates (a column of the same height; empty = not shipped)", _
-            "Status words (a column of the same height; Chinese or English)", _
-            "Measurement date (optional; default: today)", _
-            "Factory calendar (optional): the Calendar sheet's table (Date, Working) or one column of days off; default: the workbook's Calendar sheet, else the Chinese public holidays")
-    Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_ROOTCAUSE", _
-        Description:="Root cause of each line from its exception type and/or note (one cell per row; blank rows stay blank).", _
-        Category:="OrderDesk", _
-        ArgumentDescriptions:=Array("Exception notes (one column), or exception type and note (two columns)")
+    zh = ((Application.LanguageSettings.LanguageID(2) And &H3FF) = 4) ' msoLanguageIDUI: Chinese
+    If zh Then
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_OTD", _
+            Description:=OdText("\u6309\u5206\u7EC4\u7EDF\u8BA1\u622A\u81F3\u7EDF\u8BA1\u65E5\u671F\u7684\u51C6\u4EA4\u7387\uFF1A\u5E26\u8868\u5934\u548C\u5408\u8BA1\u884C\u7684\u8868\u683C"), _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array(OdText("\u8BA2\u5355\u53F0\u8D26\uFF0C\u542B\u8868\u5934\u884C\uFF08\u6574\u5217\u5982 A:M \u53EA\u53D6\u5230\u6700\u540E\u6709\u6570\u636E\u7684\u884C\uFF09"), _
+                OdText("\u5206\u7EC4\uFF08\u53EF\u9009\uFF09\uFF1Acustomer, month, part_no, owner, priority\uFF08\u9017\u53F7\u5206\u9694\uFF09"), _
+                OdText("\u4EA4\u671F\u57FA\u51C6\uFF08\u53EF\u9009\uFF09\uFF1Apromised\uFF08\u9ED8\u8BA4\uFF09\u3001requested \u6216 first_promised"), _
+                OdText("\u7EDF\u8BA1\u65E5\u671F\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4\u4ECA\u5929\uFF09"))
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_PROMISE", _
+            Description:=OdText("\u6309\u5E93\u5B58\u548C\u4EA7\u80FD\uFF08\u672C\u5DE5\u4F5C\u7C3F\u7684\u5DE5\u4F5C\u8868\u6216\u7ED9\u5B9A\u7684\u8868\u683C\uFF09\u6BCF\u884C\u5DE5\u5382\u6700\u65E9\u53EF\u51FA\u8D27\u7684\u65E5\u671F\uFF0C\u53E6\u6709\u4E00\u5217\u8BF4\u660E"), _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array(OdText("\u6599\u53F7\uFF08\u4E00\u5217\uFF1B\u6574\u5217\u53EA\u53D6\u5230\u6700\u540E\u6709\u6570\u636E\u7684\u884C\uFF09"), _
+                OdText("\u6570\u91CF\uFF08\u540C\u9AD8\u7684\u4E00\u5217\uFF09"), _
+                OdText("\u9700\u6C42\u65E5\u671F\uFF08\u53EF\u9009\uFF1B\u540C\u9AD8\u7684\u4E00\u5217\uFF09"), _
+                OdText("\u8BA1\u5212\u65E5\u671F\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4\u4ECA\u5929\uFF09"), _
+                OdText("\u5E93\u5B58\u8868\uFF0C\u542B\u8868\u5934\u884C\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4\u672C\u5DE5\u4F5C\u7C3F\u7684 Stock \u5DE5\u4F5C\u8868\uFF09"), _
+                OdText("\u4EA7\u80FD\u8868\uFF0C\u542B\u8868\u5934\u884C\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4 Capacity \u5DE5\u4F5C\u8868\uFF09"), _
+                OdText("\u5DE5\u827A\u8DEF\u7EBF\uFF1A\u6BCF\u4E2A\u6599\u53F7\u7684\u5355\u4F4D\u5DE5\u65F6\u548C\u4EA7\u7EBF\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4 Routing \u5DE5\u4F5C\u8868\uFF09"), _
+                OdText("\u5728\u9014\u91C7\u8D2D\uFF0C\u542B\u8868\u5934\u884C\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4 Purchases \u5DE5\u4F5C\u8868\uFF09"), _
+                OdText("BOM\uFF0C\u542B\u8868\u5934\u884C\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4 BOM \u5DE5\u4F5C\u8868\uFF09"), _
+                OdText("TRUE\uFF08\u9ED8\u8BA4\uFF09\uFF1A\u7B2C\u4E8C\u5217\u8BF4\u660E\u65E5\u671F\u4E3A\u4F55\u665A\u4E8E\u9700\u6C42\u6216\u4E0D\u786E\u5B9A\uFF1BFALSE\uFF1A\u53EA\u8981\u65E5\u671F"))
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_REVIEW", _
+            Description:=OdText("\u6BCF\u4E2A PO \u884C\u7684\u5408\u540C\u8BC4\u5BA1\uFF1A\u7ED3\u8BBA\u53CA\u6BCF\u9879\u672A\u901A\u8FC7\u68C0\u67E5\u7684\u539F\u56E0\uFF1B\u8BFB\u53D6\u65F6\u88AB\u62D2\u7684\u884C\u5217\u5728\u6700\u540E\u5E76\u8BF4\u660E\u539F\u56E0"), _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array(OdText("\u8981\u8BC4\u5BA1\u7684 PO \u884C\uFF0C\u542B\u8868\u5934\u884C"), _
+                OdText("\u62A5\u4EF7\u5355\u53F0\u8D26\uFF0C\u542B\u8868\u5934\u884C"), _
+                OdText("\u5DE5\u5382\u65E5\u5386\uFF08\u53EF\u9009\uFF09\uFF1ACalendar \u5DE5\u4F5C\u8868\u7684\u8868\u683C\uFF08\u65E5\u671F\u3001\u662F\u5426\u4E0A\u73ED\uFF09\u6216\u4E00\u5217\u653E\u5047\u65E5\uFF1B\u9ED8\u8BA4\uFF1A\u5DE5\u4F5C\u7C3F\u7684 Calendar \u5DE5\u4F5C\u8868\uFF0C\u5426\u5219\u4E2D\u56FD\u6CD5\u5B9A\u8282\u5047\u65E5"), _
+                OdText("\u8BC4\u5BA1\u65E5\u671F\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4\u4ECA\u5929\uFF09\uFF1A\u62A5\u4EF7\u6709\u6548\u671F\u548C\u4EA4\u671F\u5929\u6570\u4ECE\u6B64\u65E5\u7B97\u8D77"))
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_RISK", _
+            Description:=OdText("\u6BCF\u884C\u5728\u7EDF\u8BA1\u65E5\u671F\u7684\u98CE\u9669\uFF1Aoverdue \u903E\u671F\u3001at_risk \u6709\u98CE\u9669\u3001on_track \u6B63\u5E38\u3001done \u5DF2\u5B8C\u6210\u3001cancelled \u5DF2\u53D6\u6D88\uFF08\u6BCF\u884C\u4E00\u683C\uFF0C\u7A7A\u884C\u7559\u7A7A\uFF09"), _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array(OdText("\u4EA4\u671F\uFF08\u4E00\u5217\uFF1B\u6574\u5217\u5982 G:G \u53EA\u53D6\u5230\u6700\u540E\u6709\u6570\u636E\u7684\u884C\uFF09"), _
+                OdText("\u51FA\u8D27\u65E5\u671F\uFF08\u540C\u9AD8\u7684\u4E00\u5217\uFF1B\u7A7A = \u672A\u51FA\u8D27\uFF09"), _
+                OdText("\u72B6\u6001\uFF08\u540C\u9AD8\u7684\u4E00\u5217\uFF1B\u4E2D\u6587\u6216\u82F1\u6587\uFF09"), _
+                OdText("\u7EDF\u8BA1\u65E5\u671F\uFF08\u53EF\u9009\uFF1B\u9ED8\u8BA4\u4ECA\u5929\uFF09"), _
+                OdText("\u5DE5\u5382\u65E5\u5386\uFF08\u53EF\u9009\uFF09\uFF1ACalendar \u5DE5\u4F5C\u8868\u7684\u8868\u683C\uFF08\u65E5\u671F\u3001\u662F\u5426\u4E0A\u73ED\uFF09\u6216\u4E00\u5217\u653E\u5047\u65E5\uFF1B\u9ED8\u8BA4\uFF1A\u5DE5\u4F5C\u7C3F\u7684 Calendar \u5DE5\u4F5C\u8868\uFF0C\u5426\u5219\u4E2D\u56FD\u6CD5\u5B9A\u8282\u5047\u65E5"))
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_ROOTCAUSE", _
+            Description:=OdText("\u6309\u5F02\u5E38\u7C7B\u578B\u548C/\u6216\u5F02\u5E38\u8BF4\u660E\u5224\u65AD\u6BCF\u884C\u7684\u6839\u672C\u539F\u56E0\uFF08\u6BCF\u884C\u4E00\u683C\uFF0C\u7A7A\u884C\u7559\u7A7A\uFF09"), _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array(OdText("\u5F02\u5E38\u8BF4\u660E\uFF08\u4E00\u5217\uFF09\uFF0C\u6216\u5F02\u5E38\u7C7B\u578B\u548C\u8BF4\u660E\uFF08\u4E24\u5217\uFF09"))
+    Else
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_OTD", _
+            Description:="On-time delivery by group at the as-of date: a table with a header row and a total row.", _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array("The order ledger with its header row (whole columns such as A:M are trimmed)", _
+                "Group by (optional): customer, month, part_no, owner, priority (comma-separated)", _
+                "Due-date basis (optional): promised (default), requested or first_promised", _
+                "Measurement date (optional; default: today)")
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_PROMISE", _
+            Description:="Earliest date the factory can ship each line, from stock and capacity (the workbook's sheets or the given tables), with a note column.", _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array("Part numbers (a column; whole columns are trimmed to the used rows)", _
+                "Quantities (a column of the same height)", _
+                "Need dates (optional; a column of the same height)", _
+                "Planning date (optional; default: today)", _
+                "Stock table with its header row (optional; default: the workbook's Stock sheet)", _
+                "Capacity table with its header row (optional; default: the Capacity sheet)", _
+                "Routing table: hours per unit and line of each part (optional; default: the Routing sheet)", _
+                "Open purchase lines with their header row (optional; default: the Purchases sheet)", _
+                "BOM with its header row (optional; default: the BOM sheet)", _
+                "TRUE (default): a second column says why a date is late or uncertain; FALSE: dates only")
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_REVIEW", _
+            Description:="Contract review of each PO line: verdict and the reason of each failed check; rows the reader rejected are listed last with the reason.", _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array("PO lines to review, with their header row", _
+                "The quote book, with its header row", _
+                "Factory calendar (optional): the Calendar sheet's table (Date, Working) or one column of days off; default: the workbook's Calendar sheet, else the Chinese public holidays", _
+                "Review date (optional; default: today): quotes valid and lead times counted from it")
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_RISK", _
+            Description:="Risk of each line at the as-of date: overdue, at_risk, on_track, done or cancelled (one cell per row; blank rows stay blank).", _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array("Due dates (a column; whole columns such as G:G are trimmed to the used rows)", _
+                "Ship dates (a column of the same height; empty = not shipped)", _
+                "Status words (a column of the same height; Chinese or English)", _
+                "Measurement date (optional; default: today)", _
+                "Factory calendar (optional): the Calendar sheet's table (Date, Working) or one column of days off; default: the workbook's Calendar sheet, else the Chinese public holidays")
+        Application.MacroOptions Macro:="'" & ThisWorkbook.Name & "'!OD_ROOTCAUSE", _
+            Description:="Root cause of each line from its exception type and/or note (one cell per row; blank rows stay blank).", _
+            Category:="OrderDesk", _
+            ArgumentDescriptions:=Array("Exception notes (one column), or exception type and note (two columns)")
+    End If
     On Error GoTo 0
 End Sub
+
+Private Function OdText(ByVal s As String) As String
+    Dim i As Long, result As String
+    i = 1
+    Do While i <= Len(s)
+        If Mid$(s, i, 2) = "\u" Then
+            result = result & ChrW(CLng("&H" & Mid$(s, i + 2, 4)))
+            i = i + 6
+        Else
+            result = result & Mid$(s, i, 1)
+            i = i + 1
+        End If
+    Loop
+    OdText = result
+End Function
 
 Private Sub Auto_Open()
     RegisterOrderDeskFunctions

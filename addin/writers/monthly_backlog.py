@@ -1,0 +1,57 @@
+"""The Backlog sheet of the monthly workbook (SPEC section 13): the open order book at the as-of
+date per customer, part and due month, overdue first — the table ``orderdesk backlog`` prints,
+from the report's model (``ReportModel.backlog``), written as values."""
+from __future__ import annotations
+
+from typing import Any
+
+from addin.i18n import t
+from addin.writers.xlsx import print_setup, set_widths, write_text, write_value
+
+COLUMNS = ("open_lines", "overdue_qty", "overdue_value", "open_qty", "open_value")   # overdue first
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def write_backlog(book) -> None:
+    """The open order book: one row per group, a total row; the overdue rows in red."""
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws["backlog"]
+    table = m.backlog
+    book.title(ws, t("backlog.sheet_title", lang, as_of=m.as_of.isoformat()), t("backlog.sheet_note", lang))
+    if table is None:
+        return
+    keys = [c for c in table.columns if c not in COLUMNS and c not in ("is_total", "overdue_lines",
+                                                                       "unpriced_lines")]
+    top = 3
+    headers = [t(f"backlog_cli.{k}", lang) for k in keys] + [t(f"backlog_cli.{c}", lang) for c in COLUMNS]
+    book.header_row(ws, top)
+    for c, h in enumerate(headers):
+        write_text(ws, top, c, h, s["header_left"] if c < len(keys) else s["header"])
+    r = top
+    for rec in table.to_dict("records"):
+        r += 1
+        total = rec["is_total"]
+        for c, k in enumerate(keys):
+            if total:
+                value = t("backlog_cli.total", lang) if c == 0 else ""
+            else:
+                value = t("backlog_cli.none", lang) if rec[k] is None else rec[k]
+            write_text(ws, r, c, value, s["label_bold"] if total else s["text"])
+        for c, name in enumerate(COLUMNS, start=len(keys)):
+            v = rec[name]
+            if _blank(v):
+                write_text(ws, r, c, t("backlog_cli.unknown", lang), s["text"])
+            else:
+                write_value(ws, r, c, v, s["int"])
+    if r > top:
+        first_value = len(keys)
+        ws.conditional_format(top + 1, first_value + 1, r - 1, first_value + 1,
+                              {"type": "cell", "criteria": ">", "value": 0, "format": book.wb.add_format(
+                                  {"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
+    set_widths(ws, [[h] + [rec.get(k) for rec in table.to_dict("records")] for h, k in
+                    zip(headers, keys + list(COLUMNS))])
+    ws.freeze_panes(top + 1, len(keys))
+    print_setup(ws, repeat_rows=(top, top), fit_width=True)
