@@ -3,6 +3,7 @@ fields, account for every row, parse values column by column and name every bad 
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -847,12 +848,12 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     skipped = blank | totals
     keep = ~skipped
 
-    issues, at_row, at_col = _issues(grid.sheet, problems, raw, cols_of, keep, source_row)
+    issues = _issues(grid.sheet, problems, raw, cols_of, keep, source_row,
+                     [w for w in warnings if keep[_row_of(w.cell) - start - 1]])
     rejected = flagged_rows & keep
     ph_notes, ph_counts = _placeholder_notes(grid.sheet, placeholders, parsed, raw, cols_of, match, keep,
                                              source_row)
     notes += ph_notes
-    issues = _in_cell_order(issues, at_row, at_col, [w for w in warnings if keep[_row_of(w.cell) - start - 1]])
 
     valid = keep & ~rejected
     n_valid = int(valid.sum())
@@ -882,14 +883,29 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
 
 
 def _issues(sheet: str, problems: dict[str, values.Coded], raw: dict[str, pd.Series], cols_of: dict[str, Any],
-            keep: np.ndarray, source_row: np.ndarray) -> list[Issue]:
-    """One issue per flagged cell of a kept row. Built column by column: each distinct value
-    is typed and checked for emptiness once, not a pandas object per issue (an all-bad file
-    of 100k rows makes 300k issues)."""
-    out: list[Issue] = []
-    keys_row: list[np.ndarray] = []      # per issue: its row and its sheet!column, for the sort
-    keys_cell: list[str] = []
+            keep: np.ndarray, source_row: np.ndarray, more: list[Issue] = ()) -> list[Issue]:
+    """One issue per flagged cell of a kept row, with ``more`` issues (warnings) merged in, by
+    row, then by cell name, as a reader reads them. Built column by column and sorted on
+    integer keys before any Python object is made: each distinct value is typed once, the
+    cell names and ``Issue`` objects are made once, in their final order, with the cyclic
+    garbage collector paused (an all-bad file of 100k rows makes 225k issues; with the grid's
+    rows alive, the collections the allocations trigger cost more than the objects)."""
+    row_parts: list[np.ndarray] = []     # per issue: its row, its sheet!column, field, value, message
+    cell_parts: list[np.ndarray] = []    # index into ``cell_names``
+    cell_names: list[str] = []
+    cell_id: dict[str, int] = {}
+    fields: list[str] = []
+    field_parts: list[np.ndarray] = []
+    found: list = []
+    message_parts: list[np.ndarray] = []
     prefix = sheet_ref(sheet) + "!"
+
+    def cell_of(name: str) -> int:
+        if name not in cell_id:
+            cell_id[name] = len(cell_names)
+            cell_names.append(name)
+        return cell_id[name]
+
     for f, p in problems.items():
         flagged = p.values.notna().to_numpy()
         if not flagged.any():
@@ -901,41 +917,54 @@ def _issues(sheet: str, problems: dict[str, values.Coded], raw: dict[str, pd.Ser
         if col is None:
             message = p.values.to_numpy()[bad_rows[0] if p.codes is None else p.codes[bad_rows[0]]]
             raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {message}")
-        messages = p.values.to_numpy()[bad_rows if p.codes is None else p.codes[bad_rows]]
+        message_parts.append(p.values.to_numpy(dtype=object)[bad_rows if p.codes is None else p.codes[bad_rows]])
         cells = raw[f]
         arr = values.arrow_text(cells)
         seen: dict = {}          # each distinct cell text typed once
         if arr is not None:
             import pyarrow as pa
-            found = [seen[v] if v in seen else seen.setdefault(v, _issue_value(values.typed_cell(v)))
-                     for v in arr.take(pa.array(bad_rows)).to_pylist()]
+            found += [seen[v] if v in seen else seen.setdefault(v, _issue_value(values.typed_cell(v)))
+                      for v in arr.take(pa.array(bad_rows)).to_pylist()]
         else:
-            found = [seen[v] if v in seen else seen.setdefault(v, _issue_value(v))
-                     for v in cells.to_numpy()[bad_rows].tolist()]
-        letters = ([prefix + column_letter(col)] * len(bad_rows) if not isinstance(col, np.ndarray)
-                   else [prefix + column_letter(int(c)) for c in col[bad_rows]])
-        at_rows = source_row[bad_rows]
-        names = [f"{cell}{row}" for cell, row in zip(letters, at_rows.tolist())]
-        out += map(Issue, names, [f] * len(names), found, messages)
-        keys_row.append(at_rows)
-        keys_cell += letters
-    return out, np.concatenate(keys_row) if keys_row else np.zeros(0, np.int64), keys_cell
-
-
-def _in_cell_order(issues: list[Issue], rows_: np.ndarray, cells: list[str], more: list[Issue]) -> list[Issue]:
-    """Issues by row, then by cell name, as a reader reads them; ``rows_`` and ``cells``
-    (sheet!column) per issue, ``more`` issues to merge in (their keys read from their cells)."""
-    for it in more:
+            found += [seen[v] if v in seen else seen.setdefault(v, _issue_value(v))
+                      for v in cells.to_numpy()[bad_rows].tolist()]
+        if isinstance(col, np.ndarray):
+            letters = {int(c): cell_of(prefix + column_letter(int(c))) for c in np.unique(col[bad_rows])}
+            cell_parts.append(np.array([letters[int(c)] for c in col[bad_rows]], np.int64))
+        else:
+            cell_parts.append(np.full(len(bad_rows), cell_of(prefix + column_letter(col)), np.int64))
+        row_parts.append(source_row[bad_rows])
+        field_parts.append(np.full(len(bad_rows), len(fields), np.int64))
+        fields.append(f)
+    n_made = len(found)
+    for it in more:              # already made: merged by their cells
         head, bang, tail = it.cell.rpartition("!")
-        letters = tail.rstrip("0123456789")
-        issues.append(it)
-        rows_ = np.append(rows_, int(tail[len(letters):] or 0))
-        cells.append(head + bang + letters)
-    if len(issues) < 2:
-        return issues
-    _, rank = np.unique(np.array(cells, dtype=object), return_inverse=True)
-    order = np.lexsort((np.arange(len(issues)), rank, rows_))
-    return [issues[i] for i in order]
+        letters_ = tail.rstrip("0123456789")
+        row_parts.append(np.array([int(tail[len(letters_):] or 0)], np.int64))
+        cell_parts.append(np.array([cell_of(head + bang + letters_)], np.int64))
+    total = n_made + len(more)
+    if not total:
+        return []
+    at_rows = np.concatenate(row_parts).astype(np.int64, copy=False)
+    at_cells = np.concatenate(cell_parts)
+    rank = np.empty(len(cell_names), np.int64)
+    rank[sorted(range(len(cell_names)), key=cell_names.__getitem__)] = np.arange(len(cell_names))
+    order = np.lexsort((np.arange(total), rank[at_cells], at_rows))
+    made = order[order < n_made]
+    names = [f"{cell_names[c]}{r}" for c, r in zip(at_cells[made].tolist(), at_rows[made].tolist())]
+    field_of = np.array(fields, dtype=object)[np.concatenate(field_parts)[made]] if n_made else []
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        out = list(map(Issue, names, field_of.tolist() if n_made else [], [found[i] for i in made.tolist()],
+                       np.concatenate(message_parts)[made].tolist() if n_made else []))
+        if more:
+            made_at = iter(out)
+            out = [next(made_at) if i < n_made else more[i - n_made] for i in order.tolist()]
+    finally:
+        if was_enabled:
+            gc.enable()
+    return out
 
 
 def _issue_value(v: Any) -> Any:
