@@ -135,7 +135,7 @@ class Config:
 
 _SECTIONS = {"ledger", "otd", "rootcause", "report", "mail", "review", "notice", "filter", "purchases",
              "escalation"}  # [notice]: addin.jobs.weekly; [purchases]: addin.jobs.report; [escalation]: addin.jobs.escalation
-_LEDGER_KEYS = {"path", "sheet", "map"}
+_LEDGER_KEYS = {"path", "sheet", "map", "deliveries", "deliveries_sheet", "deliveries_map"}  # deliveries: addin.jobs.deliveries
 _OTD_KEYS = {"weight", "basis", "late_tolerance", "early_tolerance", "risk_horizon", "major_days", "calendar", "customers",
              "suppliers"}
 _CUSTOMER_KEYS = {"late_tolerance", "early_tolerance"}

@@ -46,6 +46,9 @@ KINDS: dict[str, dict[str, str]] = {
     "capacity": {"line": TEXT, "hours_per_day": NUMBER, "shifts": NUMBER, "hours_per_shift": NUMBER},
     "routing": {"part_no": TEXT, "line": TEXT, "hours_per_unit": NUMBER},
     "calendar": {"date": DATE, "working": TEXT, "name": TEXT},
+    # a delivery or receipt export: one row per delivery against an order line (SPEC section 13)
+    "deliveries": {"order_no": TEXT, "line_no": TEXT, "ship_date": DATE, "shipped_qty": NUMBER,
+                   "delivery_no": TEXT, "part_no": TEXT, "customer": TEXT, "supplier": TEXT},
 }
 
 
@@ -65,6 +68,7 @@ REQUIRED: dict[str, Requirement] = {
     "capacity": Requirement(("line",), ("hours_per_day", "hours_per_shift")),
     "routing": Requirement(("part_no", "line", "hours_per_unit")),
     "calendar": Requirement(("date", "working")),
+    "deliveries": Requirement(("order_no", "ship_date", "shipped_qty")),
 }
 
 # Kinds of order-line ledger (SPEC section 9): all read as ``ledger`` lines; the counterparty
@@ -82,6 +86,7 @@ NON_NEGATIVE = {
     "capacity": {"hours_per_day", "shifts", "hours_per_shift"},
     "routing": {"hours_per_unit"},
     "calendar": set(),
+    "deliveries": {"shipped_qty"},
 }
 POSITIVE = {"ledger": {"qty"}, "purchases": {"qty"}}
 

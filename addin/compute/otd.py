@@ -275,6 +275,11 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     ladder = ladder_dates(ledger)
     due = ladder[settings.basis]
     added["due_date"] = due.to_numpy()
+    # SPEC 13: a line measured by its deliveries is shipped on the day they completed it
+    from addin.compute.deliveries import measure
+    delivered = measure(ledger, due, day)        # None: no deliveries, the line's own dates
+    if delivered is not None:
+        ship = ship.mask(pd.Series(delivered.has, index=ship.index), delivered.completion)
     for basis in LADDER_BASES:
         added[f"due_{basis}"] = ladder[basis].to_numpy()
 
@@ -314,6 +319,12 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     qty = number_column(ledger, "qty").to_numpy()
     shipped_qty = number_column(ledger, "shipped_qty").to_numpy()
     added["in_full"] = pd.arrays.BooleanArray(shipped_qty >= qty, np.isnan(shipped_qty) | np.isnan(qty))
+    if delivered is not None:   # in full = the quantity delivered by the due date (SPEC 13)
+        own = added["in_full"]
+        added["in_full"] = pd.arrays.BooleanArray(
+            np.where(delivered.has, delivered.in_full.fillna(False).to_numpy(dtype=bool),
+                     own.fillna(False).to_numpy(dtype=bool)),
+            np.where(delivered.has, delivered.in_full.isna(), own.isna()))
 
     added["month"] = _month_labels(due)
 

@@ -30,9 +30,11 @@ def backlog_figures(ledger: Source, settings: Settings, as_of: _dt.date, *, by: 
     return out
 
 
-def _lines(ledger, settings, as_of, sheet, mapping, deliveries):
+def _lines(ledger, settings, as_of, sheet, mapping, deliveries, deliveries_sheet=None, deliveries_map=None):
+    """The selected lines, measured from their deliveries (an export, or the ledger's own rows
+    when it holds one row per delivery: SPEC 13)."""
+    from addin.jobs.deliveries import with_deliveries
     result = read_ledger(ledger, sheet=sheet, mapping=mapping)
-    if deliveries is not None:
-        from addin.jobs.deliveries import with_deliveries
-        result = with_deliveries(result, deliveries, as_of, settings).ledger
+    result = with_deliveries(result, deliveries, as_of, settings, sheet=deliveries_sheet,
+                             mapping=deliveries_map).ledger
     return selected(result, settings)

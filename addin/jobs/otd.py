@@ -13,7 +13,7 @@ import pandas as pd
 
 from addin.config import Settings
 from addin.errors import InputError
-from addin.jobs.inputs import Source, frame, read_ledger, working_calendar
+from addin.jobs.inputs import Source, frame, read_input, read_ledger, working_calendar
 from addin.jobs.selection import selected
 
 # supplier: the counterparty of a purchase ledger's lines (SPEC section 10)
@@ -36,19 +36,47 @@ class OpenRisk:
 LEVELS = ("line", "order")
 
 
+def delivered_lines(ledger: Source, settings: Settings, as_of: _dt.date, *, sheet: str | None = None,
+                    mapping: Any = None, deliveries: Source | None = None, deliveries_sheet: str | None = None,
+                    deliveries_map: Any = None):
+    """The ledger read and its lines measured from their deliveries (SPEC 13: a delivery export,
+    or the ledger's own rows when it holds one row per delivery): an ``addin.jobs.deliveries.
+    Delivered`` whose ``ledger`` the other jobs here take. The filters are not applied yet."""
+    from addin.jobs.deliveries import with_deliveries
+    return with_deliveries(read_ledger(ledger, sheet=sheet, mapping=mapping), deliveries, as_of, settings,
+                           sheet=deliveries_sheet, mapping=deliveries_map)
+
+
 def otd_figures(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequence[str] = (),
                 start: _dt.date | None = None, end: _dt.date | None = None, sheet: str | None = None,
-                mapping: Any = None, level: str = "line") -> dict:
+                mapping: Any = None, level: str = "line", delivered: Any = None) -> dict:
     """The object of SPEC section 6 (``orderdesk otd --format json``); ``level`` order: each
     order counts once (SPEC 13, ``"level": "order"``). The settings' filters select the lines
-    first; the object then says which (``"filter"``)."""
+    first; the object then says which (``"filter"``). ``delivered``: what :func:`delivered_lines`
+    returned for ``ledger`` (None: found here); with deliveries the object has ``"deliveries"``."""
     from addin.compute.orders import order_json
     from addin.compute.otd import otd_json
-    result = selected(read_ledger(ledger, sheet=sheet, mapping=mapping), settings)
+    if delivered is None:
+        delivered = delivered_lines(ledger, settings, as_of, sheet=sheet, mapping=mapping)
+    result = selected(delivered.ledger, settings)
     figures = (order_json if level == "order" else otd_json)(result, as_of, settings.otd, list(by), start, end)
     if settings.filters:
         figures["filter"] = settings.filters.as_dict()
+    if delivered.as_json() is not None:
+        figures["deliveries"] = delivered.as_json()
     return figures
+
+
+def lead_time_table(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequence[str] | None = None,
+                    quotes: Source | None = None, quotes_sheet: str | None = None, quotes_map: Any = None,
+                    start: _dt.date | None = None, end: _dt.date | None = None) -> pd.DataFrame:
+    """Lead times of the selected lines by customer and part (``addin.compute.leadtimes``), against
+    the quote book's lead times when ``quotes`` is given (working days of the settings' calendar)."""
+    from addin.compute.leadtimes import LEAD_BY, lead_times
+    book = None if quotes is None else frame(read_input(quotes, "quotes", sheet=quotes_sheet, mapping=quotes_map))
+    lines = frame(selected(ledger, settings))
+    return lead_times(lines, as_of, list(LEAD_BY if by is None else by), quotes=book,
+                      calendar=working_calendar(settings) if book is not None else None, start=start, end=end)
 
 
 def otd_summary(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequence[str] = (),
