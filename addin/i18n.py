@@ -9,7 +9,7 @@ import datetime as _dt
 
 from addin.defaults import LANGS
 
-__all__ = ["LANGS", "t", "table", "system_lang", "month_label", "outcome_label", "risk_label", "STRINGS", "issue_message",
+__all__ = ["LANGS", "t", "table", "system_lang", "locale_lang", "month_label", "outcome_label", "risk_label", "STRINGS", "issue_message",
            "field_label", "measured_headline"]
 
 
@@ -360,6 +360,10 @@ STRINGS: dict[str, dict[str, str]] = {
                                       "en": "note: {file} holds the lines {keys} that an older OrderDesk install wrote; they make "
                                             "your other xlwings workbooks use OrderDesk's settings — delete those lines"},
     "addin.status.python": {"zh": "Python：{path}", "en": "python: {path}"},
+    "addin.generated_updated": {"zh": "已更新 {file}", "en": "updated {file}"},
+    "addin.generated_current": {"zh": "macros/generated 已是最新", "en": "macros/generated is up to date"},
+    "addin.generated_stale": {"zh": "macros/generated 已过期（{names}）：运行 orderdesk addin generate 并提交",
+                              "en": "macros/generated is stale ({names}): run `orderdesk addin generate` and commit"},
     "addin.status.templates": {"zh": "模板：{folder}（orderdesk addin templates --out 文件夹 可复制出来）", "en": "templates: {folder} (orderdesk addin templates --out FOLDER copies them)"},
 
     # --- Excel buttons (addin.excel.actions): the message box after each button ------------------
@@ -911,12 +915,87 @@ def table(prefix: str) -> dict[str, dict[str, str]]:
     return out
 
 
+# Names a system gives Chinese: POSIX/macOS zh_CN.UTF-8, zh_TW, zh-Hans-CN; Windows
+# "Chinese (Simplified)_China.936", "Chinese_Taiwan.950", and the C runtime's chs / cht.
+_ZH_LOCALE_PREFIXES = ("zh", "chinese", "chs", "cht")
+_NO_LOCALE = ("", "c", "posix")
+LANG_CHINESE = 0x04   # the primary language of a Windows LANGID (0x0804 zh-CN, 0x0404 zh-TW, 0x0C04 zh-HK)
+
+
+def locale_lang(name: str | None) -> str | None:
+    """zh or en for one locale name as a system reports it; None for a name that says nothing
+    (empty, ``C``, ``POSIX``, ``C.UTF-8``). The first of a GNU ``LANGUAGE`` list (``zh_CN:en``) counts."""
+    text = (name or "").split(":")[0].strip().lower()
+    base = text.split(".")[0].split("@")[0]
+    if base in _NO_LOCALE:
+        return None
+    if base.startswith(_ZH_LOCALE_PREFIXES[0]) or any(
+            base == p or base.startswith((p + "_", p + "-", p + " ", p + "(")) for p in _ZH_LOCALE_PREFIXES[1:]):
+        return "zh"
+    return "en"
+
+
+def windows_ui_lang(langid: int | None) -> str | None:
+    """zh or en for a Windows LANGID (GetUserDefaultUILanguage); None when there is none."""
+    if not langid:
+        return None
+    return "zh" if langid & 0x3FF == LANG_CHINESE else "en"
+
+
+def _windows_ui_langid() -> int | None:
+    import sys
+    if not sys.platform.startswith("win"):
+        return None
+    try:
+        import ctypes
+        return int(ctypes.windll.kernel32.GetUserDefaultUILanguage())  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
+def locale_names() -> list[str]:
+    """The locale names this process sees, most telling first: the environment (LANGUAGE, LC_ALL,
+    LC_MESSAGES, LANG, as gettext reads them), then ``locale.getlocale()`` (on Windows e.g.
+    ``Chinese (Simplified)_China``)."""
+    import locale
+    import os
+    names = [os.environ.get(key, "") for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")]
+    try:
+        names.append(locale.getlocale()[0] or "")
+    except (ValueError, AttributeError):
+        pass
+    import sys
+    if sys.platform == "darwin":   # Excel starts Python without LANG: the user's macOS language
+        names += macos_languages()
+    return [n for n in names if n]
+
+
+def macos_languages(plist: object = None) -> list[str]:
+    """The user's macOS languages, preferred first (``AppleLanguages``: ``zh-Hans-CN``, then
+    ``AppleLocale``: ``zh_CN``) from ~/Library/Preferences/.GlobalPreferences.plist."""
+    import plistlib
+    from pathlib import Path
+    path = Path(plist) if plist else Path.home() / "Library" / "Preferences" / ".GlobalPreferences.plist"
+    try:
+        with open(path, "rb") as fh:
+            prefs = plistlib.load(fh)
+    except (OSError, ValueError, plistlib.InvalidFileException):
+        return []
+    languages = prefs.get("AppleLanguages")
+    names = [str(n) for n in languages] if isinstance(languages, list) else []
+    return names[:1] + ([str(prefs["AppleLocale"])] if prefs.get("AppleLocale") else [])
+
+
 def system_lang() -> str:
     """The language of the user's system: zh for a Chinese locale, else en (the front ends'
-    choice when nothing else says; SPEC section 1)."""
-    import locale
-    loc = (locale.getlocale()[0] or "") if hasattr(locale, "getlocale") else ""
-    return "zh" if loc.lower().startswith("zh") else "en"
+    choice when nothing else says; SPEC section 1). On Windows the user's display language
+    (GetUserDefaultUILanguage) decides first: Excel shows it and the environment rarely names one."""
+    found = windows_ui_lang(_windows_ui_langid())
+    for name in locale_names():
+        if found is not None:
+            break
+        found = locale_lang(name)
+    return found or "en"
 
 
 def month_label(month: _dt.date, lang: str = "en") -> str:

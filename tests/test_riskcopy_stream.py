@@ -221,10 +221,11 @@ def test_a_macro_workbook_keeps_its_vba_and_controls(tmp_path):
     write_risk_copy(read(ledger, kind="ledger"), out=out, as_of=AS_OF)
     a, b = parts(ledger), parts(out)
     assert list(a) == list(b)
-    assert {n for n in a if a[n] != b[n]} == {"xl/worksheets/sheet1.xml", "xl/styles.xml"}
+    # the template's ledger is an Excel Table below the button band: the Risk column joins the table
+    assert {n for n in a if a[n] != b[n]} == {"xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/tables/table1.xml"}
     assert b["xl/vbaProject.bin"] == a["xl/vbaProject.bin"]
     ws = openpyxl.load_workbook(out, keep_vba=True)["Orders"]
-    assert ws["N1"].value == "Risk"
+    assert ws["N2"].value == "Risk" and ws.tables["OrderLedger"].ref == "A2:N7"
     assert_schema_order(b["xl/worksheets/sheet1.xml"])
 
 

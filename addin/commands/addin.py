@@ -34,22 +34,25 @@ def addin() -> None:
 @addin.command("build")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to write into (default: workbook_templates/).")
-def build_cmd(out_dir: Path | None) -> None:
+@lang_option
+def build_cmd(out_dir: Path | None, lang: str | None) -> None:
     """Write OrderDesk.xlam, OrderLedger.xlsm and ContractReview.xlsm from macros/ (reproducible)."""
     from addin.xlam.build import build
-    for path in build(out_dir):
+    for path in build(out_dir, lang=lang or default_lang()):
         click.echo(str(path))
 
 
 @addin.command("generate")
-def generate_cmd() -> None:
+@lang_option
+def generate_cmd(lang: str | None) -> None:
     """Regenerate macros/generated (the UDF wrappers, by xlwings' own generator)."""
     from addin.xlam.build import write_generated
+    lang = lang or default_lang()
     changed = write_generated()
     for path in changed:
-        click.echo(f"updated {path}")
+        click.echo(inst_text("addin.generated_updated", lang, file=path))
     if not changed:
-        click.echo("macros/generated is up to date")
+        click.echo(inst_text("addin.generated_current", lang))
 
 
 def _require_excel(lang: str) -> None:

@@ -307,11 +307,39 @@ def vba_modules(for_addin: bool, sheet_count: int) -> list[Module]:
 # ---------------------------------------------------------------- packages
 
 @dataclass(frozen=True)
+class Choice:
+    """A dropdown (data validation list) on the data rows of one column, found by its header.
+    ``strict``: a value off the list is warned about (the user may keep it); else the list only
+    suggests (free text stays valid: the readers classify it)."""
+    header: str
+    values: tuple[str, ...]
+    strict: bool
+    title: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class Sheet:
     name: str
     rows: tuple[tuple, ...] = ()
     buttons: tuple[str, ...] = ()   # macro names
     widths: tuple[float, ...] = ()
+    table: str | None = None        # rows (header + data) as an Excel Table of this name
+    choices: tuple[Choice, ...] = ()
+
+
+# Sheet buttons sit in a band of their own above the header: OrderDesk writes only from the
+# header row down (its columns beside the table: risk, risk reason, promise date), and the table
+# grows down and to the right, so nothing it or the user adds can run under a button. The band
+# and the header are frozen: the buttons stay in view while the user scrolls the ledger.
+XL_MAX_ROW = 1_048_575   # the last row (0-based): a dropdown covers every row the table can grow into
+BUTTON_ROW_HEIGHT = 36     # points (48 px): a 40 px button with 4 px above
+BUTTON_WIDTH, BUTTON_HEIGHT, BUTTON_GAP = 200, 40, 8   # pixels
+
+
+def header_row(sheet: Sheet) -> int:
+    """The header's row (0-based): below the button band when the sheet has buttons."""
+    return 1 if sheet.buttons else 0
 
 
 def _workbook_bytes(sheets: list[Sheet], vba: bytes, title: str) -> bytes:
@@ -325,6 +353,7 @@ def _workbook_bytes(sheets: list[Sheet], vba: bytes, title: str) -> bytes:
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
     for sheet in sheets:
         ws = wb.add_worksheet(sheet.name)
+        top = header_row(sheet)
         for c, width in enumerate(sheet.widths):
             ws.set_column(c, c, width)
         for r, row in enumerate(sheet.rows):
@@ -332,17 +361,37 @@ def _workbook_bytes(sheets: list[Sheet], vba: bytes, title: str) -> bytes:
                 if value is None:
                     continue
                 if isinstance(value, (_dt.date, _dt.datetime)):
-                    ws.write_datetime(r, c, _dt.datetime(value.year, value.month, value.day), date)
+                    ws.write_datetime(top + r, c, _dt.datetime(value.year, value.month, value.day), date)
                 elif isinstance(value, bool):
-                    ws.write_boolean(r, c, value)
+                    ws.write_boolean(top + r, c, value)
                 elif isinstance(value, (int, float)):
-                    ws.write_number(r, c, value)
+                    ws.write_number(top + r, c, value)
                 else:
-                    ws.write_string(r, c, str(value), header if (r == 0 and not sheet.name.endswith(".conf")) else None)
-        first_col = max((len(r) for r in sheet.rows), default=0) + 1
+                    ws.write_string(top + r, c, str(value),
+                                    header if (r == 0 and not sheet.name.endswith(".conf")) else None)
+        if sheet.table:
+            # the ledger as an Excel Table (ListObject): formulas and UDF arguments that name its
+            # columns (OrderLedger[状态 Status]) grow with it; the header cells keep their format
+            ws.add_table(top, 0, top + len(sheet.rows) - 1, len(sheet.rows[0]) - 1, {
+                "name": sheet.table, "style": "Table Style Light 1",
+                "columns": [{"header": h, "header_format": header} for h in sheet.rows[0]]})
+        for choice in sheet.choices:
+            c = sheet.rows[0].index(choice.header)
+            # no input message: a tooltip on every cell of the column is in the planner's way
+            rule = {"validate": "list", "source": list(choice.values), "ignore_blank": True, "show_input": False}
+            if choice.strict:
+                rule.update({"error_type": "warning", "error_title": choice.title[:32],
+                             "error_message": choice.message[:255]})
+            else:
+                rule["show_error"] = False
+            ws.data_validation(top + 1, c, XL_MAX_ROW, c, rule)
+        if sheet.buttons:
+            ws.set_row(0, BUTTON_ROW_HEIGHT)
+            ws.freeze_panes(top + 1, 0)
         for i, macro in enumerate(sheet.buttons):
-            ws.insert_button(1 + i * 3, first_col, {"macro": macro, "caption": BUTTONS[macro],
-                                                    "width": 220, "height": 40})
+            ws.insert_button(0, 0, {"macro": macro, "caption": BUTTONS[macro], "width": BUTTON_WIDTH,
+                                    "height": BUTTON_HEIGHT, "x_offset": 4 + i * (BUTTON_WIDTH + BUTTON_GAP),
+                                    "y_offset": 4})
     wb.add_vba_project(io.BytesIO(vba), is_stream=True)
     wb.set_vba_name("ThisWorkbook")
     wb.close()
@@ -434,9 +483,36 @@ def _ledger_rows() -> tuple[tuple, ...]:
              "已取消", "Li Na", None, "客户取消"))
 
 
+# The status words of the dropdown, one per status code (addin.schema.STATUS_WORDS), in Chinese
+# and in English: words the readers take (addin/data/values.toml), tested to map to their code.
+STATUS_CHOICES = {"open": ("待排产", "open"), "in_progress": ("生产中", "in progress"),
+                  "shipped": ("已出货", "shipped"), "closed": ("已完成", "closed"),
+                  "cancelled": ("已取消", "cancelled")}
+LEDGER_TABLE = "OrderLedger"
+
+
+def status_choices() -> tuple[str, ...]:
+    return tuple(zh for zh, _ in STATUS_CHOICES.values()) + tuple(en for _, en in STATUS_CHOICES.values())
+
+
+def cause_choices() -> tuple[str, ...]:
+    """The root-cause categories in Chinese, then English, as the root-cause summary names them
+    (each is a synonym of its cause in addin/data/rootcause.toml)."""
+    from addin.compute.rootcause import CAUSE_LABELS, CAUSES
+    return tuple(CAUSE_LABELS["zh"][c] for c in CAUSES) + tuple(CAUSE_LABELS["en"][c] for c in CAUSES)
+
+
+def ledger_choices() -> tuple[Choice, ...]:
+    return (Choice("状态 Status", status_choices(), strict=True, title="状态 Status",
+                   message="OrderDesk 不认识这个状态，请从列表中选择；仍要保留请点“是”。"
+                           "OrderDesk does not know this status: pick one from the list, or click Yes to keep it."),
+            Choice("异常类型 Exception Type", cause_choices(), strict=False))
+
+
 def ledger_template_bytes() -> bytes:
     sheet = Sheet("Orders", _ledger_rows(), ("RefreshRiskColours", "RefreshOtdPivot", "RootCauseSummary", "PromiseDate"),
-                  widths=(12, 12, 10, 10, 12, 14, 14, 12, 10, 10, 10, 12, 24))
+                  widths=(12, 12, 10, 10, 12, 14, 14, 12, 10, 10, 10, 12, 24), table=LEDGER_TABLE,
+                  choices=ledger_choices())
     return _template_bytes([sheet], "OrderDesk order ledger")
 
 
@@ -447,14 +523,14 @@ def review_template_bytes() -> bytes:
          "单价 Unit Price", "币种 Currency", "订单日期 Order Date", "客户交期 Requested Date"),
         ("PO-2001", "1", "ACME", "A-100", "B", 500, 1.10, "USD", d(2026, 11, 2), d(2026, 12, 4)),
         ("PO-2001", "2", "ACME", "B-200", "A", 100, 2.60, "USD", d(2026, 11, 2), d(2026, 11, 6)),
-    ), ("ContractReview", "PromiseDate"), widths=(12, 6, 10, 10, 6, 10, 10, 8, 12, 14))
+    ), ("ContractReview", "PromiseDate"), widths=(12, 6, 10, 10, 6, 10, 10, 8, 12, 14), table="PoLines")
     quotes = Sheet("Quotes", (
         ("报价单号 Quote No", "客户 Customer", "料号 Part No", "版本 Rev", "起订量 Break Qty", "单价 Unit Price",
          "币种 Currency", "交期天数 Lead Time", "MOQ", "模具费 Tooling", "有效期至 Valid Until"),
         ("Q-01", "ACME", "A-100", "B", 100, 1.20, "USD", 15, 100, None, d(2026, 12, 31)),
         ("Q-01", "ACME", "A-100", "B", 500, 1.10, "USD", 15, 100, None, d(2026, 12, 31)),
         ("Q-02", "ACME", "B-200", "A", 200, 2.50, "USD", 20, 200, 300, d(2026, 12, 31)),
-    ), widths=(12, 10, 10, 6, 10, 10, 8, 10, 8, 10, 14))
+    ), widths=(12, 10, 10, 6, 10, 10, 8, 10, 8, 10, 14), table="Quotes")
     return _template_bytes([orders, quotes], "OrderDesk contract review")
 
 
@@ -466,13 +542,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
-def build(out_dir: Path | None = None) -> list[Path]:
+def build(out_dir: Path | None = None, lang: str = "en") -> list[Path]:
     """Write ``OrderDesk.xlam``, ``OrderLedger.xlsm`` and ``ContractReview.xlsm`` into
     ``out_dir`` (default ``workbook_templates/``). Refuses to build from stale generated VBA."""
     stale = stale_generated()
     if stale:
-        names = ", ".join(p.name for p in stale)
-        raise FileError(f"macros/generated is stale ({names}): run `orderdesk addin generate` and commit")
+        from addin.i18n import t
+        raise FileError(t("addin.generated_stale", lang, names=", ".join(p.name for p in stale)))
     out_dir = Path(out_dir) if out_dir else TEMPLATES
     outputs = {ADDIN_NAME: addin_bytes(), "OrderLedger.xlsm": ledger_template_bytes(),
                "ContractReview.xlsm": review_template_bytes()}
