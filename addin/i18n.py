@@ -482,6 +482,16 @@ STRINGS: dict[str, dict[str, str]] = {
                           "en": "select an order line on the Orders sheet first (the selection is on {sheet})"},
     "excel.not_a_line": {"zh": "{sheet}!A{row} 不是订单行 — 请选择第 {first} 行及以下的单元格",
                          "en": "{sheet}!A{row} is not an order line — select a cell in rows {first} and below"},
+    "excel.place_taken": {"zh": "未写入任何内容：{cell} 中有您的数据「{value}」。OrderDesk 只写入空白单元格或它自己的列（{headers}）"
+                                "— 请清空或移走该列后再按一次",
+                          "en": "Nothing written: {cell} holds your value '{value}'. OrderDesk writes only into empty cells "
+                                "or its own columns ({headers}) — clear or move that column and press again"},
+    "excel.place_merged": {"zh": "未写入任何内容：{cell} 属于合并单元格。OrderDesk 只写入空白单元格或它自己的列（{headers}）"
+                                 "— 请取消该合并后再按一次",
+                           "en": "Nothing written: {cell} is part of merged cells. OrderDesk writes only into empty cells "
+                                 "or its own columns ({headers}) — unmerge them and press again"},
+    "excel.place_full": {"zh": "未写入任何内容：工作表 {sheet} 右侧已没有空列可写入 {headers}",
+                         "en": "Nothing written: sheet {sheet} has no empty column left on the right for {headers}"},
     "excel.no_promise_source": {"zh": "{book}：没有 Quotes、Stock 或 Capacity 工作表可用于承诺交期 — 请添加一个",
                                 "en": "{book}: no Quotes, Stock or Capacity sheet to promise from — add one"},
     "udf.promise_no_plan": {"zh": "OD_PROMISE 需要库存或产能：在本工作簿中加入 Stock（库存）工作表（以及 Capacity 和 Routing 工作表），"

@@ -69,8 +69,9 @@ def test_refresh_risk_colours_writes_column_and_rules(ledger):
     assert ws["L6"].value == "逾期5天"
     rules = {str(rng.sqref): [(r.formula[0], r.dxf.fill.fgColor.rgb) for r in rng.rules]
              for rng in ws.conditional_formatting}
-    assert rules == {"A4:L9": [('$K4="overdue"', "00F8CBAD"), ('$K4="at_risk"', "00FFE699"),
-                               ('$K4="done"', "00D9D9D9")]}
+    assert rules == {"A4:L9": [('("OrderDesk"<>"")*($K4="overdue")', "00F8CBAD"),   # OrderDesk's marker
+                               ('("OrderDesk"<>"")*($K4="at_risk")', "00FFE699"),
+                               ('("OrderDesk"<>"")*($K4="done")', "00D9D9D9")]}
 
 
 def test_refresh_risk_twice_reuses_the_column(ledger):
@@ -143,7 +144,7 @@ def test_contract_review_sheet_with_verdict_colours(tmp_path):
     assert rows[3][header.index("quote_result")] == "fail"
     [cf] = list(ws.conditional_formatting)
     assert str(cf.sqref) == f"A2:{column_letter(len(header))}4"
-    assert [r.formula[0] for r in cf.rules] == ['$D2="fail"', '$D2="warn"', '$D2="pass"']
+    assert [r.formula[0] for r in cf.rules] == [f'("OrderDesk"<>"")*($D2="{v}")' for v in ("fail", "warn", "pass")]
 
 
 def test_contract_review_without_quotes_sheet_is_a_message(tmp_path):

@@ -19,17 +19,38 @@ import pandas as pd
 from addin.config import Settings
 from addin.errors import InputError, OrderDeskError
 from addin.excel import compute
-from addin.excel.book import Book, Rule, XlwingsBook, column_letter, frame_rows, read_table
+from addin.excel.book import (PAINTED_SHEET, Book, Rule, XlwingsBook, column_letter, frame_rows,
+                               header_first_row, read_table)
+from addin.excel.placement import OwnColumn, Place, place_columns
 from addin.excel.settings import CONFIG_SHEETS, book_settings, content_lang, message_lang
 from addin.i18n import t
 
 ORDERS_SHEETS = ("Orders", "订单", "PO", "PO Lines")
 QUOTES_SHEETS = ("Quotes", "报价", "报价单")
 REVIEW_SHEET, OTD_SHEET, PARETO_SHEET = "Review", "OTD", "Pareto"
-OUTPUT_SHEETS = (REVIEW_SHEET, OTD_SHEET, PARETO_SHEET, "xlwings.conf")
+OUTPUT_SHEETS = (REVIEW_SHEET, OTD_SHEET, PARETO_SHEET, "xlwings.conf", PAINTED_SHEET)
 RISK_HEADER = "风险 Risk"
 RISK_REASON_HEADER = "风险原因 Risk reason"
 PROMISE_HEADER = "建议承诺交期 Promise date"
+
+
+def _risk_word(value) -> bool:
+    """A risk as OrderDesk writes it: the code (the button) or its label in either language (the
+    command line's risk copy)."""
+    from addin.compute.risk import RISKS
+    from addin.i18n import LANGS, risk_label
+    return str(value).strip() in {r for r in RISKS} | {risk_label(r, lang) for r in RISKS for lang in LANGS}
+
+
+def _date_value(value) -> bool:
+    return isinstance(value, (_dt.date, _dt.datetime))
+
+
+# the columns the buttons write into the user's sheet, found again by their header (placement.py):
+# the button's own bilingual header, or the command line's risk copy's ("风险" / "Risk")
+RISK_COLUMNS = (OwnColumn(RISK_HEADER, ("risk", "风险"), _risk_word),
+                OwnColumn(RISK_REASON_HEADER, ("risk_reason", "风险原因", "Risk reason")))
+PROMISE_COLUMNS = (OwnColumn(PROMISE_HEADER, (), _date_value),)
 RISK_COUNTS = ("overdue", "at_risk", "on_track", "done")
 VERDICTS = ("pass", "warn", "fail")
 
@@ -81,13 +102,31 @@ def _skipped(run: Run, result) -> str | None:
     return t("excel.skipped", run.ui, n=result.rows.issues, cells=cells)
 
 
-def _column_for(grid: list[list], header_row: int, header: str) -> int:
-    """The column headed ``header`` on the header row of ``grid`` (a sheet's rows), else the one
-    after the last used column."""
-    texts = [str(v).strip() if v is not None else "" for v in (grid[header_row - 1] if header_row - 1 < len(grid) else [])]
-    if header in texts:
-        return texts.index(header) + 1
-    return max((i + 1 for i, text in enumerate(texts) if text), default=0) + 1
+def place_for(run: Run, sheet: str, grid: list[list], result, columns: tuple[OwnColumn, ...],
+              last_row: int | None = None) -> Place:
+    """Where a button writes ``columns`` into ``sheet`` (its values ``grid``, read as ``result``):
+    OrderDesk's own columns found by their header in the readers' header block, else the columns
+    after the last one used in any row (``placement.place_columns``). When a user's value is in
+    the way: InputError naming the cell, in the user's language, before anything is written."""
+    merged = getattr(run.book, "merged_ranges", None)
+    first = header_first_row(run.book, sheet, grid, result)
+    place = place_columns(grid, first, result.header_row, columns, last_row=last_row,
+                          merged=merged(sheet) if merged else ())
+    if place.ok:
+        return place
+    from addin.files.text import sheet_ref
+    row, col, value = place.taken
+    headers = t("excel.list_sep", run.ui).join(c.header for c in columns)
+    if col > MAX_COLUMN:
+        raise InputError(t("excel.place_full", run.ui, sheet=sheet, headers=headers), sheet=sheet)
+    cell = f"{sheet_ref(sheet)}!{column_letter(col)}{row}"
+    if value is None:
+        raise InputError(t("excel.place_merged", run.ui, cell=cell, headers=headers), sheet=sheet, cell=cell)
+    raise InputError(t("excel.place_taken", run.ui, cell=cell, value=str(value)[:40], headers=headers),
+                     sheet=sheet, cell=cell)
+
+
+MAX_COLUMN = 16384
 
 
 def _counts(values: pd.Series, keys: tuple[str, ...], prefix: str, lang: str) -> str:
@@ -142,26 +181,29 @@ def refresh_risk_colours_action(book: Book) -> None:
     ledger = read_ledger(read_table(book, sheet, "ledger"))
     lang = run.lang(ledger)
     risk = line_risk(ledger, run.settings, run.as_of, lang)
-    letter = _write_risk_column(book, sheet, ledger, risk)
+    letter = _write_risk_column(run, sheet, ledger, risk)
     book.save()
     run.say("excel.risk_done", compute.risk_calendar_note(run.settings, run.as_of, lang), _skipped(run, ledger),
             sheet=sheet, column=letter, summary=_counts(risk["risk"], RISK_COUNTS, "excel.risk_count", run.ui))
 
 
-def _write_risk_column(book: Book, sheet: str, ledger, risk: pd.DataFrame) -> str:
-    """Risk and reason columns beside the table (the existing ones reused) and the rules colouring
-    its rows; returns the risk column's letter."""
+def _write_risk_column(run: Run, sheet: str, ledger, risk: pd.DataFrame) -> str:
+    """Risk and reason columns (OrderDesk's own of an earlier run reused, else after the last used
+    column) and the rules colouring the table's rows; returns the risk column's letter. Nothing
+    is written when a user's value is in the way (InputError)."""
+    book = run.book
     header_row = ledger.header_row
     grid = book.read_rows(sheet)   # once: in Excel each read crosses to the workbook
-    risk_col = _column_for(grid, header_row, RISK_HEADER)
     last_row = max(len(grid), header_row + 1)
-    column = [[RISK_HEADER, RISK_REASON_HEADER]] + [[None, None] for _ in range(last_row - header_row)]
+    place = place_for(run, sheet, grid, ledger, RISK_COLUMNS, last_row)
+    top = place.header_row
+    column = [[RISK_HEADER, RISK_REASON_HEADER]] + [[None, None] for _ in range(last_row - top)]
     for source_row, code, reason in zip(ledger.data["source_row"], risk["risk"], risk["risk_reason"]):
-        column[int(source_row) - header_row] = [code, reason]
-    letter = column_letter(risk_col)
-    book.write_rows(sheet, column, top_left=f"{letter}{header_row}", clear=False)
+        column[int(source_row) - top] = [code, reason]
+    letter = column_letter(place.column)
+    book.write_rows(sheet, column, top_left=f"{letter}{top}", clear=False)
     rules = [Rule(f'=${letter}{header_row + 1}="{code}"', fill) for code, fill in compute.RISK_FILL.items()]
-    book.apply_rules(sheet, f"A{header_row + 1}:{column_letter(risk_col + 1)}{last_row}", rules)
+    book.apply_rules(sheet, f"A{header_row + 1}:{column_letter(place.column + 1)}{last_row}", rules)
     return letter
 
 
@@ -218,8 +260,9 @@ def promise_date_action(book: Book) -> None:
         raise InputError(t("excel.no_promise_source", run.ui, book=book.name))
     plan = compute.review_inputs(book, line, quotes, orders_sheet=sheet) if plannable else None
     promise = promise_line(line, run.settings, run.as_of, lang, plan_inputs=plan, quotes=quotes)
-    col = column_letter(_column_for(book.read_rows(sheet), orders.header_row, PROMISE_HEADER))
-    book.write_rows(sheet, [[PROMISE_HEADER]], top_left=f"{col}{orders.header_row}", clear=False)
+    place = place_for(run, sheet, book.read_rows(sheet), orders, PROMISE_COLUMNS, row)
+    col = column_letter(place.column)
+    book.write_rows(sheet, [[PROMISE_HEADER]], top_left=f"{col}{place.header_row}", clear=False)
     book.write_rows(sheet, [[promise.day]], top_left=f"{col}{row}", clear=False)
     book.save()
     shown = promise.day.isoformat() if promise.day else t("excel.promise_none", run.ui)

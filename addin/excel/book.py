@@ -18,6 +18,7 @@ import pandas as pd
 
 from addin.errors import FileError, InputError
 from addin.excel import values
+from addin.excel.placement import Painted, is_own_formula, marked, static_conditions, static_fills, to_clear
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Book(Protocol):
     def write_rows(self, sheet: str, rows: Sequence[Sequence[Any]], *, top_left: str = "A1",
                    clear: bool = True) -> None: ...
     def apply_rules(self, sheet: str, cell_range: str, rules: Sequence[Rule]) -> None: ...
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]: ...
     def selected_row(self) -> tuple[str, int]: ...
     def message(self, text: str, title: str = "OrderDesk") -> None: ...
     def save(self) -> None: ...
@@ -74,6 +76,19 @@ def read_table(book: Book, sheet: str, kind: str):
     from addin.readers.table import read_grid
     rows = book.read_rows(sheet)
     return read_grid(Grid(Path(book.name), sheet, rows, book.sheet_names()), kind)
+
+
+def header_first_row(book: Book, sheet: str, rows: list[list], result) -> int:
+    """The first row (1-based) of the header block the readers found for ``result`` (a
+    ReadResult of ``sheet``'s ``rows``): the upper row of a two-row header, else the header row.
+    The readers' own detection is asked again (the ReadResult keeps only the lower row)."""
+    from addin.readers.grid import Grid
+    from addin.readers.table import Mapping, find_header, unpasted
+    match = find_header(unpasted(Grid(Path(book.name), sheet, rows, book.sheet_names())), result.kind,
+                        Mapping(), ledger_kind=getattr(result, "ledger_kind", None))
+    if match is not None and match.header_index + 1 == result.header_row:
+        return match.first_index + 1
+    return result.header_row
 
 
 def frame_rows(frame: pd.DataFrame, header: Sequence[str] | None = None) -> list[list]:
@@ -153,14 +168,28 @@ class FileBook:
                     cell.number_format = "yyyy-mm-dd"
 
     def apply_rules(self, sheet: str, cell_range: str, rules: Sequence[Rule]) -> None:
+        """OrderDesk's earlier rules on the sheet (their formula carries the marker) replaced by
+        ``rules`` (marked); every other rule kept as it is, in its order."""
         from openpyxl.formatting.rule import FormulaRule
         from openpyxl.styles import Font, PatternFill
         ws = self._sheet(sheet)
+        kept = type(ws.conditional_formatting)()
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                if not any(is_own_formula(f) for f in (rule.formula or ())):
+                    kept.add(str(cf.sqref), rule)
+                    kept.max_priority = max(kept.max_priority, rule.priority or 0)
+        ws.conditional_formatting = kept   # OrderDesk's rules come after the user's
         for rule in rules:
             fill = PatternFill(start_color=rule.fill, end_color=rule.fill, fill_type="solid")
             font = Font(color=rule.font) if rule.font else None
-            ws.conditional_formatting.add(cell_range, FormulaRule(formula=[rule.formula.lstrip("=")],
+            ws.conditional_formatting.add(cell_range, FormulaRule(formula=[marked(rule.formula).lstrip("=")],
                                                                   fill=fill, font=font, stopIfTrue=True))
+
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """(first row, first column, last row, last column) of each merged area, 1-based."""
+        ws = self._sheet(sheet)
+        return [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
 
     def selected_row(self) -> tuple[str, int]:
         if self._selection:
@@ -193,6 +222,7 @@ class FileBook:
 # ---------------------------------------------------------------- the workbook open in Excel
 
 XL_EXPRESSION = 2  # XlFormatConditionType.xlExpression
+PAINTED_SHEET = "OrderDesk painted"   # macOS: the fills OrderDesk painted (sheet, address, RRGGBB), hidden
 MSO_LANGUAGE_ID_UI = 2   # MsoAppLanguageID.msoLanguageIDUI
 LANG_CHINESE = 0x04      # primary language of every Chinese LCID (2052 zh-CN, 1028 zh-TW, 3076 zh-HK …)
 
@@ -249,32 +279,97 @@ class XlwingsBook:
         target.value = [list(r) for r in rows]
 
     def apply_rules(self, sheet: str, cell_range: str, rules: Sequence[Rule]) -> None:
-        rng = self._sheet(sheet)[cell_range]
+        """Windows: OrderDesk's earlier rules on the sheet (marked formula) deleted one by one, the
+        user's kept, ``rules`` added marked. macOS (no FormatConditions.Add over AppleScript): the
+        fills OrderDesk painted before cleared (where the user has not recoloured them), the
+        matching rows painted and recorded (:data:`PAINTED_SHEET`)."""
         import sys
+        ws = self._sheet(sheet)
+        rng = ws[cell_range]
         if sys.platform.startswith("win"):
-            conditions = rng.api.FormatConditions
-            conditions.Delete()
+            conditions = ws.api.Cells.FormatConditions       # every rule of the sheet
+            for i in range(int(conditions.Count), 0, -1):
+                cond = conditions.Item(i)
+                try:
+                    formula = cond.Formula1
+                except Exception:   # colour scales, data bars, icon sets: no formula, not ours
+                    continue
+                if is_own_formula(formula):
+                    cond.Delete()
             for rule in rules:
-                cond = conditions.Add(Type=XL_EXPRESSION, Formula1=rule.formula)
+                cond = rng.api.FormatConditions.Add(Type=XL_EXPRESSION, Formula1=marked(rule.formula))
                 cond.Interior.Color = _bgr(rule.fill)
                 if rule.font:
                     cond.Font.Color = _bgr(rule.font)
                 cond.StopIfTrue = True
         else:
-            # macOS: AppleScript has no FormatConditions.Add; colour the matching rows directly
-            self._static_colours(rng, rules)
+            self._static_colours(sheet, rng, rules)
 
-    def _static_colours(self, rng: Any, rules: Sequence[Rule]) -> None:
-        top, left = rng.row, rng.column
-        for rule in rules:
-            m = re.fullmatch(r'=\$([A-Z]+)\$?(\d+)="(.*)"', rule.formula)
-            if not m:
-                continue
-            _, col = parse_cell(m.group(1) + "1")
-            values = rng.sheet.range((top, col), (top + rng.rows.count - 1, col)).options(ndim=1).value
-            for i, v in enumerate(values):
-                if v == m.group(3):
-                    rng.sheet.range((top + i, left), (top + i, left + rng.columns.count - 1)).color = "#" + rule.fill
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """The merged areas of the sheet's used range (found with Find by format, one call per
+        area; none when the used range holds no merged cell)."""
+        ws = self._sheet(sheet)
+        used = ws.used_range
+        try:
+            if used.api.MergeCells is False:
+                return []
+            app = self.book.app.api
+            app.FindFormat.Clear()
+            app.FindFormat.MergeCells = True
+            out, first = [], None
+            found = used.api.Find(What="", SearchFormat=True)
+            while found is not None:
+                area = found.MergeArea
+                key = area.Address
+                if key == first:
+                    break
+                first = first or key
+                out.append((area.Row, area.Column, area.Row + area.Rows.Count - 1,
+                            area.Column + area.Columns.Count - 1))
+                found = used.api.Find(What="", After=found, SearchFormat=True)
+            app.FindFormat.Clear()
+            return out
+        except Exception:   # macOS or an Excel without FindFormat: the writes themselves fail on a merged area
+            return []
+
+    def _static_colours(self, sheet: str, rng: Any, rules: Sequence[Rule]) -> None:
+        """Fills instead of rules: the earlier ones cleared where they are still OrderDesk's
+        colour, the rows matching a rule filled and recorded for the next refresh."""
+        records = self._painted()
+        ws = self._sheet(sheet)
+
+        def colour_of(address: str) -> str | None:
+            c = ws[address].color
+            return None if c is None else "%02X%02X%02X" % tuple(c)[:3]
+        for address in to_clear(records, sheet, colour_of):
+            ws[address].color = None
+        records = [p for p in records if p.sheet != sheet]
+        col, conditions = static_conditions([(r.formula, r.fill) for r in rules])
+        if col is not None:
+            top, left, right = rng.row, rng.column, rng.column + rng.columns.count - 1
+            _, c = parse_cell(col + "1")
+            values = ws.range((top, c), (top + rng.rows.count - 1, c)).options(ndim=1).value or []
+            for address, fill in static_fills(values, conditions, top, column_letter(left), column_letter(right)):
+                ws[address].color = "#" + fill
+                records.append(Painted(sheet, address, fill))
+        self._record_painted(records)
+
+    def _painted(self) -> list[Painted]:
+        if PAINTED_SHEET not in self.sheet_names():
+            return []
+        rows = self.book.sheets[PAINTED_SHEET].used_range.options(ndim=2).value or []
+        return [Painted(str(r[0]), str(r[1]), str(r[2])) for r in rows[1:] if len(r) >= 3 and r[0] and r[1] and r[2]]
+
+    def _record_painted(self, records: Sequence[Painted]) -> None:
+        new = PAINTED_SHEET not in self.sheet_names()
+        active = self.book.sheets.active            # adding a sheet activates it: go back
+        self.write_rows(PAINTED_SHEET, [["sheet", "address", "fill"]] + [[p.sheet, p.address, p.fill] for p in records])
+        if new:
+            try:
+                self.book.sheets[PAINTED_SHEET].visible = False
+            except Exception:
+                pass
+            active.activate()
 
     def selected_row(self) -> tuple[str, int]:
         selection = self.book.app.selection
