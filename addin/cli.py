@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from addin.files.text import terminal_safe
 from addin.version import __version__
 
 # name -> (module, attribute, one-line help shown by `orderdesk --help` without importing it)
@@ -60,6 +61,22 @@ def cli() -> None:
     deliveries failed (monthly)."""
 
 
+class _TerminalSafe:
+    """A text stream whose writes go through ``terminal_safe`` (click's usage errors)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(terminal_safe(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: turns OrderDeskError into `Error: ...` and exit status 1 (SPEC section 6)."""
     from addin.errors import DeliveryError, OrderDeskError
@@ -73,13 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("Aborted.", err=True)
         return 1
     except click.ClickException as exc:
-        exc.show()
+        exc.show(file=_TerminalSafe(sys.stderr))   # a usage error repeats what was typed (SPEC 12)
         return exc.exit_code
     except DeliveryError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {terminal_safe(str(exc))}", err=True)
         return 3
     except OrderDeskError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {terminal_safe(str(exc))}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -88,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         import os
         if os.environ.get("ORDERDESK_DEBUG"):
             raise
-        click.echo(f"Error: internal error ({type(exc).__name__}: {str(exc)[:200]}) — please report it; "
+        click.echo(f"Error: internal error ({type(exc).__name__}: {terminal_safe(str(exc)[:200])}) — please report it; "
                    f"set ORDERDESK_DEBUG=1 to see the details", err=True)
         return 1
     return 0

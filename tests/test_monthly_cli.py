@@ -54,7 +54,8 @@ def test_config_error_is_exit_1(tmp_path: Path, capsys) -> None:
 
 def test_missing_config_file_is_exit_1(tmp_path: Path, capsys) -> None:
     status, _, err = orderdesk(capsys, "monthly", "--config", str(tmp_path / "nope.toml"))
-    assert (status, err) == (1, f"Error: {tmp_path / 'nope.toml'}: configuration file not found\n")
+    assert (status, err) == (1, f"Error: {tmp_path / 'nope.toml'}: no such file — check the name and the folder of"
+                                f" the configuration file\n")   # as every input (SPEC 6)
 
 
 def test_missing_password_is_exit_1_but_dry_run_does_not_need_it(tmp_path: Path, capsys, monkeypatch) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.common import (as_of_option, basis_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, late_tol_option, map_option, progress, quiet_option,
                                    settings_from, sheet_option)
@@ -33,13 +35,14 @@ def _by_callback(ctx, param, value: str | None) -> list[str]:
     return fields
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("ledger", type=existing_file)
 @click.option("--by", "by", callback=_by_callback, metavar="FIELDS",
               help="Group by any of customer, part_no, month (the due month), owner, priority, supplier, currency "
                    "(comma-separated; default customer,part_no,month).")
 @click.option("--deliveries", "deliveries", type=existing_file, metavar="FILE",
-              help="Delivery export, one row per delivery (order, line, date, quantity), joined to the ledger.")
+              help="Delivery export, one row per delivery (order, line, date, quantity), joined to the ledger. "
+                   "Default: [ledger] deliveries of --config.")
 @as_of_option
 @basis_option
 @late_tol_option
@@ -72,25 +75,28 @@ def backlog(ledger: Path, by: list[str], deliveries: Path | None, as_of: dt.date
     lang = settings.lang or default_lang()
     as_of = as_of or dt.date.today()
     progress(f"reading {ledger.name}")
+    if deliveries is None:       # [ledger] deliveries of orderdesk.toml (SPEC 13)
+        from addin.jobs.deliveries import deliveries_from_config
+        deliveries = (deliveries_from_config(config_file) or (None,))[0]
     if fmt == "json":
-        click.echo(json.dumps(backlog_figures(ledger, settings, as_of, by=by, sheet=sheet, mapping=map_file,
+        safe_echo(json.dumps(backlog_figures(ledger, settings, as_of, by=by, sheet=sheet, mapping=map_file,
                                               deliveries=deliveries), ensure_ascii=False))
         return
     result = backlog_table(ledger, settings, as_of, by=by, sheet=sheet, mapping=map_file, deliveries=deliveries)
     if fmt == "csv":
-        click.echo(_csv(result, by, lang), nl=False)
+        safe_echo(_csv(result, by, lang), nl=False)
         return
     if quiet:
         return
     text = LABELS[lang]
-    click.echo(text["title"].format(as_of=as_of.isoformat(), basis=settings.otd.basis))
-    click.echo(_table(result, by, lang))
+    safe_echo(text["title"].format(as_of=as_of.isoformat(), basis=settings.otd.basis))
+    safe_echo(_table(result, by, lang))
     total = result.iloc[-1]
     if total["unpriced_lines"]:
-        click.echo(text["unpriced"].format(n=int(total["unpriced_lines"])))
+        safe_echo(text["unpriced"].format(n=int(total["unpriced_lines"])))
     currencies = result.attrs.get("mixed_currencies", [])
     if len(currencies) > 1 and "currency" not in by:
-        click.echo(text["mixed_currency"].format(currencies=", ".join(currencies)))
+        safe_echo(text["mixed_currency"].format(currencies=", ".join(currencies)))
 
 
 def _number(value, unknown: str) -> str:

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.common import (apply, as_of_option, calendar_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, map_option, progress, quiet_option, settings_from,
                                    sheet_option)
 from addin.config import INSPECTION_DAYS, TRANSPORT_DAYS
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("old", type=existing_file)
 @click.argument("new", type=existing_file)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -81,7 +83,7 @@ def changes(old: Path, new: Path, out_file: Path, old_sheet: str | None, bom_fil
     job = compare_ledgers(inputs, settings, as_of, lang)
     write_changes(out_file, job, inputs, lang=lang)
     if fmt == "json":
-        click.echo(json.dumps(changes_json(job), ensure_ascii=False, indent=1))
+        safe_echo(json.dumps(changes_json(job), ensure_ascii=False, indent=1))
         return
     if quiet:
         return
@@ -89,14 +91,14 @@ def changes(old: Path, new: Path, out_file: Path, old_sheet: str | None, bom_fil
     for r in job.diff.changes.itertuples(index=False):
         what = ("" if r.kind == "added" else value_text(r.kind, r.old, lang)) + " → " + \
             ("" if r.kind == "removed" else value_text(r.kind, r.new, lang))
-        click.echo(f"{r.order_no or ''} / {r.line_no or ''}  {kind_label(r.kind, lang)}: {what}")
+        safe_echo(f"{r.order_no or ''} / {r.line_no or ''}  {kind_label(r.kind, lang)}: {what}")
     moved = job.repromise.moved if job.repromise is not None else None
     if moved is not None:
         for r in moved.itertuples(index=False):
             was = "" if r.old_promise is None else r.old_promise.date().isoformat()
             now = "" if r.new_promise is None else r.new_promise.date().isoformat()
-            click.echo(f"{r.order_no or ''} / {r.line_no or ''}  {t('changes.promise_col', lang)}: {was} → {now}")
+            safe_echo(f"{r.order_no or ''} / {r.line_no or ''}  {t('changes.promise_col', lang)}: {was} → {now}")
     for note in job.notes:
-        click.echo(note)
-    click.echo(t("changes.written", lang, out=out_file, n=len(job.diff.changes), orders=len(job.diff.changed_orders),
+        safe_echo(note)
+    safe_echo(t("changes.written", lang, out=out_file, n=len(job.diff.changes), orders=len(job.diff.changed_orders),
                  moved=0 if moved is None else len(moved)))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.caching import no_cache_option
 from addin.commands.common import existing_file, format_option, map_option, quiet_option, sheet_option
 
@@ -14,7 +16,7 @@ KINDS = ["ledger", "sales", "purchase_orders", "work_orders", "shipments", "bom"
          "capacity", "routing", "calendar"]
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("file", type=existing_file)
 @click.option("--kind", type=click.Choice(KINDS),
               help="What the file is (default: found from the headers). sales, purchase_orders, work_orders and "
@@ -36,13 +38,13 @@ def check(file: Path, kind: str | None, sheet: str | None, map_file: Path | None
     from addin.jobs.inputs import read_input
     result = read_input(file, kind, sheet=sheet, mapping=map_file)
     if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
+        safe_echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
         return
     if quiet:
         return
     r = result.rows
     kind = result.kind + (f" ({result.ledger_kind})" if result.ledger_kind else "")
-    click.echo(f"{result.file}  sheet '{result.sheet}'  kind {kind}  header row {result.header_row}")
+    safe_echo(f"{result.file}  sheet '{result.sheet}'  kind {kind}  header row {result.header_row}")
     for fld, header in result.columns.items():
         choice = result.proposal.get(fld)
         how = ""
@@ -51,11 +53,11 @@ def check(file: Path, kind: str | None, sheet: str | None, map_file: Path | None
             if choice.chosen.how != "mapping":
                 runner = choice.runner_up
                 how += f"; runner-up {' '.join(runner.header.split())} {runner.score:.2f})" if runner else ")"
-        click.echo(f"  {fld:<22} <- {' '.join(str(header).split())}{how}")
+        safe_echo(f"  {fld:<22} <- {' '.join(str(header).split())}{how}")
     if result.other_sheets:
-        click.echo(f"other sheets: {', '.join(repr(s) for s in result.other_sheets)}")
-    click.echo(f"rows: read {r.read} = valid {r.valid} + issues {r.issues} + blank/total {r.blank_or_total}")
+        safe_echo(f"other sheets: {', '.join(repr(s) for s in result.other_sheets)}")
+    safe_echo(f"rows: read {r.read} = valid {r.valid} + issues {r.issues} + blank/total {r.blank_or_total}")
     for note in result.notes:
-        click.echo(f"note: {note}")
+        safe_echo(f"note: {note}")
     for issue in result.issues:
-        click.echo(f"{issue.severity}: {issue}")
+        safe_echo(f"{issue.severity}: {issue}")

@@ -205,7 +205,7 @@ def settings_from(ctx: click.Context, config_file: Path | None, **options):
 def progress(message: str) -> None:
     """Progress on stderr, only when stderr is a terminal (SPEC section 6)."""
     if sys.stderr.isatty():
-        click.echo(message, err=True)
+        echo(message, err=True)
 
 
 def apply(*decorators: Callable) -> Callable:

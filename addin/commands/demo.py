@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.common import lang_option, quiet_option
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("orderdesk-demo"),
               show_default=True, help="Folder to write into (created if needed).")
 @lang_option
@@ -34,5 +36,5 @@ def demo(out_dir: Path, lang: str | None, quiet: bool) -> None:
     outputs = demo_module.run(out_dir, command, lang=lang)
     if not quiet:
         for kind, path in outputs:
-            click.echo(f"{kind:<10} {path}")
-        click.echo(json.dumps({"written": len(outputs), "folder": str(out_dir)}, ensure_ascii=False))
+            safe_echo(f"{kind:<10} {path}")
+        safe_echo(json.dumps({"written": len(outputs), "folder": str(out_dir)}, ensure_ascii=False))

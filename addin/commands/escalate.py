@@ -8,12 +8,14 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.common import (as_of_option, basis_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, map_option, quiet_option, settings_from,
                                    sheet_option)
 
 
-@click.command("escalate")
+@click.command("escalate", cls=Command)
 @click.argument("ledger", type=existing_file, required=False)
 @as_of_option
 @basis_option
@@ -53,7 +55,7 @@ def escalate(ledger: Path | None, as_of: dt.date | None, basis: str, major_days:
 
     ctx = click.get_current_context()
     as_of = as_of or dt.date.today()
-    echo = (lambda _text: None) if quiet else click.echo
+    echo = (lambda _text: None) if quiet else safe_echo
     if send:
         if config_file is None:
             raise click.UsageError("--send needs --config (the [ledger], [mail] and [escalation] to send with)")
@@ -86,7 +88,7 @@ def escalate(ledger: Path | None, as_of: dt.date | None, basis: str, major_days:
     result = read_ledger(ledger, sheet=sheet, mapping=map_file)
     digest = escalation_digest(result, settings, as_of=as_of, lang=lang)
     if fmt == "json":
-        click.echo(json.dumps(digest_json(digest), ensure_ascii=False))
+        safe_echo(json.dumps(digest_json(digest), ensure_ascii=False))
         return
     echo(digest.subject)
     echo(digest.body.rstrip("\n"))

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.common import existing_file, format_option, map_option, sheet_option
 
 KINDS = ["ledger", "sales", "purchase_orders", "work_orders", "shipments", "bom", "quotes", "stock",
          "purchases", "capacity", "routing", "calendar"]
 
 
-@click.command(name="map")
+@click.command("map", cls=Command)
 @click.argument("file", type=existing_file)
 @click.option("--kind", type=click.Choice(KINDS),
               help="What the file is (default: found from the headers). sales, purchase_orders, work_orders "
@@ -41,12 +43,12 @@ def map_command(file: Path, kind: str | None, sheet: str | None, map_file: Path 
     from addin.readers.proposal import propose
     proposal = propose(file, kind, sheet=sheet, mapping=map_file)
     if fmt == "json":
-        click.echo(json.dumps(proposal.as_dict(), ensure_ascii=False, indent=1))
+        safe_echo(json.dumps(proposal.as_dict(), ensure_ascii=False, indent=1))
     else:
         for line in proposal.lines():
-            click.echo(line)
+            safe_echo(line)
     if out is not None:
         text = proposal.toml()
         atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), backup=False, inputs=[file])
         if fmt != "json":
-            click.echo(f"wrote {out}")
+            safe_echo(f"wrote {out}")

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, InputFile, echo as safe_echo
+
 from addin.commands.caching import no_cache_option
 from addin.commands.common import as_of_option, default_lang, lang_option, month_option, quiet_option
 
 
 
-@click.command("monthly")
-@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.command("monthly", cls=Command)
+@click.option("--config", "config_file", required=True, type=InputFile("configuration file", option_file=True),
               help="The job's configuration (orderdesk.toml).")
 @month_option
 @as_of_option
@@ -49,9 +51,9 @@ def monthly(config_file: Path, month: dt.date | None, as_of: dt.date | None, lan
     config = load_config(config_file, require_password=not dry_run)
     as_of = as_of or dt.date.today()
     lang = lang or config.report.lang or default_lang()
-    echo = (lambda _text: None) if quiet else (lambda text: click.echo(text))
+    echo = (lambda _text: None) if quiet else (lambda text: safe_echo(text))
     outcome = run_monthly(config, as_of=as_of, month=month, lang=lang, dry_run=dry_run, force=force,
-                          echo=lambda text: click.echo(text, err=True))
+                          echo=lambda text: safe_echo(text, err=True))
 
     def recipient_line(r) -> str:
         return f"  {_pad(t(f'monthly.status.{r.status}', lang), STATUS_WIDTH)} {r.recipient}"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.common import (apply, as_of_option, basis_option, calendar_option, config_option, default_lang,
                                    existing_file, format_option, lang_option, map_option, parse_date_option,
                                    quiet_option, settings_from, sheet_option)
@@ -18,7 +20,7 @@ def _since(ctx, param, value):
     return parse_date_option(value)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("ledger", type=existing_file)
 @click.option("--customer", required=True, metavar="NAME",
               help="The customer, as the ledger writes it (case and spaces ignored).")
@@ -63,8 +65,8 @@ def notice(ledger: Path, customer: str, out_file: Path, body_file: Path | None, 
     inputs = [ledger, *([map_file] if map_file else []), *([config_file] if config_file else [])]
     write_notice(out_file, job, inputs=inputs, body=body_file)
     if fmt == "json":
-        click.echo(json.dumps(notice_json(job), ensure_ascii=False, indent=1))
+        safe_echo(json.dumps(notice_json(job), ensure_ascii=False, indent=1))
     elif not quiet:
         c = job.notice.counts
-        click.echo(t("notice.written", lang, out=out_file, customer=job.notice.customer, open=c["open"],
+        safe_echo(t("notice.written", lang, out=out_file, customer=job.notice.customer, open=c["open"],
                      risk=c["overdue"] + c["at_risk"], shipped=c["shipped"]))

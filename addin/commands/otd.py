@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import calendar as _calendar
-import csv
 import datetime as dt
-import io
 import json
 import math
 import unicodedata
 from pathlib import Path
 
 import click
+
+from addin.commands.common import Command, echo as safe_echo
 
 from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
@@ -49,7 +49,7 @@ def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -
     return start, end
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("ledger", type=existing_file)
 @click.option("--by", "by", callback=_by_callback, metavar="FIELDS",
               help=f"Group by any of {', '.join(GROUP_FIELDS)} (comma-separated); default: the total only.")
@@ -68,6 +68,14 @@ def _period(month: dt.date | None, start: dt.date | None, end: dt.date | None) -
               help="Measure order lines, or whole orders (an order is on time and in full only when all its "
                    "lines are).")
 @filter_options
+@click.option("--deliveries", "deliveries", type=existing_file, default=None, metavar="FILE",
+              help="Delivery or receipt export, one row per delivery (order, line, date, quantity): each line "
+                   "is measured from its deliveries. Default: [ledger] deliveries of --config.")
+@click.option("--lead-times", "lead_times", is_flag=True,
+              help="Also print lead times (order date to completion: median and 90th percentile) by customer "
+                   "and part.")
+@click.option("--quotes", "quotes", type=existing_file, default=None, metavar="FILE",
+              help="Quote book: lead times against the quoted lead time (with --lead-times).")
 @format_option(("table", "json", "csv"))
 @sheet_option
 @map_option
@@ -80,7 +88,7 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
         start: dt.date | None, end: dt.date | None, late_tolerance: int, early_tolerance: int | None,
         weight: str, level: str, customers: tuple, parts: tuple, owners: tuple, suppliers: tuple, fmt: str,
         sheet: str | None, map_file: Path | None, calendar_spec: str, lang: str | None, config_file: Path | None,
-        quiet: bool) -> None:
+        quiet: bool, deliveries: Path | None = None, lead_times: bool = False, quotes: Path | None = None) -> None:
     """Print on-time delivery (OTD) and on-time-in-full (OTIF) of LEDGER, by the groups asked for.
 
     The cohort is the lines not cancelled whose due date is in the period and on or before the
@@ -95,6 +103,8 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
       orderdesk otd ledger.xlsx --basis requested --late-tolerance 2 --weight value
       orderdesk otd ledger.xlsx --config orderdesk.toml --by customer
       orderdesk otd ledger.xlsx --level order --customer ACME --by month
+      orderdesk otd ledger.xlsx --deliveries deliveries.xlsx --by customer
+      orderdesk otd ledger.xlsx --lead-times --quotes quotes.xlsx
     """
     from addin.jobs.inputs import read_ledger
     from addin.jobs.otd import open_risk, otd_figures, otd_summary
@@ -107,35 +117,88 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
     lang = settings.lang or default_lang()
     progress(f"reading {ledger.name}")
     from addin.jobs.selection import selected
-    result = selected(read_ledger(ledger, sheet=sheet, mapping=map_file), settings)
+    from addin.jobs.deliveries import deliveries_from_config
+    from addin.jobs.otd import delivered_lines, lead_time_table
+    d_sheet = d_map = None
+    if deliveries is None:       # [ledger] deliveries of orderdesk.toml (SPEC 13)
+        deliveries, d_sheet, d_map = deliveries_from_config(config_file) or (None, None, None)
+    delivered = delivered_lines(ledger, settings, as_of, sheet=sheet, mapping=map_file, deliveries=deliveries,
+                                deliveries_sheet=d_sheet, deliveries_map=d_map)
+    result = selected(delivered.ledger, settings)
     progress(f"measuring {len(result.data)} lines")
+    leads = lead_time_table(result, settings, as_of, quotes=quotes) if lead_times else None
     if fmt == "json":
-        click.echo(json.dumps(otd_figures(result, settings, as_of, by=by, start=start, end=end,
-                                                       level=level), ensure_ascii=False))
+        figures = otd_figures(result, settings, as_of, by=by, start=start, end=end, level=level, delivered=delivered)
+        if leads is not None:
+            from addin.compute.leadtimes import LEAD_BY, lead_time_json
+            figures["lead_times"] = lead_time_json(leads, LEAD_BY)
+        safe_echo(json.dumps(figures, ensure_ascii=False))
         return
     period, summary, excluded = otd_summary(result, settings, as_of, by=by, start=start, end=end, level=level)
     if fmt == "csv":
-        click.echo(_csv(summary, by, lang), nl=False)
+        safe_echo(_csv(summary, by, lang), nl=False)
         return
     if quiet:
         return
     from addin.compute.otd import headline_facts
     from addin.i18n import measured_headline
     risk = open_risk(result, settings, as_of, lang)
-    click.echo(_title(settings.otd, as_of, start, end, lang))
+    safe_echo(_title(settings.otd, as_of, start, end, lang))
     if level == "order" or settings.filters:
-        click.echo(_scope(level, settings.filters, lang))
-    click.echo(_table(summary, by, lang))
+        safe_echo(_scope(level, settings.filters, lang))
+    safe_echo(_table(summary, by, lang))
     text = LABELS[lang]
-    click.echo(text["excluded"].format(**excluded))
+    safe_echo(text["excluded"].format(**excluded))
     if level == "order":   # the headline counts lines measured, not orders
         _, summary, excluded = otd_summary(result, settings, as_of, by=(), start=start, end=end)
-    click.echo(measured_headline(**headline_facts(summary, excluded), lang=lang))  # measured, and what was not
-    click.echo(text["risk"].format(as_of=as_of.isoformat(), overdue=risk.overdue, at_risk=risk.at_risk,
+    safe_echo(measured_headline(**headline_facts(summary, excluded), lang=lang))  # measured, and what was not
+    safe_echo(text["risk"].format(as_of=as_of.isoformat(), overdue=risk.overdue, at_risk=risk.at_risk,
                                    h=risk.horizon, cal=risk.calendar))
     if risk.note:  # the at-risk count above may be too low: say why and how to fix it
-        click.echo(risk.note)
-    click.echo(text["rows"].format(**result.rows.as_dict()))
+        safe_echo(risk.note)
+    safe_echo(text["rows"].format(**result.rows.as_dict()))
+    if delivered.counts:     # SPEC 13: what the deliveries gave, and their data issues
+        safe_echo(text["deliveries"].format(**delivered.counts))
+        for issue in delivered.issues[:10]:
+            safe_echo(f"  {issue.cell}: {issue.message}")
+        if len(delivered.issues) > 10:
+            safe_echo(text["delivery_more"].format(n=len(delivered.issues) - 10))
+    if leads is not None:
+        safe_echo("")
+        safe_echo(_lead_table(leads, lang))
+
+
+def _lead_table(leads, lang: str) -> str:
+    """Lead times by customer and part (SPEC 13), a total row and what was not counted."""
+    from addin.compute.leadtimes import COLUMNS, LEAD_BY
+    from addin.i18n import t
+    keys = list(LEAD_BY)
+    header = [t(f"lead.{k}", lang) for k in keys + list(COLUMNS)]
+    rows = []
+    for r in leads.to_dict("records"):
+        names = ([t("lead.total", lang)] + [""] * (len(keys) - 1)) if r["is_total"] else \
+            [t("lead.none", lang) if r[k] is None else str(r[k]) for k in keys]
+        cells = []
+        for c in COLUMNS:
+            v = r[c]
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                cells.append("")
+            elif c == "within_quote":
+                cells.append(f"{v * 100:.1f}%")
+            elif c in ("lines", "quoted_lines"):
+                cells.append(str(int(v)))
+            else:
+                cells.append(f"{v:.1f}")
+        rows.append(names + cells)
+    widths = [max(_width(row[i]) for row in [header] + rows) for i in range(len(header))]
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(c + " " * (widths[i] - _width(c)) if i < len(keys) else " " * (widths[i] - _width(c)) + c
+                         for i, c in enumerate(row)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    out = [t("lead.title", lang), fmt(header), rule] + [fmt(r) for r in rows[:-1]] + [rule, fmt(rows[-1])]
+    out.append(t("lead.excluded", lang, **leads.attrs.get("excluded", {"no_order_date": 0, "before_order_date": 0})))
+    return "\n".join(out)
 
 
 def _title(otd, as_of: dt.date, start: dt.date | None, end: dt.date | None, lang: str) -> str:
@@ -206,10 +269,10 @@ def _table(summary, by: list[str], lang: str) -> str:
 
 
 def _csv(summary, by: list[str], lang: str) -> str:
-    """Machine-readable: field names as headers, rates as fractions (4 decimals), empty = unknown."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(by + list(METRICS))
+    """Machine-readable: field names as headers, rates as fractions (4 decimals), empty = unknown;
+    every text cell safe to open in a spreadsheet (files.text.csv_text, SPEC 12)."""
+    from addin.files.text import csv_text
+    rows = [by + list(METRICS)]
     for record in summary.to_dict("records"):
         if record["is_total"]:
             keys = [LABELS[lang]["total"]] + [""] * (len(by) - 1) if by else []
@@ -219,5 +282,5 @@ def _csv(summary, by: list[str], lang: str) -> str:
         for c, digits in (("otd", 4), ("otif", 4), ("avg_days_late", 2)):
             v = record[c]
             values.append("" if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), digits))
-        writer.writerow(keys + values)
-    return buffer.getvalue()
+        rows.append(keys + values)
+    return csv_text(rows)

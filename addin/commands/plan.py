@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.common import (apply, as_of_option, calendar_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, map_option, progress, quiet_option, settings_from,
                                    sheet_option)
 from addin.config import INSPECTION_DAYS, TRANSPORT_DAYS
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("orders", type=existing_file)
 @click.option("--bom", "bom_files", type=existing_file, multiple=True,
               help="BOM file; give it again for each file of a multi-level BOM (a top level and the BOMs of "
@@ -75,10 +77,10 @@ def plan(orders: Path, bom_files: tuple[Path, ...], bom_parents: tuple[str, ...]
     job = pmc_plan(inputs, settings, as_of)
     write_plan(out_file, job, inputs, lang=lang)
     if fmt == "json":
-        click.echo(json.dumps(plan_json(job, lang), ensure_ascii=False, indent=1))
+        safe_echo(json.dumps(plan_json(job, lang), ensure_ascii=False, indent=1))
     elif not quiet:
-        click.echo(plan_table(job, lang))
-        click.echo(f"wrote {out_file}")
+        safe_echo(plan_table(job, lang))
+        safe_echo(f"wrote {out_file}")
 
 
 def plan_table(job, lang: str = "en") -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.common import (apply, as_of_option, calendar_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, map_option, progress, quiet_option, settings_from,
                                    sheet_option)
@@ -16,7 +18,7 @@ from addin.jobs.review import day_text as _day
 from addin.jobs.review import review_json
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("orders", type=existing_file)
 @click.option("--quotes", "quotes_file", type=existing_file, required=True,
               help="The quote book (one row per price break; charge rows named by Charge Type).")
@@ -77,11 +79,11 @@ def review(orders: Path, quotes_file: Path, bom_file: Path | None, bom_parent: s
     result = contract_review(inputs, settings, as_of, lang)
     write_review(out_file, result, inputs, lang=lang, as_of=as_of, reviewer=reviewer)
     if fmt == "json":
-        click.echo(json.dumps(review_json(result), ensure_ascii=False, indent=1))
+        safe_echo(json.dumps(review_json(result), ensure_ascii=False, indent=1))
     elif not quiet:
         from addin.i18n import t
-        click.echo(review_table(result, lang))
-        click.echo(t("review.wrote", lang, out=out_file))
+        safe_echo(review_table(result, lang))
+        safe_echo(t("review.wrote", lang, out=out_file))
 
 
 def review_table(result, lang: str = "en") -> str:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, echo as safe_echo
+
 from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
                                    existing_file, lang_option, map_option, quiet_option, settings_from, sheet_option)
@@ -13,7 +15,7 @@ from addin.commands.select import filter_options, with_filters
 from addin.defaults import RISK_HORIZON
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("ledger", type=existing_file)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write (.xlsx, or .xlsm for a macro ledger); never the ledger itself.")
@@ -56,7 +58,7 @@ def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str 
     summary = risk_copy(ledger, settings, as_of=as_of or dt.date.today(), lang=lang, out=out, separate=separate,
                         sheet=sheet, mapping=map_file)
     if not quiet:
-        click.echo(t("msg.risk_written", lang, out=out, rows=summary.rows, overdue=summary.overdue,
+        safe_echo(t("msg.risk_written", lang, out=out, rows=summary.rows, overdue=summary.overdue,
                      at_risk=summary.at_risk))
         if summary.calendar_note:
-            click.echo(summary.calendar_note)
+            safe_echo(summary.calendar_note)

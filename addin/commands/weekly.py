@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from addin.commands.common import Command, InputFile, echo as safe_echo
+
 from addin.commands.common import as_of_option, quiet_option
 
 
-@click.command("weekly")
-@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.command("weekly", cls=Command)
+@click.option("--config", "config_file", required=True, type=InputFile("configuration file", option_file=True),
               help="The job's configuration (orderdesk.toml with [ledger], [mail] and [notice]).")
 @as_of_option
 @click.option("--dry-run", is_flag=True, help="Write the notices and show who would get which; send nothing.")
@@ -43,7 +45,7 @@ def weekly(config_file: Path, as_of: dt.date | None, dry_run: bool, force: bool,
 
     config = load_config(config_file, require_password=not dry_run)
     outcome = run_weekly(config, as_of=as_of or dt.date.today(), dry_run=dry_run, force=force)
-    echo = (lambda _text: None) if quiet else click.echo
+    echo = (lambda _text: None) if quiet else safe_echo
     if not outcome.due:
         echo(f"{outcome.week}: the notices go out later this week ([notice] weekday); nothing sent")
         return

@@ -80,10 +80,10 @@ def _atomic_write(path: Path, write: Callable[[Path], None], validate: Callable[
                         file=str(path))
     if path.is_dir():
         raise FileError(f"{name}: is a folder — give a file name for the output", file=str(path))
+    from addin.files.guard import output_over_input, same_file
     for source in inputs:
-        if _same_file(path, Path(source)):
-            raise FileError(f"{name} is one of the input files — choose a different output name"
-                            f" so the input is not overwritten", file=str(path))
+        if same_file(path, Path(source)):
+            raise output_over_input(path)
     if (folder / f"~${name}").exists():
         raise FileError(f"{name} is open in Excel — close it and run again", file=str(path))
     if (folder / f".~lock.{name}#").exists():
@@ -192,15 +192,6 @@ def _replace(tmp: Path, path: Path) -> None:
                 raise FileError(f"{path.name} is open in Excel — close it and run again", file=str(path)) from None
             raise FileError(f"{path.name}: cannot replace the file (permission denied) — check the"
                             f" folder's permissions", file=str(path)) from None
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
 def _default_validator(path: Path) -> Callable[[Path], None] | None:

@@ -231,6 +231,13 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return False
 
 
+def output_over_input(out: Path) -> FileError:
+    """The one message for an output that names an input (SPEC 12), raised up front by
+    ``refuse_output_over_inputs`` and again by the atomic writer."""
+    return FileError(f"{out.name} is one of the input files — choose a different output name"
+                     f" so the input is not overwritten", file=str(out))
+
+
 def refuse_output_over_inputs(outputs: list[tuple[str, Path]], inputs: list[tuple[str, Path]]) -> None:
     """SPEC 12: no output may name an input of the command (or another output), through links or
     another spelling included. ``outputs`` and ``inputs`` are (what, path) pairs, e.g.
@@ -239,8 +246,7 @@ def refuse_output_over_inputs(outputs: list[tuple[str, Path]], inputs: list[tupl
     for i, (out_name, out) in enumerate(outputs):
         for in_name, source in inputs:
             if same_file(out, source):
-                raise FileError(f"{out_name} {out} is the same file as {in_name} {source} — writing it would"
-                                f" overwrite that input; choose another output name", file=str(out))
+                raise output_over_input(Path(out))
         for other_name, other in outputs[i + 1:]:
             if same_file(out, other):
                 raise FileError(f"{out_name} {out} and {other_name} {other} name the same file — give each"
