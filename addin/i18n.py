@@ -352,6 +352,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "addin.status.dll_missing": {"zh": "xlwings DLL：未找到 {name}（加载项在 {looked} 中查找）：请用同一个 Python 重新安装 xlwings=={version}",
                                  "en": "xlwings DLL: {name} was not found (the add-in looks in {looked}): reinstall "
                                        "xlwings=={version} with this Python"},
+    "addin.status.dll_path_ok": {"zh": "xlwings DLL：{name} 位于 PATH 中的 {folder}，Windows 能找到它（加载项配置未指定 Python）— 正常",
+                                 "en": "xlwings DLL: {name} is in {folder} on PATH, where Windows finds it (the add-in's "
+                                       "config names no Python) — OK"},
+    "addin.status.dll_path_missing": {"zh": "xlwings DLL：加载项配置未指定 Python（将运行 {python}），Windows 只能在 PATH 中查找 {name}，"
+                                            "但找不到（xlwings 安装的位置：{found}）。解决：用装有 OrderDesk 的 Python 运行 "
+                                            "orderdesk addin install：它写入 Interpreter_Win，加载项随后从该 Python 的文件夹加载此 DLL",
+                                      "en": "xlwings DLL: the add-in's config names no Python (it runs {python}), so Windows "
+                                            "looks for {name} on PATH and does not find it (xlwings put it in: {found}). Fix: run "
+                                            "orderdesk addin install with the Python that has OrderDesk: it writes "
+                                            "Interpreter_Win, and the add-in then loads the DLL from that Python's folder"},
     "addin.status.script_ok": {"zh": "AppleScript：{file} — 正常", "en": "AppleScript: {file} — OK"},
     "addin.status.script_missing": {"zh": "AppleScript：缺少 {file}，RunPython 需要它：运行 orderdesk addin install",
                                     "en": "AppleScript: {file} is missing; RunPython needs it: run orderdesk addin install"},

@@ -146,7 +146,7 @@ def status_lines(layout: inst.Layout | None, lang: str) -> list[str]:
     state = ("missing" if not target.is_file()
              else "current" if target.read_bytes() == source.read_bytes() else "other")
     lines.append(inst_text("addin.status.addin", lang, file=target, state=inst_text(f"addin.status.state.{state}", lang)))
-    interpreter = sys.executable
+    config: dict[str, str] = {}
     if layout.config_file.is_file():
         encoding = inst.config_encoding(layout.platform)
         text = layout.config_file.read_bytes().decode(encoding, errors="replace")
@@ -154,29 +154,18 @@ def status_lines(layout: inst.Layout | None, lang: str) -> list[str]:
                                state=inst_text("addin.status.config.present", lang, encoding=encoding)))
         lines += [f"    {line}" for line in text.splitlines() if line.strip()]
         key = "INTERPRETER_WIN" if layout.platform == "windows" else "INTERPRETER_MAC"
-        configured = inst.parse_config(text).get(key)
-        if configured:
-            if configured != sys.executable:
-                lines.append(inst_text("addin.status.config.other_python", lang, configured=configured,
-                                       current=sys.executable))
-            interpreter = configured
+        config = inst.parse_config(text)
+        configured = config.get(key)
+        if configured and configured != sys.executable:
+            lines.append(inst_text("addin.status.config.other_python", lang, configured=configured,
+                                   current=sys.executable))
     else:
         lines.append(inst_text("addin.status.config", lang, file=layout.config_file,
                                state=inst_text("addin.status.config.missing", lang)))
     if layout.platform == "windows":
-        check = inst.check_dll(interpreter, facts.xlwings, inst.xlwings_dlls())
-        looked = " / ".join(str(p) for p in check.looked_in)
-        if check.ok:
-            folder = next(d for d in check.looked_in if (d / check.name).is_file())
-            lines.append(inst_text("addin.status.dll_ok", lang, name=check.name, folder=folder))
-        elif check.found:
-            lines.append(inst_text("addin.status.dll_elsewhere", lang, name=check.name, found=check.found[0],
-                                   looked=looked, first=check.looked_in[0]))
-        else:
-            lines.append(inst_text("addin.status.dll_missing", lang, name=check.name, looked=looked,
-                                   version=facts.xlwings))
+        lines.append(dll_line(facts, config, lang))
     else:
-        script = layout.script_dir / inst.applescript_source().name
+        script = layout.script_dir / (facts.applescript or inst.applescript_source().name)
         key = "addin.status.script_ok" if script.is_file() else "addin.status.script_missing"
         lines.append(inst_text(key, lang, file=script))
     lines.append(inst_text("addin.status.xlwings_conf", lang, file=layout.xlwings_conf))
@@ -187,6 +176,26 @@ def status_lines(layout: inst.Layout | None, lang: str) -> list[str]:
             lines.append(inst_text("addin.status.xlwings_conf_old", lang, file=layout.xlwings_conf, keys=keys))
     lines.append(inst_text("addin.status.python", lang, path=sys.executable))
     return lines
+
+
+def dll_line(facts: inst.AddinFacts, config: dict[str, str], lang: str, env: dict[str, str] | None = None) -> str:
+    """Where the xlwings DLL the add-in's VBA declares (for this Excel's bitness) is, against where
+    the VBA looks for it with this config (see :class:`addin.xlam.install.DllCheck`)."""
+    name = facts.dll(inst.office_bits())
+    check = inst.check_dll("", facts.xlwings or "", inst.xlwings_dlls(), config=config, env=env, name=name)
+    if check.search_path:
+        if check.ok:
+            return inst_text("addin.status.dll_path_ok", lang, name=check.name, folder=check.folder)
+        return inst_text("addin.status.dll_path_missing", lang, name=check.name, python=check.python,
+                         found=check.found[0] if check.found else "-")
+    looked = " / ".join(str(p) for p in check.looked_in)
+    if check.ok:
+        return inst_text("addin.status.dll_ok", lang, name=check.name, folder=check.folder)
+    if check.found:
+        return inst_text("addin.status.dll_elsewhere", lang, name=check.name, found=check.found[0],
+                         looked=looked, first=check.looked_in[0] if check.looked_in else check.python)
+    return inst_text("addin.status.dll_missing", lang, name=check.name, looked=looked or check.python,
+                     version=facts.xlwings)
 
 
 @addin.command("status")

@@ -175,6 +175,12 @@ class AddinFacts:
     xlwings: str | None
     modules: tuple[str, ...]
     sheets: tuple[str, ...]
+    dlls: tuple[str, ...] = ()          # XLPyDLLName of the VBA: xlwings64-<v>.dll (Win64), xlwings32-<v>.dll
+    applescript: str | None = None      # what RunPython asks AppleScriptTask for on macOS
+
+    def dll(self, bits: int) -> str:
+        """The DLL the VBA declares for a ``bits``-bit Excel (``#If Win64``)."""
+        return next((n for n in self.dlls if n.startswith(f"xlwings{bits}-")), f"xlwings{bits}-{self.xlwings}.dll")
 
 
 def read_addin(path: Path) -> AddinFacts:
@@ -197,8 +203,12 @@ def read_addin(path: Path) -> AddinFacts:
     const = re.search(r'Public Const PROJECT_NAME As String = "([^"]*)"', xl)
     dll = sorted(set(re.findall(r"xlwings64-([0-9][0-9.]*[0-9])\.dll", xl)))
     sheets = tuple(re.findall(r'<sheet [^>]*name="([^"]*)"', workbook))
+    names = tuple(sorted(set(re.findall(r'XLPyDLLName As String = "([^"]+)"', xl)), reverse=True))
+    version = re.search(r'Public Const XLWINGS_VERSION As String = "([^"]*)"', xl)
+    script = (f"xlwings-{version.group(1)}.applescript"
+              if version and 'AppleScriptTask("xlwings-" & XLWINGS_VERSION & ".applescript"' in xl else None)
     return AddinFacts(project.name, const.group(1) if const else None, dll[0] if len(dll) == 1 else None,
-                      tuple(project.modules), sheets)
+                      tuple(project.modules), sheets, names, script)
 
 
 def check_addin(path: Path, lang: str, expected_xlwings: str | None = None) -> AddinFacts:
@@ -319,6 +329,10 @@ def plan_install(layout_: Layout, lang: str, *, interpreter: str | None = None, 
              Step(layout_.config_file, encode_config(text, encoding, lang), "config")]
     if layout_.platform == "macos":
         script = applescript_source()
+        facts = read_addin(source)
+        if facts.applescript != script.name:   # RunPython asks AppleScriptTask for exactly this name
+            raise FileError(t("addin.bad_xlam", lang, file=str(source),
+                              reason=f"its VBA runs {facts.applescript}, xlwings has {script.name}"), file=str(source))
         steps.append(Step(layout_.script_dir / script.name, script.read_bytes(), "applescript"))
     return steps, encoding
 
@@ -463,15 +477,24 @@ def remove(layout_: Layout, lang: str = "en") -> Removal:
 
 @dataclass(frozen=True)
 class DllCheck:
-    """Windows: the xlwings DLL the add-in's VBA declares, where the VBA looks for it (the folder
-    of the interpreter and its parent: a plain install and a virtual environment), where it is."""
+    """Windows: the xlwings DLL the add-in's VBA declares, where the VBA looks for it and where
+    it is. ``XLPyLoadDLL`` calls ``LoadLibrary`` on the folder of the configured interpreter, then
+    on its parent (a plain install, a virtual environment); with no interpreter configured
+    (``pythonw``) it loads nothing itself and Windows searches its DLL path (PATH) for the name
+    the ``Declare`` statements give."""
     name: str
+    python: str                 # PYTHON_WIN as the VBA computes it
     looked_in: tuple[Path, ...]
     found: tuple[Path, ...]
+    search_path: bool = False   # looked_in is PATH, not the interpreter's folders
 
     @property
     def ok(self) -> bool:
         return any((d / self.name).is_file() for d in self.looked_in)
+
+    @property
+    def folder(self) -> Path | None:
+        return next((d for d in self.looked_in if (d / self.name).is_file()), None)
 
 
 def xlwings_dlls() -> list[Path]:
@@ -491,8 +514,56 @@ def windows_parent(path: str) -> str:
     return path.rsplit("\\", 1)[0] if "\\" in path else path.rsplit("/", 1)[0] if "/" in path else ""
 
 
-def check_dll(interpreter: str, version: str, found: list[Path], bits: int = 64) -> DllCheck:
-    name = f"xlwings{bits}-{version}.dll"
-    first = windows_parent(interpreter)
-    looked = tuple(Path(p) for p in (first, windows_parent(first)) if p)
-    return DllCheck(name, looked, tuple(p for p in found if p.name == name))
+def expand_windows(text: str, env: dict[str, str]) -> str:
+    """``%NAME%`` replaced as Windows' ExpandEnvironmentStrings does (GetConfig applies it to every
+    value): names case-insensitive, an undefined one left as written."""
+    upper = {k.upper(): v for k, v in env.items()}
+    return re.sub(r"%([^%]+)%", lambda m: upper.get(m.group(1).upper(), m.group(0)), text)
+
+
+def vba_python(config: dict[str, str], env: dict[str, str]) -> tuple[str, bool]:
+    """(PYTHON_WIN, whether the VBA loads the DLL from its folders) as ``XLPyLoadDLL`` computes them
+    from the config: INTERPRETER_WIN, else INTERPRETER, else ``pythonw``; with CONDA PATH and
+    CONDA ENV a bare python(w) is placed in that environment."""
+    def get(key: str) -> str:
+        return expand_windows(config.get(key, ""), env)
+    python = get("INTERPRETER_WIN") or get("INTERPRETER") or "pythonw"
+    conda_path, conda_env = get("CONDA PATH"), get("CONDA ENV")
+    conda = bool(conda_path and conda_env)
+    if python in ("python", "pythonw") and conda:
+        if conda_env == "base":
+            python = f"{conda_path}\\{python}"
+        elif "\\" in conda_env:
+            python = f"{conda_env}\\{python}"
+        else:
+            python = f"{conda_path}\\envs\\{conda_env}\\{python}"
+    return python, python not in ("python", "pythonw") or conda
+
+
+def check_dll(interpreter: str, version: str, found: list[Path], bits: int = 64, *,
+              config: dict[str, str] | None = None, env: dict[str, str] | None = None,
+              name: str | None = None) -> DllCheck:
+    """Where the VBA looks for ``name`` (default ``xlwings<bits>-<version>.dll``) given the add-in's
+    config (default: ``interpreter`` as INTERPRETER_WIN) and the environment (for %VARS% and PATH)."""
+    name = name or f"xlwings{bits}-{version}.dll"
+    env = dict(os.environ) if env is None else env
+    python, loads = vba_python(config if config is not None else {"INTERPRETER_WIN": interpreter}, env)
+    if loads:
+        first = windows_parent(python)
+        looked = tuple(Path(p) for p in (first, windows_parent(first)) if p)
+    else:
+        path = next((v for k, v in env.items() if k.upper() == "PATH"), "")
+        looked = tuple(Path(p) for p in path.split(";") if p)   # Windows' PATH, wherever this runs
+    return DllCheck(name, python, looked, tuple(p for p in found if p.name == name), search_path=not loads)
+
+
+def office_bits() -> int:
+    """64 or 32: the Excel (Click-to-Run Office) of this Windows, from the registry; 64 when it
+    does not say (Office's default since 2019)."""
+    try:
+        import winreg
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Office\ClickToRun\Configuration") as key:
+            platform = str(winreg.QueryValueEx(key, "Platform")[0]).lower()
+    except (ImportError, OSError):
+        return 64
+    return 32 if platform == "x86" else 64
