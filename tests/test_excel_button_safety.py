@@ -416,3 +416,245 @@ def test_render_the_merged_ledger_after_a_refresh(tmp_path):
     ws = openpyxl.load_workbook(out)["订单跟踪"]
     got = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules if r.formula]
     assert sum(is_own_formula(f) for f in got) == 3, got
+
+
+# ---------------------------------------------------------------- the Excel-only paths, on a fake Excel
+# A small stand-in for the xlwings objects XlwingsBook touches (sheets, ranges, colours, the COM
+# FormatConditions and Application.ConvertFormula as Excel behaves: a relative reference in
+# FormatConditions.Add is read against the ACTIVE cell, Microsoft KB 895562). What only a real Excel
+# shows is in docs/excel-checklist.md, section 2a.
+
+import re as _re
+
+from addin.excel.book import PAINTED_SHEET, XlwingsBook, parse_cell
+
+
+def _shift(formula: str, dr: int, dc: int) -> str:
+    """Move the relative parts of every A1 reference by (dr, dc): what R1C1 round trips do."""
+    def one(m):
+        cabs, col, rabs, row = m.groups()
+        c = parse_cell(col + "1")[1] + (0 if cabs else dc)
+        r = int(row) + (0 if rabs else dr)
+        return f"{cabs}{column_letter(c)}{rabs}{r}"
+    parts = _re.split(r'("[^"]*")', formula)   # never inside text constants
+    return "".join(p if p.startswith('"') else _re.sub(r"(\$?)([A-Z]{1,3})(\$?)(\d+)", one, p) for p in parts)
+
+
+class FakeCondition:
+    def __init__(self, conditions, formula, cells):
+        self.conditions, self.cells = conditions, cells
+        self._formula = formula
+        self.Interior, self.Font = type("I", (), {})(), type("F", (), {})()
+        self.StopIfTrue = False
+
+    @property
+    def Formula1(self):
+        if self._formula is None:
+            raise AttributeError("Formula1")   # a colour scale
+        return self._formula
+
+    def Delete(self):
+        self.conditions.items.remove(self)
+
+
+class FakeConditions:
+    def __init__(self, sheet, cells=None):
+        self.sheet, self.cells = sheet, cells
+
+    @property
+    def items(self):
+        return self.sheet.conditions
+
+    @property
+    def Count(self):
+        return len(self.items)
+
+    def Item(self, i):
+        return self.items[i - 1]
+
+    def Add(self, Type, Formula1):
+        # stored as the user would see it for the range's first cell
+        r, c = self.cells[0]
+        ar, ac = self.sheet.book.active_cell
+        cond = FakeCondition(self, _shift(Formula1, r - ar, c - ac), self.cells)
+        self.items.append(cond)
+        return cond
+
+
+class FakeCell:
+    def __init__(self, row, col):
+        self.Row, self.Column = row, col
+
+
+class FakeRange:
+    def __init__(self, sheet, r1, c1, r2, c2):
+        self.sheet, self.row, self.column, self.r2, self.c2 = sheet, r1, c1, r2, c2
+        self.rows = type("R", (), {"count": r2 - r1 + 1})()
+        self.columns = type("C", (), {"count": c2 - c1 + 1})()
+        rng = self
+
+        class Api:
+            FormatConditions = FakeConditions(sheet, [(r1, c1)])
+
+            @staticmethod
+            def Cells(i, j):
+                return FakeCell(rng.row + i - 1, rng.column + j - 1)
+        self.api = Api
+
+    def _cells(self):
+        return [(r, c) for r in range(self.row, self.r2 + 1) for c in range(self.column, self.c2 + 1)]
+
+    def options(self, ndim=None):
+        return self
+
+    @property
+    def value(self):
+        rows = [[self.sheet.values.get((r, c)) for c in range(self.column, self.c2 + 1)] for r in range(self.row, self.r2 + 1)]
+        return [r[0] for r in rows] if self.c2 == self.column and self.r2 > self.row else rows
+
+    @value.setter
+    def value(self, rows):
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                self.sheet.values[(self.row + i, self.column + j)] = v
+
+    @property
+    def color(self):
+        colours = {self.sheet.colours.get(k) for k in self._cells()}
+        return colours.pop() if len(colours) == 1 else None
+
+    @color.setter
+    def color(self, value):
+        for k in self._cells():
+            if value is None:
+                self.sheet.colours.pop(k, None)
+            else:
+                h = value.lstrip("#")
+                self.sheet.colours[k] = (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
+
+    def resize(self, n, m):
+        return FakeRange(self.sheet, self.row, self.column, self.row + n - 1, self.column + m - 1)
+
+
+class FakeSheet:
+    def __init__(self, book, name):
+        self.book, self.name = book, name
+        self.values, self.colours, self.conditions = {}, {}, []
+        self.visible = True
+        sheet = self
+
+        class Api:
+            Cells = type("Cells", (), {"FormatConditions": FakeConditions(sheet, [(1, 1)])})()
+        self.api = Api
+
+    def __getitem__(self, address):
+        a, _, b = address.partition(":")
+        r1, c1 = parse_cell(a)
+        r2, c2 = parse_cell(b) if b else (r1, c1)
+        return FakeRange(self, r1, c1, r2, c2)
+
+    def range(self, a, b):
+        return FakeRange(self, a[0], a[1], b[0], b[1])
+
+    @property
+    def used_range(self):
+        keys = [k for k, v in self.values.items() if v is not None] or [(1, 1)]
+        return FakeRange(self, 1, 1, max(r for r, _ in keys), max(c for _, c in keys))
+
+    def clear(self):
+        self.values.clear()
+        self.colours.clear()
+
+    def activate(self):
+        self.book.active = self
+
+
+class FakeSheets(list):
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return next(s for s in self if s.name == key)
+        return list.__getitem__(self, key)
+
+    @property
+    def active(self):
+        return self.book.active
+
+    def add(self, name, after=None):
+        sheet = FakeSheet(self.book, name)
+        self.append(sheet)
+        self.book.active = sheet        # as Excel: a new sheet is the active one
+        return sheet
+
+
+class FakeExcelBook:
+    def __init__(self, sheets: dict[str, list[list]], active_cell=(40, 26)):
+        self.name = "ledger.xlsx"
+        self.sheets = FakeSheets()
+        self.sheets.book = self
+        for name, rows in sheets.items():
+            ws = FakeSheet(self, name)
+            for r, row in enumerate(rows, start=1):
+                for c, v in enumerate(row, start=1):
+                    if v is not None:
+                        ws.values[(r, c)] = v
+            self.sheets.append(ws)
+        self.active = self.sheets[0]
+        self.active_cell = active_cell   # Z40: far from the table
+        book = self
+
+        class AppApi:
+            @property
+            def ActiveCell(self):
+                return FakeCell(*book.active_cell)
+
+            def ConvertFormula(self, Formula, FromReferenceStyle, ToReferenceStyle, RelativeTo):
+                # A1 -> "R1C1" kept as the A1 text moved to R1C1's origin, and back
+                sign = -1 if ToReferenceStyle == -4150 else 1
+                return _shift(Formula, sign * (RelativeTo.Row - 1), sign * (RelativeTo.Column - 1))
+        self.app = type("App", (), {"api": AppApi(), "alert": lambda *a, **k: None})()
+
+
+def test_windows_path_deletes_only_orderdesks_rules_and_writes_them_for_the_active_cell(monkeypatch):
+    monkeypatch.setattr("sys.platform", "win32")
+    rows = [["Order No", "Customer", "Part No", "Qty", "Promised Date", "Ship Date", "Status"]] + \
+        [r for r in LEDGER[1:]]
+    fake = FakeExcelBook({"Orders": rows})
+    ws = fake.sheets["Orders"]
+    ws.conditions += [FakeCondition(FakeConditions(ws), '=$G2="open"', [(2, 1)]),          # the user's
+                      FakeCondition(FakeConditions(ws), None, [(2, 4)]),                    # a colour scale
+                      FakeCondition(FakeConditions(ws), '=("OrderDesk"<>"")*($H2="x")', [(2, 1)])]   # an old own rule
+    book = XlwingsBook(fake)
+    for _ in range(2):
+        actions.refresh_risk_colours_action(book)
+    formulas = [c._formula for c in ws.conditions]
+    assert formulas[:2] == ['=$G2="open"', None]
+    # as the user sees them in Manage Rules, for A2: relative to the range, whatever the active cell
+    assert formulas[2:] == [f'=("OrderDesk"<>"")*($H2="{code}")' for code in ("overdue", "at_risk", "done")]
+    assert [ws.values[(r, 8)] for r in range(1, 5)] == ["风险 Risk", "overdue", "on_track", "done"]
+
+
+def test_macos_path_clears_only_the_fills_it_painted_and_keeps_the_users(monkeypatch):
+    monkeypatch.setattr("sys.platform", "darwin")
+    fake = FakeExcelBook({"Orders": [r[:] for r in LEDGER]})
+    ws = fake.sheets["Orders"]
+    book = XlwingsBook(fake)
+    actions.refresh_risk_colours_action(book)
+    red, grey = (0xF8, 0xCB, 0xAD), (0xD9, 0xD9, 0xD9)
+    assert ws.colours[(2, 1)] == red and ws.colours[(4, 9)] == grey and (3, 1) not in ws.colours
+    assert fake.active is ws                      # the record sheet added, the ledger still active
+    painted = fake.sheets[PAINTED_SHEET]
+    assert painted.visible is False
+    assert painted["A1:C3"].value == [["sheet", "address", "fill"], ["Orders", "A2:I2", "F8CBAD"],
+                                      ["Orders", "A4:I4", "D9D9D9"]]
+    # PO-1 ships; the user paints PO-3's row yellow; a second press
+    ws.values[(2, 6)], ws.values[(2, 7)] = day(-1), "shipped"
+    ws["A4:I4"].color = "#FFFF00"
+    actions.refresh_risk_colours_action(book)
+    assert ws.colours[(2, 1)] == grey                     # repainted: done, no longer red
+    assert ws.colours[(4, 1)] == (0xFF, 0xFF, 0x00)         # the user's yellow kept
+    assert painted["A1:C3"].value[1:] == [["Orders", "A2:I2", "D9D9D9"], [None, None, None]]
+    # a row the user filled before the first press is never painted
+    ws["A3:I3"].color = "#00B0F0"
+    ws.values[(3, 5)] = day(-2)                 # PO-2 overdue now
+    actions.refresh_risk_colours_action(book)
+    assert ws.colours[(3, 1)] == (0x00, 0xB0, 0xF0)

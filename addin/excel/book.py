@@ -222,6 +222,7 @@ class FileBook:
 # ---------------------------------------------------------------- the workbook open in Excel
 
 XL_EXPRESSION = 2  # XlFormatConditionType.xlExpression
+XL_A1, XL_R1C1 = 1, -4150   # XlReferenceStyle
 PAINTED_SHEET = "OrderDesk painted"   # macOS: the fills OrderDesk painted (sheet, address, RRGGBB), hidden
 MSO_LANGUAGE_ID_UI = 2   # MsoAppLanguageID.msoLanguageIDUI
 LANG_CHINESE = 0x04      # primary language of every Chinese LCID (2052 zh-CN, 1028 zh-TW, 3076 zh-HK …)
@@ -297,13 +298,29 @@ class XlwingsBook:
                 if is_own_formula(formula):
                     cond.Delete()
             for rule in rules:
-                cond = rng.api.FormatConditions.Add(Type=XL_EXPRESSION, Formula1=marked(rule.formula))
+                formula = self._relative_to_active_cell(marked(rule.formula), rng.api.Cells(1, 1))
+                cond = rng.api.FormatConditions.Add(Type=XL_EXPRESSION, Formula1=formula)
                 cond.Interior.Color = _bgr(rule.fill)
                 if rule.font:
                     cond.Font.Color = _bgr(rule.font)
                 cond.StopIfTrue = True
         else:
             self._static_colours(sheet, rng, rules)
+
+    def _relative_to_active_cell(self, formula: str, top_left: Any) -> str:
+        """``formula`` written for ``top_left`` (the range's first cell) as ``FormatConditions.Add``
+        reads it: relative to the *active* cell (Microsoft KB 895562), via R1C1."""
+        app = self.book.app.api
+        try:
+            active = app.ActiveCell
+            if active is None:
+                return formula
+            r1c1 = app.ConvertFormula(Formula=formula, FromReferenceStyle=XL_A1, ToReferenceStyle=XL_R1C1,
+                                      RelativeTo=top_left)
+            return app.ConvertFormula(Formula=r1c1, FromReferenceStyle=XL_R1C1, ToReferenceStyle=XL_A1,
+                                      RelativeTo=active)
+        except Exception:   # no active cell (a chart sheet active): as written
+            return formula
 
     def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
         """The merged areas of the sheet's used range (found with Find by format, one call per
@@ -334,7 +351,9 @@ class XlwingsBook:
 
     def _static_colours(self, sheet: str, rng: Any, rules: Sequence[Rule]) -> None:
         """Fills instead of rules: the earlier ones cleared where they are still OrderDesk's
-        colour, the rows matching a rule filled and recorded for the next refresh."""
+        colour, the rows matching a rule filled (unless the user filled them: one colour over the
+        rows; a fill on part of a row reads as none and is painted over) and recorded for the next
+        refresh."""
         records = self._painted()
         ws = self._sheet(sheet)
 
@@ -350,6 +369,8 @@ class XlwingsBook:
             _, c = parse_cell(col + "1")
             values = ws.range((top, c), (top + rng.rows.count - 1, c)).options(ndim=1).value or []
             for address, fill in static_fills(values, conditions, top, column_letter(left), column_letter(right)):
+                if colour_of(address) is not None:
+                    continue      # the user's own fill over those rows wins, as a user's rule would
                 ws[address].color = "#" + fill
                 records.append(Painted(sheet, address, fill))
         self._record_painted(records)
