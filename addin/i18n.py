@@ -500,6 +500,10 @@ STRINGS: dict[str, dict[str, str]] = {
                                  "— 请取消该合并后再按一次",
                            "en": "Nothing written: {cell} is part of merged cells. OrderDesk writes only into empty cells "
                                  "or its own columns ({headers}) — unmerge them and press again"},
+    "excel.sheet_taken": {"zh": "未写入任何内容：工作表 {sheet} 中有您的数据（{cell}「{value}」），OrderDesk 只替换它自己写的工作表"
+                                "— 请将您的工作表改名后再按一次",
+                          "en": "Nothing written: sheet {sheet} holds your data ({cell} '{value}'); OrderDesk replaces only "
+                                "the sheets it wrote — rename your sheet and press again"},
     "excel.place_full": {"zh": "未写入任何内容：工作表 {sheet} 右侧已没有空列可写入 {headers}",
                          "en": "Nothing written: sheet {sheet} has no empty column left on the right for {headers}"},
     "excel.no_promise_source": {"zh": "{book}：没有 Quotes、Stock 或 Capacity 工作表可用于承诺交期 — 请添加一个",

@@ -658,3 +658,30 @@ def test_macos_path_clears_only_the_fills_it_painted_and_keeps_the_users(monkeyp
     ws.values[(3, 5)] = day(-2)                 # PO-2 overdue now
     actions.refresh_risk_colours_action(book)
     assert ws.colours[(3, 1)] == (0x00, 0xB0, 0xF0)
+
+
+# ---------------------------------------------------------------- whole sheets a button replaces
+
+@pytest.mark.parametrize("sheet,action", [("OTD", actions.refresh_otd_pivot_action),
+                                          ("Pareto", actions.root_cause_summary_action)])
+def test_a_users_sheet_named_like_an_output_sheet_is_never_replaced(tmp_path, sheet, action):
+    path = plain_ledger(tmp_path / "ledger.xlsx", LEDGER)
+    add_sheet(path, sheet, [[None, "my own notes"], [None, 1, 2]])
+    data, before = path.read_bytes(), cells(path)
+    book = FileBook(path)
+    actions.run(action, book)
+    assert book.messages == [f"Error: Nothing written: sheet {sheet} holds your data ({sheet}!B1 'my own notes'); "
+                             f"OrderDesk replaces only the sheets it wrote — rename your sheet and press again"]
+    assert_untouched(path, data, before)
+
+
+def test_output_sheets_orderdesk_wrote_are_replaced_in_either_language(tmp_path, monkeypatch):
+    path = plain_ledger(tmp_path / "ledger.xlsx", LEDGER)
+    for lang in ("zh", "en", "zh"):
+        monkeypatch.setattr(FileBook, "ui_lang", lambda self, lang=lang: lang)
+        for action in (actions.refresh_otd_pivot_action, actions.root_cause_summary_action):
+            book = FileBook(path)
+            actions.run(action, book)
+            assert "Error" not in book.messages[0] and "错误" not in book.messages[0], book.messages
+    assert load(path).sheetnames == ["Orders", "OTD", "Pareto"]
+    assert load(path)["OTD"]["A1"].value.startswith("按客户和月份的准交率")

@@ -23,7 +23,7 @@ from addin.excel.book import (PAINTED_SHEET, Book, Rule, XlwingsBook, column_let
                                header_first_row, read_table)
 from addin.excel.placement import OwnColumn, Place, place_columns
 from addin.excel.settings import CONFIG_SHEETS, book_settings, content_lang, message_lang
-from addin.i18n import t
+from addin.i18n import STRINGS, t
 
 ORDERS_SHEETS = ("Orders", "订单", "PO", "PO Lines")
 QUOTES_SHEETS = ("Quotes", "报价", "报价单")
@@ -129,6 +129,29 @@ def place_for(run: Run, sheet: str, grid: list[list], result, columns: tuple[Own
 MAX_COLUMN = 16384
 
 
+def own_sheets(run: Run, first_cells: dict[str, object]) -> None:
+    """The sheets a button replaces as a whole (Review, OTD, Pareto, the plan's) are OrderDesk's:
+    absent, empty, or with A1 as OrderDesk writes it (``first_cells``: sheet -> its A1; the OTD
+    title in either language). A user's sheet of that name: InputError, nothing written."""
+    from addin.excel.placement import header_key, is_empty
+    names = set(run.book.sheet_names())
+    titles = tuple(STRINGS["excel.otd_title"][lang].split("{")[0] for lang in STRINGS["excel.otd_title"])
+    for sheet, first in first_cells.items():
+        if sheet not in names:
+            continue
+        rows = run.book.read_rows(sheet)
+        filled = next(((r, c, v) for r, row in enumerate(rows, 1) for c, v in enumerate(row, 1) if not is_empty(v)), None)
+        if filled is None:
+            continue
+        a1 = rows[0][0] if rows and rows[0] else None
+        if header_key(a1) == header_key(first) or (isinstance(a1, str) and a1.startswith(titles)):
+            continue
+        from addin.files.text import sheet_ref
+        r, c, v = filled
+        cell = f"{sheet_ref(sheet)}!{column_letter(c)}{r}"
+        raise InputError(t("excel.sheet_taken", run.ui, sheet=sheet, cell=cell, value=str(v)[:40]), sheet=sheet, cell=cell)
+
+
 def _counts(values: pd.Series, keys: tuple[str, ...], prefix: str, lang: str) -> str:
     counts = values.value_counts()
     return t("excel.list_sep", lang).join(t(f"{prefix}.{k}", lang, n=int(counts.get(k, 0))) for k in keys)
@@ -146,7 +169,7 @@ def contract_review_action(book: Book) -> None:
     quotes = read_table(book, compute.require_sheet(book, QUOTES_SHEETS, "quotes", run.ui), "quotes")
     lang = run.lang(orders)
     reviewed = contract_review(compute.review_inputs(book, orders, quotes), run.settings, run.as_of, lang)
-    table = _write_review_sheet(book, reviewed)
+    table = _write_review_sheet(run, reviewed)
     book.save()
     counts = verdict_counts(reviewed)
     summary = t("excel.list_sep", run.ui).join(t(f"excel.verdict.{v}", run.ui, n=counts[v]) for v in VERDICTS)
@@ -156,9 +179,11 @@ def contract_review_action(book: Book) -> None:
             lines=len(table), sheet=REVIEW_SHEET, summary=summary)
 
 
-def _write_review_sheet(book: Book, reviewed: pd.DataFrame) -> pd.DataFrame:
+def _write_review_sheet(run: Run, reviewed: pd.DataFrame) -> pd.DataFrame:
+    book = run.book
     table = compute.review_columns(reviewed)
     rows = frame_rows(table)
+    own_sheets(run, {REVIEW_SHEET: rows[0][0]})
     book.write_rows(REVIEW_SHEET, rows)
     if len(rows) > 1:
         verdict = column_letter(table.columns.get_loc("verdict") + 1)
@@ -221,6 +246,7 @@ def refresh_otd_pivot_action(book: Book) -> None:
     basis = run.settings.otd.basis
     title = t("excel.otd_title", run.ui, basis=basis if run.ui == "en" else t(f"basis.{basis}", run.ui),
               as_of=run.as_of.isoformat())
+    own_sheets(run, {OTD_SHEET: title})
     book.write_rows(OTD_SHEET, [[title]] + frame_rows(pivot) + [[]] + frame_rows(counts))
     book.save()
     total = counts.loc[counts["customer"] == TOTAL, "otd"]
@@ -237,7 +263,9 @@ def root_cause_summary_action(book: Book) -> None:
     run = Run.of(book, working_days=False)
     ledger = read_ledger(read_table(book, ledger_sheet(book, run.ui), "ledger"))
     table = pareto_table(ledger, run.settings, run.as_of, run.lang(ledger))
-    book.write_rows(PARETO_SHEET, frame_rows(table))
+    rows = frame_rows(table)
+    own_sheets(run, {PARETO_SHEET: rows[0][0]})
+    book.write_rows(PARETO_SHEET, rows)
     book.save()
     top = t("excel.pareto_top", run.ui, label=table["label"].iloc[0], count=int(table["count"].iloc[0])) \
         if len(table) else t("excel.pareto_none", run.ui)
@@ -309,6 +337,7 @@ def pmc_plan_action(book: Book) -> None:
     job = pmc_plan(PlanInputs(orders=orders, **frames), run.settings, run.as_of)
     lang = run.lang(orders)
     tables = plan_tables(job.plan, lang)
+    own_sheets(run, {name: table.columns[0] if len(table.columns) else None for name, table in tables.items()})
     for name, table in tables.items():
         book.write_rows(name, frame_rows(table))
     L = LABELS[lang]
