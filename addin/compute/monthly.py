@@ -62,6 +62,7 @@ class ReportModel:
     suppliers: pd.DataFrame | None = None
     orders: dict = field(default_factory=dict)         # YYYY-MM -> order-level summarise row (SPEC 13)
     backlog: pd.DataFrame | None = None                # the open order book (addin.compute.backlog)
+    leadtimes: pd.DataFrame | None = None              # lead times of the 12 months (addin.compute.leadtimes)
     # derived tables the sheets ask for more than once (the 12-month window, pivot groups)
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -136,7 +137,8 @@ def _ledger_fields(read_result: Any, data: pd.DataFrame) -> list[str]:
 
 
 _LADDER_INPUTS = ("requested_date", "first_promised_date", "promised_date", "agreed_date", "ship_date", "status", "customer",
-                  "qty", "shipped_qty", "unit_price", "exception_type", "exception_note", "source_row")
+                  "qty", "shipped_qty", "unit_price", "exception_type", "exception_note", "source_row",
+                  "delivery_dates", "delivery_qtys", "delivery_rows")    # a line's deliveries (SPEC 13)
 
 
 def compute_month(ledger_result: Any, *, month: dt.date, as_of: dt.date, settings: Any = None,
@@ -185,6 +187,9 @@ def compute_month(ledger_result: Any, *, month: dt.date, as_of: dt.date, setting
     orders = order_summary(classified, ["month"], settings)
     model.orders = {r["month"]: r for r in orders.loc[~orders["is_total"]].to_dict("records")}
     model.backlog = backlog(data, as_of, settings)
+    from addin.compute.leadtimes import LEAD_BY, lead_times
+    month_end = add_months(month, 1) - dt.timedelta(days=1)
+    model.leadtimes = lead_times(data, as_of, LEAD_BY, start=add_months(month, -11), end=month_end)
     if purchases is not None:
         from addin.compute.suppliers import supplier_scorecard
         bought = classify(getattr(purchases, "data", purchases), as_of, settings,

@@ -15,17 +15,25 @@ from addin.jobs.selection import selected
 def monthly_report(ledger: Source, settings: Settings, *, month: _dt.date, as_of: _dt.date, lang: str,
                    out: Path, sheet: str | None = None, mapping: Any = None,
                    sources: Iterable[Path] | None = None, purchases: Source | None = None,
-                   purchases_sheet: str | None = None, purchases_map: Any = None):
+                   purchases_sheet: str | None = None, purchases_map: Any = None,
+                   deliveries: Source | None = None, deliveries_sheet: str | None = None, deliveries_map: Any = None):
     """Write the workbook for ``month`` to ``out``; returns the writer's ``ReportSummary``.
     ``sources`` are the files hashed on the About sheet (default: the ledger's path).
-    ``purchases``: a purchase ledger (SPEC 10): the workbook then has the Suppliers sheet."""
+    ``purchases``: a purchase ledger (SPEC 10): the workbook then has the Suppliers sheet.
+    ``deliveries``: a delivery export (SPEC 13): each line measured from its deliveries, their
+    data issues on the Data issues sheet (a ledger with one row per delivery is folded alone)."""
+    from addin.jobs.deliveries import with_deliveries
     from addin.writers.monthly import write_report
     bought = None if purchases is None else read_purchase_ledger(purchases, sheet=purchases_sheet,
                                                                   mapping=purchases_map)
     if bought is not None and sources:
         sources = list(sources) + [p for p in (getattr(bought, "path", None), purchases_map)
                                    if isinstance(p, (str, Path))]
-    result = selected(read_ledger(ledger, sheet=sheet, mapping=mapping), settings)   # SPEC 13 filters
+    if deliveries is not None and sources:
+        sources = list(sources) + [p for p in (deliveries, deliveries_map) if isinstance(p, (str, Path))]
+    result = with_deliveries(read_ledger(ledger, sheet=sheet, mapping=mapping), deliveries, as_of, settings,
+                             sheet=deliveries_sheet, mapping=deliveries_map).ledger
+    result = selected(result, settings)   # SPEC 13 filters
     return write_report(result, month=month, out=out, as_of=as_of, settings=settings.otd, lang=lang,
                         calendar=working_calendar(settings), source_files=list(sources) if sources else None,
                         purchases=bought)

@@ -19,8 +19,8 @@ from addin.writers import monthly_formulas as F
 from addin.writers.xlsx import (Styles, cell, col_name, open_workbook, print_setup, set_widths, wrapped_height,
                                 text_width, write_text, write_value)
 
-SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "suppliers", "backlog", "data",
-          "issues", "about")
+SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "suppliers", "backlog",
+          "leadtimes", "data", "issues", "about")
 OPTIONAL_SHEETS = {"suppliers": "suppliers"}    # sheet -> the model's attribute it needs (None: no sheet)
 DIMENSIONS = (("customer", "customer"), ("part", "part_no"), ("owner", "owner"))
 OUTCOMES = ("on_time", "late", "early", "pending")
@@ -1041,6 +1041,8 @@ def write_workbook(model, target) -> None:
         write_suppliers(book)
     from addin.writers.monthly_backlog import write_backlog
     write_backlog(book)
+    from addin.writers.monthly_leadtimes import write_leadtimes
+    write_leadtimes(book)
     write_data(book)
     write_issues(book)
     write_about(book)
