@@ -245,6 +245,13 @@ def parse_numbers(values: list, what: str) -> tuple[np.ndarray, dict[int, str]]:
     return out, errors
 
 
+def first_filled(skip: np.ndarray) -> int:
+    """The first row that is not blank (0 when all are): where a header taken with whole columns
+    sits below empty rows (the templates' button band above their header)."""
+    filled = np.flatnonzero(~skip)
+    return int(filled[0]) if len(filled) else 0
+
+
 def header_row(first: list, parsers: list[Callable[[list], dict]]) -> bool:
     """The first row of column arguments is a header (``G:G`` takes it with it): every filled
     cell is text without a digit that its column's parser rejects, and one of them names a
@@ -430,11 +437,12 @@ def OD_RISK(due, ship, status, as_of=None, holidays=None, caller=None):
     settings = udf_settings(book, holidays)
     skip = blank_rows(due, ship, status)
     out = np.full(n, None, dtype=object)
-    if header_row([due[0], ship[0], status[0]],
+    h = first_filled(skip)
+    if header_row([due[h], ship[h], status[h]],
                   [lambda v: parse_dates(v, "")[1], lambda v: parse_dates(v, "")[1],
                    lambda v: parse_statuses(v)[1]]):
-        skip[0] = True
-        out[0] = RISK_LABEL
+        skip[h] = True
+        out[h] = RISK_LABEL
     due_dates, errors = parse_dates(due, "due date")
     ship_dates, ship_errors = parse_dates(ship, "ship date")
     words, word_errors = parse_statuses(status)
@@ -546,11 +554,12 @@ def OD_PROMISE(part, qty, need_date=None, as_of=None, stock=None, capacity=None,
         raise InputError(t("udf.promise_no_plan", _lang(book, settings)))
     skip = blank_rows(parts, quantities, needs)
     out: dict[int, Any] = {}
-    if header_row([parts[0], quantities[0], needs[0]],
+    h = first_filled(skip)
+    if header_row([parts[h], quantities[h], needs[h]],
                   [lambda v: {0: "text"}, lambda v: parse_numbers(v, "")[1],
                    lambda v: parse_dates(v, "")[1]]):
-        skip[0] = True
-        out[0] = ["promise_date", "note"][:width] if width > 1 else "promise_date"
+        skip[h] = True
+        out[h] = ["promise_date", "note"][:width] if width > 1 else "promise_date"
     need_dates, errors = parse_dates(needs, "need date")
     numbers, qty_errors = parse_numbers(quantities, "qty")
     for i, text in qty_errors.items():
@@ -606,10 +615,11 @@ def OD_ROOTCAUSE(notes, caller=None):
         return [[None]]
     settings = udf_settings(caller_book(caller), with_calendar=False)
     skip = blank_rows(types, texts)
-    header = header_row([types[0], texts[0]], [lambda v: {0: "text"}] * 2)
+    h = first_filled(skip)
+    header = header_row([types[h], texts[h]], [lambda v: {0: "text"}] * 2)
     causes = classify_causes(pd.Series(types, dtype=object), pd.Series(texts, dtype=object),
                              settings.otd.cause_keywords or None).to_numpy(dtype=object).copy()
     causes[skip] = None
     if header:
-        causes[0] = "root_cause"
+        causes[h] = "root_cause"
     return [[c] for c in causes.tolist()]
