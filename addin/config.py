@@ -8,6 +8,7 @@ read here (once) so a missing password is reported before any work is done.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import string
 import sys
@@ -380,6 +381,8 @@ class _Validator:
         value = table[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(section, f"{key} must be a number, not {_describe(value)}")
+        if not math.isfinite(value):
+            raise self.error(section, f"{key} must be a finite number, not {value}")
         if value < 0 or (positive and value == 0):
             raise self.error(section, f"{key} must be {'greater than 0' if positive else 'at least 0'}, not {value}")
         return float(value)
@@ -567,12 +570,18 @@ def _mail(v: _Validator, t: Any, folder: Path, env: Mapping[str, str], require_p
     if subject is not None:
         _no_line_breaks(v, "subject", subject)
         try:
-            fields = [f for _, f, _, _ in string.Formatter().parse(subject) if f is not None]
+            parts = list(string.Formatter().parse(subject))
         except ValueError as exc:
             raise v.error("mail", f"subject: {exc} (write a literal brace as {{{{ or }}}})") from None
-        for name in fields:
+        for _, name, spec, conversion in parts:
+            if name is None:
+                continue
             if name not in SUBJECT_FIELDS:
                 raise v.error("mail", f"subject: unknown placeholder {{{name}}} (use {{month}} and {{otd}})")
+            if spec or conversion:   # {otd:d} fails at send time, {month:>1500000000} takes 1.5 GB
+                shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                raise v.error("mail", f"subject: {shown[:40]} — a placeholder takes no format here"
+                                      f" (write {{{name}}})")
 
     user = v.text("mail", t, "user")
     if user is not None:

@@ -484,3 +484,40 @@ ROUND2_REFUSED = [make_strict_ooxml, make_foreign_r_prefix, make_rels_target_cas
                   make_xls_far_cell, make_xls_damaged, make_csv_unclosed_quote, make_csv_swallowed_lines,
                   make_csv_wide_first_line, make_csv_unknown_encoding]
 ROUND2_READABLE = [make_csv_latin1, make_csv_gb18030]
+
+
+# --- option files of the wrong types (issue 14, item 11): each refused when loaded -------------------
+
+_MAIL = ('[ledger]\npath = "ledger.csv"\n[mail]\nhost = "127.0.0.1"\nport = 2525\nsender = "r@example.com"\n'
+         'to = ["a@example.com"]\n')
+
+# name -> (option, file text, the one error message after "Error: <file>: ")
+BAD_TOML = {
+    "map_columns_string": ("--map", 'columns = "x"\n', 'columns must be a table (field = "header"), not a string (\'x\')'),
+    "map_defaults_string": ("--map", 'defaults = "x"\n', "defaults must be a table (field = value), not a string ('x')"),
+    "map_values_nested_table": ("--map", '[values.status]\nshipped = "done"\n[values.status.late]\nx = "y"\n',
+                                "[values.status] 'late' must be one value (the canonical value), not a table"),
+    "map_values_string": ("--map", '[values]\nstatus = "x"\n',
+                          "[values] status must be a table [values.status] of raw value = canonical value,"
+                          " not a string ('x')"),
+    "map_sheet_number": ("--map", "sheet = 3\n", "sheet must be a sheet name in quotes, not a whole number (3)"),
+    "map_header_row_bool": ("--map", "header_row = true\n", "header_row must be a row number (1 or more)"),
+    "config_subject_format_d": ("--config", _MAIL + 'subject = "{otd:d}"\n',
+                                "[mail] subject: {otd:d} — a placeholder takes no format here (write {otd})"),
+    "config_subject_huge_width": ("--config", _MAIL + 'subject = "{month:>1500000000}"\n',
+                                  "[mail] subject: {month:>1500000000} — a placeholder takes no format here"
+                                  " (write {month})"),
+    "config_subject_conversion": ("--config", _MAIL + 'subject = "{month!r}"\n',
+                                  "[mail] subject: {month!r} — a placeholder takes no format here (write {month})"),
+    "config_timeout_nan": ("--config", _MAIL + "timeout = nan\n", "[mail] timeout must be a finite number, not nan"),
+    "config_retry_delay_inf": ("--config", _MAIL + "retry_delay = inf\n",
+                               "[mail] retry_delay must be a finite number, not inf"),
+}
+
+
+def make_bad_toml(folder: Path, name: str) -> Path:
+    """The option file of ``BAD_TOML[name]`` and a readable ledger.csv beside it."""
+    make_csv_gb18030(folder).replace(folder / "ledger.csv")
+    path = folder / f"{name}.toml"
+    path.write_text(BAD_TOML[name][1], encoding="utf-8")
+    return path

@@ -354,3 +354,24 @@ def test_leftovers_of_killed_runs_are_swept_safely(tmp_path, monkeypatch):
     assert sorted(p.name for p in out.iterdir()) == sorted([fresh.name, locked.name, other.name, "report.xlsx"])
     assert sorted(p.name for p in temp.iterdir()) == [held.name]
     assert not stale.exists() and not arrow.exists() and not openpyxl_tmp.exists()
+
+
+# --- option files of the wrong types (item 11): refused when loaded, never at send time -------------------------
+
+@pytest.mark.parametrize("name", sorted(hostile.BAD_TOML))
+def test_option_file_of_wrong_types_is_one_error_line(tmp_path, name):
+    option, _, message = hostile.BAD_TOML[name]
+    path = hostile.make_bad_toml(tmp_path, name)
+    runs = ([("check", tmp_path / "ledger.csv", option, path), ("otd", tmp_path / "ledger.csv", option, path,
+                                                                 "--as-of", "2026-03-20")]
+            if option == "--map" else
+            [("monthly", option, path, "--dry-run", "--as-of", "2026-11-01"), ("monthly", option, path, "--as-of",
+                                                                              "2026-11-01")])
+    for args in runs:
+        out = cli(*args)
+        assert out.returncode == 1, (args, out.stderr)
+        assert out.stderr == f"Error: {path.name}: {message}\n", args
+        assert out.stdout == ""
+        assert "Traceback" not in out.stderr and "internal error" not in out.stderr
+    # nothing was sent or recorded: the check is at load, before any work
+    assert not (tmp_path / ".orderdesk-sent.sqlite").exists()

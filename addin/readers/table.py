@@ -164,6 +164,12 @@ class Mapping:
         all_fields = set().union(*schema.KINDS.values())
         date_fields = {f for kind in schema.KINDS.values() for f, t in kind.items() if t == schema.DATE}
         columns, derived = {}, {}
+        for key, hint in (("columns", "field = \"header\""), ("defaults", "field = value"), ("values", "[values.<field>]"),
+                          ("date_format", None)):
+            if key in raw and hint is not None and not isinstance(raw[key], dict):
+                raise ConfigError(f"{name}: {key} must be a table ({hint}), not {_kind(raw[key])}")
+        if "sheet" in raw and not isinstance(raw["sheet"], str):
+            raise ConfigError(f"{name}: sheet must be a sheet name in quotes, not {_kind(raw['sheet'])}")
         for fld, headers in (raw.get("columns") or {}).items():
             if fld not in all_fields:
                 raise ConfigError(f"{name}: [columns] '{fld}' is not a field OrderDesk knows")
@@ -179,14 +185,20 @@ class Mapping:
                 raise ConfigError(f"{name}: [columns] {fld} must be a header text or a list of them")
             columns[fld] = tuple(headers)
         header_row = raw.get("header_row")
-        if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
+        if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
             raise ConfigError(f"{name}: header_row must be a row number (1 or more)")
         date_order = raw.get("date_order")
         if date_order not in (None, "dmy", "mdy"):
             raise ConfigError(f"{name}: date_order must be 'dmy' or 'mdy'")
         vals = raw.get("values") or {}
-        if not isinstance(vals, dict) or not all(isinstance(v, dict) for v in vals.values()):
-            raise ConfigError(f"{name}: [values.<field>] tables map raw values to canonical ones")
+        for fld, table in vals.items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"{name}: [values] {fld} must be a table [values.{fld}] of raw value = canonical"
+                                  f" value, not {_kind(table)}")
+            for raw_value, canonical in table.items():
+                if isinstance(canonical, (dict, list)):
+                    raise ConfigError(f"{name}: [values.{fld}] {raw_value!r} must be one value (the canonical"
+                                      f" value), not {_kind(canonical)}")
         defaults = raw.get("defaults") or {}
         for fld, v in defaults.items():
             if fld not in all_fields or not isinstance(v, (str, int, float)):
@@ -194,6 +206,13 @@ class Mapping:
                                   f"(qty = 1 for a file of one item per line)")
         return cls(raw.get("sheet"), header_row, columns, {k: dict(v) for k, v in vals.items()}, date_order,
                    dict(defaults), _date_formats(raw.get("date_format"), date_fields, name), derived, name)
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, for a message: 'a table', 'a string ('x')'."""
+    kind = {bool: "true/false", int: "a whole number", float: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+    return kind if isinstance(value, (list, dict)) else f"{kind} ({value!r})"
 
 
 def _formats(value: Any, where: str) -> tuple[str, ...]:
@@ -521,7 +540,9 @@ def _combine(upper: list[str], lower: list[str]) -> list[str]:
 
 @functools.cache
 def _all_alias_keys() -> frozenset[str]:
-    return frozenset(k for table in aliases().values() for k in table)
+    # a delivery export's words (序号, 单号, Delivery Date …) re-label the ledger's: they do not
+    # decide how a ledger's two header rows combine
+    return frozenset(k for kind, table in aliases().items() if kind != "deliveries" for k in table)
 
 
 # --- cell names -----------------------------------------------------------------------------
