@@ -11,6 +11,7 @@ never a traceback.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -37,9 +38,14 @@ PROMISE_HEADER = "建议承诺交期 Promise date"
 def _risk_word(value) -> bool:
     """A risk as OrderDesk writes it: the code (the button) or its label in either language (the
     command line's risk copy)."""
+    return str(value).strip() in _risk_words()
+
+
+@functools.cache
+def _risk_words() -> frozenset[str]:
     from addin.compute.risk import RISKS
     from addin.i18n import LANGS, risk_label
-    return str(value).strip() in {r for r in RISKS} | {risk_label(r, lang) for r in RISKS for lang in LANGS}
+    return frozenset(RISKS) | {risk_label(r, lang) for r in RISKS for lang in LANGS}
 
 
 def _date_value(value) -> bool:
@@ -49,7 +55,7 @@ def _date_value(value) -> bool:
 # the columns the buttons write into the user's sheet, found again by their header (placement.py):
 # the button's own bilingual header, or the command line's risk copy's ("风险" / "Risk")
 RISK_COLUMNS = (OwnColumn(RISK_HEADER, ("risk", "风险"), _risk_word),
-                OwnColumn(RISK_REASON_HEADER, ("risk_reason", "风险原因", "Risk reason")))
+                OwnColumn(RISK_REASON_HEADER))
 PROMISE_COLUMNS = (OwnColumn(PROMISE_HEADER, (), _date_value),)
 RISK_COUNTS = ("overdue", "at_risk", "on_track", "done")
 VERDICTS = ("pass", "warn", "fail")
