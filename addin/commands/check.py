@@ -13,7 +13,7 @@ from addin.commands.caching import no_cache_option
 from addin.commands.common import existing_file, format_option, map_option, quiet_option, sheet_option
 
 KINDS = ["ledger", "sales", "purchase_orders", "work_orders", "shipments", "bom", "quotes", "stock", "purchases",
-         "capacity", "routing", "calendar"]
+         "capacity", "routing", "calendar", "deliveries"]
 
 
 @click.command(cls=Command)

@@ -13,7 +13,7 @@ from addin.commands.common import Command, echo as safe_echo
 from addin.commands.common import existing_file, format_option, map_option, sheet_option
 
 KINDS = ["ledger", "sales", "purchase_orders", "work_orders", "shipments", "bom", "quotes", "stock",
-         "purchases", "capacity", "routing", "calendar"]
+         "purchases", "capacity", "routing", "calendar", "deliveries"]
 
 
 @click.command("map", cls=Command)
