@@ -39,19 +39,13 @@ NOT_FOUND = {
     ("en-wo-sci-cutting-schedule", "promised_date"): "'SCI Delivery': a company prefix",
     ("en-wo-sci-sewing-line-schedule", "work_order_no"): "'SP#': the factory's own order code",
     ("en-wo-sci-sewing-line-schedule", "promised_date"): "'SCI Delivery': a company prefix",
-    ("zhs-po-athena-yaohl", "first_promised_date"): "预计交付时间 beside 修改后预计交付时间",
     ("zhs-shp-athena-chuk", "shipped_qty"): "数量 of an issue log is the issued quantity",
     ("zhs-shp-athena-chuk", "owner"): "操作人: the operator",
     ("zhs-wo-athena-ymngz", "planned_warehouse_date"): "bare 日期 as the production day",
     ("zhs-wo-jjg-extrusion-daily", "actual_warehouse_date"): "bare 日期 as the production day",
     ("zhs-wo-jjg-extrusion-daily", "line"): "挤压机: the press",
     ("zhs-wo-jjg-extrusion-daily", "shipped_qty"): "数量（支） twice, input and output",
-    ("zhs-wo-jjg-pending-schedule", "priority"): "订单状态（交期方面…） is an urgency class",
     ("zhs-wo-jjg-schedule-status-2level", "open_qty"): "总待排产 (a guess in the labels)",
-    ("zhs-wo-jjg-schedule-status-2level", "priority"): "订单状态（交期方面…） is an urgency class",
-    ("zhs-wo-jjg-scheduled-ops", "priority"): "订单状态（交期方面…） is an urgency class",
-    ("zht-shp-digiwin-purth-receipts", "qty"): "進貨數量 / 驗收數量: delivered vs accepted",
-    ("zht-shp-digiwin-purth-receipts", "shipped_qty"): "進貨數量 / 驗收數量: delivered vs accepted",
 }
 # (row id, field) claimed from a column the labels call something else; the notes say why
 CLAIMED = {
@@ -60,23 +54,11 @@ CLAIMED = {
     ("en-so-sci-ppic-master-list", "order_no"): "'PONO' (the customer's PO)",
     ("en-so-sci-ppic-master-list", "status"): "'Cutting Status' (the status of the cutting step)",
     ("en-wo-sci-cutting-schedule", "line"): "'Sewing Line'",
-    ("en-wo-sci-cutting-schedule", "line_no"): "'Seq'",
     ("en-wo-sci-sewing-line-schedule", "order_no"): "'PO' beside the 'SP#' work order",
-    ("en-shp-usaid-scms", "customer"): "'Brand' (a drug brand; the customer in garment files)",
     ("zhs-shp-athena-chuk", "qty"): "数量 (issued quantity)",
-    ("zhs-wo-athena-ymngz", "order_date"): "bare 日期",
     ("zhs-wo-jjg-extrusion-daily", "qty"): "数量（支）",
-    ("zhs-wo-jjg-extrusion-daily", "line_no"): "序号 (a row counter here, the line in Digiwin)",
-    ("zhs-wo-jjg-extrusion-daily", "order_date"): "bare 日期",
-    ("zhs-wo-jjg-pending-schedule", "line_no"): "序号",
-    ("zhs-wo-jjg-pending-schedule", "status"): "订单状态（交期方面…）",
-    ("zhs-wo-jjg-schedule-status-2level", "line_no"): "序号",
-    ("zhs-wo-jjg-scheduled-ops", "line_no"): "序号",
-    ("zhs-wo-jjg-scheduled-ops", "status"): "订单状态（交期方面…）",
     ("zht-po-digiwin-purtd", "customer"): "原始客戶 (the original customer of a PO line)",
     ("zht-shp-digiwin-purth-receipts", "customer"): "原始客戶",
-    ("zht-shp-digiwin-purth-receipts", "qty"): "驗收數量",
-    ("zht-shp-digiwin-purth-receipts", "shipped_qty"): "進貨數量",
 }
 
 
@@ -171,8 +153,9 @@ def test_most_labelled_fields_are_found_and_few_false_claims(real_data: Path):
         hits += sum(1 for f, hs in wanted.items() if columns.get(f) in hs)
         claims += len(columns)
         false += sum(1 for f, h in columns.items() if f not in wanted)
-    assert hits / total >= 0.88, (hits, total)
-    assert false / claims <= 0.06, (false, claims)
+    # 2026-12-03: 290 of 314 found, 8 false claims of 306 (python bench/headers_real.py -v lists them)
+    assert hits / total >= 0.92, (hits, total)
+    assert false / claims <= 0.03, (false, claims)
 
 
 # --- the headers the issue lists, one by one -------------------------------------------------
@@ -258,3 +241,43 @@ def test_common_erp_labels(text: str, field):
         scores = {f: s for f, s in headers.scores(text).items() if s >= headers.THRESHOLD}
         got = max(scores, key=scores.get) if scores else None
     assert got == field, headers.scores(text)
+
+
+# --- a header read with its row (headers.row_scores): general rules, on rows not in the training file
+
+def _chosen(texts: list[str]) -> dict[str, str]:
+    choices = headers.propose(texts, schema.LEDGER, exact=dict(table.aliases()["ledger"]))
+    return {f: c.chosen.header for f, c in choices.items() if c.chosen is not None}
+
+
+@pytest.mark.parametrize("texts, field, header", [
+    # a bare sequence number counts rows unless it follows an order number
+    (["序号", "订单号", "客户", "料号", "数量", "交期"], "line_no", None),
+    (["No.", "Seq", "Order Ref", "Customer", "Qty"], "line_no", None),
+    (["订单号", "序号", "客户", "料号", "数量", "交期"], "line_no", "序号"),
+    (["Sales Order", "Seq", "Customer", "Qty"], "line_no", "Seq"),
+    # a promise beside its revised twin is the first promise
+    (["Order No", "Promised Date", "Revised Promised Date"], "first_promised_date", "Promised Date"),
+    (["Order No", "Promised Date", "Revised Promised Date"], "promised_date", "Revised Promised Date"),
+    (["订单号", "确认交期", "修改后确认交期"], "first_promised_date", "确认交期"),
+    (["Order No", "Promised Date", "Ship Date"], "first_promised_date", None),
+    # a bare date in a production report is the production day, in an order list the order date
+    (["日期", "产线", "工单号", "计划生产数量", "实际完成数量"], "order_date", None),
+    (["Date", "Work Center", "Job Number", "Planned Qty", "Completed Qty"], "order_date", None),
+    (["日期", "单号", "客户", "物料编码", "数量", "交货日期"], "order_date", "日期"),
+    # a brand is the customer only where no column names a supplier
+    (["Brand", "Style", "PO", "Order Qty", "Buyer Delivery"], "customer", "Brand"),
+    (["PO Number", "Vendor Name", "Brand", "Qty", "Receipt Date"], "customer", None),
+    # a status column whose legend lists urgency classes is a priority
+    (["订单号", "订单状态（①普通单；②急单；③特急单）", "交期"], "priority", "订单状态（①普通单；②急单；③特急单）"),
+    (["订单号", "订单状态（①普通单；②急单；③特急单）", "交期"], "status", None),
+    (["订单号", "订单状态（生产中、已结案、已取消、暂停中）", "交期"], "status", "订单状态（生产中、已结案、已取消、暂停中）"),
+    # spelled-out words beat an acronym that means other things in other trades
+    (["PO", "CRD", "Buyer Delivery", "Qty"], "requested_date", "Buyer Delivery"),
+    (["PO", "CRD", "Qty"], "requested_date", "CRD"),
+    # an accepted (inspected) quantity is the received one; the delivered-in quantity the line's
+    (["采购单号", "收货数量", "验收数量", "验收日期"], "shipped_qty", "验收数量"),
+    (["采购单号", "收货数量", "验收数量", "验收日期"], "qty", "收货数量"),
+])
+def test_headers_read_with_their_row(texts: list[str], field: str, header):
+    assert _chosen(texts).get(field) == header, _chosen(texts)

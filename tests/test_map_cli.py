@@ -52,7 +52,8 @@ def test_traditional_pmc_sheet_with_a_title_row_reads_without_a_mapping(tmp_path
     f = book(tmp_path / "pmc.xlsx", {"8月": month(1, 3)})
     r = read(f)
     assert (r.kind, r.header_row) == ("ledger", 2)
-    assert r.columns == {"line_no": "序號", "work_order_no": "生 產 單 号(  廠方 )", "customer": "客户全称",
+    # 序號 in column A counts rows (headers.row_scores): no line number
+    assert r.columns == {"work_order_no": "生 產 單 号(  廠方 )", "customer": "客户全称",
                          "part_no": "品號", "qty": "數 量  (Pcs)", "requested_date": "客户要求交期",
                          "promised_date": "回复客户交期", "ship_date": "实际交期", "exception_note": "備註",
                          "order_no": "生 產 單 号(  廠方 )"}

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any, Iterable
 
 from addin.tomlcompat import tomllib
+from addin.zh import simplified
 
 # a score below this is no match (a header that shares one word with a field)
 THRESHOLD = 0.5
@@ -36,19 +37,11 @@ def vocabulary() -> dict:
         return tomllib.load(fh)
 
 
-@functools.cache
-def _converter():
-    from opencc import OpenCC   # opencc-python-reimplemented: a maintained t2s table
-    return OpenCC("t2s")
-
-
 @functools.lru_cache(maxsize=16384)
 def simplify(text: str) -> str:
-    """NFKC (full-width to half-width) then Traditional to Simplified Chinese."""
-    text = unicodedata.normalize("NFKC", text)
-    if _CJK_CHAR.search(text):
-        text = _converter().convert(text)
-    return text
+    """NFKC (full-width to half-width) then Traditional to Simplified Chinese (OpenCC's t2s,
+    the one converter the root-cause classifier uses too)."""
+    return simplified(unicodedata.normalize("NFKC", text))
 
 
 def _is_marker(inner: str) -> bool:
@@ -98,6 +91,8 @@ def _key(text: str) -> str:
 class Parts:
     units: tuple[tuple[frozenset, float], ...]    # each part's concepts and weight
     concepts: frozenset
+    acronym: bool = False     # a part read through an acronym of three words or more (RDD, CRD, ETD)
+    recast: bool = False      # its legend changed what the header names (a status listing urgency classes)
 
     @property
     def total(self) -> float:
@@ -129,19 +124,36 @@ def parts(text: str) -> Parts:
     raw = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", raw)   # 生 產 單 号 -> 生产单号
     # bracketed markers out, other bracketed words kept at half weight
     hints: list[str] = []
+    legends: list[str] = []
 
     def bracket(m: re.Match) -> str:
         if not _is_marker(m.group(1)):
             hints.append(m.group(1))
+        elif _CJK_CHAR.search(m.group(1)):
+            legends.append(m.group(1))
         return " "
     prev = None
     while prev != raw:
         prev = raw
         raw = _BRACKETS.sub(bracket, raw)
-    raw = re.sub(r"[(（][^()（）]*$", " ", raw)
+    cut = re.search(r"[(（][^()（）]*$", raw)
+    if cut:                   # a legend cut short by the cell
+        legends.append(cut.group(0)[1:])
+        raw = raw[:cut.start()] + " "
     units: list[tuple[frozenset, float]] = []
+    acronym = recast = False
     for segment, weight in [(raw, 1.0)] + [(h, 0.5) for h in hints]:
-        units += _segment_units(segment, weight, latin, cjk, abbrev, phrases, longest)
+        got, acr = _segment_units(segment, weight, latin, cjk, abbrev, phrases, longest)
+        units += got
+        acronym |= acr
+    # a status or class whose legend lists urgency classes (①正常单 ②急单 ③特急单 …) is a priority
+    if legends and any("status" in u or "type" in u for u, _ in units):
+        said = [c for legend in legends for u, _ in _cjk_units(re.sub(r"[^\u3400-\u9fff]+", "", legend),
+                                                                1.0, cjk, longest) for c in u]
+        if said.count("priority") >= 2:
+            units = [(frozenset({"priority"}), w) if ("status" in u or "type" in u) else (u, w)
+                     for u, w in units]
+            recast = True
     # an unknown short word in front of known ones is a site or system prefix (SCI Delivery, F_),
     # not an unknown qualifier (freight_value is no amount of the line)
     first = re.match(r"\s*([A-Za-z]+)", _camel(raw, latin, abbrev))
@@ -149,11 +161,12 @@ def parts(text: str) -> Parts:
             and first is not None and len(first.group(1)) <= 4:
         units[0] = (frozenset(), 0.3)
     concepts = frozenset().union(*(u for u, _ in units)) if units else frozenset()
-    return Parts(tuple(units), concepts)
+    return Parts(tuple(units), concepts, acronym, recast)
 
 
-def _segment_units(segment: str, weight: float, latin, cjk, abbrev, phrases, longest) -> list:
+def _segment_units(segment: str, weight: float, latin, cjk, abbrev, phrases, longest) -> tuple[list, bool]:
     out: list[tuple[frozenset, float]] = []
+    acronym = False
     # latin phrases first, on the lower-case text with single spaces
     low = " " + re.sub(r"[_\s]+", " ", _camel(segment, latin, abbrev)).casefold() + " "
     for phrase, repl in phrases.items():
@@ -169,13 +182,14 @@ def _segment_units(segment: str, weight: float, latin, cjk, abbrev, phrases, lon
             if tok.isdigit():
                 continue
             words = abbrev.get(tok, [tok])
+            acronym |= len(words) >= 3
             concepts = frozenset().union(*(latin.get(w, frozenset()) for w in words))
             if concepts == {"of"} or tok in ("of", "to", "the", "in", "for", "by", "per", "and", "&"):
                 if tok == "to":
                     out.append((frozenset({"to"}), 0.0))
                 continue
             out.append((concepts, weight))
-    return out
+    return out, acronym
 
 
 def _camel(segment: str, latin: dict, abbrev: dict) -> str:
@@ -239,6 +253,8 @@ def scores(text: str) -> dict[str, float]:
             s = weight * covered / total + 0.01 * min(n_covered - 1, 4)
             if meta_date and "date" in need | also:
                 s *= 0.5
+            if p.acronym:    # an acronym is less sure than the words it stands for (CRD: requested or cargo ready)
+                s *= 0.95
             best = max(best, s)
         if best >= THRESHOLD * 0.8:
             out[fld] = round(min(best, 0.99), 3)
@@ -281,6 +297,47 @@ class FieldChoice:
         return {"field": self.field, "column": c(self.chosen), "runner_up": c(self.runner_up),
                 **({"rejected": [{"header": r.header, "why": why} for r, why in self.rejected]}
                    if self.rejected else {})}
+
+
+def row_scores(texts: list[str], exact: dict[str, str] | None = None) -> list[dict[str, float]]:
+    """``scores`` of each header of one row, read with its neighbours (what a header means can
+    depend on the row it is in):
+
+    - a bare sequence number (序号, Seq) is a line number only right after an order or work-order
+      number; elsewhere (the first column of a hand-kept sheet) it counts rows;
+    - a promised date beside its revised twin (预计交付时间 / 修改后预计交付时间, Promised Date /
+      Revised Promised Date) is the first promise, the twin the current one;
+    - a bare date (日期, Date) in a production report (its headers speak of production, lines,
+      starts and finishes) is the production day, not an order date;
+    - a brand counts as the customer only where no column names a supplier (garment exports
+      name the buyer's brand; on a purchase or receipt line the brand is the product's)."""
+    exact = exact or {}
+    out = [dict(scores(t)) if key(t) else {} for t in texts]
+    concepts = [parts(t).concepts if key(t) else frozenset() for t in texts]
+
+    def names(col: int, *fields: str) -> bool:
+        return exact.get(key(texts[col])) in fields or any(out[col].get(f, 0.0) >= THRESHOLD for f in fields)
+
+    filled = [c for c, t in enumerate(texts) if key(t)]
+    supplier_named = any(names(c, "supplier") for c in filled)
+    production = None
+    for i, col in enumerate(filled):
+        c, sc = concepts[col], out[col]
+        if "line_no" in sc and "sequence" in c and c <= {"sequence", "number"}:
+            if i == 0 or not names(filled[i - 1], "order_no", "work_order_no"):
+                del sc["line_no"]
+        if "customer" in sc and "brand" in c and "customer" not in c and supplier_named:
+            del sc["customer"]
+        if "order_date" in sc and c == {"date"}:
+            if production is None:
+                ks = kind_scores(texts)
+                production = ks["work_orders"] > max(v for k, v in ks.items() if k != "work_orders")
+            if production:
+                del sc["order_date"]
+        if sc.get("promised_date", 0.0) >= THRESHOLD and "revised" not in c and c:
+            if any(concepts[o] == c | {"revised"} for o in filled if o != col):
+                sc["first_promised_date"] = max(sc.get("first_promised_date", 0.0), sc.pop("promised_date"))
+    return out
 
 
 def sample_ok(kind_of: str, cells: list) -> tuple[bool, str]:
@@ -332,6 +389,7 @@ def propose(texts: list[str], fields: dict[str, str], *, exact: dict[str, str],
             for i, h in enumerate(hs):
                 user_keys.setdefault(key(h), []).append((f, i))
     pairs: list[tuple[float, int, str, Candidate]] = []
+    in_row = row_scores(texts, exact)
     for col, text in enumerate(texts):
         k = key(text)
         if not k:
@@ -341,13 +399,17 @@ def propose(texts: list[str], fields: dict[str, str], *, exact: dict[str, str],
                 pairs.append((2.0 - order * 0.001, 0, f, Candidate(col, text, 1.0, "mapping")))
             continue
         seen_fields = set()
-        if k in exact and exact[k] in fields and exact[k] not in user:
+        # an exact alias, unless the header's legend or its row says it names another field
+        # (订单状态（①…急单…）: a priority; Promised Date beside Revised Promised Date: the first)
+        recast = k in exact and exact[k] not in in_row[col] and bool(in_row[col]) and (
+            parts(text).recast or in_row[col] != scores(text))
+        if k in exact and exact[k] in fields and exact[k] not in user and not recast:
             f = exact[k]
             # an exact alias is sure; among aliases the more specific header wins (Order Qty over Qty)
             s = 0.97 + 0.02 * scores(text).get(f, 0.0) - (rank or {}).get(k, 0) * 0.0001
             pairs.append((s, 1, f, Candidate(col, text, 1.0, "alias")))
             seen_fields.add(f)
-        for f, s in scores(text).items():
+        for f, s in in_row[col].items():
             if f in fields and f not in seen_fields and f not in user:
                 pairs.append((s, 2, f, Candidate(col, text, s)))
     pairs.sort(key=lambda p: (-p[0], p[1], p[3].column))
