@@ -685,3 +685,35 @@ def test_output_sheets_orderdesk_wrote_are_replaced_in_either_language(tmp_path,
             assert "Error" not in book.messages[0] and "错误" not in book.messages[0], book.messages
     assert load(path).sheetnames == ["Orders", "OTD", "Pareto"]
     assert load(path)["OTD"]["A1"].value.startswith("按客户和月份的准交率")
+
+
+def test_merged_areas_found_with_find_by_format_each_once():
+    """Windows: Find(SearchFormat) with FindFormat.MergeCells visits every cell of every merged area
+    and wraps around; each area is listed once and the search stops."""
+    areas = [(2, 1, 3, 1), (2, 12, 2, 14)]
+    cells_in = [(r, c) for r1, c1, r2, c2 in areas for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+    class Found:
+        def __init__(self, i):
+            self.i = i
+            r, c = cells_in[i]
+            self.Address = f"${column_letter(c)}${r}"
+            r1, c1, r2, c2 = next(a for a in areas if a[0] <= r <= a[2] and a[1] <= c <= a[3])
+            self.MergeArea = type("A", (), {"Address": f"{r1},{c1}", "Row": r1, "Column": c1,
+                                            "Rows": type("n", (), {"Count": r2 - r1 + 1}),
+                                            "Columns": type("n", (), {"Count": c2 - c1 + 1})})()
+
+    class UsedApi:
+        MergeCells = None      # mixed
+
+        @staticmethod
+        def Find(What, SearchFormat, After=None):
+            return Found(0 if After is None else (After.i + 1) % len(cells_in))
+
+    fake = FakeExcelBook({"Orders": [r[:] for r in LEDGER]})
+    ws = fake.sheets["Orders"]
+    used = ws.used_range
+    used.api = UsedApi
+    ws.__class__ = type("MergedSheet", (FakeSheet,), {"used_range": property(lambda self: used)})
+    fake.app.api.FindFormat = type("FF", (), {"Clear": staticmethod(lambda: None), "MergeCells": False})()
+    assert XlwingsBook(fake).merged_ranges("Orders") == areas

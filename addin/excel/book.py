@@ -333,16 +333,17 @@ class XlwingsBook:
             app = self.book.app.api
             app.FindFormat.Clear()
             app.FindFormat.MergeCells = True
-            out, first = [], None
+            out, seen, first = [], set(), None
             found = used.api.Find(What="", SearchFormat=True)
-            while found is not None:
-                area = found.MergeArea
-                key = area.Address
-                if key == first:
+            for _ in range(100_000):          # Find wraps around: stop at the first cell found again
+                if found is None or found.Address == first:
                     break
-                first = first or key
-                out.append((area.Row, area.Column, area.Row + area.Rows.Count - 1,
-                            area.Column + area.Columns.Count - 1))
+                first = first or found.Address
+                area = found.MergeArea
+                if area.Address not in seen:
+                    seen.add(area.Address)
+                    out.append((area.Row, area.Column, area.Row + area.Rows.Count - 1,
+                                area.Column + area.Columns.Count - 1))
                 found = used.api.Find(What="", After=found, SearchFormat=True)
             app.FindFormat.Clear()
             return out
