@@ -135,58 +135,64 @@ def join_deliveries(ledger: pd.DataFrame, deliveries: pd.DataFrame, *, where: Wh
 
     d_orders, d_lines = _line_keys(deliveries)
     d_parts = match_key(text_column(deliveries, "part_no")).tolist()
-    d_dates = date_column(deliveries, "ship_date").tolist()
+    d_dates = date_column(deliveries, "ship_date").to_numpy(dtype="datetime64[ns]")
     d_qtys = number_column(deliveries, "shipped_qty").to_numpy(dtype="float64")
-    d_rows = (deliveries["source_row"].tolist() if "source_row" in deliveries.columns
-              else list(range(2, len(deliveries) + 2)))
+    d_rows = (deliveries["source_row"].to_numpy(dtype="int64") if "source_row" in deliveries.columns
+              else np.arange(2, len(deliveries) + 2, dtype="int64"))
     d_order_text = text_column(deliveries, "order_no").tolist()
     d_line_text = (deliveries["line_no"].tolist() if "line_no" in deliveries.columns else [None] * len(deliveries))
 
-    found: dict[int, list[tuple]] = {}
-    for i, (o, ln) in enumerate(zip(d_orders, d_lines)):
-        row = int(d_rows[i])
+    # the common case at once: an order and line number that names exactly one ledger line
+    unique = {k: v[0] for k, v in by_line.items() if len(v) == 1}
+    target = np.fromiter((unique.get((o, ln), -1) if ln is not None else -1 for o, ln in zip(d_orders, d_lines)),
+                         dtype="int64", count=len(d_orders))
+    usable = np.array([o is not None for o in d_orders], dtype=bool) & ~np.isnat(d_dates) & ~np.isnan(d_qtys)
+    for i in np.flatnonzero(usable & (target < 0)):      # the rest, one by one
+        o, ln, row = d_orders[i], d_lines[i], int(d_rows[i])
         shown = d_order_text[i] if ln is None else f"{d_order_text[i]} line {d_line_text[i]}"
-        if o is None or pd.isna(d_dates[i]) or np.isnan(d_qtys[i]):
-            continue          # the reader has reported a row without its order, date or quantity
-        if ln is not None and len(by_line.get((o, ln), ())) == 1:
-            pos = by_line[(o, ln)][0]
+        candidates = list(by_order.get(o, ()))
+        if ln is not None:     # a line number the ledger's order lines do not carry
+            candidates = [p for p in candidates if l_lines[p] is None]
+            if (o, ln) in by_line:      # the same order and line on several ledger rows
+                candidates = by_line[(o, ln)]
+        if d_parts[i] is not None and len(candidates) > 1:
+            candidates = [p for p in candidates if l_parts[p] == d_parts[i]]
+        if len(candidates) == 1:
+            target[i] = candidates[0]
+            continue
+        if not candidates:
+            what = (f"delivery of order {shown}: no such order line in the ledger"
+                    if o in by_order or ln is None else f"delivery of order {shown}: no such order in the ledger")
         else:
-            candidates = list(by_order.get(o, ()))
-            if ln is not None:     # a line number the ledger's order lines do not carry
-                candidates = [p for p in candidates if l_lines[p] is None] if o in by_order else []
-                if (o, ln) in by_line:      # the same order and line on several ledger rows
-                    candidates = by_line[(o, ln)]
-            if d_parts[i] is not None and len(candidates) > 1:
-                candidates = [p for p in candidates if l_parts[p] == d_parts[i]]
-            if len(candidates) != 1:
-                if not candidates:
-                    what = (f"delivery of order {shown}: no such order line in the ledger"
-                            if o in by_order or ln is None else f"delivery of order {shown}: no such order in the ledger")
-                else:
-                    what = (f"delivery of order {shown}: matches {len(candidates)} ledger lines — "
-                            f"give the line number (or the part number) of the line delivered")
-                issues.append(DeliveryIssue(where(row, "order_no"), "order_no", d_order_text[i],
-                                            what + " — not counted", "error", row))
-                continue
-            pos = candidates[0]
-        found.setdefault(pos, []).append((d_dates[i], float(d_qtys[i]), row))
-
-    out = _attach(ledger, found)
+            what = (f"delivery of order {shown}: matches {len(candidates)} ledger lines — "
+                    f"give the line number (or the part number) of the line delivered")
+        issues.append(DeliveryIssue(where(row, "order_no"), "order_no", d_order_text[i],
+                                    what + " — not counted", "error", row))
+    # rows without their order, date or quantity: the reader has reported them already
+    take = usable & (target >= 0)
+    out = _attach(ledger, target[take], d_dates[take], d_qtys[take], d_rows[take])
     issues += over_deliveries(out, where)
     issues.sort(key=lambda it: (it.source_row or 0, it.cell))
-    matched = sum(len(v) for v in found.values())
-    return Joined(out, issues, rows=len(deliveries), matched=matched, lines=len(found))
+    return Joined(out, issues, rows=len(deliveries), matched=int(take.sum()), lines=int(len(np.unique(target[take]))))
 
 
-def _attach(ledger: pd.DataFrame, found: dict[int, list[tuple]]) -> pd.DataFrame:
-    """The ledger with each line's deliveries sorted by date (then row) as tuples."""
+def _attach(ledger: pd.DataFrame, pos: np.ndarray, dates: np.ndarray, qtys: np.ndarray, rows: np.ndarray
+            ) -> pd.DataFrame:
+    """The ledger with each line's deliveries (line position, date, quantity, source row per
+    delivery) as tuples, sorted by date, then row."""
     n = len(ledger)
     cols = {c: np.full(n, None, dtype=object) for c in DELIVERY_COLUMNS}
-    for pos, items in found.items():
-        items = sorted(items, key=lambda t: (t[0], t[2]))
-        cols["delivery_dates"][pos] = tuple(pd.Timestamp(t[0]) for t in items)
-        cols["delivery_qtys"][pos] = tuple(t[1] for t in items)
-        cols["delivery_rows"][pos] = tuple(int(t[2]) for t in items)
+    if len(pos):
+        order = np.lexsort((rows, dates, pos))
+        pos, dates, qtys, rows = pos[order], dates[order], qtys[order], rows[order]
+        cuts = np.flatnonzero(np.diff(pos)) + 1
+        bounds = list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(pos)].tolist()))
+        lines = pos[np.r_[0, cuts]]
+        for name, values in (("delivery_dates", list(dates)), ("delivery_qtys", qtys.tolist()),
+                             ("delivery_rows", rows.tolist())):
+            parts = np.empty(len(bounds), dtype=object)
+            parts[:] = [tuple(values[a:b]) for a, b in bounds]
+            cols[name][lines] = parts
     out = ledger.copy()
     for c, values in cols.items():
         out[c] = pd.Series(values, index=ledger.index, dtype=object)
@@ -197,29 +203,42 @@ def over_deliveries(ledger: pd.DataFrame, where: Where | None = None) -> list[De
     """One warning per line delivered beyond its quantity, at the delivery that went beyond it,
     naming every delivery row past the quantity."""
     where = where or _default_where
-    if "delivery_qtys" not in ledger.columns:
+    if not has_deliveries(ledger):
         return []
     qty = number_column(ledger, "qty").to_numpy(dtype="float64")
+    pos, _, how_much = _long(ledger)
+    running = _running(pos, how_much)
+    beyond_at = running > qty[pos] + _EPS               # NaN quantity: never
+    if not beyond_at.any():
+        return []
     orders = text_column(ledger, "order_no").tolist()
     lines = ledger["line_no"].tolist() if "line_no" in ledger.columns else [None] * len(ledger)
+    all_qtys, all_rows = ledger["delivery_qtys"].tolist(), ledger["delivery_rows"].tolist()
     out = []
-    for pos, (qs, rows) in enumerate(zip(ledger["delivery_qtys"].tolist(), ledger["delivery_rows"].tolist())):
-        if qs is None or np.isnan(qty[pos]):
-            continue
+    for p in np.unique(pos[beyond_at]).tolist():
+        qs, rows = all_qtys[p], all_rows[p]
         cum = np.cumsum(qs)
-        beyond = np.flatnonzero(cum > qty[pos] + _EPS)
-        if not len(beyond):
-            continue
+        beyond = np.flatnonzero(cum > qty[p] + _EPS)
         first = int(beyond[0])
-        line = "" if lines[pos] is None else f" line {lines[pos]}"
+        line = "" if lines[p] is None else f" line {lines[p]}"
         listed = ", ".join(str(rows[j]) for j in beyond)
         out.append(DeliveryIssue(
             where(rows[first], "shipped_qty"), "shipped_qty", qs[first],
-            f"order {orders[pos]}{line}: delivered {_qty_text(cum[-1])} against its quantity "
-            f"{_qty_text(qty[pos])} ({_qty_text(cum[-1] - qty[pos])} more; {len(qs)} deliveries, beyond the "
+            f"order {orders[p]}{line}: delivered {_qty_text(cum[-1])} against its quantity "
+            f"{_qty_text(qty[p])} ({_qty_text(cum[-1] - qty[p])} more; {len(qs)} deliveries, beyond the "
             f"quantity from row{'s' if len(beyond) > 1 else ''} {listed}) — the line is measured by the "
             f"delivery that completed it", "warning", int(rows[first])))
     return out
+
+
+def _running(pos: np.ndarray, qty: np.ndarray) -> np.ndarray:
+    """The cumulative quantity within each line (rows sorted by line, then date)."""
+    if not len(pos):
+        return np.empty(0)
+    cum = np.cumsum(qty)
+    starts = np.r_[0, np.flatnonzero(np.diff(pos)) + 1]
+    offsets = np.r_[0.0, cum[starts[1:] - 1]]
+    return cum - np.repeat(offsets, np.diff(np.r_[starts, len(pos)]))
 
 
 def fold_repeated(ledger: pd.DataFrame, *, where: Where | None = None) -> Joined | None:
@@ -274,10 +293,12 @@ def fold_repeated(ledger: pd.DataFrame, *, where: Where | None = None) -> Joined
     found = {i: items[key_of_pos[p]] for i, p in enumerate(keep) if key_of_pos[p] in items}
     if "status" in folded.columns:
         folded["status"] = [last_status.get(key_of_pos[p], status[p]) for p in keep]
-    out = _attach(folded, found)
+    flat = [(i, d, q, r) for i, its in found.items() for d, q, r in its]
+    out = _attach(folded, np.array([f[0] for f in flat], dtype="int64"),
+                  np.array([f[1] for f in flat], dtype="datetime64[ns]"),
+                  np.array([f[2] for f in flat], dtype="float64"), np.array([f[3] for f in flat], dtype="int64"))
     issues = over_deliveries(out, where)
-    return Joined(out, issues, rows=len(ledger), matched=sum(len(v) for v in found.values()),
-                  lines=len(found), folded=len(ledger) - len(keep))
+    return Joined(out, issues, rows=len(ledger), matched=len(flat), lines=len(found), folded=len(ledger) - len(keep))
 
 
 # --------------------------------------------------------------------------- measuring
@@ -314,14 +335,8 @@ def measure(ledger: pd.DataFrame, due: pd.Series | None, as_of: _dt.date | pd.Ti
     p, w, q = pos[by_day], when[by_day], how_much[by_day]
     delivered = np.bincount(p, weights=q, minlength=n)
     count = np.bincount(p, minlength=n)
-    # cumulative quantity within each line (rows sorted by line, then date)
-    cum = np.cumsum(q)
+    running = _running(p, q)
     starts = np.r_[0, np.flatnonzero(np.diff(p)) + 1] if len(p) else np.empty(0, dtype="int64")
-    base = np.zeros(len(p))
-    if len(p):
-        offsets = np.r_[0.0, cum[starts[1:] - 1]] if len(starts) > 1 else np.zeros(1)
-        base = np.repeat(offsets, np.diff(np.r_[starts, len(p)]))
-    running = cum - base
     reached = running >= qty[p] - _EPS               # NaN quantity: never
     completion = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     hit = np.flatnonzero(reached)
