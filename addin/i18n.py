@@ -291,6 +291,11 @@ STRINGS: dict[str, dict[str, str]] = {
                              "(pip install --force-reinstall orderdesk)"},
     "addin.reason.modules": {"zh": "缺少 VBA 模块 {modules}", "en": "the VBA modules {modules} are missing"},
     "addin.reason.project": {"zh": "其 xlwings 项目名为 {found}，应为 {expected}", "en": "its xlwings project name is {found}, not {expected}"},
+    "addin.reason.no_vba": {"zh": "其中没有 VBA 项目（xl/vbaProject.bin）", "en": "it holds no VBA project (xl/vbaProject.bin)"},
+    "addin.reason.not_addin": {"zh": "它不是加载项文件（内容类型不对）", "en": "it is not an add-in package (content type)"},
+    "addin.reason.unreadable": {"zh": "它不是可读取的 Excel 文件（{error}）", "en": "it is not a readable Excel package ({error})"},
+    "addin.reason.applescript": {"zh": "其 VBA 调用 {script}，但 xlwings 提供的是 {found}",
+                                 "en": "its VBA runs {script}, but xlwings has {found}"},
     "addin.reason.sheet": {"zh": "缺少配置工作表 {sheet}", "en": "its config sheet {sheet} is missing"},
     "addin.xlwings_mismatch": {"zh": "{file} 是为 xlwings {built} 构建的，但已安装的是 xlwings {installed}：Excel 会找不到对应的 DLL。"
                                      "请安装 xlwings=={built}（pip install xlwings=={built}）",

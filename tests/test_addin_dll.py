@@ -204,3 +204,22 @@ def test_macos_status_names_the_applescript_the_vba_calls(tmp_path, facts, monke
 def test_office_bits_defaults_to_64_off_windows(monkeypatch):
     monkeypatch.undo()
     assert inst.office_bits() == 64
+
+
+def test_a_damaged_addin_is_explained_in_chinese(tmp_path):
+    path = tmp_path / "OrderDesk.xlam"
+    path.write_bytes(b"not a zip at all")
+    with pytest.raises(inst.FileError) as err:
+        inst.check_addin(path, "zh")
+    assert str(err.value).startswith(f"{path} 不是可用的加载项：它不是可读取的 Excel 文件（File is not a zip file）")
+
+
+def test_macos_install_refuses_an_addin_whose_vba_calls_another_applescript(tmp_path, monkeypatch):
+    layout = inst.Layout.for_platform("macos", tmp_path / "home")
+    other = tmp_path / "xlwings-0.0.1.applescript"
+    other.write_text("on VbaHandler()\nend VbaHandler\n")
+    monkeypatch.setattr(inst, "applescript_source", lambda: other)
+    with pytest.raises(inst.FileError) as err:
+        inst.install(layout, "en", interpreter="/Users/li/venv/bin/python3", encoding="utf-8")
+    assert f"its VBA runs xlwings-{VERSION}.applescript, but xlwings has xlwings-0.0.1.applescript" in str(err.value)
+    assert not (tmp_path / "home").exists()

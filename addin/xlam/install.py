@@ -183,21 +183,21 @@ class AddinFacts:
         return next((n for n in self.dlls if n.startswith(f"xlwings{bits}-")), f"xlwings{bits}-{self.xlwings}.dll")
 
 
-def read_addin(path: Path) -> AddinFacts:
+def read_addin(path: Path, lang: str = "en") -> AddinFacts:
     """The VBA project of an ``.xlam`` read back (zip, OLE container, compressed modules): raises
-    ``ValueError`` naming what is wrong."""
+    ``ValueError`` naming what is wrong (in ``lang``; the VBA reader's own details in English)."""
     from addin.xlam.ovba import read_vba_project
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
             if "xl/vbaProject.bin" not in names:
-                raise ValueError("it holds no VBA project (xl/vbaProject.bin)")
+                raise ValueError(t("addin.reason.no_vba", lang))
             if ADDIN_CONTENT_TYPE not in z.read("[Content_Types].xml").decode("utf-8", "replace"):
-                raise ValueError("it is not an add-in package (content type)")
+                raise ValueError(t("addin.reason.not_addin", lang))
             vba = z.read("xl/vbaProject.bin")
             workbook = z.read("xl/workbook.xml").decode("utf-8", "replace")
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ValueError(f"it is not a readable Excel package ({exc})") from exc
+        raise ValueError(t("addin.reason.unreadable", lang, error=exc)) from exc
     project = read_vba_project(vba)
     xl = project.modules.get("xlwings", "")
     const = re.search(r'Public Const PROJECT_NAME As String = "([^"]*)"', xl)
@@ -215,7 +215,7 @@ def check_addin(path: Path, lang: str, expected_xlwings: str | None = None) -> A
     """Refuse an add-in that would not work: unreadable, modules missing, another project name
     (which would share another add-in's config), or built for another xlwings (its DLL)."""
     try:
-        facts = read_addin(path)
+        facts = read_addin(path, lang)
     except ValueError as exc:
         raise FileError(t("addin.bad_xlam", lang, file=str(path), reason=str(exc)), file=str(path)) from exc
     missing = [m for m in REQUIRED_MODULES if m not in facts.modules]
@@ -329,10 +329,10 @@ def plan_install(layout_: Layout, lang: str, *, interpreter: str | None = None, 
              Step(layout_.config_file, encode_config(text, encoding, lang), "config")]
     if layout_.platform == "macos":
         script = applescript_source()
-        facts = read_addin(source)
+        facts = read_addin(source, lang)
         if facts.applescript != script.name:   # RunPython asks AppleScriptTask for exactly this name
-            raise FileError(t("addin.bad_xlam", lang, file=str(source),
-                              reason=f"its VBA runs {facts.applescript}, xlwings has {script.name}"), file=str(source))
+            raise FileError(t("addin.bad_xlam", lang, file=str(source), reason=t(
+                "addin.reason.applescript", lang, script=facts.applescript, found=script.name)), file=str(source))
         steps.append(Step(layout_.script_dir / script.name, script.read_bytes(), "applescript"))
     return steps, encoding
 
