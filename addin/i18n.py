@@ -357,6 +357,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "addin.status.dll_missing": {"zh": "xlwings DLL：未找到 {name}（加载项在 {looked} 中查找）：请用同一个 Python 重新安装 xlwings=={version}",
                                  "en": "xlwings DLL: {name} was not found (the add-in looks in {looked}): reinstall "
                                        "xlwings=={version} with this Python"},
+    "addin.status.dll_store": {"zh": "xlwings DLL：{name} 位于 {found}，但加载项只在 {looked} 中查找（Microsoft Store 版 Python 的包安装在单独的位置，"
+                                      "其程序文件夹不可写入）。解决：把 OrderDesk 安装到虚拟环境（py -m venv C:\\OrderDesk\\venv，"
+                                      "再用其中的 pip 安装并运行 orderdesk addin install）",
+                                "en": "xlwings DLL: {name} is in {found}, but the add-in looks only in {looked} (the "
+                                      "Microsoft Store Python keeps packages apart, and its folder cannot be written). Fix: "
+                                      "install OrderDesk in a virtual environment (py -m venv C:\\OrderDesk\\venv, then its "
+                                      "pip install orderdesk and its orderdesk addin install)"},
     "addin.status.dll_path_ok": {"zh": "xlwings DLL：{name} 位于 PATH 中的 {folder}，Windows 能找到它（加载项配置未指定 Python）— 正常",
                                  "en": "xlwings DLL: {name} is in {folder} on PATH, where Windows finds it (the add-in's "
                                        "config names no Python) — OK"},

@@ -127,7 +127,10 @@ def test_microsoft_store_python_keeps_it_in_its_local_cache(tmp_path, facts, mon
     alias = h["local"] / "Microsoft" / "WindowsApps" / package / "python.exe"
     dll = dll_at(h["local"] / "Packages" / package / "LocalCache" / "local-packages")
     line = status_dll(facts, {"INTERPRETER_WIN": str(alias)}, {}, [dll], monkeypatch)
-    assert line.startswith(f"xlwings DLL: {DLL64} is in {dll}, but the add-in looks only in {alias.parent} / ")
+    assert line == (f"xlwings DLL: {DLL64} is in {dll}, but the add-in looks only in {alias.parent} / "
+                    f"{alias.parent.parent} (the Microsoft Store Python keeps packages apart, and its folder cannot "
+                    "be written). Fix: install OrderDesk in a virtual environment (py -m venv C:\\OrderDesk\\venv, then "
+                    "its pip install orderdesk and its orderdesk addin install)")
 
 
 def test_conda_environment_from_conda_path_and_env(facts):

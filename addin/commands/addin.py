@@ -191,6 +191,9 @@ def dll_line(facts: inst.AddinFacts, config: dict[str, str], lang: str, env: dic
     looked = " / ".join(str(p) for p in check.looked_in)
     if check.ok:
         return inst_text("addin.status.dll_ok", lang, name=check.name, folder=check.folder)
+    if check.found and "windowsapps" in check.python.replace("\\", "/").lower().split("/"):
+        # the Microsoft Store Python: its folder cannot be written, so copying the DLL is no fix
+        return inst_text("addin.status.dll_store", lang, name=check.name, found=check.found[0], looked=looked)
     if check.found:
         return inst_text("addin.status.dll_elsewhere", lang, name=check.name, found=check.found[0],
                          looked=looked, first=check.looked_in[0] if check.looked_in else check.python)
