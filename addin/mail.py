@@ -89,6 +89,13 @@ def subject_for(figures: MonthFigures, lang: str, template: str | None = None) -
     return f"OTD {figures.month}: {_pct(figures.otd, lang)} on time"
 
 
+def figures_key(figures: MonthFigures, lang: str, subject_template: str | None = None) -> str:
+    """What a monthly message says, as a hash: the figures, the language and the subject template
+    — never the workbook's bytes, which change on every rebuild (its creation time), so a rerun
+    after a crash between the server's 250 and the record sends the same Message-ID."""
+    return hashlib.sha256(repr((figures, lang, subject_template)).encode("utf-8")).hexdigest()
+
+
 def message_id(month: str, recipient: str, workbook_sha256: str, sender_domain: str) -> str:
     """Deterministic, so a copy sent twice (a crash between sending and recording) is
     recognisably the same message to mail clients that de-duplicate."""
@@ -147,8 +154,10 @@ def _html(lines: list[str]) -> str:
 
 def build_message(*, figures: MonthFigures, workbook: Path, workbook_sha256: str, sender: str, recipient: str,
                   lang: str = "en", subject_template: str | None = None, as_of: str | None = None,
-                  date: float | None = None) -> EmailMessage:
-    """One message to one recipient: plain text and HTML alternatives, the workbook attached."""
+                  date: float | None = None, message_key: str | None = None) -> EmailMessage:
+    """One message to one recipient: plain text and HTML alternatives, the workbook attached. The
+    Message-ID comes from the month, the recipient and ``message_key`` (``figures_key``; default
+    the workbook's hash)."""
     workbook = Path(workbook)
     sender_domain = parseaddr(sender)[1].rpartition("@")[2]
     msg = EmailMessage()
@@ -156,7 +165,8 @@ def build_message(*, figures: MonthFigures, workbook: Path, workbook_sha256: str
     msg["To"] = recipient
     msg["Subject"] = subject_for(figures, lang, subject_template)
     msg["Date"] = formatdate(date, localtime=True)
-    msg["Message-ID"] = message_id(figures.month, parseaddr(recipient)[1], workbook_sha256, sender_domain)
+    msg["Message-ID"] = message_id(figures.month, parseaddr(recipient)[1], message_key or workbook_sha256,
+                                   sender_domain)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
     msg["X-OrderDesk-Month"] = figures.month
     lines = _body_lines(figures, lang, workbook.name, as_of)

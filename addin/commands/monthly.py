@@ -77,6 +77,11 @@ def monthly(config_file: Path, month: dt.date | None, as_of: dt.date | None, lan
         first = failed[0]
         raise DeliveryError(t("monthly.failed", lang, n=len(failed), total=len(outcome.recipients),
                               month=outcome.month, first=first.recipient, reply=first.reply))
+    unrecorded = outcome.with_status("unrecorded")
+    if unrecorded:   # sent, but the record could not be written: exit 3, not an internal error
+        first = unrecorded[0]
+        raise DeliveryError(t("monthly.unrecorded", lang, n=len(unrecorded), total=len(outcome.recipients),
+                              month=outcome.month, first=first.recipient, reply=first.reply))
 
 
 STATUS_WIDTH = 13   # the status column: recipients line up under each other

@@ -26,10 +26,11 @@ from typing import Callable, Protocol
 
 from addin.config import Config
 from addin.errors import ConfigError, FileError, InputError
-from addin.mail import DeliveryResult, MonthFigures, build_message, send_message
+from addin.mail import DeliveryResult, MonthFigures, build_message, figures_key, send_message
 
 SENT_DB = ".orderdesk-sent.sqlite"
 LOCK_FILE = ".orderdesk-monthly.lock"
+RECORD_TIMEOUT = 30.0   # seconds a write of the record waits for another program holding the database
 
 
 class WorkbookBuilder(Protocol):
@@ -39,7 +40,8 @@ class WorkbookBuilder(Protocol):
 @dataclass(frozen=True)
 class RecipientOutcome:
     recipient: str      # as configured, e.g. "Li Lei <li@example.com>"
-    status: str         # sent | already_sent | failed | not_attempted | would_send
+    status: str         # sent | already_sent | failed | not_attempted | would_send | unrecorded (sent, the
+                        # record not written: the next run sends it again with the same Message-ID)
     reply: str = ""
     attempts: int = 0
 
@@ -58,7 +60,7 @@ class MonthlyOutcome:
 
     @property
     def ok(self) -> bool:
-        return not self.with_status("failed", "not_attempted")
+        return not self.with_status("failed", "not_attempted", "unrecorded")
 
 
 def default_month(as_of: dt.date) -> dt.date:
@@ -86,20 +88,31 @@ class SentLog:
         self.path = path
         try:
             # autocommit: every state change is on disk before the next network step
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(path, timeout=RECORD_TIMEOUT, isolation_level=None)
             self.db.execute("""CREATE TABLE IF NOT EXISTS deliveries (
                 month TEXT NOT NULL, recipient TEXT NOT NULL, state TEXT NOT NULL,
                 reply TEXT, message_id TEXT, workbook_sha256 TEXT, attempts INTEGER,
                 updated_at TEXT NOT NULL, PRIMARY KEY (month, recipient))""")
         except sqlite3.Error as exc:
-            raise FileError(f"{path}: cannot keep the record of sent mail there ({exc}) — "
-                            f"check the folder is writable", file=str(path)) from None
+            raise FileError(f"{path}: cannot keep the record of sent mail there ({exc}) — nothing was sent;"
+                            f" check the folder is writable and that no other program holds that file",
+                            file=str(path)) from None
 
     def close(self) -> None:
         self.db.close()
 
     def state(self, month: str, recipient: str) -> str | None:
-        row = self.db.execute("SELECT state FROM deliveries WHERE month = ? AND recipient = ?",
+        try:
+            row = self.db.execute("SELECT state FROM deliveries WHERE month = ? AND recipient = ?",
+                                  (month, recipient.lower())).fetchone()
+        except sqlite3.Error as exc:   # locked by another program past the timeout, an I/O error
+            raise FileError(f"{self.path}: cannot read the record of sent mail ({exc}) — nothing was sent;"
+                            f" run again when no other program holds that file", file=str(self.path)) from None
+        return row[0] if row else None
+
+    def message_id(self, month: str, recipient: str) -> str | None:
+        """The Message-ID written before the last send to ``recipient`` (a row left at ``sending``)."""
+        row = self.db.execute("SELECT message_id FROM deliveries WHERE month = ? AND recipient = ?",
                               (month, recipient.lower())).fetchone()
         return row[0] if row else None
 
@@ -126,6 +139,13 @@ class SentLog:
     def finished(self, month: str, result: DeliveryResult) -> None:
         self._write(month, result.recipient, "sent" if result.ok else "failed",
                     reply=result.reply, attempts=result.attempts)
+
+
+def _stored_id(log: SentLog, month: str, recipient: str) -> str | None:
+    try:
+        return log.message_id(month, recipient)
+    except sqlite3.Error:
+        return None
 
 
 class RunLock:
@@ -251,9 +271,12 @@ def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None,
                                 file=str(out.parent)) from None
             figures = build(config, month, as_of, lang, out)
             sha = file_sha256(out)
+            # the Message-ID from what the message says, not from the workbook's bytes (they change on
+            # every rebuild): a rerun after a crash between the 250 and the record sends the same ID
+            content = figures_key(figures, lang, mail.subject)
             messages = {addr: build_message(figures=figures, workbook=out, workbook_sha256=sha, sender=mail.sender,
                                             recipient=entry, lang=lang, subject_template=mail.subject,
-                                            as_of=as_of.isoformat()) for entry, addr in pending}
+                                            as_of=as_of.isoformat(), message_key=content) for entry, addr in pending}
             subject = str(next(iter(messages.values()))["Subject"]) if messages else None
             pending_addrs = {addr for _, addr in pending}
             if dry_run:
@@ -262,22 +285,43 @@ def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None,
                     for entry, addr in recipients), dry_run=True, subject=subject)
 
             results: dict[str, RecipientOutcome] = {}
+            unrecorded: list[tuple[str, str, DeliveryResult]] = []
             stop: str | None = None
             for entry, addr in pending:
                 if stop is not None:
                     results[addr] = RecipientOutcome(entry, "not_attempted", stop)
                     continue
+                message = messages[addr]
                 if states[addr] == "sending":
+                    stored = _stored_id(log, key, addr)
+                    if stored:   # the ID the stopped run sent with, whatever changed since
+                        message.replace_header("Message-ID", stored)
                     say(f"{entry}: the previous run stopped while sending; sending again "
                         f"(same Message-ID, so a duplicate is recognisable)")
-                message = messages[addr]
-                log.sending(key, addr, str(message["Message-ID"]), sha)
+                try:
+                    log.sending(key, addr, str(message["Message-ID"]), sha)
+                except sqlite3.Error as exc:   # never send what cannot be recorded: it could go twice
+                    results[addr] = RecipientOutcome(entry, "failed", f"not sent: the record of sent mail"
+                                                     f" ({log.path.name}) cannot be written ({exc})")
+                    continue
                 result = send_message(message, mail, recipient=addr, sleep=sleep)
-                log.finished(key, result)
+                try:
+                    log.finished(key, result)
+                except sqlite3.Error:          # sent, not recorded: tried again after the others
+                    unrecorded.append((entry, addr, result))
                 results[addr] = RecipientOutcome(entry, "sent" if result.ok else "failed", result.reply, result.attempts)
                 if result.fatal:
                     # TLS or login cannot work: every further recipient would fail the same way.
                     stop = f"not attempted: {result.reply}"
+            for entry, addr, result in unrecorded:
+                try:
+                    log.finished(key, result)
+                except sqlite3.Error as exc:
+                    if result.ok:   # the row stays at 'sending' with its Message-ID: the next run reuses it
+                        results[addr] = RecipientOutcome(
+                            entry, "unrecorded", f"{result.reply}; but the record ({log.path.name}) could not be"
+                            f" written ({exc}): the next run sends it again with the same Message-ID"
+                            f" {messages[addr]['Message-ID']}", result.attempts)
             return MonthlyOutcome(key, out, figures, tuple(
                 results.get(addr, RecipientOutcome(entry, "already_sent")) for entry, addr in recipients),
                 subject=subject)
