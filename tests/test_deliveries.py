@@ -261,3 +261,27 @@ def test_real_ledgers_are_not_taken_for_ledgers_per_delivery(real_data: Path, tm
     for name in ("olist_orders_dataset_1k_original_format.csv", "olist_orders_dataset_10k_excelreformatted.csv"):
         ledger, olist_map = _olist_copy(real_data, tmp_path, name)
         assert fold_repeated(read(ledger, kind="ledger", mapping=olist_map).data) is None
+
+
+def test_a_shipment_log_per_pullout_is_folded_into_its_orders(tmp_path):
+    """A garment factory's pullout log (en-shp-sci-pullout-cost): one row per shipment of an SP#,
+    the buyer's date and the order quantity repeated, the pullout date and quantity per row."""
+    ledger = write_book(tmp_path / "pullout.xlsx", "Pullout",
+                        ["Factory Code", "Brand", "SP#", "Buyer Delivery", "Order Qty", "Pullout ID", "Pullout Date",
+                         "Shipped Qty", "CTN Qty"],
+                        [["F1", "NIKE", "SP001", D(2026, 3, 10), 1000, "P1", D(2026, 3, 8), 600, 20],
+                         ["F1", "NIKE", "SP001", D(2026, 3, 10), 1000, "P2", D(2026, 3, 12), 400, 14],
+                         ["F1", "ADIDAS", "SP002", D(2026, 3, 20), 500, "P3", D(2026, 3, 18), 500, 10]])
+    mapping = tmp_path / "pullout.toml"
+    mapping.write_text('[columns]\norder_no = "SP#"\npart_no = "SP#"\ncustomer = "Brand"\n', encoding="utf-8")
+    got = otd_json(ledger, "--map", mapping)
+    # SP001: 600 before the buyer's date, the other 400 two days after -> late 2; SP002 on time in full
+    assert (got["total"]["lines"], got["total"]["late"], got["total"]["avg_days_late"], got["total"]["otif"]) == \
+        (2, 1, 2.0, 0.5)
+    assert got["deliveries"] == {"rows": 3, "lines": 2, "partial": 1, "incomplete": 0, "issues": []}
+
+
+def test_check_reads_a_delivery_export(files):
+    _, deliveries = files
+    out = cli("check", deliveries, "--kind", "deliveries").stdout
+    assert "kind deliveries" in out and "shipped_qty            <- Shipped Qty  (1.00)" in out

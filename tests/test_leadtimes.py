@@ -83,17 +83,22 @@ def test_hand_worked_lead_times_against_quotes(ledger, tmp_path):
     assert np.percentile([10, 18, 4], 90) == pytest.approx(16.4) and np.percentile([10, 18, 4, 28], 90) == 25.0
 
 
-def test_lead_times_table_and_without_quotes(ledger):
+def test_lead_times_table_and_without_quotes(ledger, tmp_path):
     out = cli("otd", ledger, "--as-of", AS_OF, "--lead-times", "--lang", "en", "--no-cache")
     lines = out.splitlines()
     start = lines.index("Lead times (order date to completion, calendar days)")
     rows = [ln.split() for ln in lines[start + 3:start + 7]]
-    assert rows[0] == ["ACME", "P1", "3", "10.0", "16.4", "0"]
-    assert rows[1] == ["BETA", "P2", "1", "28.0", "28.0", "0"]
-    assert rows[3] == ["Total", "4", "14.0", "25.0", "0"]
+    assert lines[start + 1].split() == ["Customer", "Part", "No", "Lines", "Median", "(days)", "90th", "pct", "(days)"]
+    assert rows[0] == ["ACME", "P1", "3", "10.0", "16.4"]
+    assert rows[1] == ["BETA", "P2", "1", "28.0", "28.0"]
+    assert rows[3] == ["Total", "4", "14.0", "25.0"]
     assert lines[start + 7] == "Not counted: 1 lines without an order date, 1 completed before their order date"
     plain = json.loads(cli("otd", ledger, "--as-of", AS_OF, "--format", "json", "--no-cache"))
     assert "lead_times" not in plain          # SPEC 6's object unchanged unless asked
+    quotes = write_book(tmp_path / "quotes.xlsx", "Quotes", QUOTE_HEADER, QUOTES)
+    quoted = cli("otd", ledger, "--as-of", AS_OF, "--lead-times", "--quotes", quotes, "--calendar", "mon-fri",
+                 "--lang", "en", "--no-cache").splitlines()
+    assert quoted[start + 3].split() == ["ACME", "P1", "3", "10.0", "16.4", "5.0", "3", "33.3%"]
 
 
 def test_a_line_delivered_in_parts_completes_when_its_quantity_is_reached(tmp_path):

@@ -173,13 +173,15 @@ def _lead_table(leads, lang: str) -> str:
     from addin.compute.leadtimes import COLUMNS, LEAD_BY
     from addin.i18n import t
     keys = list(LEAD_BY)
-    header = [t(f"lead.{k}", lang) for k in keys + list(COLUMNS)]
+    quoted = bool(len(leads)) and int(leads["quoted_lines"].iloc[-1] or 0) > 0
+    shown = [c for c in COLUMNS if quoted or c in ("lines", "median_days", "p90_days")]   # quotes: --quotes
+    header = [t(f"lead.{k}", lang) for k in keys + shown]
     rows = []
     for r in leads.to_dict("records"):
         names = ([t("lead.total", lang)] + [""] * (len(keys) - 1)) if r["is_total"] else \
             [t("lead.none", lang) if r[k] is None else str(r[k]) for k in keys]
         cells = []
-        for c in COLUMNS:
+        for c in shown:
             v = r[c]
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 cells.append("")
