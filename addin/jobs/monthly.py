@@ -26,6 +26,7 @@ from typing import Callable, Protocol
 
 from addin.config import Config
 from addin.errors import ConfigError, FileError, InputError
+from addin.files.limits import FIRST_DATE
 from addin.mail import DeliveryResult, MonthFigures, build_message, figures_key, send_message
 
 SENT_DB = ".orderdesk-sent.sqlite"
@@ -245,6 +246,10 @@ def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None,
                           f"at least host, sender and to")
     mail = config.mail
     month = (month or default_month(as_of)).replace(day=1)
+    first = dt.date(*FIRST_DATE)
+    if month < first:       # --as-of 1900-01-15: the month before is outside the dates OrderDesk works with
+        raise InputError(f"month {month:%Y-%m} is before {first:%Y-%m}, the first month OrderDesk works with — give"
+                         f" --month or an --as-of date from {first.replace(month=2):%Y-%m-%d} on")
     if month > as_of.replace(day=1):
         raise InputError(f"month {month:%Y-%m} is after the as-of date {as_of.isoformat()}: no line of it is due yet "
                          f"— leave --month out for the month before the as-of date")
