@@ -452,9 +452,12 @@ def propose(texts: list[str], fields: dict[str, str], *, exact: dict[str, str],
         others = [c for c in by_field.get(f, []) if c.column != choice.chosen.column
                   and c.score >= THRESHOLD * 0.8]
         choice.runner_up = others[0] if others else None
-    # fields with no column: the closest headers kept as runner-up for the message
+    # fields with no column: the closest headers kept as runner-up for the message, first a
+    # header whose values did not fit (its reason is in ``rejected``)
     for f in fields:
-        if f not in choices and f in by_field:
+        if f in choices and choices[f].chosen is None and choices[f].runner_up is None and choices[f].rejected:
+            choices[f].runner_up = choices[f].rejected[0][0]
+        elif f not in choices and f in by_field:
             near = [c for c in by_field[f] if c.column not in used]
             if near:
                 choices[f] = FieldChoice(f, None, near[0])

@@ -4,6 +4,7 @@ fields with no column, each with the closest headers; written as a TOML mapping 
 comments that the user edits and passes back with ``--map``."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class Proposal:
     missing: dict[str, list[str]]             # required field -> closest headers
     other_sheets: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_fitting: dict[str, dict[str, str]] = field(default_factory=dict)   # field -> header -> why not taken
 
     @property
     def columns(self) -> dict[str, str]:
@@ -37,7 +39,9 @@ class Proposal:
                 **({"ledger_kind": self.ledger_kind} if self.ledger_kind else {}),
                 "header_row": self.header_row,
                 "fields": [table.choice_dict(c) for c in self.choices.values() if c.chosen is not None],
-                "missing": [{"field": f, "closest": near} for f, near in self.missing.items()],
+                "missing": [{"field": f, "closest": near,
+                             **({"not_fitting": [{"header": h, "why": why} for h, why in self.not_fitting[f].items()]}
+                                if self.not_fitting.get(f) else {})} for f, near in self.missing.items()],
                 "other_sheets": list(self.other_sheets), "notes": list(self.notes)}
 
     def lines(self) -> list[str]:
@@ -50,10 +54,11 @@ class Proposal:
                 continue
             col = f"{table.column_letter(c.chosen.column)} {c.chosen.header}"
             conf = "mapping" if c.chosen.how == "mapping" else f"{c.chosen.score:.2f}"
-            runner = "-" if c.runner_up is None else f"{c.runner_up.header} ({c.runner_up.score:.2f})"
-            out.append(f"  {f:<24}{_cut(col, 32):<34}{conf:<12}{runner}")
+            runner = "-" if c.runner_up is None else f"{_one_line(c.runner_up.header)} ({c.runner_up.score:.2f})"
+            out.append(f"  {f:<24}{_pad(_cut(col, 32), 34)}{conf:<12}{runner}")
         for f, near in self.missing.items():
-            shown = ", ".join(repr(t) for t in near) if near else "none"
+            why = self.not_fitting.get(f, {})
+            shown = ", ".join(repr(_one_line(t)) + (f" ({why[t]})" if t in why else "") for t in near) if near else "none"
             out.append(f"  missing: {f} (required) — closest headers: {shown}")
         if self.other_sheets:
             out.append(f"other sheets: {', '.join(repr(s) for s in self.other_sheets)}")
@@ -86,9 +91,23 @@ class Proposal:
         return "\n".join(out) + "\n"
 
 
+def _width(text: str) -> int:
+    """Terminal columns of ``text``: a wide (CJK, full-width) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _cut(text: str, n: int) -> str:
+    """``text`` on one line, cut to at most ``n`` terminal columns."""
     text = _one_line(text)
-    return text if len(text) <= n else text[:n - 1] + "…"
+    if _width(text) <= n:
+        return text
+    while _width(text) > n - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _pad(text: str, n: int) -> str:
+    return text + " " * max(n - _width(text), 1)
 
 
 def _one_line(text: str) -> str:
@@ -135,6 +154,7 @@ def propose(path: Path | str, kind: str | None = None, *, sheet: str | None = No
     _, grid, k, match = best
     req = schema.REQUIRED[k]
     missing: dict[str, list[str]] = {}
+    not_fitting: dict[str, dict[str, str]] = {}
     aliases = table.alias_lists()[k]
     needed = list(table.required_fields(k, match.ledger_kind))
     if req.any_of and not any(f in match.columns for f in req.any_of):
@@ -148,6 +168,10 @@ def propose(path: Path | str, kind: str | None = None, *, sheet: str | None = No
             near.append(choice.runner_up.header)
         near += [t for t in headers.closest(match.row_texts, aliases.get(f, [f])) if t not in near]
         missing[f] = near[:3]
+        # a header that named the field but whose values did not fit (a 交期 of day counts)
+        why = {c.header: reason for c, reason in (choice.rejected if choice is not None else [])}
+        if why:
+            not_fitting[f] = {t: why[t] for t in missing[f] if t in why}
     # what will be read: the chosen columns, and the stand-ins (a work order's planned finish
     # as its due date) under the field they stand for
     choices: dict[str, headers.FieldChoice] = {}
@@ -160,4 +184,5 @@ def propose(path: Path | str, kind: str | None = None, *, sheet: str | None = No
     ordered = {f: choices[f] for f in schema.KINDS[k] if f in choices}
     return Proposal(path.name, grid.sheet, k, match.ledger_kind if k == "ledger" else None,
                     match.header_index + 1, ordered, missing, [n for n in names if n != grid.sheet]
-                    if sheet is None else [n for n in grid.sheet_names if n != grid.sheet], list(match.notes))
+                    if sheet is None else [n for n in grid.sheet_names if n != grid.sheet], list(match.notes),
+                    not_fitting)
