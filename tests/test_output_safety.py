@@ -272,3 +272,38 @@ def test_errors_and_usage_errors_are_printed_escaped(tmp_path: Path):
     assert out.returncode == 2
     assert not UNSAFE.search(out.stderr)
     assert "Error: Invalid value for '--as-of': '\\u001b[2J' is not a date (expected YYYY-MM-DD)" in out.stderr
+
+
+def test_monthly_workbook_may_not_be_its_ledger(tmp_path: Path):
+    (tmp_path / "reports").mkdir()
+    ledger = write_ledger(tmp_path / "reports" / "OTD-2026-10.xlsx", ["ACME"])
+    before = digest(ledger)
+    (tmp_path / "orderdesk.toml").write_text(
+        '[ledger]\npath = "reports/OTD-2026-10.xlsx"\n[mail]\nhost = "127.0.0.1"\nport = 2525\n'
+        'sender = "r@example.com"\nto = ["a@example.com"]\n', encoding="utf-8")
+    out = cli("monthly", "--config", "orderdesk.toml", "--as-of", "2026-11-02", "--dry-run", cwd=tmp_path)
+    assert (out.returncode, out.stdout, out.stderr) == (1, "", REFUSED.format(name="OTD-2026-10.xlsx"))
+    assert digest(ledger) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# item 15: an unusable input is exit 1 with one Error: line (SPEC 6), on every command
+# ---------------------------------------------------------------------------------------------
+
+INPUTS = [
+    ["check", "{bad}"], ["map", "{bad}"], ["otd", "{bad}"], ["backlog", "{bad}"], ["escalate", "{bad}"],
+    ["report", "{bad}", "--month", "2026-10", "--out", "o.xlsx"], ["risk", "{bad}", "--out", "o.xlsx"],
+    ["review", "ledger.xlsx", "--quotes", "{bad}", "--out", "o.xlsx"],
+    ["plan", "ledger.xlsx", "--bom", "{bad}", "--stock", "ledger.xlsx", "--out", "o.xlsx"],
+    ["changes", "ledger.xlsx", "{bad}", "--out", "o.xlsx"], ["notice", "{bad}", "--customer", "A", "--out", "o.xlsx"],
+]
+
+
+@pytest.mark.parametrize("args", INPUTS, ids=lambda a: a[0])
+def test_missing_or_folder_input_is_exit_1(books: Path, args):
+    (books / "folder.xlsx").mkdir()
+    for bad, message in (("nope.xlsx", "nope.xlsx: no such file — check the name and the folder of the input file"),
+                         ("folder.xlsx", "folder.xlsx: is a folder, not a file — give the path of the input file")):
+        out = cli(*[a.format(bad=bad) for a in args], cwd=books)
+        assert (out.returncode, out.stdout, out.stderr) == (1, "", f"Error: {message}\n"), args
+    assert not (books / "o.xlsx").exists()

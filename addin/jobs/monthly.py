@@ -142,6 +142,16 @@ class SentLog:
                     reply=result.reply, attempts=result.attempts)
 
 
+def _refuse_overwriting_inputs(config: Config, out: Path) -> None:
+    """SPEC 12: the month's workbook may not be one of the job's inputs (a [ledger] path named
+    OTD-2026-10.xlsx in [report] out_dir, say) — refused before anything is built or sent."""
+    from addin.files.guard import refuse_output_over_inputs
+    inputs = [("--config", config.path), ("[ledger] path", config.ledger.path)]
+    inputs += [(what, path) for what, path in (("[ledger] map", config.ledger.map), ("[otd] calendar", config.calendar))
+               if isinstance(path, Path)]
+    refuse_output_over_inputs([("[report] out_dir", out)], inputs)
+
+
 def _stored_id(log: SentLog, month: str, recipient: str) -> str | None:
     try:
         return log.message_id(month, recipient)
@@ -269,6 +279,7 @@ def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None,
                 return MonthlyOutcome(key, None, None, tuple(RecipientOutcome(entry, "already_sent")
                                                               for entry, _ in recipients))
             out = workbook_path(config, month)
+            _refuse_overwriting_inputs(config, out)
             try:
                 out.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
