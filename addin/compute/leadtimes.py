@@ -53,7 +53,8 @@ def completed(ledger: pd.DataFrame, as_of: _dt.date) -> pd.DataFrame:
     completion = ship.where(done)
     delivered = measure(ledger, None, as_of)
     if delivered is not None:        # a line measured by its deliveries: the day they completed it
-        completion = completion.mask(pd.Series(delivered.has, index=ledger.index), delivered.completion)
+        completion = pd.Series(np.where(delivered.has, delivered.completion.to_numpy(dtype="datetime64[ns]"),
+                                        completion.to_numpy(dtype="datetime64[ns]")), index=ledger.index)
     order = date_column(ledger, "order_date")
     days = (completion - order).dt.days.to_numpy(dtype="float64")
     state = np.select([cancelled, completion.isna().to_numpy(), order.isna().to_numpy(), days < 0],

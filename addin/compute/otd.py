@@ -279,7 +279,8 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     from addin.compute.deliveries import measure
     delivered = measure(ledger, due, day)        # None: no deliveries, the line's own dates
     if delivered is not None:
-        ship = ship.mask(pd.Series(delivered.has, index=ship.index), delivered.completion)
+        ship = pd.Series(np.where(delivered.has, delivered.completion.to_numpy(dtype="datetime64[ns]"),
+                                  ship.to_numpy(dtype="datetime64[ns]")), index=ship.index)   # positional
     for basis in LADDER_BASES:
         added[f"due_{basis}"] = ladder[basis].to_numpy()
 
