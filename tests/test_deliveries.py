@@ -285,3 +285,20 @@ def test_check_reads_a_delivery_export(files):
     _, deliveries = files
     out = cli("check", deliveries, "--kind", "deliveries").stdout
     assert "kind deliveries" in out and "shipped_qty            <- Shipped Qty  (1.00)" in out
+
+
+def test_early_rules_apply_to_the_completion_date():
+    """SPEC 13: 'early rules as section 3' — with an early tolerance of 2 days a line completed 5 days
+    before its due date is early; one whose first part came early but was completed within the
+    window is on time."""
+    from addin.compute.deliveries import join_deliveries
+    from addin.compute.otd import OtdSettings, classify
+    ledger = pd.DataFrame({"order_no": ["A", "B"], "line_no": ["1", "1"], "qty": [10.0, 10.0],
+                           "promised_date": pd.to_datetime(["2026-03-10", "2026-03-10"])})
+    deliveries = pd.DataFrame({"order_no": ["A", "B", "B"], "line_no": ["1", "1", "1"],
+                               "ship_date": pd.to_datetime(["2026-03-05", "2026-03-01", "2026-03-09"]),
+                               "shipped_qty": [10.0, 6.0, 4.0], "source_row": [2, 3, 4]})
+    joined = join_deliveries(ledger, deliveries)
+    out = classify(joined.ledger, dt.date(2026, 3, 31), OtdSettings(early_tolerance=2))
+    assert out["outcome"].tolist() == ["early", "on_time"]
+    assert out["in_full"].tolist() == [True, True]
