@@ -302,3 +302,18 @@ def test_early_rules_apply_to_the_completion_date():
     out = classify(joined.ledger, dt.date(2026, 3, 31), OtdSettings(early_tolerance=2))
     assert out["outcome"].tolist() == ["early", "on_time"]
     assert out["in_full"].tolist() == [True, True]
+
+
+def test_the_monthly_job_takes_the_deliveries_of_its_config(files, tmp_path):
+    """`orderdesk monthly --config` reads [ledger] deliveries as report --config does (dry run: the
+    workbook is built, nothing sent)."""
+    from test_mail_support import write_config
+    ledger, deliveries = files
+    config = write_config(tmp_path, 2525, ledger=ledger)
+    text = config.read_text(encoding="utf-8").replace("[ledger]\n", f'[ledger]\ndeliveries = "{deliveries.name}"\n', 1)
+    config.write_text(text, encoding="utf-8")
+    run = cli("monthly", "--config", config, "--as-of", "2026-04-01", "--dry-run")
+    assert run.stdout.startswith("Dry run for 2026-03: nothing was sent.\n")
+    wb = openpyxl.load_workbook(tmp_path / "reports" / "OTD-2026-03.xlsx")
+    issues = [r[0] for r in wb["Data issues"].iter_rows(min_row=5, values_only=True) if r[0]]
+    assert issues == ["[deliveries.xlsx]Deliveries!E6", "[deliveries.xlsx]Deliveries!B7"]

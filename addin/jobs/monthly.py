@@ -229,8 +229,11 @@ def build_with_report_writer(config: Config, month: dt.date, as_of: dt.date, lan
     returns the figures the message quotes."""
     from addin.jobs.report import monthly_report
 
+    from addin.jobs.deliveries import deliveries_from_config
+    deliveries, d_sheet, d_map = deliveries_from_config(config.path) or (None, None, None)   # SPEC 13
     summary = monthly_report(config.ledger.path, config.settings, month=month, as_of=as_of, lang=lang, out=out,
-                             sheet=config.ledger.sheet, mapping=config.ledger.map)
+                             sheet=config.ledger.sheet, mapping=config.ledger.map, deliveries=deliveries,
+                             deliveries_sheet=d_sheet, deliveries_map=d_map)
     return figures_from_summary(summary)
 
 
