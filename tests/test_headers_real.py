@@ -275,9 +275,32 @@ def _chosen(texts: list[str]) -> dict[str, str]:
     # spelled-out words beat an acronym that means other things in other trades
     (["PO", "CRD", "Buyer Delivery", "Qty"], "requested_date", "Buyer Delivery"),
     (["PO", "CRD", "Qty"], "requested_date", "CRD"),
+    # a bare 'Buyer' beside a supplier is the purchasing agent; elsewhere the customer
+    (["PO#", "Vendor", "Buyer", "Qty Ordered", "Need By"], "owner", "Buyer"),
+    (["PO#", "Vendor", "Buyer", "Qty Ordered", "Need By"], "customer", None),
+    (["Order No", "Buyer", "Part No", "Qty", "Due Date"], "customer", "Buyer"),
+    # a confirmed receipt date is a promise, never the receipt
+    (["Sales order", "Customer account", "Item number", "Quantity", "Confirmed ship date",
+      "Confirmed receipt date"], "ship_date", None),
+    # a delivery note is a document, not a remark
+    (["Delivery Note", "Posting Date", "Customer", "Against Sales Order", "Item Code", "Qty"], "exception_note", None),
     # an accepted (inspected) quantity is the received one; the delivered-in quantity the line's
     (["采购单号", "收货数量", "验收数量", "验收日期"], "shipped_qty", "验收数量"),
     (["采购单号", "收货数量", "验收数量", "验收日期"], "qty", "收货数量"),
 ])
 def test_headers_read_with_their_row(texts: list[str], field: str, header):
     assert _chosen(texts).get(field) == header, _chosen(texts)
+
+
+# words of exports not in the training file (Dynamics, ERPNext, Oracle, NetSuite, SAP, Kingdee K/3 WISE)
+MORE_LABELS = {
+    "Deliver remainder": "open_qty", "Ext. Cost": "amount", "Transaction Date": "order_date",
+    "Required By": "requested_date", "Need By": "requested_date", "Overall Status": "status",
+    "Delivery Note": None, "购货单位": "customer", "供货单位": "supplier", "Confirmed receipt date": "promised_date",
+}
+
+
+@pytest.mark.parametrize("text, field", sorted(MORE_LABELS.items()))
+def test_more_export_labels(text: str, field):
+    scores = {f: s for f, s in headers.scores(text).items() if s >= headers.THRESHOLD}
+    assert (max(scores, key=scores.get) if scores else None) == field, headers.scores(text)

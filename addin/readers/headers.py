@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from addin.tomlcompat import tomllib
 from addin.zh import simplified
 
+_BUYER = re.compile(r"buyer(?:'?s)?(?:[ _]?(?:name|code|id|no\.?))?")
 # a score below this is no match (a header that shares one word with a field)
 THRESHOLD = 0.5
 SAMPLE_ROWS = 60
@@ -310,7 +311,8 @@ def row_scores(texts: list[str], exact: dict[str, str] | None = None) -> list[di
     - a bare date (日期, Date) in a production report (its headers speak of production, lines,
       starts and finishes) is the production day, not an order date;
     - a brand counts as the customer only where no column names a supplier (garment exports
-      name the buyer's brand; on a purchase or receipt line the brand is the product's)."""
+      name the buyer's brand; on a purchase or receipt line the brand is the product's); a bare
+      'Buyer' beside a supplier is the purchasing agent (owner), elsewhere the customer."""
     exact = exact or {}
     out = [dict(scores(t)) if key(t) else {} for t in texts]
     concepts = [parts(t).concepts if key(t) else frozenset() for t in texts]
@@ -328,6 +330,9 @@ def row_scores(texts: list[str], exact: dict[str, str] | None = None) -> list[di
                 del sc["line_no"]
         if "customer" in sc and "brand" in c and "customer" not in c and supplier_named:
             del sc["customer"]
+        if "customer" in sc and supplier_named and _BUYER.fullmatch(normalise(texts[col])):
+            del sc["customer"]
+            sc["owner"] = max(sc.get("owner", 0.0), 0.85)
         if "order_date" in sc and c == {"date"}:
             if production is None:
                 ks = kind_scores(texts)
