@@ -317,3 +317,15 @@ def test_the_monthly_job_takes_the_deliveries_of_its_config(files, tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "reports" / "OTD-2026-03.xlsx")
     issues = [r[0] for r in wb["Data issues"].iter_rows(min_row=5, values_only=True) if r[0]]
     assert issues == ["[deliveries.xlsx]Deliveries!E6", "[deliveries.xlsx]Deliveries!B7"]
+
+
+def test_the_buttons_tables_measure_a_ledger_per_delivery_per_line(tmp_path):
+    """The Refresh OTD pivot button's table (jobs.otd.otd_table) folds the sheet's delivery rows as
+    the command line does."""
+    from addin.config import Settings
+    from addin.jobs.otd import otd_table
+    from addin.readers import read
+    result = read(write_book(tmp_path / "per-delivery.xlsx", "订单", PER_DELIVERY_HEADER, PER_DELIVERY), "ledger")
+    table = otd_table(result, ["customer"], Settings(), dt.date(2026, 3, 31))
+    total = table.loc[table["customer"] == "Total"].iloc[0]
+    assert (total["lines"], total["on_time"], total["late"]) == (6, 5, 1)

@@ -104,8 +104,9 @@ def open_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "
 
 def classified(ledger: Source, settings: Settings, as_of: _dt.date) -> pd.DataFrame:
     from addin.compute.otd import classify, has_completion_column
-    # no completion column: OTD unknown (blank), never 0 % (SPEC 9), as the command line says
-    ledger = selected(ledger, settings)
+    # no completion column: OTD unknown (blank), never 0 % (SPEC 9), as the command line says;
+    # a sheet with one row per delivery of a line is measured per line (SPEC 13)
+    ledger = selected(delivered_lines(ledger, settings, as_of).ledger, settings)
     return classify(frame(ledger), as_of, settings.otd, completion=has_completion_column(ledger))
 
 
