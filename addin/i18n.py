@@ -493,11 +493,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "monthly.status.not_attempted": {"zh": "未发送", "en": "NOT SENT"},
     "monthly.status.would_send": {"zh": "将发送", "en": "would send"},
     "monthly.status.unrecorded": {"zh": "已发送未记录", "en": "UNRECORDED"},
-    "monthly.unrecorded": {"zh": "OTD-{month}.xlsx 的 {total} 次发送中有 {n} 次已发出但未能记录（第一个：{first}：{reply}）"
-                                 " — 请检查配置文件旁的发送记录；下次运行会以相同的 Message-ID 再发这些",
+    "monthly.unrecorded": {"zh": "OTD-{month}.xlsx 的 {total} 次发送中有 {n} 次已发出但未能写入发送记录（第一个：{first}：{reply}）"
+                                 " — 请检查配置文件旁的发送记录文件",
                            "en": "{n} of {total} deliveries of OTD-{month}.xlsx went out but could not be recorded"
-                                 " (first: {first}: {reply}) — check the record beside the config; the next run"
-                                 " sends them again with the same Message-ID"},
+                                 " (first: {first}: {reply}) — check the record of sent mail beside the config"},
     "excel.risk_done": {"zh": "风险颜色：工作表 {sheet}，{column} 列：{summary}。",
                         "en": "Risk colours on sheet {sheet}, column {column}: {summary}."},
     "excel.risk_count.overdue": {"zh": "逾期 {n}", "en": "overdue {n}"},

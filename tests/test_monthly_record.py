@@ -20,7 +20,7 @@ import pytest
 from addin.cli import main
 from addin.config import load_config
 from addin.jobs import monthly
-from addin.jobs.monthly import SENT_DB, run_monthly
+from addin.jobs.monthly import SENT_DB, SENT_JOURNAL, run_monthly
 from test_mail_support import SIMPLE_FIGURES, start_server, write_config
 
 AS_OF = dt.date(2026, 11, 1)
@@ -133,24 +133,46 @@ def test_record_io_error_after_a_send_is_exit_3_and_the_others_still_go(tmp_path
     [sent_id] = ids(server, "manager@example.com")
     assert err == ("Error: 1 of 3 deliveries of OTD-2026-10.xlsx went out but could not be recorded (first:"
                    " manager@example.com: 250 2.0.0 Ok: queued; but the record (.orderdesk-sent.sqlite) could not be"
-                   f" written (disk I/O error): the next run sends it again with the same Message-ID {sent_id})"
-                   " — check the record beside the config; the next run sends them again with the same"
-                   " Message-ID\n")
+                   " written (disk I/O error): kept in .orderdesk-sent.journal instead; the next run records it and"
+                   " does not send it again) — check the record of sent mail beside the config\n")
     assert "  UNRECORDED    manager@example.com  250 2.0.0 Ok: queued;" in out
     assert "  sent          pmc@example.com  250 2.0.0 Ok: queued\n" in out
     assert "  sent          boss@example.com  250 2.0.0 Ok: queued\n" in out
     assert calls == ["manager@example.com", "pmc@example.com", "boss@example.com", "manager@example.com"]
     assert len(ids(server, "pmc@example.com")) == 1 and len(ids(server, "boss@example.com")) == 1
     assert rows(tmp_path)["manager@example.com"][:2] == ("sending", sent_id)
+    assert (tmp_path / SENT_JOURNAL).is_file()
 
     monkeypatch.undo()
     monkeypatch.setattr(monthly, "build_with_report_writer", stamped_builder)
     status = main(["monthly", "--config", str(config), "--as-of", AS_OF.isoformat()])
     out, err = capsys.readouterr()
-    assert status == 0, err
-    assert ids(server, "manager@example.com") == [sent_id, sent_id]
+    assert (status, out, err) == (0, "2026-10: every recipient already has the workbook; nothing to send (use --force"
+                                     " to resend).\n", "")
+    assert ids(server, "manager@example.com") == [sent_id]         # the journal said it went out: no copy
     assert len(ids(server, "pmc@example.com")) == 1 and len(ids(server, "boss@example.com")) == 1
+    assert rows(tmp_path)["manager@example.com"][:2] == ("sent", sent_id)
     assert {s for s, _, _ in rows(tmp_path).values()} == {"sent"}
+    assert not (tmp_path / SENT_JOURNAL).exists()
+
+
+def test_record_and_journal_both_failing_resend_the_same_id(tmp_path: Path, server, capsys, monkeypatch):
+    config = write_config(tmp_path, server.port)
+    monkeypatch.setattr(monthly, "build_with_report_writer", stamped_builder)
+    _failing_finish(monkeypatch, "manager@example.com", "disk I/O error")
+    monkeypatch.setattr(monthly.SentLog, "journal", lambda self, month, result, message_id: False)
+    status = main(["monthly", "--config", str(config), "--as-of", AS_OF.isoformat()])
+    _, err = capsys.readouterr()
+    [sent_id] = ids(server, "manager@example.com")
+    assert status == 3
+    assert (f"could not be written (disk I/O error): the next run sends it again with the same Message-ID {sent_id})"
+            in err)
+    assert rows(tmp_path)["manager@example.com"][:2] == ("sending", sent_id)
+
+    monkeypatch.undo()
+    outcome = run_monthly(load_config(config), as_of=AS_OF, build=stamped_builder)
+    assert [r.status for r in outcome.recipients] == ["sent", "already_sent"]
+    assert ids(server, "manager@example.com") == [sent_id, sent_id]   # a copy, recognisably the same message
 
 
 def test_record_write_that_succeeds_on_the_second_try_is_not_an_error(tmp_path: Path, server, monkeypatch):
@@ -171,7 +193,8 @@ def test_record_write_that_succeeds_on_the_second_try_is_not_an_error(tmp_path: 
 def test_database_locked_past_the_timeout(tmp_path: Path, server, capsys, monkeypatch):
     """Another program takes the record after the first 250 and keeps it: the first is sent but
     unrecorded, the second is attempted and not sent (it could not be recorded); exit 3, no
-    internal error; once the other program lets go, a rerun completes with the same ID."""
+    internal error; once the other program lets go, a rerun records the first from the journal and
+    sends only the second."""
     config = write_config(tmp_path, server.port)
     monkeypatch.setattr(monthly, "RECORD_TIMEOUT", 0.2)
     monkeypatch.setattr(monthly, "build_with_report_writer", stamped_builder)
@@ -203,7 +226,7 @@ def test_database_locked_past_the_timeout(tmp_path: Path, server, capsys, monkey
     status = main(["monthly", "--config", str(config), "--as-of", AS_OF.isoformat()])
     out, err = capsys.readouterr()
     assert status == 0, err
-    assert ids(server, "manager@example.com") == [sent_id, sent_id]
+    assert ids(server, "manager@example.com") == [sent_id]          # recorded from the journal
     assert len(ids(server, "pmc@example.com")) == 1
     assert {s for s, _, _ in rows(tmp_path).values()} == {"sent"}
 
@@ -225,3 +248,19 @@ def test_record_that_cannot_be_read_sends_nothing(tmp_path: Path, server, capsys
                                 f" is locked) — nothing was sent; check the folder is writable and that no other"
                                 f" program holds that file\n")
     assert server.handler.messages == []
+
+
+def test_journal_line_cut_short_by_a_crash_is_skipped(tmp_path: Path):
+    log = monthly.SentLog(tmp_path / SENT_DB)
+    try:
+        log.sending("2026-10", "a@example.com", "<a@x>", "0" * 64)
+        log.sending("2026-10", "b@example.com", "<b@x>", "0" * 64)
+        assert log.journal("2026-10", monthly.DeliveryResult("A@example.com", True, "250 ok", 1), "<a@x>")
+        with open(log.journal_path, "a", encoding="utf-8") as fh:
+            fh.write('{"month": "2026-10", "recipient": "b@exa')          # killed mid-line
+        log.replay()
+        assert (log.state("2026-10", "a@example.com"), log.state("2026-10", "b@example.com")) == ("sent", "sending")
+        assert log.message_id("2026-10", "a@example.com") == "<a@x>"
+        assert not log.journal_path.exists()
+    finally:
+        log.close()

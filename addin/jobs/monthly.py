@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import sqlite3
 import sys
@@ -30,6 +31,7 @@ from addin.files.limits import FIRST_DATE
 from addin.mail import DeliveryResult, MonthFigures, build_message, figures_key, send_message
 
 SENT_DB = ".orderdesk-sent.sqlite"
+SENT_JOURNAL = ".orderdesk-sent.journal"   # sends the record could not take; moved into it by the next run
 LOCK_FILE = ".orderdesk-monthly.lock"
 RECORD_TIMEOUT = 30.0   # seconds a write of the record waits for another program holding the database
 
@@ -133,6 +135,53 @@ class SentLog:
             {"month": month, "recipient": recipient.lower(), "state": state, "now": now,
              "reply": values.get("reply"), "message_id": values.get("message_id"),
              "workbook_sha256": values.get("workbook_sha256"), "attempts": values.get("attempts")})
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path.with_name(SENT_JOURNAL)
+
+    def journal(self, month: str, result: DeliveryResult, message_id: str) -> bool:
+        """A send the database would not take, kept in a plain file beside it (appended, synced);
+        False when that cannot be written either."""
+        line = json.dumps({"month": month, "recipient": result.recipient.lower(), "state": "sent",
+                           "reply": result.reply, "attempts": result.attempts, "message_id": message_id})
+        try:
+            with open(self.journal_path, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError:
+            return False
+        return True
+
+    def replay(self) -> None:
+        """Before a run reads the record: the sends a previous run could only journal go into it
+        (a line cut short by a crash is skipped: its row still says 'sending')."""
+        journal = self.journal_path
+        try:
+            text = journal.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise FileError(f"{journal}: cannot read the journal of sent mail ({exc.strerror or exc}) — nothing"
+                            f" was sent; check its permissions", file=str(journal)) from None
+        try:
+            for line in text.splitlines():
+                try:
+                    entry = json.loads(line)
+                    month, recipient, state = entry["month"], entry["recipient"], entry["state"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                self._write(month, recipient, state, reply=entry.get("reply"), attempts=entry.get("attempts"),
+                            message_id=entry.get("message_id"))
+        except sqlite3.Error as exc:
+            raise FileError(f"{self.path}: cannot move {journal.name} into the record of sent mail ({exc}) —"
+                            f" nothing was sent; run again when no other program holds that file",
+                            file=str(self.path)) from None
+        try:
+            journal.unlink()
+        except OSError:
+            pass    # replaying again later writes the same rows
 
     def sending(self, month: str, recipient: str, message_id: str, workbook_sha256: str) -> None:
         self._write(month, recipient, "sending", message_id=message_id, workbook_sha256=workbook_sha256)
@@ -275,6 +324,7 @@ def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None,
     with RunLock(config.folder / LOCK_FILE, timeout=lock_timeout):
         log = SentLog(config.folder / SENT_DB)
         try:
+            log.replay()
             states = {addr: log.state(key, addr) for _, addr in recipients}
             pending = [(entry, addr) for entry, addr in recipients if force or states[addr] != "sent"]
             if not pending and not dry_run:
@@ -336,11 +386,16 @@ def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None,
                 try:
                     log.finished(key, result)
                 except sqlite3.Error as exc:
-                    if result.ok:   # the row stays at 'sending' with its Message-ID: the next run reuses it
-                        results[addr] = RecipientOutcome(
-                            entry, "unrecorded", f"{result.reply}; but the record ({log.path.name}) could not be"
-                            f" written ({exc}): the next run sends it again with the same Message-ID"
-                            f" {messages[addr]['Message-ID']}", result.attempts)
+                    if not result.ok:   # not delivered: its row at 'sending' is retried like a failure
+                        continue
+                    mid = str(messages[addr]["Message-ID"])
+                    if log.journal(key, result, mid):   # the next run moves it into the record: no resend
+                        then = f"kept in {log.journal_path.name} instead; the next run records it and does not send it again"
+                    else:                               # the row stays at 'sending' with its Message-ID
+                        then = f"the next run sends it again with the same Message-ID {mid}"
+                    results[addr] = RecipientOutcome(
+                        entry, "unrecorded", f"{result.reply}; but the record ({log.path.name}) could not be"
+                        f" written ({exc}): {then}", result.attempts)
             return MonthlyOutcome(key, out, figures, tuple(
                 results.get(addr, RecipientOutcome(entry, "already_sent")) for entry, addr in recipients),
                 subject=subject)
