@@ -297,6 +297,10 @@ MORE_LABELS = {
     "Deliver remainder": "open_qty", "Ext. Cost": "amount", "Transaction Date": "order_date",
     "Required By": "requested_date", "Need By": "requested_date", "Overall Status": "status",
     "Delivery Note": None, "购货单位": "customer", "供货单位": "supplier", "Confirmed receipt date": "promised_date",
+    # units, packages, weights and money owed are no quantity or due date
+    "数量单位": None, "Order Unit": None, "Qty per Unit": None, "Pack Qty": None, "CTN Qty": None, "箱数": None,
+    "重量": None, "毛重(Kg)": None, "Due Date (Payment)": None, "Invoiced Quantity": None, "付款日期": None,
+    "Total Qty": "qty", "合计数量": "qty", "Unit Qty": "qty",
 }
 
 

@@ -239,6 +239,11 @@ def scores(text: str) -> dict[str, float]:
     if not total:
         return {}
     out: dict[str, float] = {}
+    # a header that ends in a unit names the unit of what it begins with (数量单位, Order Unit, Qty per
+    # Unit): no field of an order line is a unit of measure
+    main = [u for u, w in p.units if w >= 1.0]
+    if len(main) > 1 and main[-1] == {"unit"}:
+        return {}
     # a date about a date (交期确认日: the day the due date was confirmed) is no due date
     meta_date = sum(1 for u, _ in p.units if "date" in u) > 1
     for fld, (needs, also, never) in _field_rules().items():
