@@ -307,3 +307,16 @@ def test_missing_or_folder_input_is_exit_1(books: Path, args):
         out = cli(*[a.format(bad=bad) for a in args], cwd=books)
         assert (out.returncode, out.stdout, out.stderr) == (1, "", f"Error: {message}\n"), args
     assert not (books / "o.xlsx").exists()
+
+
+@pytest.mark.parametrize("config,target", [('[purchases]\npath = "bought.xlsx"\n', "bought.xlsx"),
+                                           ('[purchases]\npath = "bought.xlsx"\nmap = "m.toml"\n', "m.toml"),
+                                           ('[ledger]\npath = "ledger.xlsx"\ndeliveries = "bought.xlsx"\n', "bought.xlsx")])
+def test_report_out_over_a_file_of_its_config_is_refused_before_reading(books: Path, config: str, target: str):
+    """bought.xlsx is not a purchase ledger at all: read first, the error would be about its columns."""
+    (books / "bought.xlsx").write_bytes((books / "ledger.xlsx").read_bytes())
+    (books / "orderdesk.toml").write_text(config, encoding="utf-8")
+    before = digest(books / target)
+    out = cli("report", "ledger.xlsx", "--month", "2026-10", "--config", "orderdesk.toml", "--out", target, cwd=books)
+    assert (out.returncode, out.stdout, out.stderr) == (1, "", REFUSED.format(name=target))
+    assert digest(books / target) == before

@@ -80,6 +80,10 @@ def report(ledger: Path, month: dt.date | None, out: Path, lang: str | None, as_
     if deliveries is None:       # [ledger] deliveries of orderdesk.toml (SPEC 13)
         from addin.jobs.deliveries import deliveries_from_config
         deliveries, d_sheet, d_map = deliveries_from_config(config_file) or (None, None, None)
+    from addin.files.guard import refuse_output_over_inputs   # the config's files are inputs too (SPEC 12)
+    refuse_output_over_inputs([("--out", out)], [(what, Path(path)) for what, path in (
+        ("[purchases] path", purchases), ("[purchases] map", bought_map), ("[ledger] deliveries", deliveries),
+        ("[ledger] deliveries map", d_map)) if isinstance(path, (str, Path))])
     summary = monthly_report(ledger, settings, month=month, as_of=as_of, lang=lang, out=out, sheet=sheet,
                              mapping=map_file, sources=sources, purchases=purchases, purchases_sheet=bought_sheet,
                              purchases_map=bought_map, deliveries=deliveries, deliveries_sheet=d_sheet,
