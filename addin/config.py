@@ -538,6 +538,11 @@ def _mail(v: _Validator, t: Any, folder: Path, env: Mapping[str, str], require_p
     v.keys("mail", t, _MAIL_KEYS)
     host = v.text("mail", t, "host", required=True)
     _no_line_breaks(v, "host", host)
+    try:   # what the connection will do with it: a label over 63 characters or an empty one fails there
+        host.strip("[]").encode("idna")
+    except UnicodeError:
+        raise v.error("mail", f"host '{host[:80]}' is not a host name (each dot-separated part 1-63"
+                              f" characters)") from None
     security = v.choice("mail", t, "security", SECURITY, default="starttls")
     if security == "none" and not _is_loopback(host):
         raise v.error("mail", f"security = \"none\" would send the workbook and the password unencrypted; "

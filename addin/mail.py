@@ -286,6 +286,9 @@ def send_message(message: EmailMessage, mail: MailConfig, *, recipient: str | No
             reply, temporary = _reply(exc.smtp_code, exc.smtp_error), 400 <= exc.smtp_code < 500
         except smtplib.SMTPServerDisconnected as exc:
             reply, temporary = f"connection lost: {exc or 'server closed the connection'}", True
+        except UnicodeError as exc:   # a host name the resolver cannot encode (a label over 63 characters)
+            return DeliveryResult(recipient, False, f"cannot reach {mail.host}:{mail.port}: {exc}", attempts,
+                                  fatal=True)
         except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timed out, name not found
             reply, temporary = f"cannot reach {mail.host}:{mail.port}: {getattr(exc, 'strerror', None) or exc}", True
         if not temporary or attempts > mail.retries:

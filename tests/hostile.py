@@ -512,6 +512,13 @@ BAD_TOML = {
     "config_timeout_nan": ("--config", _MAIL + "timeout = nan\n", "[mail] timeout must be a finite number, not nan"),
     "config_retry_delay_inf": ("--config", _MAIL + "retry_delay = inf\n",
                                "[mail] retry_delay must be a finite number, not inf"),
+    # a host the resolver cannot encode failed at send time (UnicodeError, the row left at 'sending')
+    "config_host_label_too_long": ("--config", _MAIL.replace('"127.0.0.1"', '"' + "a" * 64 + '.localhost"'),
+                                   f"[mail] host '{'a' * 64}.localhost' is not a host name (each dot-separated"
+                                   f" part 1-63 characters)"),
+    "config_host_empty_label": ("--config", _MAIL.replace('"127.0.0.1"', '"mail..localhost"'),
+                                "[mail] host 'mail..localhost' is not a host name (each dot-separated part 1-63"
+                                " characters)"),
 }
 
 

@@ -264,3 +264,17 @@ def test_journal_line_cut_short_by_a_crash_is_skipped(tmp_path: Path):
         assert not log.journal_path.exists()
     finally:
         log.close()
+
+
+def test_a_host_the_resolver_cannot_encode_is_a_failed_delivery_not_a_crash(tmp_path: Path):
+    """The configuration refuses such a host; a MailConfig made another way still never raises."""
+    from dataclasses import replace
+    from email.message import EmailMessage
+    from addin.mail import send_message
+    mail = replace(load_config(write_config(tmp_path, 2525)).mail, host="a" * 64 + ".localhost")
+    message = EmailMessage()
+    message["To"], message["From"] = "a@example.com", "r@example.com"
+    message.set_content("x")
+    result = send_message(message, mail, sleep=lambda _s: None)
+    assert (result.ok, result.fatal, result.attempts) == (False, True, 1)
+    assert result.reply.startswith(f"cannot reach {'a' * 64}.localhost:2525: ")
