@@ -301,6 +301,12 @@ MORE_LABELS = {
     "数量单位": None, "Order Unit": None, "Qty per Unit": None, "Pack Qty": None, "CTN Qty": None, "箱数": None,
     "重量": None, "毛重(Kg)": None, "Due Date (Payment)": None, "Invoiced Quantity": None, "付款日期": None,
     "Total Qty": "qty", "合计数量": "qty", "Unit Qty": "qty",
+    # the kind of date: bookkeeping (entered, booked, changed) is no delivery; an original or
+    # revised ship date is a promise, not the shipment
+    "Shipment Booked Date": None, "Ship Date Entered": None, "Delivery Entry Date": None, "交货单创建日期": None,
+    "Requested Delivery Date Changed On": None, "Last Modified Date": None, "Created on": "order_date",
+    "出货单日期": "ship_date", "Original Ex-Factory Date": "first_promised_date",
+    "Revised Ex-Factory Date": "promised_date", "Ex-Factory Date": "ship_date",
 }
 
 
