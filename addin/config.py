@@ -142,6 +142,10 @@ _OTD_KEYS = {"weight", "basis", "late_tolerance", "early_tolerance", "risk_horiz
 _CUSTOMER_KEYS = {"late_tolerance", "early_tolerance"}
 _REPORT_KEYS = {"lang", "out_dir"}
 _REVIEW_KEYS = {"inspection_days", "transport_days"}
+# what a scheduled job can wait for: past these, the socket and sleep calls overflow (1e308 s) or a run
+# never ends (retries = 10**9)
+MAIL_MAX_SECONDS = 3600.0
+MAIL_MAX_RETRIES = 10
 _MAIL_KEYS = {"host", "port", "security", "user", "password_env", "sender", "to", "cacert", "subject",
               "timeout", "retries", "retry_delay"}
 
@@ -365,7 +369,8 @@ class _Validator:
             raise self.error(section, f"{key} is empty")
         return value.strip()
 
-    def integer(self, section: str, table: dict, key: str, *, default=None, minimum: int = 0) -> Any:
+    def integer(self, section: str, table: dict, key: str, *, default=None, minimum: int = 0,
+                maximum: int | None = None) -> Any:
         if key not in table:
             return default
         value = table[key]
@@ -373,9 +378,12 @@ class _Validator:
             raise self.error(section, f"{key} must be a whole number, not {_describe(value)}")
         if value < minimum:
             raise self.error(section, f"{key} must be at least {minimum}, not {value}")
+        if maximum is not None and value > maximum:
+            raise self.error(section, f"{key} must be at most {maximum}, not {value}")
         return value
 
-    def number(self, section: str, table: dict, key: str, *, default: float, positive: bool = False) -> float:
+    def number(self, section: str, table: dict, key: str, *, default: float, positive: bool = False,
+               maximum: float | None = None) -> float:
         if key not in table:
             return default
         value = table[key]
@@ -385,6 +393,8 @@ class _Validator:
             raise self.error(section, f"{key} must be a finite number, not {value}")
         if value < 0 or (positive and value == 0):
             raise self.error(section, f"{key} must be {'greater than 0' if positive else 'at least 0'}, not {value}")
+        if maximum is not None and value > maximum:
+            raise self.error(section, f"{key} must be at most {maximum:g} seconds, not {value:g}")
         return float(value)
 
     def choice(self, section: str, table: dict, key: str, choices: tuple[str, ...], *, default=None) -> Any:
@@ -605,6 +615,6 @@ def _mail(v: _Validator, t: Any, folder: Path, env: Mapping[str, str], require_p
                       password_env=password_env, password=password,
                       cacert=v.path("mail", t, "cacert", folder),
                       subject=subject,
-                      timeout=v.number("mail", t, "timeout", default=60.0, positive=True),
-                      retries=v.integer("mail", t, "retries", default=3),
-                      retry_delay=v.number("mail", t, "retry_delay", default=30.0))
+                      timeout=v.number("mail", t, "timeout", default=60.0, positive=True, maximum=MAIL_MAX_SECONDS),
+                      retries=v.integer("mail", t, "retries", default=3, maximum=MAIL_MAX_RETRIES),
+                      retry_delay=v.number("mail", t, "retry_delay", default=30.0, maximum=MAIL_MAX_SECONDS))

@@ -293,4 +293,4 @@ def send_message(message: EmailMessage, mail: MailConfig, *, recipient: str | No
             reply, temporary = f"cannot reach {mail.host}:{mail.port}: {getattr(exc, 'strerror', None) or exc}", True
         if not temporary or attempts > mail.retries:
             return DeliveryResult(recipient, False, reply, attempts)
-        sleep(mail.retry_delay * 2 ** (attempts - 1))
+        sleep(min(mail.retry_delay * 2.0 ** min(attempts - 1, 16), 3600.0))   # at most an hour between tries

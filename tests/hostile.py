@@ -512,6 +512,13 @@ BAD_TOML = {
     "config_timeout_nan": ("--config", _MAIL + "timeout = nan\n", "[mail] timeout must be a finite number, not nan"),
     "config_retry_delay_inf": ("--config", _MAIL + "retry_delay = inf\n",
                                "[mail] retry_delay must be a finite number, not inf"),
+    # past these the socket and sleep calls overflowed at send time, or the run never ended
+    "config_timeout_huge": ("--config", _MAIL + "timeout = 1e308\n",
+                            "[mail] timeout must be at most 3600 seconds, not 1e+308"),
+    "config_retry_delay_huge": ("--config", _MAIL + "retry_delay = 1e308\n",
+                                "[mail] retry_delay must be at most 3600 seconds, not 1e+308"),
+    "config_retries_huge": ("--config", _MAIL + "retries = 1000000000\n",
+                            "[mail] retries must be at most 10, not 1000000000"),
     # a host the resolver cannot encode failed at send time (UnicodeError, the row left at 'sending')
     "config_host_label_too_long": ("--config", _MAIL.replace('"127.0.0.1"', '"' + "a" * 64 + '.localhost"'),
                                    f"[mail] host '{'a' * 64}.localhost' is not a host name (each dot-separated"
