@@ -8,7 +8,6 @@ million lines makes none of these rows and pays one mask per mapped column."""
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
 import zipfile
@@ -158,12 +157,15 @@ def _word_rows(grid: Grid, body, start: int, n: int, rows: np.ndarray) -> np.nda
     if not len(rows):
         return out
     if grid.batch is None:
-        # column by column over the candidate rows: each distinct text is looked at once
-        for cells in itertools.zip_longest(*[body[int(i)] for i in rows]):
-            codes, uniq = pd.factorize(pd.Series(cells, dtype=object))
-            hits = [k for k, u in enumerate(uniq) if isinstance(u, str) and _HINT_RX.search(u) and is_total_label(u)]
+        # column by column over the candidate rows: each distinct text is looked at once (one
+        # list per column, not a tuple per column of every row's iterator: an all-bad file has
+        # tens of thousands of candidates, and each tracked allocation feeds the collector)
+        picked = [body[int(i)] for i in rows]
+        for j in range(max(map(len, picked))):
+            cells = [r[j] if j < len(r) else None for r in picked]
+            hits = {u for u in set(cells) if isinstance(u, str) and _HINT_RX.search(u) and is_total_label(u)}
             if hits:
-                out[rows[np.isin(codes, hits)]] = True
+                out[rows[np.fromiter((c in hits for c in cells), bool, len(cells))]] = True
         return out
     import pyarrow as pa
     import pyarrow.compute as pc
