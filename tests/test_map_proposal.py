@@ -56,3 +56,14 @@ def test_the_table_lines_up_under_chinese_and_english_headers(tmp_path):
     # the confidence starts in the same terminal column on every line
     starts = {_width(line[:re.search(r"confidence|\d\.\d\d", line).start()]) for line in lines}
     assert starts == {2 + 24 + 34}, lines
+
+
+def test_check_names_the_due_date_column_that_holds_day_counts(tmp_path):
+    f = _book(tmp_path / "lt.xlsx", ["订单号", "客户名称", "料号", "订单数量", "订单日期", "采购交期", "出货日期"],
+              [[f"SO-{i}", "ACME", f"P-{i}", 10, dt.datetime(2026, 3, 1 + i), 15 + i, dt.datetime(2026, 3, 20 + i)]
+               for i in range(6)])
+    out = subprocess.run([sys.executable, "-m", "addin.cli", "check", str(f), "--kind", "sales"], capture_output=True,
+                         text=True, timeout=180)
+    assert out.returncode == 1
+    assert ("no column for required field a due date (客户交期/RDD or 承诺交期/Ack Date or 首次承诺交期/First Commit Date; "
+            "closest here: '采购交期' (holds day counts, not dates)) in the header (row 1)") in out.stderr, out.stderr

@@ -658,18 +658,26 @@ def _missing_columns(grid: Grid, kind: str, match: HeaderMatch | None) -> InputE
         zh = [w for w in words if _CJK.search(w)][:2]
         return ", ".join(zh + [w for w in words if not _CJK.search(w)][:2])
 
-    def near(f: str) -> str:   # the headers of this row closest to the field, if any
+    def near(*fields: str, similar: bool = True) -> str:   # the headers of this row closest to the fields
         if kind != "ledger":
             return ""
-        choice = match.proposal.get(f) if match else None
-        close = [choice.runner_up.header] if choice is not None and choice.runner_up is not None else []
-        close += [t for t in headers.closest(texts, raw[f]) if t not in close]
-        return f"; closest here: {', '.join(repr(t) for t in close[:3])}" if close else ""
+        close: list[str] = []
+        why: dict[str, str] = {}      # a header that named the field but whose values did not fit
+        for f in fields:
+            choice = match.proposal.get(f) if match else None
+            if choice is not None and choice.runner_up is not None and choice.runner_up.header not in close:
+                close.append(choice.runner_up.header)
+            for c, reason in (choice.rejected if choice is not None else []):
+                why.setdefault(c.header, reason)
+        if similar:
+            close += [t for f in fields for t in headers.closest(texts, raw[f]) if t not in close]
+        shown = [repr(t) + (f" ({why[t]})" if t in why else "") for t in close[:3]]
+        return f"; closest here: {', '.join(shown)}" if close else ""
     parts = [f"'{f}' (a column such as {examples(raw[f])}{near(f)})" for f in missing]
     if req.any_of and not any(f in found for f in req.any_of):
         what = "a due date" if kind == "ledger" else "one of " + ", ".join(f"'{f}'" for f in req.any_of)
         parts.append(what + " (" + " or ".join(raw[f][0] + "/" + raw[f][-1] if f in raw else f
-                                                for f in req.any_of) + ")")
+                                                for f in req.any_of) + near(*req.any_of, similar=False) + ")")
     where = f"row {match.header_index + 1}" if match and match.columns else "the first rows"
     return InputError(f"{grid.file.name}: sheet '{grid.sheet}': no column for required "
                       f"{'field' if len(parts) == 1 else 'fields'} {'; '.join(parts)} "
