@@ -121,3 +121,24 @@ def test_monthly_as_of_in_january_1900_is_one_error_line(far_csv: Path):
     assert out.stderr == ("Error: month 1899-12 is before 1900-01, the first month OrderDesk works with — give --month"
                           " or an --as-of date from 1900-02-01 on\n")
     assert not (far_csv.parent / "reports").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["risk", "{ledger}", "--out", "o.xlsx", "--horizon"],
+    ["notice", "{ledger}", "--customer", "A", "--out", "o.xlsx", "--horizon"],
+    ["report", "{ledger}", "--month", "2026-10", "--out", "o.xlsx", "--major-days"],
+    ["escalate", "{ledger}", "--major-days"],
+    ["review", "{ledger}", "--quotes", "{ledger}", "--out", "o.xlsx", "--inspection-days"],
+    ["review", "{ledger}", "--quotes", "{ledger}", "--out", "o.xlsx", "--transport-days"],
+    ["plan", "{ledger}", "--bom", "{ledger}", "--stock", "{ledger}", "--out", "o.xlsx", "--inspection-days"],
+    ["changes", "{ledger}", "{ledger}", "--out", "o.xlsx", "--transport-days"],
+], ids=lambda a: f"{a[0]}{a[-1]}")
+def test_every_day_count_option_is_bounded(far_csv: Path, args):
+    """One rule for every day count (as --late-tolerance): 10**12 is wrong usage, not a run that
+    fails deep inside or silently gives no promise date."""
+    out = cli(*[a.format(ledger=far_csv) for a in args], str(10 ** 12), cwd=far_csv.parent)
+    no_crash(out)
+    assert out.returncode == 2
+    low = 1 if args[-1] == "--major-days" and args[0] == "escalate" else 0
+    assert out.stderr.splitlines()[-1].endswith(f"1000000000000 is not in the range {low}<=x<=3650."), out.stderr
+    assert not (far_csv.parent / "o.xlsx").exists()

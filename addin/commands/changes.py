@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import Command, echo as safe_echo
+from addin.commands.common import DAYS, Command, echo as safe_echo
 
 from addin.commands.common import (apply, as_of_option, calendar_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, map_option, progress, quiet_option, settings_from,
@@ -35,9 +35,9 @@ from addin.config import INSPECTION_DAYS, TRANSPORT_DAYS
               help="Capacity: hours per working day per line (its other sheets are searched for routing).")
 @click.option("--routing", "routing_file", type=existing_file, help="Routing: part, line, hours per unit.")
 @calendar_option("the re-promise", "a date counted through a later year counts Mon-Fri")
-@click.option("--inspection-days", type=click.IntRange(min=0), default=INSPECTION_DAYS, show_default=True,
+@click.option("--inspection-days", type=DAYS, default=INSPECTION_DAYS, show_default=True,
               help="Outgoing inspection, working days after production.")
-@click.option("--transport-days", type=click.IntRange(min=0), default=TRANSPORT_DAYS, show_default=True,
+@click.option("--transport-days", type=DAYS, default=TRANSPORT_DAYS, show_default=True,
               help="Transport to the customer, working days.")
 @apply(sheet_option, map_option, as_of_option, lang_option, format_option(("table", "json")), config_option,
        quiet_option)

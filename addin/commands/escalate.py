@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from addin.commands.common import Command, echo as safe_echo
+from addin.files.limits import MAX_DAY_COUNT
 
 from addin.commands.common import (as_of_option, basis_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, map_option, quiet_option, settings_from,
@@ -19,7 +20,7 @@ from addin.commands.common import (as_of_option, basis_option, config_option, de
 @click.argument("ledger", type=existing_file, required=False)
 @as_of_option
 @basis_option
-@click.option("--major-days", type=click.IntRange(min=1), default=None,
+@click.option("--major-days", type=click.IntRange(min=1, max=MAX_DAY_COUNT), default=None,
               help="A late line is a major exception from this many days late (default 3, or [otd] major_days).")
 @format_option(("table", "json"))
 @sheet_option

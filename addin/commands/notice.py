@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import Command, echo as safe_echo
+from addin.commands.common import DAYS, Command, echo as safe_echo
 
 from addin.commands.common import (apply, as_of_option, basis_option, calendar_option, config_option, default_lang,
                                    existing_file, format_option, lang_option, map_option, parse_date_option,
@@ -30,7 +30,7 @@ def _since(ctx, param, value):
               help="Also write the e-mail body (UTF-8 text) to this file.")
 @click.option("--since", callback=_since, metavar="DATE",
               help="Date of the last notice: shipments after it are listed (default: as-of date − 7 days).")
-@click.option("--horizon", type=click.IntRange(min=0), default=RISK_HORIZON, show_default=True,
+@click.option("--horizon", type=DAYS, default=RISK_HORIZON, show_default=True,
               help="Working days ahead within which an open line is at risk.")
 @calendar_option("the risk horizon", "a horizon counted through a later year counts Mon-Fri")
 @apply(basis_option, sheet_option, map_option, as_of_option, lang_option, format_option(("table", "json")),

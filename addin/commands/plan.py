@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import Command, echo as safe_echo
+from addin.commands.common import DAYS, Command, echo as safe_echo
 
 from addin.commands.common import (apply, as_of_option, calendar_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, map_option, progress, quiet_option, settings_from,
@@ -34,9 +34,9 @@ from addin.config import INSPECTION_DAYS, TRANSPORT_DAYS
 @click.option("--routing", "routing_file", type=existing_file, help="Routing: part, line, hours per unit.")
 @calendar_option("lead times, order-by dates and the hours of each week",
                  "a date counted through a later year may be too early")
-@click.option("--inspection-days", type=click.IntRange(min=0), default=INSPECTION_DAYS, show_default=True,
+@click.option("--inspection-days", type=DAYS, default=INSPECTION_DAYS, show_default=True,
               help="Outgoing inspection, working days after production (the need date is before the due date).")
-@click.option("--transport-days", type=click.IntRange(min=0), default=TRANSPORT_DAYS, show_default=True,
+@click.option("--transport-days", type=DAYS, default=TRANSPORT_DAYS, show_default=True,
               help="Transport to the customer, working days.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The PMC workbook to write (.xlsx).")

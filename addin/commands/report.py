@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import Command, echo as safe_echo
+from addin.commands.common import DAYS, Command, echo as safe_echo
 
 from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
@@ -25,7 +25,7 @@ from addin.commands.select import filter_options, with_filters
 @basis_option
 @late_tol_option
 @early_tol_option
-@click.option("--major-days", type=click.IntRange(min=0), default=3, show_default=True,
+@click.option("--major-days", type=DAYS, default=3, show_default=True,
               help="A late line is major when this many days late or more.")
 @filter_options
 @sheet_option

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import Command, echo as safe_echo
+from addin.commands.common import DAYS, Command, echo as safe_echo
 
 from addin.commands.common import (apply, as_of_option, calendar_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, map_option, progress, quiet_option, settings_from,
@@ -35,9 +35,9 @@ from addin.jobs.review import review_json
               help="The order ledger: tooling paid on its earlier POs counts, and its open lines claim "
                    "stock and capacity ahead of later-due lines.")
 @calendar_option("lead times and capacity", "a check counted through a later year is a warning")
-@click.option("--inspection-days", type=click.IntRange(min=0), default=INSPECTION_DAYS, show_default=True,
+@click.option("--inspection-days", type=DAYS, default=INSPECTION_DAYS, show_default=True,
               help="Outgoing inspection, working days after production.")
-@click.option("--transport-days", type=click.IntRange(min=0), default=TRANSPORT_DAYS, show_default=True,
+@click.option("--transport-days", type=DAYS, default=TRANSPORT_DAYS, show_default=True,
               help="Transport to the customer, working days.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The review workbook to write (.xlsx).")

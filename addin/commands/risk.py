@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from addin.commands.common import Command, echo as safe_echo
+from addin.commands.common import DAYS, Command, echo as safe_echo
 
 from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
@@ -26,7 +26,7 @@ from addin.defaults import RISK_HORIZON
 @click.option("--separate", is_flag=True,
               help="Write the risk sheet into a new workbook instead of a copy of the ledger "
                    "(for ledgers with charts, images or controls a copy would lose).")
-@click.option("--horizon", type=click.IntRange(min=0), default=RISK_HORIZON, show_default=True,
+@click.option("--horizon", type=DAYS, default=RISK_HORIZON, show_default=True,
               help="Working days ahead within which an open line is at risk.")
 @calendar_option("the horizon", "a horizon counted through a later year is noted on the sheet")
 @filter_options
