@@ -265,6 +265,7 @@ def _chosen(texts: list[str]) -> dict[str, str]:
     (["日期", "产线", "工单号", "计划生产数量", "实际完成数量"], "order_date", None),
     (["Date", "Work Center", "Job Number", "Planned Qty", "Completed Qty"], "order_date", None),
     (["日期", "单号", "客户", "物料编码", "数量", "交货日期"], "order_date", "日期"),
+    (["日期", "单号", "客户", "物料编码", "数量", "生产状态", "交货日期"], "order_date", "日期"),
     # a brand is the customer only where no column names a supplier
     (["Brand", "Style", "PO", "Order Qty", "Buyer Delivery"], "customer", "Brand"),
     (["PO Number", "Vendor Name", "Brand", "Qty", "Receipt Date"], "customer", None),

@@ -341,7 +341,8 @@ def row_scores(texts: list[str], exact: dict[str, str] | None = None) -> list[di
         if "order_date" in sc and c == {"date"}:
             if production is None:
                 ks = kind_scores(texts)
-                production = ks["work_orders"] > max(v for k, v in ks.items() if k != "work_orders")
+                others = max(v for k, v in ks.items() if k != "work_orders")
+                production = ks["work_orders"] >= max(3.0, 2 * others)    # clearly a production report
             if production:
                 del sc["order_date"]
         if sc.get("promised_date", 0.0) >= THRESHOLD and "revised" not in c and c:
