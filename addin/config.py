@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 from addin.errors import ConfigError
 from addin.files.guard import check_option_file
+from addin.files.limits import MAX_DAY_COUNT
 from addin.compute.filters import FILTER_FIELDS, LineFilter
 from addin.compute.otd import OtdSettings
 from addin.defaults import BASES, CALENDAR, LANGS, WEIGHTS
@@ -229,8 +230,10 @@ def _check_sections(v: _Validator, raw: dict) -> None:
 
 def _review(v: _Validator, t: dict) -> ReviewSettings:
     v.keys("review", t, _REVIEW_KEYS)
-    return ReviewSettings(inspection_days=v.integer("review", t, "inspection_days", default=INSPECTION_DAYS),
-                          transport_days=v.integer("review", t, "transport_days", default=TRANSPORT_DAYS))
+    return ReviewSettings(inspection_days=v.integer("review", t, "inspection_days", default=INSPECTION_DAYS,
+                                                    maximum=MAX_DAY_COUNT),
+                          transport_days=v.integer("review", t, "transport_days", default=TRANSPORT_DAYS,
+                                                   maximum=MAX_DAY_COUNT))
 
 
 # ---------------------------------------------------------------- the same keys, one per row
@@ -452,7 +455,8 @@ def _otd(v: _Validator, t: dict, folder: Path,
         if not isinstance(entry, dict):
             raise v.error(section, f"must be a table, not {_describe(entry)}")
         v.keys(section, entry, _CUSTOMER_KEYS)
-        customers[name] = (v.integer(section, entry, "late_tolerance"), v.integer(section, entry, "early_tolerance"))
+        customers[name] = (v.integer(section, entry, "late_tolerance", maximum=MAX_DAY_COUNT),
+                           v.integer(section, entry, "early_tolerance", maximum=MAX_DAY_COUNT))
     suppliers: dict[str, tuple[int | None, int | None]] = {}   # [otd.suppliers."X"]: purchase lines (SPEC 10)
     table = t.get("suppliers", {})
     if not isinstance(table, dict):
@@ -462,13 +466,14 @@ def _otd(v: _Validator, t: dict, folder: Path,
         if not isinstance(entry, dict):
             raise v.error(section, f"must be a table, not {_describe(entry)}")
         v.keys(section, entry, _CUSTOMER_KEYS)
-        suppliers[name] = (v.integer(section, entry, "late_tolerance"), v.integer(section, entry, "early_tolerance"))
+        suppliers[name] = (v.integer(section, entry, "late_tolerance", maximum=MAX_DAY_COUNT),
+                           v.integer(section, entry, "early_tolerance", maximum=MAX_DAY_COUNT))
     settings = OtdSettings(basis=v.choice("otd", t, "basis", BASES, default="promised"),
-                           late_tolerance=v.integer("otd", t, "late_tolerance", default=0),
-                           early_tolerance=v.integer("otd", t, "early_tolerance"),
+                           late_tolerance=v.integer("otd", t, "late_tolerance", default=0, maximum=MAX_DAY_COUNT),
+                           early_tolerance=v.integer("otd", t, "early_tolerance", maximum=MAX_DAY_COUNT),
                            customer_tolerances=customers, supplier_tolerances=suppliers,
-                           major_days=v.integer("otd", t, "major_days", default=3, minimum=1),
-                           risk_horizon=v.integer("otd", t, "risk_horizon", default=3),
+                           major_days=v.integer("otd", t, "major_days", default=3, minimum=1, maximum=MAX_DAY_COUNT),
+                           risk_horizon=v.integer("otd", t, "risk_horizon", default=3, maximum=MAX_DAY_COUNT),
                            weight=v.choice("otd", t, "weight", WEIGHTS, default="lines"),
                            cause_keywords=dict(keywords))
     return settings, calendar

@@ -519,6 +519,11 @@ BAD_TOML = {
                                 "[mail] retry_delay must be at most 3600 seconds, not 1e+308"),
     "config_retries_huge": ("--config", _MAIL + "retries = 1000000000\n",
                             "[mail] retries must be at most 10, not 1000000000"),
+    # a day count past pandas' Timedelta range: an internal error when measuring (OutOfBoundsTimedelta)
+    "config_late_tolerance_huge": ("--config", _MAIL + "[otd]\nlate_tolerance = 1000000000000\n",
+                                   "[otd] late_tolerance must be at most 3650, not 1000000000000"),
+    "config_customer_tolerance_huge": ("--config", _MAIL + '[otd.customers."ACME"]\nearly_tolerance = 1000000000000\n',
+                                       '[otd.customers."ACME"] early_tolerance must be at most 3650, not 1000000000000'),
     # a host the resolver cannot encode failed at send time (UnicodeError, the row left at 'sending')
     "config_host_label_too_long": ("--config", _MAIL.replace('"127.0.0.1"', '"' + "a" * 64 + '.localhost"'),
                                    f"[mail] host '{'a' * 64}.localhost' is not a host name (each dot-separated"
