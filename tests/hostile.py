@@ -502,6 +502,9 @@ BAD_TOML = {
                           " not a string ('x')"),
     "map_sheet_number": ("--map", "sheet = 3\n", "sheet must be a sheet name in quotes, not a whole number (3)"),
     "map_header_row_bool": ("--map", "header_row = true\n", "header_row must be a row number (1 or more)"),
+    "map_date_format_group_twice": ("--map", 'date_format = "%d%d%d"\n',
+                                    "date_format: '%d%d%d' is not a date format (a directive such as %d appears"
+                                    " twice)"),
     "config_subject_format_d": ("--config", _MAIL + 'subject = "{otd:d}"\n',
                                 "[mail] subject: {otd:d} — a placeholder takes no format here (write {otd})"),
     "config_subject_huge_width": ("--config", _MAIL + 'subject = "{month:>1500000000}"\n',

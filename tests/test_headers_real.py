@@ -308,6 +308,7 @@ MORE_LABELS = {
     "Requested Delivery Date Changed On": None, "Last Modified Date": None, "Created on": "order_date",
     "出货单日期": "ship_date", "Original Ex-Factory Date": "first_promised_date",
     "Revised Ex-Factory Date": "promised_date", "Ex-Factory Date": "ship_date",
+    "Doc. Currency": "currency", "Document Currency": "currency", "Ordered Item": "part_no",
 }
 
 

@@ -222,9 +222,15 @@ def _formats(value: Any, where: str) -> tuple[str, ...]:
         raise ConfigError(f"{where} must be a strptime format such as \"%d/%m/%Y\" or a list of them")
     for f in found:
         try:
-            _dt.datetime(2026, 4, 30, 9, 30).strftime(f)
+            sample = _dt.datetime(2026, 4, 30, 9, 30).strftime(f)
             if "%d" not in f and "%j" not in f:
                 raise ValueError("no day (%d)")
+            try:   # the parser compiles it: '%d%d%d' defines a group twice (re.error, not ValueError)
+                _dt.datetime.strptime(sample, f)
+            except ValueError:
+                pass
+            except re.error:
+                raise ValueError("a directive such as %d appears twice") from None
         except ValueError as exc:
             raise ConfigError(f"{where}: '{f}' is not a date format ({exc})") from None
     return tuple(found)
