@@ -46,6 +46,15 @@ STRINGS: dict[str, dict[str, str]] = {
                        "en": "{n} of {total} escalation digests of {day} not delivered (first: {recipient}: {reply}) — "
                              "run again to retry them"},
     "esc.cli.all_sent": {"zh": "{day}：今天的升级通报均已发送", "en": "{day}: today's digest was already sent to everyone"},
+    "sheet.escalation": {"zh": "升级事项", "en": "Escalation"},
+    "escsheet.title": {"zh": "升级事项（截至 {as_of}）：重大异常与逾期措施", "en": "Escalation as of {as_of}: major exceptions and overdue actions"},
+    "escsheet.note": {"zh": "未交货且延误 {days} 天及以上的重大异常 {major} 项；超过完成期限的改善措施 {actions} 项（与升级通报邮件同一清单）。",
+                      "en": "{major} open lines {days} or more days late (major exceptions); {actions} actions past their "
+                            "deadline (the list the escalation digest sends)."},
+    "escsheet.reason": {"zh": "升级原因", "en": "Why escalated"},
+    "escsheet.reason.major": {"zh": "重大异常", "en": "Major exception"},
+    "escsheet.reason.action_overdue": {"zh": "措施逾期", "en": "Action overdue"},
+    "escsheet.days_past_deadline": {"zh": "逾期天数", "en": "Days past deadline"},
     "sup.title": {"zh": "供应商准时交货评分 {month}", "en": "Supplier scorecard, {month}"},
     "sup.note": {"zh": "采购订单行按交期（承诺交期，否则要求交期）与实际到货日期衡量；未到货逾期行截至 {as_of}；交期天数 = 自下单日起的日历天数（近12个月已到货行的平均值）",
                  "en": "Purchase lines measured by their due date (promised, else requested) and receipt date; open overdue as of {as_of}; lead times in calendar days from the order date (average of the lines received in the 12 months)"},

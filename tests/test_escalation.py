@@ -203,3 +203,67 @@ def test_send_usage(tmp_path: Path):
     ledger = write_ledger(tmp_path / "ledger.xlsx")
     run = orderdesk("escalate", "--send", str(ledger), "--as-of", AS_OF)
     assert run.returncode == 2 and "--send needs --config" in run.stderr
+
+
+# ---------------------------------------------------------------- in the monthly workbook
+
+def _report(tmp_path: Path, lang: str, *extra: str) -> Path:
+    from addin.cli import main
+    ledger = write_ledger(tmp_path / "ledger.xlsx")
+    out = tmp_path / f"OTD-{lang}.xlsx"
+    assert main(["report", str(ledger), "--month", "2026-11", "--as-of", AS_OF, "--lang", lang, "--out", str(out),
+                 *extra]) == 0
+    return out
+
+
+def _sheet_rows(out: Path, name: str) -> list[tuple]:
+    import openpyxl
+    ws = openpyxl.load_workbook(out)[name]
+    return [tuple(c.value for c in row) for row in ws.iter_rows()]
+
+
+def test_monthly_workbook_lists_the_digest_lines_in_chinese(tmp_path: Path):
+    import openpyxl
+    out = _report(tmp_path, "zh")
+    names = openpyxl.load_workbook(out).sheetnames
+    assert names.index("升级事项") == names.index("异常记录") + 1
+    rows = _sheet_rows(out, "升级事项")
+    assert rows[0][0] == "升级事项（截至 2026-11-23）：重大异常与逾期措施"
+    assert rows[2][0] == "未交货且延误 3 天及以上的重大异常 3 项；超过完成期限的改善措施 3 项（与升级通报邮件同一清单）。"
+    assert rows[3] == ("升级原因", "责任人", "问题", "原因", "措施", "期限", "逾期天数", "订单号", "行号", "客户", "料号",
+                       "数量", "交期", "延误天数", "来源行")
+    # the digest's lines, in its order (test_which_lines_and_why_by_hand worked them out)
+    assert [r[7] for r in rows[4:]] == ["SO-1", "SO-2", "SO-6", "SO-3", "SO-5"]
+    assert rows[4] == ("重大异常；措施逾期", "李", "IC-7 来料延误", "物料", "催供应商 Acme Semi", D(2026, 11, 18), 5,
+                       "SO-1", "1", "ACME", "A-1", 10, D(2026, 11, 10), 13, 2)
+    assert rows[5] == ("重大异常", "王", None, "未分类", None, None, None, "SO-2", "1", "ACME", "A-2", 10,
+                       D(2026, 11, 19), 4, 3)
+    assert rows[7][:7] == ("措施逾期", "王", "SMT 故障", "设备", "维修", D(2026, 11, 22), 1)
+    assert rows[8][:7] == ("措施逾期", "赵", "改单", "客户", "确认图纸", D(2026, 11, 20), 3)
+    assert rows[8][13] is None                       # not yet due: no days late
+
+
+def test_monthly_workbook_escalation_in_english_and_major_days(tmp_path: Path):
+    config = tmp_path / "orderdesk.toml"
+    config.write_text("[otd]\nmajor_days = 5\n", encoding="utf-8")
+    out = _report(tmp_path, "en", "--config", str(config))
+    rows = _sheet_rows(out, "Escalation")
+    assert rows[0][0] == "Escalation as of 2026-11-23: major exceptions and overdue actions"
+    assert rows[2][0] == ("1 open lines 5 or more days late (major exceptions); 3 actions past their deadline "
+                          "(the list the escalation digest sends).")
+    assert rows[3][:7] == ("Why escalated", "Owner", "Problem", "Root cause", "Action", "Deadline",
+                           "Days past deadline")
+    assert [(r[0], r[7]) for r in rows[4:]] == [("Major exception; Action overdue", "SO-1"),
+                                                ("Action overdue", "SO-3"), ("Action overdue", "SO-5")]
+
+
+def test_monthly_workbook_with_nothing_to_escalate(tmp_path: Path):
+    from addin.cli import main
+    ledger = write_ledger(tmp_path / "ledger.xlsx")
+    out = tmp_path / "OTD.xlsx"
+    # as of 2026-11-03: SO-4 is 2 days late (not major), SO-7 cancelled, no other deadline passed
+    assert main(["report", str(ledger), "--month", "2026-11", "--as-of", "2026-11-03", "--lang", "en",
+                 "--out", str(out)]) == 0
+    rows = _sheet_rows(out, "Escalation")
+    assert rows[2][0] == "Nothing to escalate."
+    assert all(v is None for r in rows[4:] for v in r)

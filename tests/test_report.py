@@ -92,17 +92,17 @@ def recalculated(written):
     return lo.recalculate(out, tmp / "lo")
 
 
-SHEETS = {"zh": ["汇总", "按客户", "按料号", "按跟单员", "趋势", "原因分析", "延误与风险", "异常记录", "未交订单",
-                 "交货周期", "数据", "数据问题", "说明"],
+SHEETS = {"zh": ["汇总", "按客户", "按料号", "按跟单员", "趋势", "原因分析", "延误与风险", "异常记录", "升级事项",
+                 "未交订单", "交货周期", "数据", "数据问题", "说明"],
           "en": ["Summary", "By customer", "By part", "By owner", "Trend", "Root causes", "Late and at risk",
-                 "Exception log", "Backlog", "Lead times", "Data", "Data issues", "About"]}
+                 "Exception log", "Escalation", "Backlog", "Lead times", "Data", "Data issues", "About"]}
 
 
 def test_sheets_table_charts_and_formats(written):
     lang, out, result, summary, _ = written
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == SHEETS[lang]
-    data = wb[SHEETS[lang][10]]
+    data = wb[SHEETS[lang][11]]
     assert list(data.tables) == ["OrderData"]
     table = data.tables["OrderData"]
     headers = [c.value for c in data[1]]
@@ -164,7 +164,7 @@ def test_user_text_is_never_a_formula_or_link(written):
             for c in row:
                 if c.data_type == "f":
                     assert ws.title in formula_sheets, (ws.title, c.coordinate, c.value)
-    data = wb[SHEETS[lang][10]]
+    data = wb[SHEETS[lang][11]]
     notes = [c.value for c in data[openpyxl.utils.get_column_letter(
         [c.value for c in data[1]].index("exception_note") + 1)]]
     assert NOTE_FORMULA in notes and "http://example.com/ticket/1" in notes

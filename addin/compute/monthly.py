@@ -63,6 +63,8 @@ class ReportModel:
     orders: dict = field(default_factory=dict)         # YYYY-MM -> order-level summarise row (SPEC 13)
     backlog: pd.DataFrame | None = None                # the open order book (addin.compute.backlog)
     leadtimes: pd.DataFrame | None = None              # lead times of the 12 months (addin.compute.leadtimes)
+    # what goes up to the department head at the as-of date (addin.compute.escalation: the digest's table)
+    escalations: pd.DataFrame | None = None
     # derived tables the sheets ask for more than once (the 12-month window, pivot groups)
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -190,6 +192,8 @@ def compute_month(ledger_result: Any, *, month: dt.date, as_of: dt.date, setting
     from addin.compute.leadtimes import LEAD_BY, lead_times
     month_end = add_months(month, 1) - dt.timedelta(days=1)
     model.leadtimes = lead_times(data, as_of, LEAD_BY, start=add_months(month, -11), end=month_end)
+    from addin.compute.escalation import escalations
+    model.escalations = escalations(classified, as_of, settings.major_days, settings.cause_keywords)
     if purchases is not None:
         from addin.compute.suppliers import supplier_scorecard
         bought = classify(getattr(purchases, "data", purchases), as_of, settings,

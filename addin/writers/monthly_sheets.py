@@ -19,8 +19,8 @@ from addin.writers import monthly_formulas as F
 from addin.writers.xlsx import (Styles, cell, col_name, open_workbook, print_setup, set_widths, wrapped_height,
                                 text_width, write_text, write_value)
 
-SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "suppliers", "backlog",
-          "leadtimes", "data", "issues", "about")
+SHEETS = ("summary", "customer", "part", "owner", "trend", "causes", "late", "exceptions", "suppliers", "escalation",
+          "backlog", "leadtimes", "data", "issues", "about")
 OPTIONAL_SHEETS = {"suppliers": "suppliers"}    # sheet -> the model's attribute it needs (None: no sheet)
 DIMENSIONS = (("customer", "customer"), ("part", "part_no"), ("owner", "owner"))
 OUTCOMES = ("on_time", "late", "early", "pending")
@@ -792,6 +792,54 @@ def write_exceptions(book: Book) -> None:
         ws.conditional_format(top + 1, 0, top + len(data), 3, {"type": "blanks", "format": s["amber"]})
 
 
+ESCALATION = ("reason", "owner", "problem", "root_cause", "action", "deadline", "days_past_deadline", "order_no",
+              "line_no", "customer", "part_no", "qty", "due_date", "days_late", "source_row")
+
+
+def escalation_reason(reason: str, lang: str) -> str:
+    """``major+action_overdue`` -> "重大异常；措施逾期" / "Major exception; action overdue"."""
+    return t("esc.sep", lang).join(t(f"escsheet.reason.{r}", lang) for r in str(reason).split("+"))
+
+
+def write_escalation(book: Book) -> None:
+    """What goes up to the department head at the as-of date (SPEC 11, seed 004 二(三)): major
+    exceptions (open lines late by ``major_days`` or more) and actions past their deadline, with
+    owner, problem, action and deadline — ``ReportModel.escalations``, the table of
+    ``addin.compute.escalation.escalations`` that the digest (``orderdesk escalate``) sends, in its
+    order. A sheet of its own, not a block of the Exception log: that log is the month's late
+    lines (shipped ones included), this list the open ones at the as-of date; each keeps its own
+    filter. A blank owner, action or deadline is amber: what the head must see filled."""
+    m, s, lang = book.model, book.s, book.lang
+    ws = book.ws_current = book.ws["escalation"]
+    book.title(ws, t("escsheet.title", lang, as_of=m.as_of.isoformat()), _subtitle(m))
+    table = m.escalations if m.escalations is not None else pd.DataFrame(columns=["reason", *ESCALATION[1:]])
+    from addin.compute.escalation import counts
+    from addin.compute.rootcause import cause_label
+    n = counts(table)
+    note = t("escsheet.note", lang, major=n["major"], days=m.settings.major_days, actions=n["action_overdue"]) \
+        if len(table) else t("esc.nothing", lang)
+    write_text(ws, 2, 0, note, s["note"])
+    headers = [t(f"escsheet.{k}", lang) if k in ("reason", "days_past_deadline") else t(f"col.{k}", lang)
+               for k in ESCALATION]
+    kinds = ["text", "text", "wrap", "text", "wrap", "date", "int", "text", "text", "text", "text", "int", "date",
+             "int", "int"]
+    columns = [_labels(table, "reason", lambda v: escalation_reason(v, lang)), _col(table, "owner"),
+               _col(table, "problem"),
+               _labels(table, "root_cause", lambda v: cause_label(v, lang) if isinstance(v, str) else None),
+               _col(table, "action"), _dates(table, "action_deadline"), _col(table, "days_past_deadline"),
+               _col(table, "order_no"), _col(table, "line_no"), _col(table, "customer"), _col(table, "part_no"),
+               _col(table, "qty"), _dates(table, "due_date"), _col(table, "days_late"),
+               pd.to_numeric(_col(table, "source_row"), errors="coerce")]
+    top = 3
+    _list_sheet(book, ws, top, headers, [], kinds, columns=columns)
+    ws.set_column(2, 2, 36)
+    ws.set_column(4, 4, 36)
+    _name_width(ws, 9, headers[9], columns[9])
+    if len(table):
+        for c0, c1 in ((1, 1), (4, 5)):
+            ws.conditional_format(top + 1, c0, top + len(table), c1, {"type": "blanks", "format": s["amber"]})
+
+
 def write_suppliers(book: Book) -> None:
     """The supplier scorecard (SPEC section 10): the month's and 12 months' OTD per supplier, open
     overdue lines, quoted vs actual lead time; values from ``addin.compute.suppliers``."""
@@ -1039,6 +1087,7 @@ def write_workbook(model, target) -> None:
     write_exceptions(book)
     if "suppliers" in book.ws:
         write_suppliers(book)
+    write_escalation(book)
     from addin.writers.monthly_backlog import write_backlog
     write_backlog(book)
     from addin.writers.monthly_leadtimes import write_leadtimes
