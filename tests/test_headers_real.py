@@ -283,6 +283,9 @@ def _chosen(texts: list[str]) -> dict[str, str]:
     # a confirmed receipt date is a promise, never the receipt
     (["Sales order", "Customer account", "Item number", "Quantity", "Confirmed ship date",
       "Confirmed receipt date"], "ship_date", None),
+    # Oracle's order lines: the ordered item is the part
+    (["Order Number", "Line Number", "Customer", "Ordered Item", "Ordered Quantity", "Request Date"], "part_no",
+     "Ordered Item"),
     # a delivery note is a document, not a remark
     (["Delivery Note", "Posting Date", "Customer", "Against Sales Order", "Item Code", "Qty"], "exception_note", None),
     # an accepted (inspected) quantity is the received one; the delivered-in quantity the line's
@@ -308,7 +311,7 @@ MORE_LABELS = {
     "Requested Delivery Date Changed On": None, "Last Modified Date": None, "Created on": "order_date",
     "出货单日期": "ship_date", "Original Ex-Factory Date": "first_promised_date",
     "Revised Ex-Factory Date": "promised_date", "Ex-Factory Date": "ship_date",
-    "Doc. Currency": "currency", "Document Currency": "currency", "Ordered Item": "part_no",
+    "Doc. Currency": "currency", "Document Currency": "currency",
 }
 
 
