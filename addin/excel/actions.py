@@ -29,7 +29,8 @@ from addin.i18n import STRINGS, t
 ORDERS_SHEETS = ("Orders", "订单", "PO", "PO Lines")
 QUOTES_SHEETS = ("Quotes", "报价", "报价单")
 REVIEW_SHEET, OTD_SHEET, PARETO_SHEET = "Review", "OTD", "Pareto"
-OUTPUT_SHEETS = (REVIEW_SHEET, OTD_SHEET, PARETO_SHEET, "xlwings.conf", PAINTED_SHEET)
+CHANGES_SHEET = "变更对比 Changes"   # the Compare button's change log (both languages: found again by name)
+OUTPUT_SHEETS = (REVIEW_SHEET, OTD_SHEET, PARETO_SHEET, CHANGES_SHEET, "xlwings.conf", PAINTED_SHEET)
 RISK_HEADER = "风险 Risk"
 RISK_REASON_HEADER = "风险原因 Risk reason"
 PROMISE_HEADER = "建议承诺交期 Promise date"
@@ -366,6 +367,101 @@ def pmc_plan_action(book: Book) -> None:
             sheets=t("excel.list_sep", run.ui).join(tables))
 
 
+# ---------------------------------------------------------------- Compare with last snapshot
+
+def compare_snapshot_action(book: Book, chosen: str | None = None) -> None:
+    """The ledger sheet compared with the snapshot OrderDesk kept at the last comparison (beside
+    the workbook, never in it: ``addin.excel.snapshot``) or with a ``chosen`` file, as
+    ``orderdesk changes OLD NEW`` compares (``addin.jobs.changes``; with the workbook's BOM /
+    Stock / Purchases / Capacity / Routing sheets, the lines whose promise moves too). The change
+    log goes on the Changes sheet (OrderDesk's own, replaced); then the sheet's values become the
+    new snapshot, atomically. The first press, with no snapshot and no file: the snapshot only."""
+    from pathlib import Path
+
+    from addin.excel.snapshot import find_snapshot, write_snapshot
+    from addin.jobs.changes import ChangeInputs, compare_ledgers
+    from addin.jobs.inputs import read_ledger
+    run = Run.of(book)
+    sheet = ledger_sheet(book, run.ui)
+    grid = book.read_rows(sheet)
+    current = read_ledger(read_table(book, sheet, "ledger"))
+    old_path = Path(chosen) if chosen else find_snapshot(book)
+    if old_path is None:
+        kept = write_snapshot(book, sheet, grid)
+        run.say("excel.snapshot_first", sheet=sheet, lines=len(current.data), path=str(kept))
+        return
+    old = _old_ledger(run, old_path, sheet)
+    plan = {field: read_table(book, name, field) for field, name in compute.plan_sheets(book).items()}
+    lang = run.lang(current)
+    job = compare_ledgers(ChangeInputs(old=old, new=current, **plan), run.settings, run.as_of, lang)
+    rows = _change_rows(job, old_path.name, f"{book.name} [{sheet}]", lang)
+    own_sheets(run, {CHANGES_SHEET: _changes_title(book, rows[0][0])})
+    book.write_rows(CHANGES_SHEET, [[None if _blank(v) else v for v in row] for row in rows])
+    book.save()
+    kept = write_snapshot(book, sheet, grid)
+    changes = job.diff.changes
+    summary = t("changes.counts", run.ui, n=len(changes), orders=changes["order_no"].nunique() if len(changes) else 0,
+                notice=len(job.diff.changed_orders)) if len(changes) else t("changes.none", run.ui)
+    moved = t("excel.changes_moved", run.ui, n=len(job.repromise.moved)) if job.repromise is not None else None
+    run.say("excel.changes_done", moved, *job.notes, _skipped(run, current), sheet=sheet, old=str(old_path),
+            summary=summary, out=CHANGES_SHEET, path=str(kept))
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT
+
+
+def _changes_title(book: Book, title: str) -> str:
+    """The Changes sheet's A1 as OrderDesk writes it: this run's title, or an earlier run's in
+    the other language (the sheet stays OrderDesk's when the Config sheet's language changes)."""
+    from addin.i18n import LANGS
+    if CHANGES_SHEET in book.sheet_names():
+        rows = book.read_rows(CHANGES_SHEET)
+        a1 = rows[0][0] if rows and rows[0] else None
+        if a1 in {t("changes.title", lang) for lang in LANGS}:
+            return a1
+    return title
+
+
+def _old_ledger(run: Run, path, sheet: str):
+    """The earlier copy: the snapshot (one sheet) or the chosen file's sheet of the ledger's name,
+    else the sheet its headers point to."""
+    from addin.errors import FileError
+    from addin.jobs.inputs import read_ledger
+    from addin.readers.grid import sheet_names
+    if not path.is_file():
+        raise FileError(t("excel.compare_missing", run.ui, path=str(path)), file=str(path))
+    return read_ledger(path, sheet=sheet if sheet in sheet_names(path) else None)
+
+
+def _change_rows(job, old: str, new: str, lang: str) -> list[list]:
+    """The Changes sheet: title, what was compared, the counts, the change log (as the change
+    workbook's log sheet words it) and, with a plan, the lines whose promise moves."""
+    from addin.writers.changebook import kind_label, value_text
+    changes = job.diff.changes
+    orders = changes["order_no"].nunique() if len(changes) else 0
+    rows: list[list] = [[t("changes.title", lang)],
+                        [t("changes.subtitle", lang, old=old, new=new, as_of=job.as_of.isoformat())],
+                        [t("changes.counts", lang, n=len(changes), orders=orders, notice=len(job.diff.changed_orders))
+                         if len(changes) else t("changes.none", lang)], [],
+                        [t("changes.order_col", lang), t("changes.line_col", lang), t("changes.customer_col", lang),
+                         t("changes.part_col", lang), t("changes.kind", lang), t("changes.old", lang),
+                         t("changes.new", lang), t("changes.old_row", lang), t("changes.new_row", lang)]]
+    for r in changes.itertuples(index=False):
+        rows.append([r.order_no, r.line_no, r.customer, r.part_no, kind_label(r.kind, lang),
+                     value_text(r.kind, r.old, lang) if r.kind != "added" else None,
+                     value_text(r.kind, r.new, lang) if r.kind != "removed" else None,
+                     None if pd.isna(r.old_row) else int(r.old_row), None if pd.isna(r.new_row) else int(r.new_row)])
+    if job.repromise is not None and len(job.repromise.moved):
+        rows += [[], [t("changes.sheet_repromise", lang)],
+                 [t("changes.order_col", lang), t("changes.line_col", lang), t("excel.changes_old_promise", lang),
+                  t("excel.changes_new_promise", lang)]]
+        for r in job.repromise.moved.itertuples(index=False):
+            rows.append([r.order_no, r.line_no, None if pd.isna(r.old_promise) else pd.Timestamp(r.old_promise).date(),
+                         None if pd.isna(r.new_promise) else pd.Timestamp(r.new_promise).date()])
+    return rows
+
+
 # ---------------------------------------------------------------- RunPython entry points
 
 def run(action: Callable[[Book], None], book: Book | None = None) -> None:
@@ -407,3 +503,14 @@ def promise_date() -> None:
 
 def pmc_plan() -> None:
     run(pmc_plan_action)
+
+
+def compare_snapshot() -> None:
+    run(compare_snapshot_action)
+
+
+def compare_with_file(hex_path: str) -> None:
+    """The ribbon's "Compare with a file…": the VBA passes the chosen file's path as hex UTF-16
+    code units (four digits each), so no path text ever becomes Python source."""
+    chosen = "".join(chr(int(hex_path[i:i + 4], 16)) for i in range(0, len(hex_path), 4))
+    run(lambda book: compare_snapshot_action(book, chosen))
