@@ -312,6 +312,9 @@ MORE_LABELS = {
     "出货单日期": "ship_date", "Original Ex-Factory Date": "first_promised_date",
     "Revised Ex-Factory Date": "promised_date", "Ex-Factory Date": "ship_date",
     "Doc. Currency": "currency", "Document Currency": "currency",
+    # Taiwanese words (through the Traditional -> Simplified conversion)
+    "延遲原因": "exception_type", "遲交原因": "exception_type", "原定交期": "first_promised_date",
+    "交運日": "ship_date", "延遲天數": None,
 }
 
 
