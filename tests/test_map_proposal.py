@@ -67,3 +67,17 @@ def test_check_names_the_due_date_column_that_holds_day_counts(tmp_path):
     assert out.returncode == 1
     assert ("no column for required field a due date (客户交期/RDD or 承诺交期/Ack Date or 首次承诺交期/First Commit Date; "
             "closest here: '采购交期' (holds day counts, not dates)) in the header (row 1)") in out.stderr, out.stderr
+
+
+def test_every_mapping_entry_that_matches_nothing_is_named_at_once(tmp_path):
+    from addin.errors import ConfigError
+    from addin.readers import read
+    import pytest
+    f = _book(tmp_path / "o.xlsx", ["Order No", "Customer", "Part No", "Qty", "Due Date"],
+              [["SO-1", "ACME", "A", 1, dt.datetime(2026, 5, 1)]])
+    m = tmp_path / "map.toml"
+    m.write_text('[columns]\nqty = "Qtyy"\ncustomer = "Kunde"\nrequested_date = "Due Date"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        read(f, mapping=m)
+    assert str(err.value) == ("map.toml: [columns] qty = 'Qtyy' (closest: 'Qty'); customer = 'Kunde': no such headers "
+                              "in o.xlsx sheet '订单' row 1 — fix the header texts in the mapping")

@@ -622,15 +622,21 @@ UNSURE = 0.75     # below this a needed column's choice is reported in the notes
 def _check_mapping_found(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> None:
     """A --map entry whose header is nowhere in the header row is a mistake worth naming."""
     keys = {header_key(t) for t in match.row_texts if t}
+    wrong = []       # every entry that matches nothing, so one run names them all
     for fld, hs in mapping.columns.items():
         if fld not in schema.KINDS[kind] or any(header_key(h) in keys for h in hs):
             continue
         near = headers.closest(match.row_texts, hs)
         hint = f" (closest: {', '.join(repr(t) for t in near)})" if near else ""
-        shown = " or ".join(f"'{h}'" for h in hs)
-        raise ConfigError(f"{mapping.name}: [columns] {fld} = {shown}: no such header in "
-                          f"{grid.file.name} sheet '{grid.sheet}' row {match.header_index + 1}{hint} — "
+        wrong.append((f"{fld} = " + " or ".join(f"'{h}'" for h in hs), hint))
+    where = f"{grid.file.name} sheet '{grid.sheet}' row {match.header_index + 1}"
+    if len(wrong) == 1:
+        (entry, hint), = wrong
+        raise ConfigError(f"{mapping.name}: [columns] {entry}: no such header in {where}{hint} — "
                           f"fix the header text in the mapping")
+    if wrong:
+        raise ConfigError(f"{mapping.name}: [columns] {'; '.join(e + h for e, h in wrong)}: no such headers in "
+                          f"{where} — fix the header texts in the mapping")
 
 
 def _repeated_header_rows(src: dict[str, values.Coded], match: HeaderMatch, n: int) -> np.ndarray:
