@@ -396,10 +396,22 @@ def _days(s: pd.Series) -> pd.Series:
     """Date cells (datetime or date objects, or their text) at midnight."""
     arr = arrow_text(s)
     if arr is None:
-        return pd.to_datetime(s.map(lambda v: dt.datetime(v.year, v.month, v.day)))
+        return pd.to_datetime(s.map(lambda v: dt.datetime(v.year, v.month, v.day) if 1678 <= v.year <= 2261
+                                    else None)).astype("datetime64[ns]")
     import pyarrow.compute as pc
     day = pc.strptime(pc.utf8_slice_codeunits(arr, 0, 10), format="%Y-%m-%d", unit="s")
-    return pd.Series(day.to_numpy(zero_copy_only=False).astype("datetime64[ns]"), index=s.index)
+    raw = day.to_numpy(zero_copy_only=False)
+    return pd.Series(np.where(_beyond_ns(raw), np.datetime64("NaT"), raw).astype("datetime64[ns]"), index=s.index)
+
+
+# what a datetime64[ns] holds; a date cell outside it (an ERP's 9999-12-31 "no date") would wrap
+# around on the cast (9999-12-31 became 1816-03-29: an open line counted as shipped on time)
+_NS_FIRST, _NS_END = np.datetime64("1678-01-01"), np.datetime64("2262-04-11")
+
+
+def _beyond_ns(stamps: np.ndarray) -> np.ndarray:
+    """True for each datetime64 (any unit) a datetime64[ns] cannot hold."""
+    return ~np.isnat(stamps) & ((stamps < _NS_FIRST) | (stamps >= _NS_END))
 
 
 def _year(y: pd.Series) -> pd.Series:
@@ -575,9 +587,10 @@ def _dates(s: pd.Series, day_first: bool | None, formats: tuple[str, ...] = (),
     cast = _pure(s, "timestamp[ms]")
     if cast is not None:
         import pyarrow.compute as pc
-        stamps = cast.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
-        # a time-of-day cell (1899-12-30/31) is 'not a date': the per-kind path says so
-        if not (stamps < np.datetime64("1900-01-01")).any():
+        stamps = cast.to_numpy(zero_copy_only=False)     # datetime64[ms]: no cell wraps around here
+        # a time-of-day cell (1899-12-30/31) is 'not a date', a cell past 2262 holds no date: the
+        # per-kind path says so
+        if not ((stamps < np.datetime64("1900-01-01")).any() or _beyond_ns(stamps).any()):
             return (pd.Series(pc.floor_temporal(cast, unit="day").to_numpy(zero_copy_only=False)
                               .astype("datetime64[ns]"), index=s.index),
                     pd.Series(None, index=s.index, dtype=object), {}, [], none)
@@ -594,7 +607,10 @@ def _dates(s: pd.Series, day_first: bool | None, formats: tuple[str, ...] = (),
 
     m = kinds == "d"
     if m.any():
-        out[m] = _days(s[m])
+        days = _days(s[m])
+        out[m] = days
+        # a date cell beyond 2262 (9999-12-31 and the like): a placeholder for "no date", counted
+        placeholder[s.index.get_indexer(days.index[days.isna().to_numpy()])] = True
     m = kinds == "n"
     text_numbers = pd.Index([], dtype=s.index.dtype)
     if m.any():
