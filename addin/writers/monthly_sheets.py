@@ -127,8 +127,29 @@ def _figure_value(fig, name: str) -> Any:
 
 
 def write_summary(book: Book) -> None:
-    m, s, lang = book.model, book.s, book.lang
+    """The Summary sheet, one step per block: title, KPI table, tiles, OTD ladder (with the
+    order-level row), severity, top causes, the trend chart."""
     ws = book.ws["summary"]
+    _summary_title(book, ws)
+    m = book.model
+    this = m.month
+    figs = [m.figures(this), m.figures(_add(this, -1)), m.figures(_add(this, -12))]
+    kpi_top, row_of = _summary_kpis(book, ws, figs)
+    _summary_tiles(book, ws, figs, row_of)
+    r = _summary_ladder(book, ws, kpi_top, row_of)
+    r = _summary_severity(book, ws, kpi_top, r)
+    _summary_causes(book, ws, kpi_top, row_of, r)
+    chart = _trend_chart(book, width=500, height=330)   # beside the figures
+    ws.insert_chart(8, 6, chart, {"x_offset": 10, "y_offset": 0})
+    ws.set_column(6, 6, 2)
+    ws.freeze_panes(2, 0)
+    print_setup(ws, repeat_rows=(0, 1), fit_width=True)
+    ws.fit_to_pages(1, 1)
+    ws.activate()
+
+
+def _summary_title(book: Book, ws) -> None:
+    m, lang = book.model, book.lang
     ws.hide_gridlines(2)
     ws.set_column(0, 0, 26)
     ws.set_column(1, 5, 13.5)
@@ -143,10 +164,12 @@ def write_summary(book: Book) -> None:
         write_text(ws, 3, 0, calendar_note, warn)
         ws.set_row(3, 45)
 
-    this, prev, last_year = m.month, _add(m.month, -1), _add(m.month, -12)
-    figs = [m.figures(this), m.figures(prev), m.figures(last_year)]
 
-    # KPI table first (the tiles refer to it)
+def _summary_kpis(book: Book, ws, figs: list) -> tuple[int, dict[str, int]]:
+    """The KPI table (this month, the previous one, a year ago, the change); the tiles refer to
+    it. Returns its first row and the row of each measure."""
+    m, s, lang = book.model, book.s, book.lang
+    this, prev, last_year = m.month, _add(m.month, -1), _add(m.month, -12)
     kpi_top = 10
     write_text(ws, kpi_top - 2, 0, t("summary.kpis", lang), s["section"])
     headers = [t("summary.measure", lang), t("summary.this_month", lang, month=""),
@@ -188,7 +211,13 @@ def write_summary(book: Book) -> None:
                         s["pct_change"] if fmt == "pct" else s["int_change"] if fmt == "int" else s["num1"])
     ws.conditional_format(row_of["otd"], 1, row_of["otd"], 3, _scale())
 
-    # tiles at a glance: OTD, OTIF, late lines of the month (formulas pointing at the KPI table)
+    return kpi_top, row_of
+
+
+def _summary_tiles(book: Book, ws, figs: list, row_of: dict[str, int]) -> None:
+    """Tiles at a glance: OTD, OTIF, late lines of the month (formulas pointing at the KPI table)."""
+    m, s, lang = book.model, book.s, book.lang
+    this = m.month
     tiles = [("summary.tile.otd", "otd", "tile_pct", 0, 0), ("summary.tile.otif", "otif", "tile_pct", 1, 2),
              ("summary.tile.late", "late", "tile_int", 3, 4)]
     ws.set_row(4, 24)
@@ -212,7 +241,13 @@ def write_summary(book: Book) -> None:
     write_text(ws, 6, 0, t("summary.this_month", lang, month=month_label(this, lang)), s["note"])
     _measured_headline(book, ws, 7, figs[0])
 
-    # OTD ladder
+
+
+def _summary_ladder(book: Book, ws, kpi_top: int, row_of: dict[str, int]) -> int:
+    """The OTD ladder (one rung per due-date basis) ending with the order-level row; returns its
+    last row."""
+    m, s, lang = book.model, book.s, book.lang
+    this = m.month
     r = row_of["avg_days_late"] + 2
     write_text(ws, r, 0, t("summary.ladder", lang), s["section"])
     r += 1
@@ -244,7 +279,13 @@ def write_summary(book: Book) -> None:
         write_value(ws, r, c, value, s["int"])
     ws.conditional_format(ladder_first, 1, r, 1, _scale())
 
-    # severity of the late lines, this month and the previous one
+    return r
+
+
+def _summary_severity(book: Book, ws, kpi_top: int, r: int) -> int:
+    """Severity of the late lines, this month and the previous one; returns the last row."""
+    m, s, lang = book.model, book.s, book.lang
+    this, prev = m.month, _add(m.month, -1)
     r += 2
     write_text(ws, r, 0, t("summary.severity", lang), s["section"])
     r += 1
@@ -262,7 +303,13 @@ def write_summary(book: Book) -> None:
                                ("severity", "=", F.lit(severity))])
             book.figure(ws, r, c, formula, n, s["int"])
 
-    # top causes of this month's late lines
+    return r
+
+
+def _summary_causes(book: Book, ws, kpi_top: int, row_of: dict[str, int], r: int) -> None:
+    """The top causes of this month's late lines, with their share of them."""
+    m, s, lang = book.model, book.s, book.lang
+    month_ref = cell(kpi_top, 1)
     r += 2
     write_text(ws, r, 0, t("summary.top_causes", lang), s["section"])
     r += 1
@@ -283,14 +330,6 @@ def write_summary(book: Book) -> None:
         scope = rec["scope"] if isinstance(rec["scope"], str) else None
         write_text(ws, r, 3, t(f"scope.{scope}", lang) if scope else "", s["text"])
 
-    # a trend chart beside the figures
-    chart = _trend_chart(book, width=500, height=330)
-    ws.insert_chart(8, 6, chart, {"x_offset": 10, "y_offset": 0})
-    ws.set_column(6, 6, 2)
-    ws.freeze_panes(2, 0)
-    print_setup(ws, repeat_rows=(0, 1), fit_width=True)
-    ws.fit_to_pages(1, 1)
-    ws.activate()
 
 
 def month_facts(model, figures) -> dict:
