@@ -21,3 +21,15 @@ End Sub
 Public Sub OnPromiseDate(control As IRibbonControl)
     PromiseDate
 End Sub
+
+Public Sub OnPmcPlan(control As IRibbonControl)
+    PmcPlan
+End Sub
+
+Public Sub OnCompareSnapshot(control As IRibbonControl)
+    CompareSnapshot
+End Sub
+
+Public Sub OnCompareWithFile(control As IRibbonControl)
+    CompareWithFile
+End Sub

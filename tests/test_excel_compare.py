@@ -140,6 +140,6 @@ def test_compare_with_file_decodes_the_hex_path(tmp_path, monkeypatch):
     seen = []
     monkeypatch.setattr(actions, "run", lambda action, book=None: seen.append(action))
     monkeypatch.setattr(actions, "compare_snapshot_action", lambda book, chosen=None: chosen)
-    path = "C:\\报表\\it's \"old\".xlsx"
-    actions.compare_with_file("".join(f"{ord(ch):04X}" for ch in path))
+    path = "C:\\报表\\it's \"old\" 𠀀.xlsx"         # 𠀀: beyond the BMP, two UTF-16 code units in VBA
+    actions.compare_with_file(path.encode("utf-16-be").hex().upper())
     assert seen[0](None) == path

@@ -120,7 +120,8 @@ def written(before: dict, after: dict) -> set[tuple[int, int]]:
 def test_ledger_buttons_sit_above_the_header_and_off_every_cell_the_buttons_write(tmp_path):
     path = copy_of(tmp_path, "OrderLedger.xlsm")
     anchors = button_anchors(path)
-    assert list(anchors) == ["RefreshRiskColours", "RefreshOtdPivot", "RootCauseSummary", "PromiseDate"]
+    assert list(anchors) == ["RefreshRiskColours", "RefreshOtdPivot", "RootCauseSummary", "PromiseDate", "PmcPlan",
+                             "CompareSnapshot"]
     book = FileBook(path)
     header_row = build.header_row(build.Sheet("Orders", buttons=("PromiseDate",)))   # 0-based
     assert header_row == 1

@@ -158,7 +158,7 @@ def test_every_ribbon_callback_is_a_sub(built):
     assert 'Target="customUI/customUI14.xml"' in rels and "ui/extensibility" in rels
     assert "application/vnd.ms-excel.addin.macroEnabled.main+xml" in types
     callbacks = re.findall(r'onAction="([^"]+)"', ui)
-    assert len(callbacks) == 5
+    assert len(callbacks) == 8      # the 7 buttons and "Compare with a file" (ribbon only)
     source = "\n".join(macros_of(built["OrderDesk.xlam"]).values())
     for callback in callbacks:
         assert re.search(rf"^Public Sub {callback}\(control As IRibbonControl\)", source, re.M), callback
@@ -179,7 +179,7 @@ def test_every_button_macro_runs_a_python_action(built):
 
 def test_template_buttons_are_bound_to_existing_macros(built):
     for name, expected in (("OrderLedger.xlsm", ["RefreshRiskColours", "RefreshOtdPivot", "RootCauseSummary",
-                                                 "PromiseDate"]),
+                                                 "PromiseDate", "PmcPlan", "CompareSnapshot"]),
                            ("ContractReview.xlsm", ["ContractReview", "PromiseDate"])):
         with zipfile.ZipFile(built[name]) as z:
             vml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".vml"))

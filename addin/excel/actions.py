@@ -512,5 +512,5 @@ def compare_snapshot() -> None:
 def compare_with_file(hex_path: str) -> None:
     """The ribbon's "Compare with a file…": the VBA passes the chosen file's path as hex UTF-16
     code units (four digits each), so no path text ever becomes Python source."""
-    chosen = "".join(chr(int(hex_path[i:i + 4], 16)) for i in range(0, len(hex_path), 4))
+    chosen = bytes.fromhex(hex_path).decode("utf-16-be")   # a pair of surrogates is one character
     run(lambda book: compare_snapshot_action(book, chosen))

@@ -59,6 +59,8 @@ BUTTONS = {  # macro -> caption (the ribbon uses the same labels)
     "RefreshOtdPivot": "刷新准交率透视 Refresh OTD pivot",
     "RootCauseSummary": "根因汇总 Root-cause summary",
     "PromiseDate": "承诺交期 Promise date",
+    "PmcPlan": "物料与产能计划 PMC plan",
+    "CompareSnapshot": "与上次快照比对 Compare with last snapshot",
 }
 
 
@@ -509,11 +511,47 @@ def ledger_choices() -> tuple[Choice, ...]:
             Choice("异常类型 Exception Type", cause_choices(), strict=False))
 
 
+LEDGER_BUTTONS = ("RefreshRiskColours", "RefreshOtdPivot", "RootCauseSummary", "PromiseDate", "PmcPlan",
+                  "CompareSnapshot")
+
+
+def plan_sheets() -> list[Sheet]:
+    """The sheets the PMC plan button reads (``addin.excel.compute.PLAN_SHEETS``), with rows for
+    the sample ledger's parts (a promise date for any of its lines): a BOM, stock with lead times
+    and MOQ (B-200 and D-400 bought in, no BOM), the open purchase lines
+    (quantity still to come and its due date, with the supplier: what the plan nets and names as
+    the blocker), the lines' daily hours and each part's hours per unit."""
+    d = _dt.date
+    # "替代料" alone: the BOM reader takes alternates only under a header that is one of its
+    # aliases as a whole ("替代料 Alternates" is mapped, but its values were dropped)
+    return [
+        Sheet("BOM", (("父件 Parent", "子件 Component", "用量 Qty Per", "替代料"),
+                      ("A-100", "PCB-1", 1, None), ("A-100", "IC-7", 2, "IC-7B"),
+                      ("C-300", "PCB-3", 1, None), ("C-300", "IC-7", 1, "IC-7B")),
+              widths=(14, 14, 10, 14), table="Bom"),
+        Sheet("Stock", (("料号 Part No", "库存 On Hand", "采购周期 Lead Time", "检验天数 Inspection Days", "MOQ"),
+                        ("PCB-1", 300, 15, 1, 500), ("IC-7", 600, 30, 2, 1000), ("IC-7B", 200, 30, 2, 500),
+                        ("PCB-3", 300, 15, 1, 500), ("B-200", 0, 20, 1, 200), ("D-400", 0, 25, 1, 50)),
+              widths=(14, 12, 14, 16, 8), table="Stock"),
+        Sheet("Purchases", (("采购单号 PO No", "供应商 Supplier", "料号 Part No", "未到货数量 Open Qty",
+                             "预计到货日期 Due Date"),
+                            ("PUR-301", "Acme Semi", "IC-7", 1000, d(2026, 11, 25)),
+                            ("PUR-302", "Shenzhen PCB", "PCB-1", 500, d(2026, 11, 24))),
+              widths=(14, 16, 12, 16, 18), table="Purchases"),
+        Sheet("Capacity", (("产线 Line", "每日工时 Hours Per Day"), ("SMT-1", 16), ("ASSY-1", 8)),
+              widths=(12, 16), table="Capacity"),
+        Sheet("Routing", (("料号 Part No", "产线 Line", "单件工时 Hours Per Unit"),
+                          ("A-100", "SMT-1", 0.02), ("A-100", "ASSY-1", 0.01), ("C-300", "SMT-1", 0.05),
+                          ("B-200", "ASSY-1", 0.01), ("D-400", "ASSY-1", 0.05)),
+              widths=(12, 12, 18), table="Routing"),
+    ]
+
+
 def ledger_template_bytes() -> bytes:
-    sheet = Sheet("Orders", _ledger_rows(), ("RefreshRiskColours", "RefreshOtdPivot", "RootCauseSummary", "PromiseDate"),
+    sheet = Sheet("Orders", _ledger_rows(), LEDGER_BUTTONS,
                   widths=(12, 12, 10, 10, 12, 14, 14, 12, 10, 10, 10, 12, 24), table=LEDGER_TABLE,
                   choices=ledger_choices())
-    return _template_bytes([sheet], "OrderDesk order ledger")
+    return _template_bytes([sheet, *plan_sheets()], "OrderDesk order ledger")
 
 
 def review_template_bytes() -> bytes:
