@@ -143,3 +143,22 @@ def test_compare_with_file_decodes_the_hex_path(tmp_path, monkeypatch):
     path = "C:\\报表\\it's \"old\" 𠀀.xlsx"         # 𠀀: beyond the BMP, two UTF-16 code units in VBA
     actions.compare_with_file(path.encode("utf-16-be").hex().upper())
     assert seen[0](None) == path
+
+
+def test_on_the_ledger_template_from_any_plan_sheet(tmp_path):
+    """Pressed while a plan input (here Stock) is the active sheet: the Orders sheet is compared."""
+    import shutil
+    path = tmp_path / "OrderLedger.xlsm"
+    shutil.copy(Path(__file__).resolve().parent.parent / "workbook_templates" / "OrderLedger.xlsm", path)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    wb.active = wb.sheetnames.index("Stock")
+    wb.save(path)
+    assert press(path)[0].startswith("No snapshot from an earlier comparison: kept the 5 lines of sheet Orders")
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    wb["Orders"]["D3"] = 600                       # PO-1001: 500 -> 600 (row 2 is the header)
+    wb.active = wb.sheetnames.index("Stock")
+    wb.save(path)
+    assert press(path)[0].startswith(f"Compared sheet Orders with {tmp_path / '.OrderLedger.xlsm.orderdesk-snapshot.xlsx'}: "
+                                     "1 changes in 1 orders")
+    rows = sheet_rows(path, actions.CHANGES_SHEET)
+    assert rows[5][:7] == ["PO-1001", None, "ACME", "A-100", "数量", "500", "600"]

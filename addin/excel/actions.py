@@ -325,20 +325,27 @@ def _quotes_if_any(book: Book):
 
 # ---------------------------------------------------------------- PMC plan
 
+def plan_ledger_sheet(book: Book, lang: str = "en") -> str:
+    """:func:`ledger_sheet`, also never one of the plan's inputs (BOM, Stock, Purchases, …) or
+    its output sheets: the buttons of a workbook that holds the plan's sheets beside the ledger."""
+    from addin.i18n import LANGS
+    from addin.writers.planbook import SHEETS
+    plan_names = {n.lower() for names in compute.PLAN_SHEETS.values() for n in names}
+    own = {n.lower() for lang_ in LANGS for n in SHEETS[lang_]}
+    active = book.active_sheet()
+    skip = plan_names | own | {n.lower() for n in compute.CALENDAR_SHEETS + CONFIG_SHEETS + OUTPUT_SHEETS}
+    return active if active.lower() not in skip else compute.require_sheet(book, ORDERS_SHEETS, "ledger", lang)
+
+
 def pmc_plan_action(book: Book) -> None:
     """The ledger's open lines planned against the BOM / Stock / Purchases / Capacity / Routing
     sheets, as ``orderdesk plan`` plans them: Shortages, Capacity load (overloaded weeks red),
     Blocked orders and Late purchases sheets, in the workbook's language."""
-    from addin.i18n import LANGS
     from addin.jobs.inputs import read_ledger
     from addin.jobs.plan import PlanInputs, pmc_plan
-    from addin.writers.planbook import LABELS, SHEETS, plan_tables
+    from addin.writers.planbook import LABELS, plan_tables
     run = Run.of(book)
-    plan_names = {n.lower() for names in compute.PLAN_SHEETS.values() for n in names}
-    own = {n.lower() for lang in LANGS for n in SHEETS[lang]}
-    active = book.active_sheet()
-    skip = plan_names | own | {n.lower() for n in compute.CALENDAR_SHEETS + CONFIG_SHEETS + OUTPUT_SHEETS}
-    sheet = active if active.lower() not in skip else compute.require_sheet(book, ORDERS_SHEETS, "ledger", run.ui)
+    sheet = plan_ledger_sheet(book, run.ui)
     orders = read_ledger(read_table(book, sheet, "ledger"))
     frames = {field: read_table(book, name, field) for field, name in compute.plan_sheets(book).items()}
     job = pmc_plan(PlanInputs(orders=orders, **frames), run.settings, run.as_of)
@@ -382,7 +389,7 @@ def compare_snapshot_action(book: Book, chosen: str | None = None) -> None:
     from addin.jobs.changes import ChangeInputs, compare_ledgers
     from addin.jobs.inputs import read_ledger
     run = Run.of(book)
-    sheet = ledger_sheet(book, run.ui)
+    sheet = plan_ledger_sheet(book, run.ui)
     grid = book.read_rows(sheet)
     current = read_ledger(read_table(book, sheet, "ledger"))
     old_path = Path(chosen) if chosen else find_snapshot(book)
