@@ -45,6 +45,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "esc.cli.failed": {"zh": "{day} 的升级通报有 {n}/{total} 份未送达（首个：{recipient}：{reply}）— 再次运行将只重试这些",
                        "en": "{n} of {total} escalation digests of {day} not delivered (first: {recipient}: {reply}) — "
                              "run again to retry them"},
+    "esc.cli.unrecorded": {"zh": "{day} 的升级通报有 {n}/{total} 份已发出但未能写入发送记录（首个：{recipient}：{reply}）"
+                                 "— 请检查配置文件旁的发送记录文件",
+                           "en": "{n} of {total} escalation digests of {day} went out but could not be recorded"
+                                 " (first: {recipient}: {reply}) — check the record of sent mail beside the config"},
     "esc.cli.all_sent": {"zh": "{day}：今天的升级通报均已发送", "en": "{day}: today's digest was already sent to everyone"},
     "sheet.escalation": {"zh": "升级事项", "en": "Escalation"},
     "escsheet.title": {"zh": "升级事项（截至 {as_of}）：重大异常与逾期措施", "en": "Escalation as of {as_of}: major exceptions and overdue actions"},

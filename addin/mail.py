@@ -93,7 +93,13 @@ def figures_key(figures: MonthFigures, lang: str, subject_template: str | None =
     """What a monthly message says, as a hash: the figures, the language and the subject template
     — never the workbook's bytes, which change on every rebuild (its creation time), so a rerun
     after a crash between the server's 250 and the record sends the same Message-ID."""
-    return hashlib.sha256(repr((figures, lang, subject_template)).encode("utf-8")).hexdigest()
+    return content_key(repr((figures, lang, subject_template)))
+
+
+def content_key(*parts: str) -> str:
+    """What a scheduled message says, as a hash (for ``message_id``): its subject, body and the
+    tables its attachment is made from — never a file's bytes, which change on every rebuild."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def message_id(month: str, recipient: str, workbook_sha256: str, sender_domain: str) -> str:
@@ -174,6 +180,26 @@ def build_message(*, figures: MonthFigures, workbook: Path, workbook_sha256: str
     msg.set_content("\n".join(lines) + "\n", cte="quoted-printable")
     msg.add_alternative(_html(lines), subtype="html", cte="quoted-printable")
     msg.add_attachment(workbook.read_bytes(), maintype=XLSX_MIME[0], subtype=XLSX_MIME[1], filename=workbook.name)
+    return msg
+
+
+def text_message(*, sender: str, recipient: str, subject: str, body: str, key: str, content: str,
+                 attachment: Path | None = None) -> EmailMessage:
+    """A plain-text message of a scheduled job (the weekly notice, the escalation digest) to one
+    recipient; the Message-ID from the job's ``key`` (``notice 2026-W48 ACME``), the recipient
+    and ``content`` (``content_key`` of what the message says), so a rebuilt message keeps it."""
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = recipient
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = message_id(key, parseaddr(recipient)[1], content, domain)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
+    msg.set_content(body, cte="quoted-printable")
+    if attachment is not None:
+        msg.add_attachment(attachment.read_bytes(), maintype=XLSX_MIME[0], subtype=XLSX_MIME[1],
+                           filename=attachment.name)
     return msg
 
 

@@ -49,7 +49,7 @@ def escalate(ledger: Path | None, as_of: dt.date | None, basis: str, major_days:
 
     \b
     Exit status: 0 done (or nothing to escalate), 1 input or configuration error,
-    3 some digests were not delivered (run again to retry only those).
+    3 some digests were not delivered (run again to retry only those) or went out unrecorded.
     """
     from addin.i18n import t
     from addin.jobs.escalation import digest_json, escalation_digest
@@ -78,6 +78,11 @@ def escalate(ledger: Path | None, as_of: dt.date | None, basis: str, major_days:
             raise DeliveryError(t("esc.cli.failed", lang, day=outcome.day, n=len(failed),
                                   total=len(outcome.deliveries), recipient=failed[0].recipient,
                                   reply=failed[0].reply))
+        unrecorded = outcome.with_status("unrecorded")
+        if unrecorded:   # sent, but the record could not be written: exit 3, not an internal error
+            raise DeliveryError(t("esc.cli.unrecorded", lang, day=outcome.day, n=len(unrecorded),
+                                  total=len(outcome.deliveries), recipient=unrecorded[0].recipient,
+                                  reply=unrecorded[0].reply))
         if not outcome.with_status("sent", "would_send"):
             echo(t("esc.cli.all_sent", lang, day=outcome.day))
         return

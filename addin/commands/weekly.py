@@ -37,7 +37,7 @@ def weekly(config_file: Path, as_of: dt.date | None, dry_run: bool, force: bool,
 
     \b
     Exit status: 0 all sent (or nothing to send), 1 input or configuration error,
-    3 some deliveries failed (run again to retry only those).
+    3 some deliveries failed (run again to retry only those) or went out unrecorded.
     """
     from addin.config import load_config
     from addin.errors import DeliveryError
@@ -56,5 +56,11 @@ def weekly(config_file: Path, as_of: dt.date | None, dry_run: bool, force: bool,
         first = failed[0]
         raise DeliveryError(f"{len(failed)} of {len(outcome.deliveries)} notices of {outcome.week} not delivered "
                             f"(first: {first.customer}, {first.recipient}: {first.reply}) — run again to retry them")
+    unrecorded = outcome.with_status("unrecorded")
+    if unrecorded:   # sent, but the record could not be written: exit 3, not an internal error
+        first = unrecorded[0]
+        raise DeliveryError(f"{len(unrecorded)} of {len(outcome.deliveries)} notices of {outcome.week} went out but "
+                            f"could not be recorded (first: {first.customer}, {first.recipient}: {first.reply}) — "
+                            f"check the record of sent mail beside the config")
     if not [d for d in outcome.deliveries if d.status in ("sent", "would_send")]:
         echo(f"{outcome.week}: every notice was already sent")

@@ -1,8 +1,9 @@
 """The escalation digest (SPEC section 11): major exceptions (days late ≥ ``[otd] major_days``)
 and actions past their deadline, with owner, action and deadline, e-mailed to the department
 head — ``[escalation] to`` — once per day and recipient, with the record, lock, retry and exit
-rules of the monthly job (``addin.jobs.monthly``: the same ``SentLog`` beside the config, keyed
-``escalation YYYY-MM-DD``).
+rules of the monthly job (``addin.jobs.monthly``: the same ``SentLog`` and journal beside the
+config, keyed ``escalation YYYY-MM-DD``, and its send-and-record loop ``Deliveries``). The
+Message-ID comes from the day, the recipient and the digest's text.
 
 ``orderdesk.toml``::
 
@@ -16,11 +17,9 @@ A day with nothing to escalate sends nothing (the head is not trained to ignore 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import parseaddr
 from typing import Any, Callable
 
 import pandas as pd
@@ -56,7 +55,8 @@ class Digest:
 @dataclass(frozen=True)
 class Delivery:
     recipient: str
-    status: str          # sent | already_sent | failed | not_attempted | would_send
+    status: str          # sent | already_sent | failed | not_attempted | would_send | unrecorded (sent,
+                         # the record not written: kept in the journal, or resent with the same Message-ID)
     reply: str = ""
 
 
@@ -72,7 +72,7 @@ class EscalationOutcome:
 
     @property
     def ok(self) -> bool:
-        return not self.with_status("failed", "not_attempted")
+        return not self.with_status("failed", "not_attempted", "unrecorded")
 
 
 def read_escalation_config(config: Config) -> EscalationConfig:
@@ -169,28 +169,13 @@ def digest_json(digest: Digest) -> dict:
     return {"as_of": digest.as_of.isoformat(), "major_days": digest.major_days, **digest.counts, "escalations": rows}
 
 
-def _message(digest: Digest, sender: str, recipient: str, key: str) -> EmailMessage:
-    from addin.mail import message_id
-    domain = parseaddr(sender)[1].rpartition("@")[2]
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = recipient
-    msg["Subject"] = digest.subject
-    msg["Date"] = formatdate(localtime=True)
-    sha = hashlib.sha256(digest.body.encode("utf-8")).hexdigest()
-    msg["Message-ID"] = message_id(key, parseaddr(recipient)[1], sha, domain)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(digest.body, cte="quoted-printable")
-    return msg
-
-
 def run_escalation(config: Config, *, as_of: dt.date, dry_run: bool = False, force: bool = False,
                    sleep: Callable[[float], None] = time.sleep, lock_timeout: float = 600.0) -> EscalationOutcome:
     """Send today's digest to each ``[escalation] to`` recipient who has not had it (all of them
     with ``force``). Nothing to escalate: nothing sent. SMTP failures are in the outcome, not raised."""
     from addin.jobs.inputs import read_ledger
-    from addin.jobs.monthly import SENT_DB, RunLock, SentLog
-    from addin.mail import send_message
+    from addin.jobs.monthly import SENT_DB, Deliveries, RunLock, SentLog
+    from addin.mail import content_key, text_message
     if config.mail is None and not dry_run:
         raise ConfigError(f"{config.path.name}: [mail] section is missing — the digest needs host and sender")
     esc = read_escalation_config(config)
@@ -201,29 +186,32 @@ def run_escalation(config: Config, *, as_of: dt.date, dry_run: bool = False, for
     if not len(digest.table):
         return EscalationOutcome(day, digest, (), dry_run)
     key = f"escalation {day}"
-    results: list[Delivery] = []
-    with RunLock(config.folder / LOCK_FILE, timeout=lock_timeout):
+    content = content_key(digest.body)     # what the digest says: a rerun the same day sends the same ID
+    results: list[Delivery | None] = []    # None: sent by ``sender``, its outcome read after ``finish``
+    with RunLock(config.folder / LOCK_FILE, timeout=lock_timeout, name="'orderdesk escalate --send' run"):
         log = SentLog(config.folder / SENT_DB)
         try:
-            stop: str | None = None
+            log.replay()
+            sender = Deliveries(log, config.mail, sleep=sleep)
             for to in esc.to:
                 addr = parseaddr(to)[1]
-                if not force and log.state(key, addr) == "sent":
+                state = log.state(key, addr)
+                if not force and state == "sent":
                     results.append(Delivery(to, "already_sent"))
                     continue
                 if dry_run:
                     results.append(Delivery(to, "would_send"))
                     continue
-                if stop is not None:
-                    results.append(Delivery(to, "not_attempted", stop))
-                    continue
-                message = _message(digest, config.mail.sender, to, key)
-                log.sending(key, addr, str(message["Message-ID"]), hashlib.sha256(digest.body.encode()).hexdigest())
-                result = send_message(message, config.mail, recipient=addr, sleep=sleep)
-                log.finished(key, result)
-                results.append(Delivery(to, "sent" if result.ok else "failed", result.reply))
-                if result.fatal:
-                    stop = f"not attempted: {result.reply}"
+                results.append(None)
+                sender.send(key, to, text_message(sender=config.mail.sender, recipient=to, subject=digest.subject,
+                                                  body=digest.body, key=key, content=content), content, state=state)
+            outcomes = sender.finish()
         finally:
             log.close()
-    return EscalationOutcome(day, digest, tuple(results), dry_run)
+    deliveries = []
+    for to, d in zip(esc.to, results):
+        if d is None:
+            outcome = outcomes[(key, parseaddr(to)[1])]
+            d = Delivery(to, outcome.status, outcome.reply)
+        deliveries.append(d)
+    return EscalationOutcome(day, digest, tuple(deliveries), dry_run)

@@ -10,6 +10,11 @@ Beside the config file live two small files:
 * ``.orderdesk-monthly.lock`` — held (``flock`` / ``msvcrt.locking``) for the whole run, so two
   runs at once cannot both send. A second run waits for the first (up to ``lock_timeout``
   seconds), then reads the record and sends only what is still missing — usually nothing.
+
+and, only after the record could not be written following a send, ``.orderdesk-sent.journal``
+(``SentLog.journal``; moved into the record by the next run). ``Deliveries`` is the
+send-and-record loop; the weekly notices and the escalation digest use it, the record and the
+journal too (``addin.jobs.weekly``, ``addin.jobs.escalation``).
 """
 from __future__ import annotations
 
@@ -23,15 +28,17 @@ import time
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from email.message import EmailMessage
 from typing import Callable, Protocol
 
-from addin.config import Config
+from addin.config import Config, MailConfig
 from addin.errors import ConfigError, FileError, InputError
 from addin.files.limits import FIRST_DATE
 from addin.mail import DeliveryResult, MonthFigures, build_message, figures_key, send_message
 
 SENT_DB = ".orderdesk-sent.sqlite"
 SENT_JOURNAL = ".orderdesk-sent.journal"   # sends the record could not take; moved into it by the next run
+JOURNAL_LOCK = ".orderdesk-sent.journal.lock"   # held while the journal is appended to or moved into the record
 LOCK_FILE = ".orderdesk-monthly.lock"
 RECORD_TIMEOUT = 30.0   # seconds a write of the record waits for another program holding the database
 
@@ -146,18 +153,30 @@ class SentLog:
         line = json.dumps({"month": month, "recipient": result.recipient.lower(), "state": "sent",
                            "reply": result.reply, "attempts": result.attempts, "message_id": message_id})
         try:
-            with open(self.journal_path, "a", encoding="utf-8") as fh:
+            with self._journal_lock(), open(self.journal_path, "a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-        except OSError:
+        except (OSError, FileError):
             return False
         return True
+
+    def _journal_lock(self) -> "RunLock":
+        # the monthly, weekly and escalation jobs share the journal but not their run locks: a line
+        # appended while another job moves the journal into the record would be lost with the file
+        return RunLock(self.path.with_name(JOURNAL_LOCK), timeout=RECORD_TIMEOUT, poll=0.05,
+                       name="job recording sent mail")
 
     def replay(self) -> None:
         """Before a run reads the record: the sends a previous run could only journal go into it
         (a line cut short by a crash is skipped: its row still says 'sending')."""
         journal = self.journal_path
+        if not journal.exists():    # the usual case: no lock file either
+            return
+        with self._journal_lock():
+            self._replay(journal)
+
+    def _replay(self, journal: Path) -> None:
         try:
             text = journal.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -208,11 +227,88 @@ def _stored_id(log: SentLog, month: str, recipient: str) -> str | None:
         return None
 
 
+class Deliveries:
+    """The send-and-record loop of the scheduled senders (the monthly workbook, the weekly
+    notices, the escalation digest), one message and recipient at a time:
+
+    * ``sending`` and the Message-ID are written before the send; a message whose row cannot be
+      written is not sent (it could go twice) and is ``failed``;
+    * a row a stopped run left at ``sending`` is sent again with the Message-ID it stored;
+    * after the send, ``sent`` or ``failed``; a record write that fails then is tried again in
+      ``finish``, after the other recipients, who are still attempted; if it fails again the send
+      goes to the journal (``SentLog.journal``, moved into the record by the next run: no second
+      copy) and the recipient is ``unrecorded`` (exit 3);
+    * after a fatal failure (TLS, login) every later recipient is ``not_attempted``.
+
+    ``outcomes`` maps (key, address) to the ``RecipientOutcome`` of each message handed to ``send``."""
+
+    def __init__(self, log: SentLog, mail: MailConfig | None, *, sleep: Callable[[float], None] = time.sleep,
+                 say: Callable[[str], None] | None = None):
+        self.log, self.mail, self.sleep = log, mail, sleep
+        self.say = say or (lambda _text: None)
+        self.stop: str | None = None      # why the later recipients are not attempted
+        self.outcomes: dict[tuple[str, str], RecipientOutcome] = {}
+        self._late: list[tuple[str, str, DeliveryResult, str]] = []   # sent, not recorded yet
+
+    def send(self, key: str, entry: str, message: EmailMessage, workbook_sha256: str, *,
+             state: str | None = None) -> RecipientOutcome:
+        """Send ``message`` to ``entry`` (as configured) under the record's ``key``; ``state`` is
+        what the record said before the run (``sending``: the previous run stopped mid-send)."""
+        addr = parseaddr(entry)[1]
+        self.outcomes[(key, addr)] = outcome = self._send(key, entry, addr, message, workbook_sha256, state)
+        return outcome
+
+    def _send(self, key: str, entry: str, addr: str, message: EmailMessage, sha: str,
+              state: str | None) -> RecipientOutcome:
+        if self.stop is not None:
+            return RecipientOutcome(entry, "not_attempted", self.stop)
+        log = self.log
+        if state == "sending":
+            stored = _stored_id(log, key, addr)
+            if stored:   # the ID the stopped run sent with, whatever changed since
+                message.replace_header("Message-ID", stored)
+            self.say(f"{entry}: the previous run stopped while sending; sending again "
+                     f"(same Message-ID, so a duplicate is recognisable)")
+        try:
+            log.sending(key, addr, str(message["Message-ID"]), sha)
+        except sqlite3.Error as exc:   # never send what cannot be recorded: it could go twice
+            return RecipientOutcome(entry, "failed", f"not sent: the record of sent mail"
+                                    f" ({log.path.name}) cannot be written ({exc})")
+        result = send_message(message, self.mail, recipient=addr, sleep=self.sleep)
+        try:
+            log.finished(key, result)
+        except sqlite3.Error:          # sent, not recorded: tried again after the others
+            self._late.append((key, entry, result, str(message["Message-ID"])))
+        if result.fatal:
+            # TLS or login cannot work: every further recipient would fail the same way.
+            self.stop = f"not attempted: {result.reply}"
+        return RecipientOutcome(entry, "sent" if result.ok else "failed", result.reply, result.attempts)
+
+    def finish(self) -> dict[tuple[str, str], RecipientOutcome]:
+        """The record writes that failed after a send, tried again; ``outcomes``."""
+        late, self._late = self._late, []
+        log = self.log
+        for key, entry, result, mid in late:
+            try:
+                log.finished(key, result)
+            except sqlite3.Error as exc:
+                if not result.ok:   # not delivered: its row at 'sending' is retried like a failure
+                    continue
+                if log.journal(key, result, mid):   # the next run moves it into the record: no resend
+                    then = f"kept in {log.journal_path.name} instead; the next run records it and does not send it again"
+                else:                               # the row stays at 'sending' with its Message-ID
+                    then = f"the next run sends it again with the same Message-ID {mid}"
+                self.outcomes[(key, result.recipient)] = RecipientOutcome(
+                    entry, "unrecorded", f"{result.reply}; but the record ({log.path.name}) could not be"
+                    f" written ({exc}): {then}", result.attempts)
+        return self.outcomes
+
+
 class RunLock:
     """An exclusive lock on a file beside the config, held for the whole run."""
 
-    def __init__(self, path: Path, timeout: float = 600.0, poll: float = 0.2):
-        self.path, self.timeout, self.poll = path, timeout, poll
+    def __init__(self, path: Path, timeout: float = 600.0, poll: float = 0.2, name: str = "'orderdesk monthly' run"):
+        self.path, self.timeout, self.poll, self.name = path, timeout, poll, name
         self._fh = None
 
     def _try_lock(self, fh) -> bool:
@@ -242,7 +338,7 @@ class RunLock:
             if time.monotonic() >= deadline:
                 holder = self._holder()
                 fh.close()
-                raise FileError(f"another 'orderdesk monthly' run{holder} is still working with this config "
+                raise FileError(f"another {self.name}{holder} is still working with this config "
                                 f"(lock {self.path}); waited {self.timeout:g} s and sent nothing — "
                                 f"run again when it has finished", file=str(self.path))
             time.sleep(self.poll)
@@ -353,51 +449,12 @@ def run_monthly(config: Config, *, as_of: dt.date, month: dt.date | None = None,
                     RecipientOutcome(entry, "would_send" if addr in pending_addrs else "already_sent")
                     for entry, addr in recipients), dry_run=True, subject=subject)
 
-            results: dict[str, RecipientOutcome] = {}
-            unrecorded: list[tuple[str, str, DeliveryResult]] = []
-            stop: str | None = None
+            sender = Deliveries(log, mail, sleep=sleep, say=say)
             for entry, addr in pending:
-                if stop is not None:
-                    results[addr] = RecipientOutcome(entry, "not_attempted", stop)
-                    continue
-                message = messages[addr]
-                if states[addr] == "sending":
-                    stored = _stored_id(log, key, addr)
-                    if stored:   # the ID the stopped run sent with, whatever changed since
-                        message.replace_header("Message-ID", stored)
-                    say(f"{entry}: the previous run stopped while sending; sending again "
-                        f"(same Message-ID, so a duplicate is recognisable)")
-                try:
-                    log.sending(key, addr, str(message["Message-ID"]), sha)
-                except sqlite3.Error as exc:   # never send what cannot be recorded: it could go twice
-                    results[addr] = RecipientOutcome(entry, "failed", f"not sent: the record of sent mail"
-                                                     f" ({log.path.name}) cannot be written ({exc})")
-                    continue
-                result = send_message(message, mail, recipient=addr, sleep=sleep)
-                try:
-                    log.finished(key, result)
-                except sqlite3.Error:          # sent, not recorded: tried again after the others
-                    unrecorded.append((entry, addr, result))
-                results[addr] = RecipientOutcome(entry, "sent" if result.ok else "failed", result.reply, result.attempts)
-                if result.fatal:
-                    # TLS or login cannot work: every further recipient would fail the same way.
-                    stop = f"not attempted: {result.reply}"
-            for entry, addr, result in unrecorded:
-                try:
-                    log.finished(key, result)
-                except sqlite3.Error as exc:
-                    if not result.ok:   # not delivered: its row at 'sending' is retried like a failure
-                        continue
-                    mid = str(messages[addr]["Message-ID"])
-                    if log.journal(key, result, mid):   # the next run moves it into the record: no resend
-                        then = f"kept in {log.journal_path.name} instead; the next run records it and does not send it again"
-                    else:                               # the row stays at 'sending' with its Message-ID
-                        then = f"the next run sends it again with the same Message-ID {mid}"
-                    results[addr] = RecipientOutcome(
-                        entry, "unrecorded", f"{result.reply}; but the record ({log.path.name}) could not be"
-                        f" written ({exc}): {then}", result.attempts)
+                sender.send(key, entry, messages[addr], sha, state=states[addr])
+            results = sender.finish()
             return MonthlyOutcome(key, out, figures, tuple(
-                results.get(addr, RecipientOutcome(entry, "already_sent")) for entry, addr in recipients),
+                results.get((key, addr), RecipientOutcome(entry, "already_sent")) for entry, addr in recipients),
                 subject=subject)
         finally:
             log.close()

@@ -1,7 +1,10 @@
 """The weekly customer notices (SPEC section 11): each configured customer's progress notice
 (``addin.jobs.notice``) e-mailed to that customer's recipients, once per ISO week and recipient,
 with the record, lock, retry and exit rules of the monthly job (``addin.jobs.monthly``: the same
-``SentLog`` beside the config, keyed ``notice YYYY-Www customer``; a lock held for the run).
+``SentLog`` and journal beside the config, keyed ``notice YYYY-Www customer``, and its send-and-record
+loop ``Deliveries``; a lock held for the run). The Message-ID comes from the week, the customer, the
+recipient and what the notice says (not the workbook's bytes, which change on every rebuild), so a
+rerun after a crash between the server's 250 and the record sends the same ID.
 
 ``orderdesk.toml``::
 
@@ -22,14 +25,13 @@ import datetime as dt
 import re
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Callable
 
 from addin.config import Config
 from addin.errors import ConfigError, InputError
-from addin.jobs.monthly import SENT_DB, RunLock, SentLog, file_sha256
+from addin.jobs.monthly import SENT_DB, Deliveries, RunLock, SentLog, file_sha256
 
 __all__ = ["NoticeConfig", "CustomerRecipients", "WeeklyOutcome", "NoticeDelivery", "read_notice_config",
            "run_weekly", "week_key", "LOCK_FILE"]
@@ -61,7 +63,8 @@ class NoticeConfig:
 class NoticeDelivery:
     customer: str
     recipient: str
-    status: str          # sent | already_sent | failed | not_attempted | would_send
+    status: str          # sent | already_sent | failed | not_attempted | would_send | unrecorded (sent,
+                         # the record not written: kept in the journal, or resent with the same Message-ID)
     reply: str = ""
     workbook: Path | None = None
 
@@ -78,7 +81,7 @@ class WeeklyOutcome:
 
     @property
     def ok(self) -> bool:
-        return not self.with_status("failed", "not_attempted")
+        return not self.with_status("failed", "not_attempted", "unrecorded")
 
 
 def _weekday(file: str, value: object) -> int:
@@ -150,19 +153,12 @@ def _file_part(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._")[:60] or "customer"
 
 
-def _message(job, workbook: Path, sha: str, sender: str, recipient: str, key: str) -> EmailMessage:
-    from addin.mail import XLSX_MIME, message_id
-    domain = parseaddr(sender)[1].rpartition("@")[2]
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = recipient
-    msg["Subject"] = job.subject
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = message_id(key, parseaddr(recipient)[1], sha, domain)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(job.body, cte="quoted-printable")
-    msg.add_attachment(workbook.read_bytes(), maintype=XLSX_MIME[0], subtype=XLSX_MIME[1], filename=workbook.name)
-    return msg
+def notice_key(job) -> str:
+    """What a notice says (subject, body and the tables its workbook is written from), as a hash:
+    the Message-ID's content, the same for a rebuilt workbook."""
+    from addin.mail import content_key
+    n = job.notice
+    return content_key(job.subject, job.body, *(t.to_csv(index=False) for t in (n.open_lines, n.at_risk, n.shipped)))
 
 
 def run_weekly(config: Config, *, as_of: dt.date, dry_run: bool = False, force: bool = False,
@@ -172,7 +168,7 @@ def run_weekly(config: Config, *, as_of: dt.date, dry_run: bool = False, force: 
     customer the ledger does not know are in the outcome, not raised."""
     from addin.jobs.inputs import read_ledger
     from addin.jobs.notice import customer_progress, write_notice
-    from addin.mail import send_message
+    from addin.mail import text_message
     if config.mail is None:
         raise ConfigError(f"{config.path.name}: [mail] section is missing — the weekly notices need host and sender")
     notice = read_notice_config(config)
@@ -181,22 +177,25 @@ def run_weekly(config: Config, *, as_of: dt.date, dry_run: bool = False, force: 
         return WeeklyOutcome(week, False, ())
     mail = config.mail
     results: list[NoticeDelivery] = []
-    with RunLock(config.folder / LOCK_FILE, timeout=lock_timeout):
+    sent: list[tuple[int, str, str]] = []     # (index in results, key, address) of each message sent
+    with RunLock(config.folder / LOCK_FILE, timeout=lock_timeout, name="'orderdesk weekly' run"):
         log = SentLog(config.folder / SENT_DB)
         try:
+            log.replay()
+            sender = Deliveries(log, mail, sleep=sleep)
             ledger = None
-            stop: str | None = None
             for entry in notice.customers:
                 key = f"notice {week} {entry.customer}"
                 recipients = [(to, parseaddr(to)[1]) for to in entry.to]
-                pending = [(to, addr) for to, addr in recipients if force or log.state(key, addr) != "sent"]
+                states = {addr: log.state(key, addr) for _, addr in recipients}
+                pending = [(to, addr) for to, addr in recipients if force or states[addr] != "sent"]
                 done = [NoticeDelivery(entry.customer, to, "already_sent") for to, addr in recipients
                         if (to, addr) not in pending]
                 results += done
                 if not pending:
                     continue
-                if stop is not None:
-                    results += [NoticeDelivery(entry.customer, to, "not_attempted", stop) for to, _ in pending]
+                if sender.stop is not None:
+                    results += [NoticeDelivery(entry.customer, to, "not_attempted", sender.stop) for to, _ in pending]
                     continue
                 try:
                     if ledger is None:
@@ -211,22 +210,21 @@ def run_weekly(config: Config, *, as_of: dt.date, dry_run: bool = False, force: 
                         raise   # the ledger itself cannot be used: exit 1, nothing sent
                     results += [NoticeDelivery(entry.customer, to, "failed", str(exc)) for to, _ in pending]
                     continue
-                sha = file_sha256(out)
+                sha, content = file_sha256(out), notice_key(job)
                 for to, addr in pending:
                     if dry_run:
                         results.append(NoticeDelivery(entry.customer, to, "would_send", workbook=out))
                         continue
-                    if stop is not None:
-                        results.append(NoticeDelivery(entry.customer, to, "not_attempted", stop))
-                        continue
-                    message = _message(job, out, sha, mail.sender, to, key)
-                    log.sending(key, addr, str(message["Message-ID"]), sha)
-                    result = send_message(message, mail, recipient=addr, sleep=sleep)
-                    log.finished(key, result)
-                    results.append(NoticeDelivery(entry.customer, to, "sent" if result.ok else "failed",
-                                                  result.reply, out))
-                    if result.fatal:
-                        stop = f"not attempted: {result.reply}"
+                    message = text_message(sender=mail.sender, recipient=to, subject=job.subject, body=job.body,
+                                           key=key, content=content, attachment=out)
+                    sent.append((len(results), key, addr))
+                    results.append(NoticeDelivery(entry.customer, to, "", workbook=out))
+                    sender.send(key, to, message, sha, state=states[addr])
+            outcomes = sender.finish()
         finally:
             log.close()
+    for i, key, addr in sent:
+        outcome = outcomes[(key, addr)]
+        results[i] = NoticeDelivery(results[i].customer, results[i].recipient, outcome.status, outcome.reply,
+                                    results[i].workbook)
     return WeeklyOutcome(week, True, tuple(results), dry_run=dry_run)
