@@ -53,6 +53,16 @@ class ReviewInputs:
         return seen
 
 
+def _read_bom(bom: Path, bom_parent: str | None):
+    """The BOM file; with ``bom_parent``, the assembly a file without a parent column (a KiCad,
+    Altium or KiBoM export) builds — as ``orderdesk plan`` reads it (the file name otherwise)."""
+    from addin.readers import read
+    if bom_parent is None:
+        return read(bom, "bom")
+    from addin.readers.bom import read_bom
+    return read_bom([Path(bom)], {Path(bom).name: bom_parent})
+
+
 def read_review_files(orders: Path, quotes: Path, *, bom: Path | None = None, stock: Path | None = None,
                       purchases: Path | None = None, capacity: Path | None = None, routing: Path | None = None,
                       history: Path | None = None, bom_parent: str | None = None, sheet: str | None = None,
@@ -78,7 +88,7 @@ def read_review_files(orders: Path, quotes: Path, *, bom: Path | None = None, st
     plan = any(p is not None for p in (bom, stock, capacity))
     return ReviewInputs(
         orders=read(orders, "ledger", sheet=sheet, mapping=mapping), quotes=read(quotes, "quotes"),
-        bom=read(bom, "bom") if bom is not None else None,
+        bom=_read_bom(bom, bom_parent) if bom is not None else None,
         stock=one_of("stock", None, stock) if plan else None,
         purchases=one_of("purchases", purchases, stock) if plan else None,
         capacity=one_of("capacity", None, capacity, stock) if plan else None,
