@@ -263,3 +263,28 @@ def test_escalation_in_chinese_names_the_unrecorded_digest(tmp_path: Path, serve
     assert err == ("Error: 2026-11-23 的升级通报有 1/3 份已发出但未能写入发送记录（首个：Head <head@example.com>：250 2.0.0"
                    " Ok: queued; but the record (.orderdesk-sent.sqlite) could not be written (disk I/O error): the"
                    f" next run sends it again with the same Message-ID {sent_id}）— 请检查配置文件旁的发送记录文件\n")
+
+
+def test_journal_is_written_and_replayed_only_under_its_lock(tmp_path: Path, monkeypatch):
+    """The three jobs share the journal under three run locks: a send journalled while another job
+    moves the journal into the record would go with the removed file. Both take the journal's lock."""
+    from addin.errors import FileError
+    from addin.jobs.monthly import JOURNAL_LOCK, RunLock
+    monkeypatch.setattr(monthly, "RECORD_TIMEOUT", 0.2)
+    log = monthly.SentLog(tmp_path / SENT_DB)
+    try:
+        log.sending(NORDIC, "buyer@nordic.example", "<n@x>", "0" * 64)
+        sent = monthly.DeliveryResult("buyer@nordic.example", True, "250 ok", 1)
+        with RunLock(tmp_path / JOURNAL_LOCK, name="replaying job"):      # another job is replaying
+            assert log.journal(NORDIC, sent, "<n@x>") is False            # not written beside it
+            assert not (tmp_path / SENT_JOURNAL).exists()
+        assert log.journal(NORDIC, sent, "<n@x>") is True
+        with RunLock(tmp_path / JOURNAL_LOCK, name="journalling job"):
+            with pytest.raises(FileError, match=r"another job recording sent mail \(process \d+\) .* waited 0.2 s"
+                                                r" and sent nothing"):
+                log.replay()
+        assert log.state(NORDIC, "buyer@nordic.example") == "sending"
+        log.replay()
+        assert log.state(NORDIC, "buyer@nordic.example") == "sent" and not (tmp_path / SENT_JOURNAL).exists()
+    finally:
+        log.close()
