@@ -162,3 +162,30 @@ def test_on_the_ledger_template_from_any_plan_sheet(tmp_path):
                                      "1 changes in 1 orders")
     rows = sheet_rows(path, actions.CHANGES_SHEET)
     assert rows[5][:7] == ["PO-1001", None, "ACME", "A-100", "数量", "500", "600"]
+
+
+def test_with_the_plan_sheets_the_moved_promise_is_listed(tmp_path):
+    """The template holds BOM, Stock, Purchases, Capacity and Routing: a quantity change re-promises
+    the changed line (and the lines sharing its parts or lines); the dates are the Promise date
+    button's for that line before and after the edit (PO-1003 is the earliest due: first claim)."""
+    import shutil
+    path = tmp_path / "OrderLedger.xlsm"
+    shutil.copy(Path(__file__).resolve().parent.parent / "workbook_templates" / "OrderLedger.xlsm", path)
+
+    def promise_button() -> dt.datetime:
+        book = FileBook(path, selection=("Orders", 5))           # PO-1003, C-300
+        actions.run(actions.promise_date_action, book)
+        return openpyxl.load_workbook(path)["Orders"].cell(5, 14).value
+
+    before = promise_button()
+    press(path)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    wb["Orders"]["D5"] = 1000                       # PO-1003: 300 -> 1000
+    wb.save(path)
+    messages = press(path)
+    after = promise_button()
+    assert messages[0].endswith("\nLines whose capable-to-promise date moves: 1")
+    rows = sheet_rows(path, actions.CHANGES_SHEET)
+    assert rows[5][:7] == ["PO-1003", None, "Globex", "C-300", "数量", "300", "1,000"]
+    assert rows[7][0] == "交期重排" and rows[8][:4] == ["订单号", "行号", "原可承诺交期", "新可承诺交期"]
+    assert rows[9][:4] == ["PO-1003", None, before, after] and after > before
