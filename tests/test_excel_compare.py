@@ -137,12 +137,16 @@ def test_the_cache_folder_when_the_workbook_folder_takes_no_snapshot(tmp_path, m
 
 
 def test_compare_with_file_decodes_the_hex_path(tmp_path, monkeypatch):
-    seen = []
+    seen, chosen = [], []
     monkeypatch.setattr(actions, "run", lambda action, book=None: seen.append(action))
-    monkeypatch.setattr(actions, "compare_snapshot_action", lambda book, chosen=None: chosen)
+    monkeypatch.setattr(actions, "compare_snapshot_action", lambda book, path=None: chosen.append(path))
     path = "C:\\报表\\it's \"old\" 𠀀.xlsx"         # 𠀀: beyond the BMP, two UTF-16 code units in VBA
     actions.compare_with_file(path.encode("utf-16-be").hex().upper())
-    assert seen[0](None) == path
+    seen[0](None)
+    assert chosen == [path]
+    actions.compare_with_file("00Z")
+    with pytest.raises(actions.InputError, match="not a file path"):
+        seen[1](None)
 
 
 def test_on_the_ledger_template_from_any_plan_sheet(tmp_path):

@@ -519,5 +519,10 @@ def compare_snapshot() -> None:
 def compare_with_file(hex_path: str) -> None:
     """The ribbon's "Compare with a file…": the VBA passes the chosen file's path as hex UTF-16
     code units (four digits each), so no path text ever becomes Python source."""
-    chosen = bytes.fromhex(hex_path).decode("utf-16-be")   # a pair of surrogates is one character
-    run(lambda book: compare_snapshot_action(book, chosen))
+    def action(book: Book) -> None:
+        try:
+            chosen = bytes.fromhex(hex_path).decode("utf-16-be")   # a pair of surrogates is one character
+        except ValueError as exc:
+            raise InputError(f"not a file path from the Compare with a file button: {hex_path[:40]!r}") from exc
+        compare_snapshot_action(book, chosen)
+    run(action)
