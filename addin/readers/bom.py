@@ -24,7 +24,7 @@ import pandas as pd
 
 from addin import schema
 from addin.errors import InputError
-from addin.readers import table, values
+from addin.readers import headers, table, values
 from addin.readers.grid import Grid
 
 # Part-number and alternate columns may legitimately repeat (KiBoM writes both
@@ -107,6 +107,12 @@ def _alias_columns(texts: list[str], fld: str) -> list[int]:
         key = table.header_key(text)
         if key and aliases.get(key) == fld:
             found.append((rank.get(("bom", key), -1), col))
+            continue
+        halves = headers.bilingual_halves(text)     # 替代料 Alternates: both halves name the field
+        if halves is not None:
+            keys = [table.header_key(h) for h in halves]
+            if all(k and aliases.get(k) == fld for k in keys):
+                found.append((min(rank.get(("bom", k), -1) for k in keys), col))
     return [c for _, c in sorted(found)]
 
 

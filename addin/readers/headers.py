@@ -231,9 +231,36 @@ def _field_rules() -> dict[str, tuple[list[tuple[float, frozenset]], frozenset, 
     return out
 
 
+# a bilingual header: a Chinese part and an English part side by side (到货日期 Receipt Date,
+# Receipt Date / 到货日期), as hand-kept sheets of Chinese factories label their columns
+_BILINGUAL = (re.compile(r"(?P<zh>[^A-Za-z]*[\u3400-\u9fff][^A-Za-z]*?)[\s/|]+(?P<en>[A-Za-z][^\u3400-\u9fff]*)"),
+              re.compile(r"(?P<en>[A-Za-z][^\u3400-\u9fff]*?)[\s/|]+(?P<zh>[^A-Za-z]*[\u3400-\u9fff][^A-Za-z]*)"))
+
+
 @functools.lru_cache(maxsize=16384)
 def scores(text: str) -> dict[str, float]:
-    """field -> score in 0..1 of one header text, by its parts (no exact alias)."""
+    """field -> score in 0..1 of one header text, by its parts (no exact alias). A bilingual
+    header scores a field at least as its weaker half does when both halves name that field (the
+    two halves say the same thing twice: 日期 and Date are not a date about a date)."""
+    out = _scores(text)
+    halves = bilingual_halves(text)
+    if halves is not None:
+        zh, en = _scores(halves[0]), _scores(halves[1])
+        for fld in zh.keys() & en.keys():
+            out[fld] = max(out.get(fld, 0.0), min(zh[fld], en[fld]))
+    return out
+
+
+def bilingual_halves(text: Any) -> tuple[str, str] | None:
+    """(Chinese part, English part) of a bilingual header such as '替代料 Alternates', else None."""
+    for rx in _BILINGUAL:
+        m = rx.fullmatch(str(text).strip())
+        if m is not None:
+            return m.group("zh").strip(), m.group("en").strip()
+    return None
+
+
+def _scores(text: str) -> dict[str, float]:
     p = parts(text)
     total = p.total
     if not total:
