@@ -343,15 +343,20 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
     from addin.files.isolate import run_isolated
     names = [s.name for s in info.sheets]
     name = _pick_sheet(path, names, sheet, sheet_index)
-    declared = 0
+    member = next((s.part for s in info.sheets if s.name == name), None)
+    declared = sheet_xml = 0
     try:
         import zipfile
         with zipfile.ZipFile(path) as zf:
             declared = sum(i.file_size for i in zf.infolist())
+            sheet_xml = next((i.file_size for i in zf.infolist() if i.filename == member), 0)
     except (OSError, zipfile.BadZipFile):
         pass
     # calamine holds every cell (~1.5x the XML) while Arrow is built: room for both, within RAM
     memory_mb = int(min(max(3000, 3 * declared / MB), _ram_mb() * 0.8))
+    # parsed in parts (bounded memory, ~1.5x the CPU) only when the whole parse would not fit
+    if WHOLE_PARSE_MB_PER_XML_MB * sheet_xml / MB + 150 <= _read_memory_mb(memory_mb):
+        member = None
     from addin.files.atomic import lock_fd, sweep_leftovers
     sweep_leftovers()                        # Arrow files of killed runs
     try:
@@ -363,13 +368,16 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
     lock_fd(fd)                              # held while in use: a sweep leaves it alone
     try:
         try:
-            offset = run_isolated(_fastexcel_to_ipc, path, name, ipc, memory_mb=memory_mb,
+            offset = run_isolated(_fastexcel_to_ipc, path, name, ipc, member, memory_mb=memory_mb,
                                   timeout=ISOLATED_TIMEOUT, file=path)
         except FileError:
             from addin.files.guard import inspect_input
             inspect_input(path)              # the exact reason, when the scan can name it
             raise
-        batch = pa.ipc.open_file(pa.memory_map(ipc, "r")).get_batch(0)
+        if isinstance(offset, tuple):        # parsed in parts: one batch made of them
+            offset, batch = _assemble_parts(pa.memory_map(ipc, "r"), offset[1])
+        else:
+            batch = pa.ipc.open_file(pa.memory_map(ipc, "r")).get_batch(0)
     finally:
         try:
             os.unlink(ipc)                   # the mapping stays valid until the batch is freed
@@ -382,10 +390,20 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
 ISOLATED_TIMEOUT = 900.0
 
 
-def _fastexcel_to_ipc(path: Path, name: str, ipc: str) -> int:
-    """In the child: parse one sheet as text columns, write the batch as an Arrow IPC file."""
+def _fastexcel_to_ipc(path: Path, name: str, ipc: str, member: str | None = None):
+    """In the child: parse one sheet as text columns, write the batch as an Arrow IPC file.
+    A sheet whose XML is larger than two parts is parsed part by part (``_parts_to_ipc``):
+    calamine holds every cell of what it parses (~3.5x the XML), so the child's memory is
+    bounded by a part, not by the sheet; a sheet that cannot be cut is parsed whole."""
     import fastexcel
     import pyarrow as pa
+    if member is not None and PART_XML_BYTES:
+        try:
+            parts = _parts_to_ipc(path, name, member, ipc)
+        except (_NotSplittable, FileError):   # parsed whole: the child's failure, if any, is its own
+            parts = None
+        if parts is not None:
+            return ("parts", parts)
     with native_reader(path, capture=False):   # the child's stderr is already a file
         reader = fastexcel.read_excel(str(path))
         xsheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
@@ -402,6 +420,277 @@ def _fastexcel_to_ipc(path: Path, name: str, ipc: str) -> int:
                         f" its {batch.nbytes / 2**20:,.0f} MB of cells ({exc.strerror or exc}); free some"
                         f" space there or point TMPDIR at a folder with room", file=str(path)) from None
     return offset
+
+
+# --- a large sheet parsed part by part ----------------------------------------------------------
+
+PART_XML_BYTES = 16 << 20    # sheet XML per part (0: always whole); at least 4x the shared strings
+# the members calamine needs to read one sheet's values: the workbook, its relationships and
+# content types, styles (date formats), shared strings, theme; other worksheets become empty stubs
+_PART_KEEP = ("[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml")
+_EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns='
+                b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+
+
+WHOLE_PARSE_MB_PER_XML_MB = 2.0   # a whole parse's peak per MB of sheet XML (measured: 1M lines, 1.8 GB)
+
+
+def _read_memory_mb(cap_mb: float) -> float:
+    """The memory a whole parse may take: ``ORDERDESK_READ_MEMORY_MB`` when set (a machine
+    short of memory, or a bench), else the child's cap."""
+    import os
+    try:
+        return float(os.environ.get("ORDERDESK_READ_MEMORY_MB", "")) or cap_mb
+    except ValueError:
+        return cap_mb
+
+
+class _NotSplittable(Exception):
+    """The sheet's XML is not in the plain form the parts need: it is parsed whole."""
+
+
+def _row_number(xml, at: int) -> int:
+    """The ``r`` of the ``<row`` element that starts at ``at`` (``_NotSplittable`` if none)."""
+    m = _ROW_R.match(xml, at)
+    if m is None:
+        raise _NotSplittable("row without r")
+    return int(m.group(1))
+
+
+_ROW_R = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_ROW_START = re.compile(rb"<row[\s>/]")
+
+
+def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> list | None:
+    """In the child: the sheet's XML read as a stream and cut at row starts into parts of about
+    ``PART_XML_BYTES``; each part is a small workbook in memory (the part's rows, the styles and
+    shared strings) parsed by fastexcel with ``skip_rows`` = its first row - 1, so its batch rows
+    and ``absolute_index`` columns are the worksheet's. ``PART_WORKERS`` forked workers parse
+    the parts while this process cuts the next ones; each writes its batch as an Arrow IPC
+    stream to a file of its own, copied into ``ipc`` one after the other at the end. Returned:
+    per part (offset, length, first 0-based row, absolute columns); None when the sheet is small
+    (parse it whole). ``_NotSplittable`` when the XML is not in the plain form or a part fails."""
+    import json
+    import os
+    import zipfile
+    import fastexcel  # noqa: F401 - imported once here, not in every worker
+    import pyarrow as pa
+    with zipfile.ZipFile(path) as zf:
+        infos = {i.filename: i for i in zf.infolist()}
+        sheet_info = infos.get(member)
+        if sheet_info is None:
+            raise _NotSplittable("no sheet part")
+        sst = infos.get("xl/sharedStrings.xml")
+        part_bytes = max(PART_XML_BYTES, 4 * (sst.file_size if sst is not None else 0))
+        if sheet_info.file_size <= 2 * part_bytes:
+            return None
+        keep: list[tuple[str, bytes]] = []
+        for n, i in infos.items():
+            if n == member:
+                continue
+            if n in _PART_KEEP or n.endswith(".rels") or n.startswith("xl/theme/"):
+                keep.append((n, zf.read(i)))
+            elif n.startswith("xl/worksheets/") and n.endswith(".xml"):
+                keep.append((n, _EMPTY_SHEET))
+        files: list[tuple[str, int]] = []     # per part with values: its IPC file, its first row
+        running: dict[int, str] = {}
+        stem = ipc[:-len(".arrow")] if ipc.endswith(".arrow") else ipc
+        try:
+            with zf.open(sheet_info) as fh:
+                for prolog, rows, first, has_values in _split_rows(fh, part_bytes):
+                    if not has_values:
+                        continue          # no value in these rows: they add nothing to the batch
+                    part_file, skip = f"{stem}-part{len(files)}.arrow", first - 1 if files else 0
+                    files.append((part_file, skip))
+                    while len(running) >= PART_WORKERS:
+                        _reap_part(running)
+                    pid = os.fork()
+                    if pid == 0:          # worker: parse this part, write its file, leave
+                        code = 1
+                        try:
+                            _parse_part(path, name, member, prolog, rows, keep, skip, part_file)
+                            code = 0
+                        except BaseException:  # noqa: BLE001 - the parent falls back to a whole parse
+                            pass
+                        finally:
+                            os._exit(code)
+                    running[pid] = part_file
+                    del rows
+            while running:
+                _reap_part(running)
+        except BaseException:
+            for pid in running:
+                try:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+            for part_file, _ in files:
+                _unlink_quiet(part_file)
+            raise
+    out = []
+    try:
+        with pa.OSFile(ipc, "wb") as sink:
+            for part_file, skip in files:
+                with open(part_file, "rb") as fh:
+                    data = fh.read()
+                with pa.ipc.open_stream(pa.py_buffer(data)) as reader:
+                    cols = json.loads(reader.schema.metadata[b"orderdesk_cols"])
+                start = sink.tell()
+                sink.write(data)
+                out.append((start, len(data), skip, cols))
+                del data
+                _unlink_quiet(part_file)
+    finally:
+        for part_file, _ in files:
+            _unlink_quiet(part_file)
+    return out
+
+
+PART_WORKERS = 2     # parts parsed at once: a worker per core of a 2-core machine
+
+
+def _reap_part(running: dict) -> None:
+    import os
+    pid, status = os.wait()
+    if running.pop(pid, None) is not None and status != 0:
+        raise _NotSplittable("a part's parse failed")
+
+
+def _unlink_quiet(name: str) -> None:
+    import os
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+
+
+def _split_rows(fh, part_bytes: int):
+    """(prolog, rows, first row number) per part of the sheet XML read from ``fh``: the prolog up
+    to ``<sheetData>`` (its ``<dimension>`` removed), then whole ``<row>`` elements of about
+    ``part_bytes`` (a memoryview), rows numbered (``r``) and in order."""
+    prolog: bytes | None = None
+    blocks: list[bytes] = []
+    held = 0
+    last_row = 0
+    done = False
+    tail = b""
+    while not done:
+        block = fh.read(min(4 << 20, max(part_bytes // 4, 1 << 14)))
+        if not block:
+            done = True
+        if prolog is None:
+            tail += block
+            at = tail.find(b"<sheetData")
+            end = tail.find(b">", at) if at >= 0 else -1
+            if end < 0:
+                if done or len(tail) > (16 << 20):
+                    raise _NotSplittable("no <sheetData>")
+                continue
+            if tail[end - 1:end] == b"/":
+                raise _NotSplittable("empty sheet")
+            prolog = re.sub(rb"<dimension\b[^>]*/>", b"", tail[:end + 1])
+            block, tail = tail[end + 1:], b""
+        # '</sheetData>' may straddle two blocks: the last 12 bytes of the one before are looked at too
+        edge = blocks[-1][-12:] if blocks else b""
+        stop = (edge + block).find(b"</sheetData>")
+        if block:
+            blocks.append(block)
+            held += len(block)
+        if stop >= 0:
+            joined = b"".join(blocks)
+            rows, done = memoryview(joined)[:len(joined) - len(block) - len(edge) + stop], True
+            blocks = []
+        elif done:
+            raise _NotSplittable("no </sheetData>")
+        elif held >= part_bytes:
+            joined = b"".join(blocks)
+            cut = _last_row_start(joined)
+            if cut <= 0:
+                blocks, held = [joined], len(joined)
+                continue
+            rows = memoryview(joined)[:cut]
+            blocks = [joined[cut:]]
+            held = len(blocks[0])
+        else:
+            continue
+        first_at = joined.find(b"<row", 0, len(rows))
+        if first_at < 0 or bytes(rows[:first_at]).strip():
+            if bytes(rows).strip():
+                raise _NotSplittable("text between rows")
+            continue
+        first = _row_number(joined, first_at)
+        last = _row_number(joined, _last_row_start(joined, len(rows)))
+        if first <= last_row or last < first:
+            raise _NotSplittable("rows out of order")
+        last_row = last
+        has_values = joined.find(b"<v>", 0, len(rows)) >= 0 or joined.find(b"<is>", 0, len(rows)) >= 0
+        yield prolog, rows, first, has_values
+        del rows, joined
+
+
+def _last_row_start(buf: bytes, end: int | None = None) -> int:
+    """Where the last ``<row`` element of ``buf[:end]`` starts (-1 when none)."""
+    at = len(buf) if end is None else end
+    while True:
+        at = buf.rfind(b"<row", 0, at)
+        if at < 0 or _ROW_START.match(buf, at):
+            return at
+
+
+def _parse_part(path: Path, name: str, member: str, prolog: bytes, rows: bytes, keep: list, skip: int,
+                part_file: str) -> None:
+    """In a worker: one part as a workbook in memory, parsed by fastexcel, its batch written to
+    ``part_file`` as an IPC stream with its absolute columns in the schema's metadata."""
+    import io
+    import json
+    import zipfile
+    import fastexcel
+    import pyarrow as pa
+    book = io.BytesIO()
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_STORED) as zw:
+        for n, data in keep:
+            zw.writestr(n, data)
+        zw.writestr(member, b"".join((prolog, rows, b"</sheetData></worksheet>")))
+    del rows
+    with native_reader(path, capture=False):
+        reader = fastexcel.read_excel(book.getvalue())
+        del book
+        xsheet = reader.load_sheet(name, header_row=None, skip_rows=skip, dtypes="string")
+        cols = [c.absolute_index for c in xsheet.available_columns()]
+        batch = xsheet.to_arrow()
+    batch = batch.replace_schema_metadata({"orderdesk_cols": json.dumps(cols)})
+    with pa.OSFile(part_file, "wb") as sink, pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+
+
+def _assemble_parts(source, parts: list):
+    """The batch the whole sheet would have given, from its parts' IPC streams in ``source``
+    (memory-mapped): each absolute column's pieces concatenated, rows between the parts and
+    columns a part lacks as nulls. Returns (column offset, batch)."""
+    import pyarrow as pa
+    got = []
+    for start, length, first, cols in parts:
+        source.seek(start)
+        batch = pa.ipc.open_stream(source.read_buffer(length)).read_next_batch()
+        got.append((first, cols, batch))
+    if not got:
+        return 0, pa.record_batch([], names=[])
+    lo = min(min(cols, default=0) for _, cols, _ in got)
+    hi = max(max(cols, default=-1) for _, cols, _ in got)
+    arrays = []
+    for c in range(lo, hi + 1):
+        pieces, at = [], 0
+        for first, cols, batch in got:
+            if first > at:
+                pieces.append(pa.nulls(first - at, pa.string()))
+            elif first < at:
+                raise FileError("the sheet's parts overlap")
+            pieces.append(batch.column(cols.index(c)).cast(pa.string()) if c in cols
+                          else pa.nulls(batch.num_rows, pa.string()))
+            at = first + batch.num_rows
+        arrays.append(pa.concat_arrays(pieces))
+    return lo, pa.RecordBatch.from_arrays(arrays, names=[f"__UNNAMED__{j}" for j in range(len(arrays))])
 
 
 def _ram_mb() -> float:

@@ -1,0 +1,88 @@
+"""A large sheet parsed part by part (addin/readers/grid.py ``_parts_to_ipc``) gives the batch
+and the read the whole parse gives: rows and columns at their absolute places, blank rows and
+rows without values between parts, shared and inline strings, dates by their styles."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+pytest.importorskip("fastexcel")
+
+from addin.files.guard import inspect_input  # noqa: E402
+from addin.readers import grid  # noqa: E402
+from addin.readers.table import read_grid  # noqa: E402
+
+
+def _ledger(path, *, inline: bool):
+    import xlsxwriter
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": inline})
+    ws = wb.add_worksheet("订单")
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, ["订单跟踪表"])
+    ws.write_row(2, 0, ["订单号", "客户", "料号", "订单数量", "承诺交期", "实际出货日期", "状态", "备注"])
+    r = 3
+    for i in range(6000):
+        if i % 500 == 499:
+            r += 40                        # a gap of empty rows, wider than some parts
+            continue
+        ws.write_row(r, 0, [f"PO{i:05d}", ["ACME", "星河智能", "Beta"][i % 3], f"P-{i % 40}"])
+        ws.write(r, 3, "1,200" if i % 11 == 0 else i % 90 + 1)
+        ws.write_datetime(r, 4, dt.datetime(2026, 1, 1) + dt.timedelta(days=i % 200), date)
+        if i % 4 == 0:
+            ws.write_datetime(r, 5, dt.datetime(2026, 3, 1) + dt.timedelta(days=i % 50), date)
+        ws.write(r, 6, ["生产中", "已出货", "Open"][i % 3])
+        if i % 7 == 0:
+            ws.write(r, 7 + i % 3, f"note {i}")   # a note now and then, beyond the header's columns
+        r += 1
+    ws.write(r + 3, 0, "合计")
+    wb.close()
+    return path
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline-strings", "shared-strings"])
+def test_parts_give_the_whole_parse(tmp_path, monkeypatch, inline):
+    path = _ledger(tmp_path / "ledger.xlsx", inline=inline)
+    info = inspect_input(path, deep=False)
+    sheet = info.sheets[0]
+    monkeypatch.setattr(grid, "PART_XML_BYTES", 0)
+    whole = grid._load_isolated(path, info, sheet.name, 0)
+    monkeypatch.setattr(grid, "PART_XML_BYTES", 40_000)
+    monkeypatch.setenv("ORDERDESK_READ_MEMORY_MB", "1")
+    parts = grid._parts_to_ipc(path, sheet.name, sheet.part, str(tmp_path / ".orderdesk-t.arrow"))
+    # really cut into parts (with shared strings a part is at least 4x their table)
+    assert parts is not None and len(parts) > (5 if inline else 1)
+    split = grid._load_isolated(path, info, sheet.name, 0)
+    assert split.col_offset == whole.col_offset
+    assert split.batch.num_rows == whole.batch.num_rows
+    assert split.batch.num_columns == whole.batch.num_columns
+    for a, b in zip(whole.batch.columns, split.batch.columns):
+        assert a.equals(b)
+    r1, r2 = read_grid(whole, "ledger"), read_grid(split, "ledger")
+    assert r1.rows == r2.rows and [str(i) for i in r1.issues] == [str(i) for i in r2.issues]
+    assert r1.notes == r2.notes and r1.data.equals(r2.data)
+    assert not list(tmp_path.glob(".orderdesk-t-part*"))   # the parts' files are gone
+
+
+def test_a_sheet_not_in_the_plain_form_is_parsed_whole(tmp_path, monkeypatch):
+    """Rows without their r attribute cannot be placed by a part: the whole parse reads them."""
+    import zipfile
+    path = _ledger(tmp_path / "ledger.xlsx", inline=True)
+    bare = tmp_path / "bare.xlsx"
+    import re
+    with zipfile.ZipFile(path) as a, zipfile.ZipFile(bare, "w", zipfile.ZIP_DEFLATED) as b:
+        for item in a.infolist():
+            data = a.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<row r="\d+"', b"<row", data, count=10)
+            b.writestr(item, data)
+    info = inspect_input(bare, deep=False)
+    sheet = info.sheets[0]
+    monkeypatch.setattr(grid, "PART_XML_BYTES", 40_000)
+    with pytest.raises(grid._NotSplittable):
+        grid._parts_to_ipc(bare, sheet.name, sheet.part, str(tmp_path / ".orderdesk-t.arrow"))
+    monkeypatch.setenv("ORDERDESK_READ_MEMORY_MB", "1")
+    split = grid._load_isolated(bare, info, sheet.name, 0)
+    monkeypatch.setattr(grid, "PART_XML_BYTES", 0)
+    whole = grid._load_isolated(bare, info, sheet.name, 0)
+    assert split.batch.equals(whole.batch)
