@@ -374,10 +374,7 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
             from addin.files.guard import inspect_input
             inspect_input(path)              # the exact reason, when the scan can name it
             raise
-        if isinstance(offset, tuple):        # parsed in parts: one batch made of them
-            offset, batch = _assemble_parts(pa.memory_map(ipc, "r"), offset[1])
-        else:
-            batch = pa.ipc.open_file(pa.memory_map(ipc, "r")).get_batch(0)
+        batch = pa.ipc.open_file(pa.memory_map(ipc, "r")).get_batch(0)
     finally:
         try:
             os.unlink(ipc)                   # the mapping stays valid until the batch is freed
@@ -403,7 +400,7 @@ def _fastexcel_to_ipc(path: Path, name: str, ipc: str, member: str | None = None
         except (_NotSplittable, FileError):   # parsed whole: the child's failure, if any, is its own
             parts = None
         if parts is not None:
-            return ("parts", parts)
+            return parts
     with native_reader(path, capture=False):   # the child's stderr is already a file
         reader = fastexcel.read_excel(str(path))
         xsheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
@@ -461,15 +458,15 @@ _ROW_R = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _ROW_START = re.compile(rb"<row[\s>/]")
 
 
-def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> list | None:
+def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
     """In the child: the sheet's XML read as a stream and cut at row starts into parts of about
     ``PART_XML_BYTES``; each part is a small workbook in memory (the part's rows, the styles and
     shared strings) parsed by fastexcel with ``skip_rows`` = its first row - 1, so its batch rows
     and ``absolute_index`` columns are the worksheet's. ``PART_WORKERS`` forked workers parse
     the parts while this process cuts the next ones; each writes its batch as an Arrow IPC
-    stream to a file of its own, copied into ``ipc`` one after the other at the end. Returned:
-    per part (offset, length, first 0-based row, absolute columns); None when the sheet is small
-    (parse it whole). ``_NotSplittable`` when the XML is not in the plain form or a part fails."""
+    stream to a file of its own; at the end the parts make one batch, written to ``ipc`` as the
+    whole parse writes it. Returned: the column offset; None when the sheet is small (parse it
+    whole). ``_NotSplittable`` when the XML is not in the plain form or a part fails."""
     import json
     import os
     import zipfile
@@ -528,23 +525,20 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> list | None:
             for part_file, _ in files:
                 _unlink_quiet(part_file)
             raise
-    out = []
     try:
-        with pa.OSFile(ipc, "wb") as sink:
-            for part_file, skip in files:
-                with open(part_file, "rb") as fh:
-                    data = fh.read()
-                with pa.ipc.open_stream(pa.py_buffer(data)) as reader:
-                    cols = json.loads(reader.schema.metadata[b"orderdesk_cols"])
-                start = sink.tell()
-                sink.write(data)
-                out.append((start, len(data), skip, cols))
-                del data
-                _unlink_quiet(part_file)
+        got = []
+        for part_file, skip in files:
+            with pa.ipc.open_stream(pa.memory_map(part_file, "r")) as reader:
+                cols = json.loads(reader.schema.metadata[b"orderdesk_cols"])
+                got.append((skip, cols, reader.read_next_batch()))
+        offset, batch = _assemble_parts(got)
+        del got
+        with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
+            writer.write_batch(batch)
     finally:
         for part_file, _ in files:
             _unlink_quiet(part_file)
-    return out
+    return offset
 
 
 PART_WORKERS = 2     # parts parsed at once: a worker per core of a 2-core machine
@@ -664,16 +658,11 @@ def _parse_part(path: Path, name: str, member: str, prolog: bytes, rows: bytes, 
         writer.write_batch(batch)
 
 
-def _assemble_parts(source, parts: list):
-    """The batch the whole sheet would have given, from its parts' IPC streams in ``source``
-    (memory-mapped): each absolute column's pieces concatenated, rows between the parts and
+def _assemble_parts(got: list):
+    """The batch the whole sheet would have given, from its parts' batches ((first row, absolute
+    columns, batch) each): each absolute column's pieces concatenated, rows between the parts and
     columns a part lacks as nulls. Returns (column offset, batch)."""
     import pyarrow as pa
-    got = []
-    for start, length, first, cols in parts:
-        source.seek(start)
-        batch = pa.ipc.open_stream(source.read_buffer(length)).read_next_batch()
-        got.append((first, cols, batch))
     if not got:
         return 0, pa.record_batch([], names=[])
     lo = min(min(cols, default=0) for _, cols, _ in got)
