@@ -329,3 +329,25 @@ def test_the_buttons_tables_measure_a_ledger_per_delivery_per_line(tmp_path):
     table = otd_table(result, ["customer"], Settings(), dt.date(2026, 3, 31))
     total = table.loc[table["customer"] == "Total"].iloc[0]
     assert (total["lines"], total["on_time"], total["late"]) == (6, 5, 1)
+
+
+def _risk_column(path: Path) -> list:
+    ws = openpyxl.load_workbook(path).active
+    header = [c.value for c in ws[1]]
+    col = header.index("Risk")
+    return [row[col] for row in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def test_risk_copy_measures_lines_from_their_deliveries(files, tmp_path: Path):
+    ledger, deliveries = files
+    out = tmp_path / "risk.xlsx"
+    cli("risk", ledger, "--out", out, "--as-of", AS_OF, "--no-cache")
+    assert _risk_column(out) == ["overdue"] * 4                      # no ship dates in the ledger itself
+    done = cli("risk", ledger, "--out", out, "--as-of", AS_OF, "--no-cache", "--deliveries", deliveries)
+    assert done.stdout.splitlines()[0] == f"Wrote {out}: 4 lines, 1 overdue, 0 at risk"
+    # SO1/1, SO1/2, SO2/1 completed by their deliveries; SO3/1 has 5 of 20: still open and overdue
+    assert _risk_column(out) == ["done", "done", "done", "overdue"]
+    # on 03-12 SO1/1 had 40 of 100 (due 03-10): not done yet
+    cli("risk", ledger, "--out", out, "--as-of", "2026-03-12", "--no-cache", "--deliveries", deliveries)
+    assert _risk_column(out)[:3] == ["overdue", "done", "done"]
+    assert openpyxl.load_workbook(ledger).active.max_column == len(LEDGER_HEADER)   # the ledger untouched

@@ -29,6 +29,9 @@ from addin.defaults import RISK_HORIZON
 @click.option("--horizon", type=DAYS, default=RISK_HORIZON, show_default=True,
               help="Working days ahead within which an open line is at risk.")
 @calendar_option("the horizon", "a horizon counted through a later year is noted on the sheet")
+@click.option("--deliveries", "deliveries", type=existing_file, default=None, metavar="FILE",
+              help="Delivery or receipt export, one row per delivery (order, line, date, quantity): a line is "
+                   "done once its deliveries complete it. Default: [ledger] deliveries of --config.")
 @filter_options
 @lang_option
 @config_option
@@ -36,7 +39,8 @@ from addin.defaults import RISK_HORIZON
 @quiet_option
 def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str | None, map_file: Path | None,
          separate: bool, horizon: int, calendar_spec: str, customers: tuple, parts: tuple, owners: tuple,
-         suppliers: tuple, lang: str | None, config_file: Path | None, quiet: bool) -> None:
+         suppliers: tuple, lang: str | None, config_file: Path | None, quiet: bool,
+         deliveries: Path | None = None) -> None:
     """Write a copy of LEDGER with a risk column after its last column and its rows coloured:
     red overdue, amber at risk, grey done. The ledger's own layout, formats and other sheets are
     kept; the ledger itself is never modified. A .csv or .xls ledger, or --separate, gives a new
@@ -47,6 +51,7 @@ def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str 
     Example:
       orderdesk risk ledger.xlsx --out ledger-risk.xlsx --as-of 2026-04-05
       orderdesk risk ledger.xlsx --owner 张敏 --out my-lines-risk.xlsx
+      orderdesk risk ledger.xlsx --deliveries deliveries.xlsx --out ledger-risk.xlsx
     """
     from addin.i18n import t
     from addin.jobs.risk import risk_copy
@@ -55,8 +60,16 @@ def risk(ledger: Path, out: Path, as_of: dt.date | None, basis: str, sheet: str 
                              calendar_spec=calendar_spec, lang=lang)
     settings = with_filters(settings, customers, parts, owners, suppliers)
     lang = settings.lang or default_lang()
+    d_sheet = d_map = None
+    if deliveries is None:       # [ledger] deliveries of orderdesk.toml (SPEC 13)
+        from addin.jobs.deliveries import deliveries_from_config
+        deliveries, d_sheet, d_map = deliveries_from_config(config_file) or (None, None, None)
+        from addin.files.guard import refuse_output_over_inputs   # the config's files are inputs too (SPEC 12)
+        refuse_output_over_inputs([("--out", out)], [(what, Path(path)) for what, path in (
+            ("[ledger] deliveries", deliveries), ("[ledger] deliveries map", d_map)) if isinstance(path, (str, Path))])
     summary = risk_copy(ledger, settings, as_of=as_of or dt.date.today(), lang=lang, out=out, separate=separate,
-                        sheet=sheet, mapping=map_file)
+                        sheet=sheet, mapping=map_file, deliveries=deliveries, deliveries_sheet=d_sheet,
+                        deliveries_map=d_map)
     if not quiet:
         safe_echo(t("msg.risk_written", lang, out=out, rows=summary.rows, overdue=summary.overdue,
                      at_risk=summary.at_risk))

@@ -35,10 +35,19 @@ def horizon_gap(settings: Settings, as_of: _dt.date):
 
 
 def risk_copy(ledger: Source, settings: Settings, *, as_of: _dt.date, lang: str, out: Path, separate: bool = False,
-              sheet: str | None = None, mapping: Any = None):
-    """Write the ledger's copy with the risk column; returns the writer's ``RiskCopySummary``."""
+              sheet: str | None = None, mapping: Any = None, deliveries: Source | None = None,
+              deliveries_sheet: str | None = None, deliveries_map: Any = None):
+    """Write the ledger's copy with the risk column; returns the writer's ``RiskCopySummary``.
+    ``deliveries``: a delivery export (SPEC 13): a line is done once its deliveries complete it,
+    open (and so overdue or at risk) while they fall short. The ledger's own rows are never folded
+    here: the copy gives each of its rows a risk."""
     from addin.writers.riskcopy import write_risk_copy
+    result = read_ledger(ledger, sheet=sheet, mapping=mapping)
+    if deliveries is not None:
+        from addin.jobs.deliveries import with_deliveries
+        result = with_deliveries(result, deliveries, as_of, settings, sheet=deliveries_sheet,
+                                 mapping=deliveries_map).ledger
     # filtered (SPEC 13): the copy keeps every row of the ledger; only the selected lines get a risk
-    result = selected(read_ledger(ledger, sheet=sheet, mapping=mapping), settings)
+    result = selected(result, settings)
     return write_risk_copy(result, out=out, as_of=as_of, calendar=working_calendar(settings),
                            horizon=settings.otd.risk_horizon, basis=settings.otd.basis, separate=separate, lang=lang)
