@@ -30,6 +30,18 @@ class Grid:
     col_offset: int = 0
     encoding: str | None = None      # CSV: the codec the text was read with
     notes: list[str] = field(default_factory=list)   # for the reader's result (e.g. the encoding)
+    mapping: Any = None              # the mmap a large sheet's batch lives in (``release_pages``)
+
+    def release_pages(self) -> None:
+        """Drop the memory-mapped batch's pages from this process's memory: a column once
+        encoded is looked at again only at a few rows, whose pages come back from the file
+        when touched (the file is on disk; its mapping keeps it until the batch is freed)."""
+        import mmap
+        if self.mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+            try:
+                self.mapping.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):
+                pass
 
     def text_column(self, col: int, start: int, n: int):
         """Cells ``start .. start+n-1`` (0-based grid rows) of column ``col`` as an Arrow string
@@ -374,14 +386,27 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
             from addin.files.guard import inspect_input
             inspect_input(path)              # the exact reason, when the scan can name it
             raise
-        batch = pa.ipc.open_file(pa.memory_map(ipc, "r")).get_batch(0)
+        mapping = _map_file(ipc)
+        batch = pa.ipc.open_file(pa.py_buffer(mapping) if mapping is not None
+                                 else pa.memory_map(ipc, "r")).get_batch(0)
     finally:
         try:
             os.unlink(ipc)                   # the mapping stays valid until the batch is freed
         except OSError:
             pass
         os.close(fd)
-    return Grid(path, name, ArrowRows(batch, offset), names, batch, offset)
+    return Grid(path, name, ArrowRows(batch, offset), names, batch, offset, mapping=mapping)
+
+
+def _map_file(name: str):
+    """The file mapped read-only (Python's mmap: it can give pages back, ``Grid.release_pages``),
+    or None where that is not available."""
+    import mmap
+    try:
+        with open(name, "rb") as fh:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 ISOLATED_TIMEOUT = 900.0

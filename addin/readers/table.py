@@ -729,6 +729,7 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
             if c not in by_col:
                 cells = values.text_series(grid.text_column(c, start, n), index)
                 by_col[c] = (cells, values.distinct(cells))
+                grid.release_pages()     # the column is encoded: its mapped pages may go
             return by_col[c]
         body = _LazyBody(grid.rows, start)
     else:
