@@ -75,7 +75,11 @@ def read_table(book: Book, sheet: str, kind: str):
     from addin.readers.grid import Grid
     from addin.readers.table import read_grid
     rows = book.read_rows(sheet)
-    return read_grid(Grid(Path(book.name), sheet, rows, book.sheet_names()), kind)
+    grid = Grid(Path(book.name), sheet, rows, book.sheet_names())
+    if kind == "purchases":   # open purchase lines, or a purchase ledger's open lines
+        from addin.readers.purchases import read_grid as read_purchases
+        return read_purchases(grid)
+    return read_grid(grid, kind)
 
 
 def header_first_row(book: Book, sheet: str, rows: list[list], result) -> int:

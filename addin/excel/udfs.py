@@ -281,7 +281,11 @@ def table(values: Any, kind: str, what: str):
     width = max(len(r) for r in rows)
     while width and all(len(r) < width or r[width - 1] is None for r in rows):
         width -= 1   # whole rows (1:1) or a selection wider than the table
-    return read_grid(Grid(Path(what), RANGE_NAME, [r[:width] for r in rows], [RANGE_NAME]), kind)
+    grid = Grid(Path(what), RANGE_NAME, [r[:width] for r in rows], [RANGE_NAME])
+    if kind == "purchases":   # open purchase lines, or a purchase ledger's open lines
+        from addin.readers.purchases import read_grid as read_purchases
+        return read_purchases(grid)
+    return read_grid(grid, kind)
 
 
 def frame_to_rows(frame: pd.DataFrame, header: bool = True) -> list[list]:

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from addin.config import Settings
 from addin.errors import InputError
-from addin.jobs.inputs import Source, frame, read_input, working_calendar
+from addin.jobs.inputs import Source, frame, read_file, read_input, working_calendar
 
 __all__ = ["ChangeInputs", "ChangeJob", "read_change_files", "compare_ledgers", "write_changes", "changes_json",
            "PLAN_KINDS"]
@@ -83,12 +83,12 @@ def read_change_files(old: Path, new: Path, *, sheet: str | None = None, old_she
 
     def one_of(kind: str, own: Path | None, *others: Path | None):
         if own is not None:
-            return read(own, kind)
+            return read_file(own, kind)
         for other in others:
             if other is None:
                 continue
             try:
-                return read(other, kind)
+                return read_file(other, kind)
             except InputError:
                 continue  # that workbook has no sheet of this kind
         return None

@@ -36,14 +36,24 @@ def read_input(source: Source, kind: str | None, *, sheet: str | None = None, ma
     ``source`` itself. A file read before, unchanged, with the same options and the same
     OrderDesk comes from the user's cache folder (``cache``: None = as ``set_caching`` says)."""
     if is_path(source):
-        from addin.readers import Mapping, read
+        from addin.readers import Mapping
         from addin.readers.cache import cached_read
         path = Path(source)
         if not isinstance(mapping, Mapping):
             mapping = Mapping.load(mapping)     # the key holds what it says, not its file name
-        return cached_read(path, kind, sheet, mapping, lambda: read(path, kind, sheet=sheet, mapping=mapping),
+        return cached_read(path, kind, sheet, mapping, lambda: read_file(path, kind, sheet=sheet, mapping=mapping),
                            enabled=CACHING.get() if cache is None else cache)
     return source
+
+
+def read_file(path: Path | str, kind: str | None, *, sheet: str | None = None, mapping: Any = None):
+    """``path`` read as ``kind`` (no cache). Open purchases go through their reader, which takes
+    a purchase ledger too (its open lines: ``addin.readers.purchases``)."""
+    if kind == "purchases":
+        from addin.readers.purchases import read as read_purchases
+        return read_purchases(path, sheet=sheet, mapping=mapping)
+    from addin.readers import read
+    return read(path, kind, sheet=sheet, mapping=mapping)
 
 
 def read_ledger(source: Source, *, sheet: str | None = None, mapping: Any = None, cache: bool | None = None):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from addin.config import Settings
 from addin.errors import InputError
-from addin.jobs.inputs import Source, frame, is_path, read_input, working_calendar
+from addin.jobs.inputs import Source, frame, is_path, read_file, read_input, working_calendar
 
 __all__ = ["PlanInputs", "read_plan_files", "read_bom_files", "pmc_plan", "write_plan", "plan_json", "PlanJob"]
 
@@ -121,12 +121,12 @@ def read_plan_files(orders: Path, *, boms: Sequence[Path] = (), bom_parents: Seq
 
     def one_of(kind: str, own: Path | None, *others: Path | None):
         if own is not None:
-            return read(own, kind)
+            return read_file(own, kind)
         for other in others:
             if other is None:
                 continue
             try:
-                return read(other, kind)
+                return read_file(other, kind)
             except InputError:
                 continue  # that workbook has no sheet of this kind
         return None

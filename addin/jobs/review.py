@@ -14,7 +14,7 @@ import pandas as pd
 
 from addin.config import Settings
 from addin.errors import InputError
-from addin.jobs.inputs import Source, frame, is_path, read_input, working_calendar
+from addin.jobs.inputs import Source, frame, is_path, read_file, read_input, working_calendar
 
 PLAN_KINDS = ("bom", "stock", "purchases", "capacity", "routing")
 
@@ -75,12 +75,12 @@ def read_review_files(orders: Path, quotes: Path, *, bom: Path | None = None, st
 
     def one_of(kind: str, own: Path | None, *others: Path | None):
         if own is not None:
-            return read(own, kind)
+            return read_file(own, kind)
         for other in others:
             if other is None:
                 continue
             try:
-                return read(other, kind)
+                return read_file(other, kind)
             except InputError:
                 continue  # that workbook has no sheet of this kind
         return None

@@ -72,7 +72,9 @@ def max_bytes() -> int:
 
 # the package's files a read depends on (readers, file safety, vocabularies, and what they import)
 READ_CODE = ("readers", "files", "data", "compute/calendar.py", "schema.py", "zh.py", "errors.py", "defaults.py",
-             "tomlcompat.py", "version.py")
+             "tomlcompat.py", "version.py",
+             # a purchase ledger read as open purchase lines (readers/purchases.py): open quantity, due date
+             "compute/backlog.py", "compute/otd.py", "compute/columns.py")
 
 
 @functools.cache
