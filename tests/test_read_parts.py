@@ -4,10 +4,12 @@ rows without values between parts, shared and inline strings, dates by their sty
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
 pytest.importorskip("fastexcel")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="parts are parsed by forked workers")
 
 from addin.files.guard import inspect_input  # noqa: E402
 from addin.readers import grid  # noqa: E402
@@ -87,3 +89,22 @@ def test_a_sheet_not_in_the_plain_form_is_parsed_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(grid, "PART_XML_BYTES", 0)
     whole = grid._load_isolated(bare, info, sheet.name, 0)
     assert split.batch.equals(whole.batch)
+
+
+def test_a_part_that_fails_means_the_whole_parse(tmp_path, monkeypatch):
+    """A worker that dies (here: its parse raises) leaves no part file; the sheet is parsed whole."""
+    path = _ledger(tmp_path / "ledger.xlsx", inline=True)
+    info = inspect_input(path, deep=False)
+    sheet = info.sheets[0]
+    monkeypatch.setattr(grid, "PART_XML_BYTES", 0)
+    whole = grid._load_isolated(path, info, sheet.name, 0)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a damaged part")
+    monkeypatch.setattr(grid, "_parse_part", broken)
+    monkeypatch.setattr(grid, "PART_XML_BYTES", 40_000)
+    with pytest.raises(grid._NotSplittable):
+        grid._parts_to_ipc(path, sheet.name, sheet.part, str(tmp_path / ".orderdesk-t.arrow"))
+    assert not list(tmp_path.glob(".orderdesk-t-part*"))
+    monkeypatch.setenv("ORDERDESK_READ_MEMORY_MB", "1")
+    assert grid._load_isolated(path, info, sheet.name, 0).batch.equals(whole.batch)

@@ -571,8 +571,10 @@ PART_WORKERS = 2     # parts parsed at once: a worker per core of a 2-core machi
 
 def _reap_part(running: dict) -> None:
     import os
-    pid, status = os.wait()
-    if running.pop(pid, None) is not None and status != 0:
+    pid = next(iter(running))        # the oldest: parts take about as long as each other; never
+    _, status = os.waitpid(pid, 0)   # os.wait(), which could reap a child that is not a worker
+    del running[pid]
+    if status != 0:
         raise _NotSplittable("a part's parse failed")
 
 
