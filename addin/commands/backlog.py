@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 from pathlib import Path
 
 import click
 
-from addin.commands.common import Command, echo as safe_echo
+from addin.commands.common import Command, aligned_table, echo as safe_echo
 
 from addin.commands.common import (as_of_option, basis_option, config_option, default_lang, existing_file,
                                    format_option, lang_option, late_tol_option, map_option, progress, quiet_option,
@@ -105,10 +104,6 @@ def _number(value, unknown: str) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
 def _table(result, by: list[str], lang: str) -> str:
     from addin.files.text import terminal_safe
     text = LABELS[lang]
@@ -118,21 +113,7 @@ def _table(result, by: list[str], lang: str) -> str:
         keys = ([text["total"]] + [""] * (len(by) - 1) if by else []) if r["is_total"] else \
             [text["none"] if r[b] is None else terminal_safe(str(r[b])) for b in by]
         rows.append(keys + [_number(r[c], text["unknown"]) for c in SHOWN])
-    if not by:
-        header, rows = header, rows
-    widths = [max(_width(row[i]) for row in [header] + rows) for i in range(len(header))]
-
-    def line(row: list[str]) -> str:
-        cells = [c + " " * (widths[i] - _width(c)) if i < len(by) else " " * (widths[i] - _width(c)) + c
-                 for i, c in enumerate(row)]
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    out = [line(header), rule] + [line(r) for r in rows[:-1]]
-    if by:
-        out.append(rule)
-    out.append(line(rows[-1]))
-    return "\n".join(out)
+    return "\n".join(aligned_table(header, rows, len(by)))
 
 
 def _csv(result, by: list[str], lang: str) -> str:

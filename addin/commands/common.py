@@ -214,3 +214,19 @@ def apply(*decorators: Callable) -> Callable:
             f = d(f)
         return f
     return wrap
+
+
+def aligned_table(header: list[str], rows: list[list[str]], keys: int, *, total: bool = True) -> list[str]:
+    """The lines of a terminal table: the ``keys`` first columns (the groups) left-aligned, the
+    figures right-aligned, widths in terminal columns (a Chinese character takes two), a rule
+    under the header and, with ``total``, one above the last row (the total) when there are groups."""
+    from addin.files.text import display_width
+    widths = [max(display_width(row[i]) for row in [header] + rows) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c + " " * (widths[i] - display_width(c)) if i < keys else
+                         " " * (widths[i] - display_width(c)) + c for i, c in enumerate(row)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    if not total:
+        return [line(header), rule] + [line(r) for r in rows]
+    return [line(header), rule] + [line(r) for r in rows[:-1]] + ([rule] if keys else []) + [line(rows[-1])]

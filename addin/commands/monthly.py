@@ -89,6 +89,6 @@ STATUS_WIDTH = 13   # the status column: recipients line up under each other
 
 def _pad(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    import unicodedata
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    from addin.files.text import display_width
+    used = display_width(text)
     return text + " " * max(width - used, 0)

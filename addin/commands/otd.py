@@ -5,12 +5,11 @@ import calendar as _calendar
 import datetime as dt
 import json
 import math
-import unicodedata
 from pathlib import Path
 
 import click
 
-from addin.commands.common import Command, echo as safe_echo
+from addin.commands.common import Command, aligned_table, echo as safe_echo
 
 from addin.commands.caching import no_cache_option
 from addin.commands.common import (as_of_option, basis_option, calendar_option, config_option, default_lang,
@@ -192,13 +191,7 @@ def _lead_table(leads, lang: str) -> str:
             else:
                 cells.append(f"{v:.1f}")
         rows.append(names + cells)
-    widths = [max(_width(row[i]) for row in [header] + rows) for i in range(len(header))]
-
-    def fmt(row: list[str]) -> str:
-        return "  ".join(c + " " * (widths[i] - _width(c)) if i < len(keys) else " " * (widths[i] - _width(c)) + c
-                         for i, c in enumerate(row)).rstrip()
-    rule = "  ".join("-" * w for w in widths)
-    out = [t("lead.title", lang), fmt(header), rule] + [fmt(r) for r in rows[:-1]] + [rule, fmt(rows[-1])]
+    out = [t("lead.title", lang)] + aligned_table(header, rows, max(len(keys), 1))
     out.append(t("lead.excluded", lang, **leads.attrs.get("excluded", {"no_order_date": 0, "before_order_date": 0})))
     return "\n".join(out)
 
@@ -243,31 +236,11 @@ def _cells(summary, by: list[str], lang: str) -> list[list[str]]:
     return rows
 
 
-def _width(s: str) -> int:
-    """Display width: Chinese characters take two columns in a terminal."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
 def _table(summary, by: list[str], lang: str) -> str:
     text = LABELS[lang]
     header = [text[b] for b in by] + [text[m] for m in METRICS]
     rows = _cells(summary, by, lang)
-    widths = [max(_width(r[i]) for r in [header] + rows) for i in range(len(header))]
-    numeric = set(range(len(by), len(header)))
-
-    def fmt(row: list[str]) -> str:
-        out = []
-        for i, cell in enumerate(row):
-            pad = " " * (widths[i] - _width(cell))
-            out.append(pad + cell if i in numeric else cell + pad)
-        return "  ".join(out).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    lines = [fmt(header), rule] + [fmt(r) for r in rows[:-1]]
-    if by:
-        lines.append(rule)
-    lines.append(fmt(rows[-1]))
-    return "\n".join(lines)
+    return "\n".join(aligned_table(header, rows, len(by)))
 
 
 def _csv(summary, by: list[str], lang: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 from addin.files.limits import EXCEL_MAX_TEXT
@@ -125,3 +126,9 @@ def csv_text(rows) -> str:
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
     return buffer.getvalue()
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or an Excel column: a wide (CJK, full-width) character
+    takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

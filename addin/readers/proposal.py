@@ -4,12 +4,12 @@ fields with no column, each with the closest headers; written as a TOML mapping 
 comments that the user edits and passes back with ``--map``."""
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from addin import schema
 from addin.errors import InputError
+from addin.files.text import display_width
 from addin.readers import headers, table
 from addin.readers.grid import load_grid, sheet_names
 
@@ -91,9 +91,7 @@ class Proposal:
         return "\n".join(out) + "\n"
 
 
-def _width(text: str) -> int:
-    """Terminal columns of ``text``: a wide (CJK, full-width) character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+_width = display_width     # terminal columns: a wide (CJK, full-width) character takes two
 
 
 def _cut(text: str, n: int) -> str:

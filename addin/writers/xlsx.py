@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from types import TracebackType
 from typing import Any, BinaryIO, Iterable
 
@@ -17,6 +16,8 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from addin.files.text import display_width
 
 __all__ = ["open_workbook", "Styles", "write_value", "write_text", "text_width", "set_widths",
            "print_setup", "cell", "col_name", "MAX_STRING", "quote_sheet", "criterion"]
@@ -200,7 +201,7 @@ def text_width(value: Any) -> float:
         return min(len(f"{value:,.1f}"), 15)
     text = str(value)
     longest = max(text.split("\n"), key=len) if text else ""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+    return display_width(longest)
 
 
 def wrapped_height(text: Any, width: float, line_height: float = 15.0) -> float | None:
