@@ -293,3 +293,22 @@ def test_backlog_sheet_of_the_monthly_workbook(tmp_path: Path):
         assert (r[0], r[1], r[2], r[3], r[4], r[6]) == (g["customer"], g["part_no"], g["month"], g["open_lines"],
                                                         g["overdue_qty"], g["open_qty"])
     assert body[-1][0] == "合计" and body[-1][6] == figures["total"]["open_qty"]
+
+
+def test_a_line_without_currency_is_no_currency(tmp_path: Path):
+    """Found by tests/test_fuzz.py: a currency column with an empty cell among text crashed the
+    report ('<' between str and float: pandas 3 keeps missing text as NaN) and printed NaN, which
+    is not JSON, in backlog --format json."""
+    header = HEADER + ["币种"]
+    lines = [row + [cur] for row, cur in zip(LINES, ["CNY", None, "USD", None, "CNY", "CNY", None, None])]
+    path = write_ledger(tmp_path / "ledger.xlsx", lines, header)
+    proc = orderdesk("backlog", str(path), "--as-of", "2026-04-30", "--by", "customer,currency", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    groups = json.loads(proc.stdout)["groups"]           # strict JSON: NaN would not parse as null
+    # open: SO-1/2 (ACME, 10 short, no currency), SO-3 (Beta, CNY), SO-4/2 (Beta, no currency)
+    assert {(g["customer"], g["currency"]) for g in groups} == {("ACME", None), ("Beta", "CNY"), ("Beta", None)}
+    assert "NaN" not in proc.stdout
+    out = tmp_path / "report.xlsx"
+    done = orderdesk("report", str(path), "--month", "2026-03", "--as-of", "2026-04-30", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "未交订单" in openpyxl.load_workbook(out).sheetnames or "Backlog" in openpyxl.load_workbook(out).sheetnames

@@ -93,7 +93,7 @@ def backlog(ledger: pd.DataFrame, as_of: _dt.date, settings=None, by: Sequence[s
     frame["_currency"] = currency.to_numpy(dtype=object)
 
     def summarise(group: pd.DataFrame) -> dict:
-        currencies = {c for c in group["_currency"] if c}
+        currencies = {c for c in group["_currency"] if isinstance(c, str) and c}
         mixed = len(currencies) > 1
         row = {"open_lines": int(group["open_lines"].sum()), "open_qty": float(group["open_qty"].sum()),
                "overdue_lines": int(group["overdue_lines"].sum()), "overdue_qty": float(group["overdue_qty"].sum()),
@@ -112,7 +112,11 @@ def backlog(ledger: pd.DataFrame, as_of: _dt.date, settings=None, by: Sequence[s
         rows.sort(key=lambda r: (r["overdue_qty"] <= 0, -r["overdue_qty"]))   # stable: keys order kept
     total = {**{b: None for b in by}, **summarise(frame), "is_total": True}
     table = pd.DataFrame(rows + [total], columns=by + list(COUNTS) + ["is_total"])
-    table.attrs["mixed_currencies"] = sorted({c for c in frame["_currency"] if c})
+    for b in by:   # a missing key is None, never NaN (pandas 3 infers str columns with NaN for missing)
+        table[b] = pd.Series([None if k is None or (isinstance(k, float) and k != k) else k for k in table[b]],
+                             index=table.index, dtype=object)
+    # pandas 3 stores the column as strings with NaN for missing: a NaN is no currency
+    table.attrs["mixed_currencies"] = sorted({c for c in frame["_currency"] if isinstance(c, str) and c})
     return table
 
 
