@@ -184,6 +184,19 @@ def replace_source(settings: Settings, source: str | None) -> Settings:
     return replace(settings, source=source)
 
 
+def config_section(path: str | os.PathLike, name: str) -> Any:
+    """The raw ``[name]`` table of a configuration file (None when absent), read as
+    :func:`load_config` reads the file (a pipe refused, UTF-8 with or without BOM, a TOML error a
+    ``ConfigError``). For the sections a job checks itself ([notice], [escalation], [purchases])."""
+    return _parse(Path(path)).get(name)
+
+
+def config_relative(config_path: str | os.PathLike, text: str) -> Path:
+    """A path written in the configuration file: ``~`` expanded, relative to the file's folder."""
+    p = Path(text).expanduser()
+    return p if p.is_absolute() else (Path(config_path).parent / p).absolute()
+
+
 def _parse(path: Path) -> dict:
     check_option_file(path, "configuration file")   # a pipe or /dev/zero: refused before reading
     try:

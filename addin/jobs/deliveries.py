@@ -116,11 +116,10 @@ def deliveries_from_config(config_path: Path | None) -> tuple[Path, str | None, 
     ``deliveries_sheet`` and ``deliveries_map``); None when not given (SPEC 13)."""
     if config_path is None:
         return None
+    from addin.config import config_relative, config_section
     from addin.errors import ConfigError
-    from addin.tomlcompat import tomllib
     config_path = Path(config_path)
-    with open(config_path, "rb") as fh:
-        raw = tomllib.load(fh).get("ledger")
+    raw = config_section(config_path, "ledger")
     if not isinstance(raw, dict) or raw.get("deliveries") is None:
         return None
     file = config_path.name
@@ -131,8 +130,7 @@ def deliveries_from_config(config_path: Path | None) -> tuple[Path, str | None, 
             return None
         if not isinstance(text, str) or not text.strip():
             raise ConfigError(f"{file}: [ledger] {key} must name a file (e.g. {key} = \"deliveries.xlsx\")")
-        p = Path(text).expanduser()
-        p = p if p.is_absolute() else (config_path.parent / p).absolute()
+        p = config_relative(config_path, text)
         if not p.is_file():
             raise ConfigError(f"{file}: [ledger] {key} {text!r}: no such file ({p})")
         return p

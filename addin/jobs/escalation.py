@@ -77,10 +77,9 @@ class EscalationOutcome:
 
 def read_escalation_config(config: Config) -> EscalationConfig:
     """The ``[escalation]`` table of the config file, checked (every error names the key)."""
-    from addin.tomlcompat import tomllib
+    from addin.config import config_section
     file = config.path.name
-    with open(config.path, "rb") as fh:
-        raw = tomllib.load(fh).get("escalation")
+    raw = config_section(config.path, "escalation")
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: [escalation] section is missing — the digest needs "
                           f"to = [\"head@example.com\"]")

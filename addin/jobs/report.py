@@ -56,11 +56,10 @@ def read_purchase_ledger(source: Source, *, sheet: str | None = None, mapping: A
 def purchases_from_config(config_path: Path) -> tuple[Path, str | None, Path | None] | None:
     """``[purchases] path`` (with optional ``sheet`` and ``map``) of ``orderdesk.toml``, paths
     relative to the file; None when the section is absent (SPEC 10)."""
-    from addin.tomlcompat import tomllib
+    from addin.config import config_relative, config_section
     from addin.errors import ConfigError
     config_path = Path(config_path)
-    with open(config_path, "rb") as fh:
-        raw = tomllib.load(fh).get("purchases")
+    raw = config_section(config_path, "purchases")
     if raw is None:
         return None
     file = config_path.name
@@ -70,11 +69,7 @@ def purchases_from_config(config_path: Path) -> tuple[Path, str | None, Path | N
     if unknown:
         raise ConfigError(f"{file}: [purchases] unknown key '{unknown[0]}'")
 
-    def resolve(text: str) -> Path:
-        p = Path(text).expanduser()
-        return p if p.is_absolute() else (config_path.parent / p).absolute()
-
-    path = resolve(raw["path"])
+    path = config_relative(config_path, raw["path"])
     if not path.is_file():
         raise ConfigError(f"{file}: [purchases] path {raw['path']!r}: no such file ({path})")
     sheet = raw.get("sheet")
@@ -83,4 +78,4 @@ def purchases_from_config(config_path: Path) -> tuple[Path, str | None, Path | N
     mapping = raw.get("map")
     if mapping is not None and not isinstance(mapping, str):
         raise ConfigError(f"{file}: [purchases] map must be a file name")
-    return path, sheet, (resolve(mapping) if mapping else None)
+    return path, sheet, (config_relative(config_path, mapping) if mapping else None)

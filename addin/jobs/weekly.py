@@ -100,10 +100,9 @@ def _weekday(file: str, value: object) -> int:
 
 def read_notice_config(config: Config) -> NoticeConfig:
     """The ``[notice]`` table of the config file, checked (every error names the key)."""
-    from addin.tomlcompat import tomllib
+    from addin.config import config_section
     file = config.path.name
-    with open(config.path, "rb") as fh:
-        raw = tomllib.load(fh).get("notice")
+    raw = config_section(config.path, "notice")
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: [notice] section is missing — the weekly notices need "
                           f"[notice.customers.\"NAME\"] with to = [addresses]")
