@@ -356,18 +356,16 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
     names = [s.name for s in info.sheets]
     name = _pick_sheet(path, names, sheet, sheet_index)
     member = next((s.part for s in info.sheets if s.name == name), None)
-    declared = sheet_xml = 0
+    declared = 0
     try:
         import zipfile
         with zipfile.ZipFile(path) as zf:
             declared = sum(i.file_size for i in zf.infolist())
-            sheet_xml = next((i.file_size for i in zf.infolist() if i.filename == member), 0)
     except (OSError, zipfile.BadZipFile):
         pass
     # calamine holds every cell (~1.5x the XML) while Arrow is built: room for both, within RAM
     memory_mb = int(min(max(3000, 3 * declared / MB), _ram_mb() * 0.8))
-    # parsed in parts (bounded memory, ~1.5x the CPU) only when the whole parse would not fit
-    if WHOLE_PARSE_MB_PER_XML_MB * sheet_xml / MB + 150 <= _read_memory_mb(memory_mb):
+    if not _parts_allowed():
         member = None
     from addin.files.atomic import lock_fd, sweep_leftovers
     sweep_leftovers()                        # Arrow files of killed runs
@@ -414,9 +412,9 @@ ISOLATED_TIMEOUT = 900.0
 
 def _fastexcel_to_ipc(path: Path, name: str, ipc: str, member: str | None = None):
     """In the child: parse one sheet as text columns, write the batch as an Arrow IPC file.
-    A sheet whose XML is larger than two parts is parsed part by part (``_parts_to_ipc``):
-    calamine holds every cell of what it parses (~3.5x the XML), so the child's memory is
-    bounded by a part, not by the sheet; a sheet that cannot be cut is parsed whole."""
+    A sheet whose XML is larger than two parts is parsed part by part on several threads
+    (``_parts_to_ipc``: 1.5x faster on 2 cores at 1M lines, and calamine holds the cells of the
+    parts being parsed, not of the whole sheet); a sheet that cannot be cut is parsed whole."""
     import fastexcel
     import pyarrow as pa
     if member is not None and PART_XML_BYTES:
@@ -454,17 +452,11 @@ _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<work
                 b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
 
 
-WHOLE_PARSE_MB_PER_XML_MB = 2.0   # a whole parse's peak per MB of sheet XML (measured: 1M lines, 1.8 GB)
-
-
-def _read_memory_mb(cap_mb: float) -> float:
-    """The memory a whole parse may take: ``ORDERDESK_READ_MEMORY_MB`` when set (a machine
-    short of memory, or a bench), else the child's cap."""
+def _parts_allowed() -> bool:
+    """A large sheet is parsed in parts on several threads unless ``ORDERDESK_READ_PARTS=0``
+    (the whole parse on one thread: a bench's comparison, or a way around a suspected bug)."""
     import os
-    try:
-        return float(os.environ.get("ORDERDESK_READ_MEMORY_MB", "")) or cap_mb
-    except ValueError:
-        return cap_mb
+    return os.environ.get("ORDERDESK_READ_PARTS", "").strip() != "0"
 
 
 class _NotSplittable(Exception):
@@ -487,15 +479,15 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
     """In the child: the sheet's XML read as a stream and cut at row starts into parts of about
     ``PART_XML_BYTES``; each part is a small workbook in memory (the part's rows, the styles and
     shared strings) parsed by fastexcel with ``skip_rows`` = its first row - 1, so its batch rows
-    and ``absolute_index`` columns are the worksheet's. ``PART_WORKERS`` forked workers parse
-    the parts while this process cuts the next ones; each writes its batch as an Arrow IPC
-    stream to a file of its own; at the end the parts make one batch, written to ``ipc`` as the
-    whole parse writes it. Returned: the column offset; None when the sheet is small (parse it
-    whole). ``_NotSplittable`` when the XML is not in the plain form or a part fails."""
-    import json
+    and ``absolute_index`` columns are the worksheet's. ``part_workers()`` threads parse the parts
+    (fastexcel parses without the interpreter lock) while this thread inflates and cuts the next
+    ones; at the end the parts make one batch, written to ``ipc`` as the whole parse writes it.
+    Returned: the column offset; None when the sheet is small (parse it whole).
+    ``_NotSplittable`` when the XML is not in the plain form or a part fails."""
     import os
     import zipfile
-    import fastexcel  # noqa: F401 - imported once here, not in every worker
+    from concurrent.futures import ThreadPoolExecutor
+    import fastexcel  # noqa: F401 - imported once here, not in every thread
     import pyarrow as pa
     with zipfile.ZipFile(path) as zf:
         infos = {i.filename: i for i in zf.infolist()}
@@ -514,76 +506,70 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
                 keep.append((n, zf.read(i)))
             elif n.startswith("xl/worksheets/") and n.endswith(".xml"):
                 keep.append((n, _EMPTY_SHEET))
-        files: list[tuple[str, int]] = []     # per part with values: its IPC file, its first row
-        running: dict[int, str] = {}
-        stem = ipc[:-len(".arrow")] if ipc.endswith(".arrow") else ipc
+        if not os.environ.get("OD_NOMALLOPT"): _keep_freed_memory()
+        workers = part_workers()
+        pending: list = []                    # per part with values: (first row - 1, its future)
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="orderdesk-part")
         try:
             with zf.open(sheet_info) as fh:
-                for prolog, rows, first, has_values in _split_rows(fh, part_bytes):
-                    if not has_values:
+                for prolog, rows, _, values in _split_rows(fh, part_bytes):
+                    if values is None:
                         continue          # no value in these rows: they add nothing to the batch
-                    part_file, skip = f"{stem}-part{len(files)}.arrow", first - 1 if files else 0
-                    files.append((part_file, skip))
-                    while len(running) >= PART_WORKERS:
-                        _reap_part(running)
-                    pid = os.fork()
-                    if pid == 0:          # worker: parse this part, write its file, leave
-                        code = 1
-                        try:
-                            _parse_part(path, name, member, prolog, rows, keep, skip, part_file)
-                            code = 0
-                        except BaseException:  # noqa: BLE001 - the parent falls back to a whole parse
-                            pass
-                        finally:
-                            os._exit(code)
-                    running[pid] = part_file
+                    # the first part is read from the sheet's first row; any other from its first
+                    # row with a value (skip_rows=None: fastexcel would otherwise make every empty
+                    # row above the part, a cost that grows with the part's place in the sheet)
+                    skip = (values[0] - 1, values[1] - values[0] + 1) if pending else (0, None)
+                    # at most two parts waiting per thread: the cutting never runs far ahead
+                    waiting = [f for _, f in pending if not f.done()]
+                    if len(waiting) >= 2 * workers:
+                        _part_result(waiting[0])
+                    pending.append((skip, pool.submit(_parse_part, path, name, member, prolog, rows, keep, skip)))
                     del rows
-            while running:
-                _reap_part(running)
-        except BaseException:
-            for pid in running:
-                try:
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-                except OSError:
-                    pass
-            for part_file, _ in files:
-                _unlink_quiet(part_file)
-            raise
-    try:
-        got = []
-        for part_file, skip in files:
-            with pa.ipc.open_stream(pa.memory_map(part_file, "r")) as reader:
-                cols = json.loads(reader.schema.metadata[b"orderdesk_cols"])
-                got.append((skip, cols, reader.read_next_batch()))
-        offset, batch = _assemble_parts(got)
-        del got
-        with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
-            writer.write_batch(batch)
-    finally:
-        for part_file, _ in files:
-            _unlink_quiet(part_file)
+            got = [(skip[0], *_part_result(future)) for skip, future in pending]
+        finally:
+            for _, future in pending:
+                future.cancel()
+            pool.shutdown(wait=True)
+    del pending
+    offset, batch = _assemble_parts(got)
+    del got
+    with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
+        writer.write_batch(batch)
     return offset
 
 
-PART_WORKERS = 2     # parts parsed at once: a worker per core of a 2-core machine
+def _part_result(future):
+    try:
+        return future.result()
+    except Exception as exc:   # the caller falls back to a whole parse
+        raise _NotSplittable(f"a part's parse failed: {exc}") from None
 
 
-def _reap_part(running: dict) -> None:
-    import os
-    pid = next(iter(running))        # the oldest: parts take about as long as each other; never
-    _, status = os.waitpid(pid, 0)   # os.wait(), which could reap a child that is not a worker
-    del running[pid]
-    if status != 0:
-        raise _NotSplittable("a part's parse failed")
-
-
-def _unlink_quiet(name: str) -> None:
+def part_workers() -> int:
+    """Threads that parse parts at once: the cores this process may use (at most 8)."""
     import os
     try:
-        os.unlink(name)
-    except OSError:
-        pass
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, PART_WORKERS_MAX))
+
+
+PART_WORKERS_MAX = 8
+
+
+def _keep_freed_memory() -> None:
+    """glibc: large blocks from the heap and freed memory kept, not given back to the system at
+    each part (every part's cells would fault in fresh pages again: a third of the CPU of the
+    parts went to page faults). Only in the parsing child, which exits when done."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(-3, 32 << 20)     # M_MMAP_THRESHOLD: blocks below 32 MB from the heap
+    mallopt(-1, 1 << 30)      # M_TRIM_THRESHOLD: keep up to 1 GB of freed memory
 
 
 def _split_rows(fh, part_bytes: int):
@@ -645,9 +631,19 @@ def _split_rows(fh, part_bytes: int):
         if first <= last_row or last < first:
             raise _NotSplittable("rows out of order")
         last_row = last
-        has_values = joined.find(b"<v>", 0, len(rows)) >= 0 or joined.find(b"<is>", 0, len(rows)) >= 0
-        yield prolog, rows, first, has_values
+        yield prolog, rows, first, _value_rows(joined, len(rows))
         del rows, joined
+
+
+def _value_rows(buf: bytes, end: int) -> tuple[int, int] | None:
+    """The numbers of the first and last rows of ``buf[:end]`` holding a value (``<v>`` or an
+    inline ``<is>``), or None when no row does."""
+    found = [at for at in (buf.find(b"<v>", 0, end), buf.find(b"<is>", 0, end)) if at >= 0]
+    if not found:
+        return None
+    last = max(buf.rfind(b"<v>", 0, end), buf.rfind(b"<is>", 0, end))
+    return (_row_number(buf, _last_row_start(buf, min(found))),
+            _row_number(buf, _last_row_start(buf, last)))
 
 
 def _last_row_start(buf: bytes, end: int | None = None) -> int:
@@ -659,30 +655,32 @@ def _last_row_start(buf: bytes, end: int | None = None) -> int:
             return at
 
 
-def _parse_part(path: Path, name: str, member: str, prolog: bytes, rows: bytes, keep: list, skip: int,
-                part_file: str) -> None:
-    """In a worker: one part as a workbook in memory, parsed by fastexcel, its batch written to
-    ``part_file`` as an IPC stream with its absolute columns in the schema's metadata."""
+def _parse_part(path: Path, name: str, member: str, prolog: bytes, rows, keep: list,
+                skip: tuple[int, int | None]):
+    """In a thread: one part as a workbook in memory, parsed by fastexcel. ``skip``: the index of
+    the part's first row in the sheet and its number of rows (None: the first part, read from
+    the sheet's first row). Returned: the absolute index of each of its batch's columns, the batch."""
     import io
-    import json
     import zipfile
     import fastexcel
-    import pyarrow as pa
     book = io.BytesIO()
     with zipfile.ZipFile(book, "w", zipfile.ZIP_STORED) as zw:
         for n, data in keep:
             zw.writestr(n, data)
         zw.writestr(member, b"".join((prolog, rows, b"</sheetData></worksheet>")))
     del rows
+    first, n_rows = skip
     with native_reader(path, capture=False):
         reader = fastexcel.read_excel(book.getvalue())
         del book
-        xsheet = reader.load_sheet(name, header_row=None, skip_rows=skip, dtypes="string")
+        xsheet = reader.load_sheet(name, header_row=None, skip_rows=None if n_rows else 0, dtypes="string")
+        if n_rows is not None and xsheet.height != n_rows:
+            # its first or last value is none to fastexcel (an empty <v></v>, an empty inline
+            # string): read from the sheet's first row, skipping up to the part's (exact, slower)
+            xsheet = reader.load_sheet(name, header_row=None, skip_rows=first, dtypes="string")
         cols = [c.absolute_index for c in xsheet.available_columns()]
         batch = xsheet.to_arrow()
-    batch = batch.replace_schema_metadata({"orderdesk_cols": json.dumps(cols)})
-    with pa.OSFile(part_file, "wb") as sink, pa.ipc.new_stream(sink, batch.schema) as writer:
-        writer.write_batch(batch)
+    return cols, batch
 
 
 def _assemble_parts(got: list):
