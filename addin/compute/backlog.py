@@ -92,26 +92,42 @@ def backlog(ledger: pd.DataFrame, as_of: _dt.date, settings=None, by: Sequence[s
     currency = text_column(lines, "currency").map(lambda c: None if c is None else str(c).strip().upper())
     frame["_currency"] = currency.to_numpy(dtype=object)
 
-    def summarise(group: pd.DataFrame) -> dict:
-        currencies = {c for c in group["_currency"] if isinstance(c, str) and c}
-        mixed = len(currencies) > 1
-        row = {"open_lines": int(group["open_lines"].sum()), "open_qty": float(group["open_qty"].sum()),
-               "overdue_lines": int(group["overdue_lines"].sum()), "overdue_qty": float(group["overdue_qty"].sum()),
-               "unpriced_lines": int(group["unpriced_lines"].sum())}
-        row["open_value"] = None if mixed or row["unpriced_lines"] else float(np.nansum(group["open_value"]))
-        row["overdue_value"] = None if mixed or group["_unpriced_overdue"].sum() else \
-            float(np.nansum(group["overdue_value"]))
-        return row
+    frame["_currency"] = currency.where(currency.map(lambda c: isinstance(c, str) and c != ""), None) \
+        .to_numpy(dtype=object)
+    sums = ["open_lines", "open_qty", "overdue_lines", "overdue_qty", "unpriced_lines", "_unpriced_overdue",
+            "open_value", "overdue_value"]
 
-    rows = []
+    def finish(t: pd.DataFrame, currencies) -> pd.DataFrame:
+        """Counts as ints, quantities as floats, values None where unknown."""
+        mixed = np.asarray(currencies) > 1
+        for c in ("open_lines", "overdue_lines", "unpriced_lines"):
+            t[c] = t[c].astype("int64")
+        for c in ("open_qty", "overdue_qty"):
+            t[c] = t[c].astype("float64")
+        unknown = mixed | (t["unpriced_lines"].to_numpy() > 0)
+        t["open_value"] = t["open_value"].astype(object).where(~unknown, None)
+        unknown = mixed | (t["_unpriced_overdue"].to_numpy() > 0)
+        t["overdue_value"] = t["overdue_value"].astype(object).where(~unknown, None)
+        t["is_total"] = False
+        return t
+
+    # one pass of built-in aggregations (a Python function per group took 16 s for 33,000 groups)
+    parts = []
     if by and len(frame):
-        for key, group in frame.groupby(by, dropna=False, sort=True):
-            key = key if isinstance(key, tuple) else (key,)
-            rows.append({**{b: (None if pd.isna(k) else k) for b, k in zip(by, key)}, **summarise(group),
-                         "is_total": False})
-        rows.sort(key=lambda r: (r["overdue_qty"] <= 0, -r["overdue_qty"]))   # stable: keys order kept
-    total = {**{b: None for b in by}, **summarise(frame), "is_total": True}
-    table = pd.DataFrame(rows + [total], columns=by + list(COUNTS) + ["is_total"])
+        grouped = frame.groupby(by, dropna=False, sort=True)
+        t = grouped[sums].sum().reset_index()       # values: the sum of the priced lines (NaN skipped)
+        t = finish(t, grouped["_currency"].nunique(dropna=True).to_numpy())
+        late_first = np.lexsort((-t["overdue_qty"].to_numpy(), t["overdue_qty"].to_numpy() <= 0))
+        parts.append(t.iloc[late_first])            # stable: the keys' order kept among equals
+    total = pd.DataFrame({c: [np.nansum(frame[c].to_numpy(dtype="float64"))] for c in sums})
+    total = finish(total, [frame["_currency"].nunique(dropna=True)])
+    total["is_total"] = True
+    for b in by:
+        total[b] = None
+    parts.append(total)
+    table = pd.concat([p[by + list(COUNTS) + ["is_total"]] for p in parts], ignore_index=True)
+    for c in ("open_value", "overdue_value"):   # float with NaN where unknown; all None when none is known
+        table[c] = pd.Series(table[c].tolist(), index=table.index)
     for b in by:   # a missing key is None, never NaN (pandas 3 infers str columns with NaN for missing)
         table[b] = pd.Series([None if k is None or (isinstance(k, float) and k != k) else k for k in table[b]],
                              index=table.index, dtype=object)

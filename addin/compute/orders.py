@@ -49,12 +49,19 @@ def orders_of(classified: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     frame["_value"] = qty * number_column(cohort, "unit_price")
     frame["shipped_qty"] = number_column(cohort, "shipped_qty")
     frame["source_row"] = cohort["source_row"] if "source_row" in cohort.columns else np.arange(len(cohort)) + 1
+    frame["_qty_na"] = frame["qty"].isna()
+    frame["_value_na"] = frame["_value"].isna()
     grouped = frame.groupby(keys, dropna=False, sort=False)
+    # built-in aggregations only (a Python function per group cost 146 s at 1M lines): an order's
+    # quantity and value are unknown when one of its lines' is; its shipped quantity when all are
     out = grouped.agg(_rank=("_rank", "max"), _short=("_short", "any"), _unknown=("_unknown", "any"),
-                      days_late=("days_late", "max"), qty=("qty", lambda s: s.sum(min_count=len(s))),
-                      _value=("_value", lambda s: s.sum(min_count=len(s))),
-                      shipped_qty=("shipped_qty", lambda s: s.sum(min_count=1)),
+                      days_late=("days_late", "max"), qty=("qty", "sum"), _qty_na=("_qty_na", "any"),
+                      _value=("_value", "sum"), _value_na=("_value_na", "any"),
+                      shipped_qty=("shipped_qty", "sum"), _shipped_n=("shipped_qty", "count"),
                       source_row=("source_row", "min"), order_lines=("_rank", "size")).reset_index()
+    out["qty"] = out["qty"].astype("float64").mask(out["_qty_na"].to_numpy(dtype=bool))
+    out["_value"] = out["_value"].astype("float64").mask(out["_value_na"].to_numpy(dtype=bool))
+    out["shipped_qty"] = out["shipped_qty"].astype("float64").mask(out["_shipped_n"].to_numpy() == 0)
     out["outcome"] = _BY_RANK[out["_rank"].to_numpy(dtype="int64")] if len(out) else pd.Series([], dtype=object)
     out["in_full"] = pd.arrays.BooleanArray(~out["_short"].to_numpy(dtype=bool),
                                             (~out["_short"] & out["_unknown"]).to_numpy(dtype=bool))
@@ -63,7 +70,7 @@ def orders_of(classified: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
         out["unit_price"] = out["_value"] / out["qty"]
     for k in keys:   # groupby turns None keys into NaN: back to None, as classify gives them
         out[k] = out[k].astype(object).where(out[k].notna(), None)
-    return out.drop(columns=["_rank", "_short", "_unknown", "_value"])
+    return out.drop(columns=["_rank", "_short", "_unknown", "_value", "_qty_na", "_value_na", "_shipped_n"])
 
 
 def order_summary(classified: pd.DataFrame, by: Sequence[str] = (), settings=None, *,
