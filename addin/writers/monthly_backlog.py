@@ -3,6 +3,7 @@ date per customer, part and due month, overdue first — the table ``orderdesk b
 from the report's model (``ReportModel.backlog``), written as values."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from addin.i18n import t
@@ -30,20 +31,24 @@ def write_backlog(book) -> None:
     book.header_row(ws, top)
     for c, h in enumerate(headers):
         write_text(ws, top, c, h, s["header_left"] if c < len(keys) else s["header"])
+    records = table.to_dict("records")
+    none, unknown = t("backlog_cli.none", lang), t("backlog_cli.unknown", lang)
     r = top
-    for rec in table.to_dict("records"):
+    for rec in records:
         r += 1
         total = rec["is_total"]
         for c, k in enumerate(keys):
             if total:
                 value = t("backlog_cli.total", lang) if c == 0 else ""
             else:
-                value = t("backlog_cli.none", lang) if rec[k] is None else rec[k]
+                value = none if rec[k] is None else rec[k]
             write_text(ws, r, c, value, s["label_bold"] if total else s["text"])
         for c, name in enumerate(COLUMNS, start=len(keys)):
             v = rec[name]
             if _blank(v):
-                write_text(ws, r, c, t("backlog_cli.unknown", lang), s["text"])
+                ws.write_string(r, c, unknown, s["text"])
+            elif isinstance(v, (int, float)) and math.isfinite(v):
+                ws.write_number(r, c, v, s["int"])       # the counts and sums of compute.backlog
             else:
                 write_value(ws, r, c, v, s["int"])
     if r > top:
@@ -51,7 +56,8 @@ def write_backlog(book) -> None:
         ws.conditional_format(top + 1, first_value + 1, r - 1, first_value + 1,
                               {"type": "cell", "criteria": ">", "value": 0, "format": book.wb.add_format(
                                   {"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
-    set_widths(ws, [[h] + [rec.get(k) for rec in table.to_dict("records")] for h, k in
+    # each distinct value measured once (a part number recurs in every month it is due)
+    set_widths(ws, [[h, *dict.fromkeys(rec.get(k) for rec in records)] for h, k in
                     zip(headers, keys + list(COLUMNS))])
     ws.freeze_panes(top + 1, len(keys))
     print_setup(ws, repeat_rows=(top, top), fit_width=True)
