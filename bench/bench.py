@@ -302,6 +302,23 @@ import sys, fastexcel
 sheet = fastexcel.read_excel(sys.argv[1]).load_sheet(0, header_row=None)
 print(len(sheet.to_pandas()))
 """,
+    # orderdesk's own parse of the sheet (issue 19 item 3): in parts on threads (the default), and
+    # whole on one thread (ORDERDESK_READ_PARTS=0); the batch written to an Arrow file as the
+    # forked parser does
+    "orderdesk_parse": """
+import os, sys, tempfile
+from pathlib import Path
+from addin.files.guard import inspect_input
+from addin.readers import grid
+p = Path(sys.argv[1])
+sheet = inspect_input(p, deep=False).sheets[0]
+fd, ipc = tempfile.mkstemp(suffix=".arrow")
+os.close(fd)
+try:
+    grid._fastexcel_to_ipc(p, sheet.name, ipc, sheet.part if sys.argv[2] == "parts" else None)
+finally:
+    os.unlink(ipc)
+""",
     "naive_pandas_openpyxl_read": """
 import sys, pandas as pd
 df = pd.read_excel(sys.argv[1], engine="openpyxl", header=2)
@@ -420,12 +437,15 @@ def bench_size(n: int, reps: int, naive_max: int, out_dir: Path) -> dict:
         do("read.fastexcel_arrow", script("fastexcel_arrow") + [str(ledger)])
         if n < 1_000_000:   # never the fastest (it is the Arrow read plus a conversion)
             do("read.fastexcel_pandas", script("fastexcel_pandas") + [str(ledger)])
+    do("read.orderdesk_parts", script("orderdesk_parse") + [str(ledger), "parts"])
+    do("read.orderdesk_whole", script("orderdesk_parse") + [str(ledger), "whole"])
     # the commands
     # the commands: first runs (--no-cache: the file parsed every time), then with the cache
     check = orderdesk("check", str(ledger), "--kind", "ledger", "--quiet")
     otd = orderdesk("otd", str(ledger), "--as-of", AS_OF.isoformat(), "--by", "customer,month")
     do("orderdesk check", check + ["--no-cache"])
     do("orderdesk otd", otd + ["--no-cache"])
+    do("orderdesk otd (whole parse)", ["env", "ORDERDESK_READ_PARTS=0"] + otd + ["--no-cache"])
     report_out = out_dir / f"report_{label(n)}.xlsx"
     report = orderdesk("report", str(ledger), "--month", REPORT_MONTH, "--as-of", AS_OF.isoformat(),
                        "--out", str(report_out))
@@ -482,6 +502,10 @@ def ratios(size: dict) -> dict:
             out["otd_over_floor_read" + suffix] = med("orderdesk otd") / floor_read
             if med("naive.pandas_openpyxl_read"):
                 out["naive_read_over_otd" + suffix] = med("naive.pandas_openpyxl_read") / med("orderdesk otd")
+        if med("read.orderdesk_parts"):
+            out["floor_read_over_parts_parse" + suffix] = floor_read / med("read.orderdesk_parts")
+        if med("orderdesk otd (whole parse)"):
+            out["otd_whole_parse_over_floor_read" + suffix] = med("orderdesk otd (whole parse)") / floor_read
         if med("orderdesk otd (cached)"):
             out["otd_cached_over_floor_read" + suffix] = med("orderdesk otd (cached)") / floor_read
         if med("orderdesk check"):
