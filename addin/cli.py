@@ -80,6 +80,8 @@ class _TerminalSafe:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: turns OrderDeskError into `Error: ...` and exit status 1 (SPEC section 6)."""
     from addin.errors import DeliveryError, OrderDeskError
+    from addin.files.allocator import keep_freed_memory
+    keep_freed_memory()          # a short-lived process: freed arrays' memory reused, not faulted in again
     try:
         status = cli.main(args=argv, prog_name="orderdesk", standalone_mode=False)
         if isinstance(status, int) and status:  # click returns ctx.exit(n) codes here

@@ -484,7 +484,6 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
     ones; at the end the parts make one batch, written to ``ipc`` as the whole parse writes it.
     Returned: the column offset; None when the sheet is small (parse it whole).
     ``_NotSplittable`` when the XML is not in the plain form or a part fails."""
-    import os
     import zipfile
     from concurrent.futures import ThreadPoolExecutor
     import fastexcel  # noqa: F401 - imported once here, not in every thread
@@ -506,7 +505,8 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
                 keep.append((n, zf.read(i)))
             elif n.startswith("xl/worksheets/") and n.endswith(".xml"):
                 keep.append((n, _EMPTY_SHEET))
-        if not os.environ.get("OD_NOMALLOPT"): _keep_freed_memory()
+        from addin.files.allocator import keep_freed_memory
+        keep_freed_memory()          # each part's cells reuse the memory of the ones before
         workers = part_workers()
         pending: list = []                    # per part with values: (first row - 1, its future)
         pool = ThreadPoolExecutor(workers, thread_name_prefix="orderdesk-part")
@@ -556,20 +556,6 @@ def part_workers() -> int:
 
 
 PART_WORKERS_MAX = 8
-
-
-def _keep_freed_memory() -> None:
-    """glibc: large blocks from the heap and freed memory kept, not given back to the system at
-    each part (every part's cells would fault in fresh pages again: a third of the CPU of the
-    parts went to page faults). Only in the parsing child, which exits when done."""
-    import ctypes
-    try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(-3, 32 << 20)     # M_MMAP_THRESHOLD: blocks below 32 MB from the heap
-    mallopt(-1, 1 << 30)      # M_TRIM_THRESHOLD: keep up to 1 GB of freed memory
 
 
 def _split_rows(fh, part_bytes: int):
