@@ -59,7 +59,7 @@ def completed(ledger: pd.DataFrame, as_of: _dt.date) -> pd.DataFrame:
     days = (completion - order).dt.days.to_numpy(dtype="float64")
     state = np.select([cancelled, completion.isna().to_numpy(), order.isna().to_numpy(), days < 0],
                       ["cancelled", "open", "no_order_date", "before_order_date"], default="")
-    out = ledger.copy()
+    out = ledger.copy(deep=False)      # copy-on-write: the new columns never reach the caller's frame
     out["completion"] = completion.to_numpy()
     out["lead_days"] = np.where(state == "", days, np.nan)
     out["lead_state"] = pd.Series(np.where(state == "", None, state), index=ledger.index, dtype=object)

@@ -34,11 +34,31 @@ def orders_of(classified: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     of ``addin.compute.otd.classify``), with the columns ``summarise`` reads: the ``by`` fields,
     customer, order_no, outcome, in_full, days_late, qty, unit_price, shipped_qty, source_row,
     and ``order_lines`` (its cohort lines)."""
-    keys = list(dict.fromkeys(list(by) + list(ORDER_KEY)))
-    cohort = classified.loc[classified["outcome"].isin(list(_CODES))]
+    keys = _keys(by)
+    return _finish(_order_rows(classified, keys), keys)
+
+
+def _keys(by: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(list(by) + list(ORDER_KEY)))
+
+
+_SUMS = {"_rank": "max", "_short": "any", "_unknown": "any", "days_late": "max", "qty": "sum", "_qty_na": "any",
+         "_value": "sum", "_value_na": "any", "shipped_qty": "sum", "_shipped_n": "sum", "source_row": "min",
+         "order_lines": "sum"}
+
+
+def _order_rows(classified: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The cohort lines aggregated per ``keys``, with the parts :func:`_finish` and
+    :func:`_regroup` need (sums before their unknowns are applied, counts of unknowns)."""
+    outcome = classified["outcome"].to_numpy(dtype=object)
+    codes = pd.Index(list(_CODES)).get_indexer(outcome)      # -1: not in the cohort
+    cohort_rows = np.flatnonzero(codes >= 0)
+    needed = [c for c in dict.fromkeys(keys + ["in_full", "days_late", "qty", "unit_price", "shipped_qty",
+                                               "source_row"]) if c in classified.columns]
+    cohort = classified[needed].iloc[cohort_rows]          # only the columns read here are copied
     frame = pd.DataFrame({k: cohort[k].astype(object) if k in cohort.columns else None for k in keys},
                          index=cohort.index)
-    frame["_rank"] = _RANK[cohort["outcome"].map(_CODES).to_numpy(dtype="int64")] if len(cohort) else []
+    frame["_rank"] = _RANK[codes[cohort_rows]]
     in_full = cohort["in_full"].astype("boolean") if "in_full" in cohort.columns else \
         pd.Series(pd.NA, index=cohort.index, dtype="boolean")
     frame["_short"] = (in_full == False).fillna(False).astype(bool)   # noqa: E712 (nullable compare)
@@ -54,11 +74,22 @@ def orders_of(classified: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     grouped = frame.groupby(keys, dropna=False, sort=False)
     # built-in aggregations only (a Python function per group cost 146 s at 1M lines): an order's
     # quantity and value are unknown when one of its lines' is; its shipped quantity when all are
-    out = grouped.agg(_rank=("_rank", "max"), _short=("_short", "any"), _unknown=("_unknown", "any"),
-                      days_late=("days_late", "max"), qty=("qty", "sum"), _qty_na=("_qty_na", "any"),
-                      _value=("_value", "sum"), _value_na=("_value_na", "any"),
-                      shipped_qty=("shipped_qty", "sum"), _shipped_n=("shipped_qty", "count"),
-                      source_row=("source_row", "min"), order_lines=("_rank", "size")).reset_index()
+    return grouped.agg(_rank=("_rank", "max"), _short=("_short", "any"), _unknown=("_unknown", "any"),
+                       days_late=("days_late", "max"), qty=("qty", "sum"), _qty_na=("_qty_na", "any"),
+                       _value=("_value", "sum"), _value_na=("_value_na", "any"),
+                       shipped_qty=("shipped_qty", "sum"), _shipped_n=("shipped_qty", "count"),
+                       source_row=("source_row", "min"), order_lines=("_rank", "size")).reset_index()
+
+
+def _regroup(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """:func:`_order_rows` per fewer ``keys`` from its rows per more (an order in several groups
+    once): the same as aggregating the lines again, without going over them."""
+    return rows.groupby(keys, dropna=False, sort=False).agg(**{c: (c, how) for c, how in _SUMS.items()}) \
+        .reset_index()
+
+
+def _finish(out: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    out = out.copy()
     out["qty"] = out["qty"].astype("float64").mask(out["_qty_na"].to_numpy(dtype=bool))
     out["_value"] = out["_value"].astype("float64").mask(out["_value_na"].to_numpy(dtype=bool))
     out["shipped_qty"] = out["shipped_qty"].astype("float64").mask(out["_shipped_n"].to_numpy() == 0)
@@ -81,10 +112,12 @@ def order_summary(classified: pd.DataFrame, by: Sequence[str] = (), settings=Non
     if completion is None:
         completion = bool(classified.attrs.get("completion", True))
     by = list(by)
-    total = summarise(orders_of(classified, ()), (), settings, completion=completion)
     if not by:
-        return total
-    groups = summarise(orders_of(classified, by), by, settings, completion=completion)
+        return summarise(orders_of(classified, ()), (), settings, completion=completion)
+    keys, total_keys = _keys(by), list(ORDER_KEY)
+    rows = _order_rows(classified, keys)          # the lines gone over once, for the groups and the total
+    groups = summarise(_finish(rows, keys), by, settings, completion=completion)
+    total = summarise(_finish(_regroup(rows, total_keys), total_keys), (), settings, completion=completion)
     total_row = total.iloc[[-1]].copy()
     for b in by:
         total_row[b] = None
