@@ -25,7 +25,8 @@ class Grid:
     rows: "list[list] | ArrowRows"   # absolute: rows[r][c] is the cell at row r+1, column c+1
     sheet_names: list[str]
     # xlsx read by fastexcel: every cell as text in Arrow columns (absolute rows; column j of
-    # the batch is worksheet column j + col_offset); ``rows`` is then a lazy typed view of it
+    # the batch is worksheet column j + col_offset), a record batch or (a sheet parsed in parts)
+    # a table of one batch per part; ``rows`` is then a lazy typed view of it
     batch: Any = None
     col_offset: int = 0
     encoding: str | None = None      # CSV: the codec the text was read with
@@ -42,16 +43,21 @@ class Grid:
                 self.mapping.madvise(mmap.MADV_DONTNEED)
             except (OSError, ValueError):
                 pass
+            if type(self.batch).__name__ == "Table":   # a column of parts was made one array to
+                import pyarrow as pa                  # encode it: its memory back to the system,
+                pa.default_memory_pool().release_unused()   # not kept by Arrow's pool
 
     def text_column(self, col: int, start: int, n: int):
         """Cells ``start .. start+n-1`` (0-based grid rows) of column ``col`` as an Arrow string
-        array (null = empty), or None when the grid has no Arrow batch."""
+        array or chunked array (null = empty), or None when the grid has no Arrow batch."""
         if self.batch is None:
             return None
         import pyarrow as pa
         j = col - self.col_offset
         if j < 0 or j >= self.batch.num_columns:
             return pa.nulls(n, pa.string())
+        # a table of parts gives a chunked array: a view of the mapped file like the batch's column
+        # (a copy into one array would be memory of the process for as long as the cells are kept)
         return self.batch.column(j).slice(start, n)
 
 
@@ -385,8 +391,10 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
             inspect_input(path)              # the exact reason, when the scan can name it
             raise
         mapping = _map_file(ipc)
-        batch = pa.ipc.open_file(pa.py_buffer(mapping) if mapping is not None
-                                 else pa.memory_map(ipc, "r")).get_batch(0)
+        reader = pa.ipc.open_file(pa.py_buffer(mapping) if mapping is not None else pa.memory_map(ipc, "r"))
+        # a sheet parsed in parts comes as one batch per part: a table of them (no copy)
+        batch = reader.get_batch(0) if reader.num_record_batches == 1 else reader.read_all()
+        del reader
     finally:
         try:
             os.unlink(ipc)                   # the mapping stays valid until the batch is freed
@@ -531,11 +539,13 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
                 future.cancel()
             pool.shutdown(wait=True)
     del pending
-    offset, batch = _assemble_parts(got)
-    del got
-    with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
-        writer.write_batch(batch)
-    return offset
+    lo = min((min(cols, default=0) for _, cols, _ in got), default=0)
+    hi = max((max(cols, default=-1) for _, cols, _ in got), default=-1)
+    schema = pa.schema([(f"__UNNAMED__{j}", pa.string()) for j in range(hi - lo + 1)])
+    with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        for batch in _padded_batches(got, lo, hi):   # each part freed once written: no second copy
+            writer.write_batch(batch)
+    return lo
 
 
 def _part_result(future):
@@ -669,28 +679,28 @@ def _parse_part(path: Path, name: str, member: str, prolog: bytes, rows, keep: l
     return cols, batch
 
 
-def _assemble_parts(got: list):
-    """The batch the whole sheet would have given, from its parts' batches ((first row, absolute
-    columns, batch) each): each absolute column's pieces concatenated, rows between the parts and
-    columns a part lacks as nulls. Returns (column offset, batch)."""
+def _padded_batches(got: list, lo: int, hi: int):
+    """The batches that make the whole sheet's rows from its parts' ((first row, absolute columns,
+    batch) each, in order; taken out of ``got`` as they go): each part with every column
+    ``lo..hi`` (a column it lacks as nulls), and null rows where rows between parts are empty."""
     import pyarrow as pa
-    if not got:
-        return 0, pa.record_batch([], names=[])
-    lo = min(min(cols, default=0) for _, cols, _ in got)
-    hi = max(max(cols, default=-1) for _, cols, _ in got)
-    arrays = []
-    for c in range(lo, hi + 1):
-        pieces, at = [], 0
-        for first, cols, batch in got:
-            if first > at:
-                pieces.append(pa.nulls(first - at, pa.string()))
-            elif first < at:
-                raise FileError("the sheet's parts overlap")
-            pieces.append(batch.column(cols.index(c)).cast(pa.string()) if c in cols
-                          else pa.nulls(batch.num_rows, pa.string()))
-            at = first + batch.num_rows
-        arrays.append(pa.concat_arrays(pieces))
-    return lo, pa.RecordBatch.from_arrays(arrays, names=[f"__UNNAMED__{j}" for j in range(len(arrays))])
+    names = [f"__UNNAMED__{j}" for j in range(hi - lo + 1)]
+
+    def nulls(n: int):
+        return pa.RecordBatch.from_arrays([pa.nulls(n, pa.string()) for _ in names], names=names)
+    at = 0
+    while got:
+        first, cols, batch = got.pop(0)
+        if first > at:
+            yield nulls(first - at)
+        elif first < at:
+            raise FileError("the sheet's parts overlap")
+        where = {c: i for i, c in enumerate(cols)}
+        yield pa.RecordBatch.from_arrays(
+            [batch.column(where[c]).cast(pa.string()) if c in where else pa.nulls(batch.num_rows, pa.string())
+             for c in range(lo, hi + 1)], names=names)
+        at = first + batch.num_rows
+        del batch
 
 
 def _ram_mb() -> float:

@@ -62,7 +62,7 @@ def arrow_text(s: pd.Series):
 
 
 def text_series(arr, index: pd.Index) -> pd.Series:
-    """Wrap an Arrow string array as a Series the parsers take."""
+    """Wrap an Arrow string array (or chunked array: no copy) as a Series the parsers take."""
     return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=index)
 
 
