@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 import bench  # noqa: E402  (bench/bench.py: the ledger generator and the fresh-process measure)
 
 AS_OF = bench.AS_OF.isoformat()
-READ_MEMORY_MB = 0      # --read-memory-mb: also run `orderdesk risk` with the sheet parsed in parts
+WHOLE_PARSE = False     # --whole-parse: also run `orderdesk risk` with the sheet parsed whole (ORDERDESK_READ_PARTS=0)
 
 ZIP_COPY = """
 import sys, zipfile
@@ -153,16 +153,16 @@ def measure_ledger(name: str, ledger: Path, work: Path, reps: int, whole: bool =
         r = out["orderdesk risk"]
         print(f"   orderdesk risk      {r['median_s']:8.2f} s (CPU {r['cpu_median_s']:.2f} s), peak"
               f" {r['peak_rss_mib']:.0f} MiB, exit {r['exit']}", flush=True)
-        if READ_MEMORY_MB:
-            # the sheet parsed in parts (addin/readers/grid.py _parts_to_ipc), as a machine short
-            # of memory would: ORDERDESK_READ_MEMORY_MB below what the whole parse takes
-            os.environ["ORDERDESK_READ_MEMORY_MB"] = str(READ_MEMORY_MB)
+        if WHOLE_PARSE:
+            # the sheet parsed whole on one thread, as before issue 19's parts became the default
+            # (addin/readers/grid.py _parts_to_ipc)
+            os.environ["ORDERDESK_READ_PARTS"] = "0"
             try:
-                out["orderdesk risk (parts)"] = bench.measure(risk, reps)
+                out["orderdesk risk (whole parse)"] = bench.measure(risk, reps)
             finally:
-                del os.environ["ORDERDESK_READ_MEMORY_MB"]
-            r = out["orderdesk risk (parts)"]
-            print(f"   orderdesk risk, sheet parsed in parts {r['median_s']:8.2f} s (CPU {r['cpu_median_s']:.2f} s),"
+                del os.environ["ORDERDESK_READ_PARTS"]
+            r = out["orderdesk risk (whole parse)"]
+            print(f"   orderdesk risk, sheet parsed whole {r['median_s']:8.2f} s (CPU {r['cpu_median_s']:.2f} s),"
                   f" peak {r['peak_rss_mib']:.0f} MiB, exit {r['exit']}", flush=True)
     floor = out["floor.zip_copy"]["median_s"]
     if "copy_median_s" in out["copy_step"]:
@@ -237,11 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-hostile", action="store_true")
     parser.add_argument("--json", default=str(HERE / "results_riskcopy.json"))
     parser.add_argument("--make-hostile", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--read-memory-mb", type=int, default=0,
-                        help="also run orderdesk risk with ORDERDESK_READ_MEMORY_MB set to this (1: always in parts)")
+    parser.add_argument("--whole-parse", action="store_true",
+                        help="also run orderdesk risk with the sheet parsed whole (ORDERDESK_READ_PARTS=0)")
     args = parser.parse_args(argv)
-    global READ_MEMORY_MB
-    READ_MEMORY_MB = args.read_memory_mb
+    global WHOLE_PARSE
+    WHOLE_PARSE = args.whole_parse
     if args.make_hostile:
         hostile_inputs()
         return 0

@@ -3,7 +3,7 @@
 of the two) in bench/bench.py and bench/bench_riskcopy.py. Prints nothing else; asserts nothing.
 
     python bench/peak_rss.py risk bench/.cache/ledger_200k_v1.xlsx --out /tmp/r.xlsx --as-of 2026-11-20 -q --no-cache
-    ORDERDESK_READ_MEMORY_MB=1 python bench/peak_rss.py risk ...     # the sheet parsed in parts
+    ORDERDESK_READ_PARTS=0 python bench/peak_rss.py risk ...     # the sheet parsed whole, one thread
 """
 import atexit
 import os
