@@ -25,6 +25,14 @@ def _same(a, b) -> bool:
     return table(a).equals(table(b))
 
 
+def _whole_parse(path, monkeypatch):
+    """The file's guard info, first sheet and its whole parse (parts switched off)."""
+    info = inspect_input(path, deep=False)
+    sheet = info.sheets[0]
+    monkeypatch.setattr(grid, "PART_XML_BYTES", 0)
+    return info, sheet, grid._load_isolated(path, info, sheet.name, 0)
+
+
 def _ledger(path, *, inline: bool):
     import xlsxwriter
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": inline})
@@ -54,10 +62,7 @@ def _ledger(path, *, inline: bool):
 @pytest.mark.parametrize("inline", [True, False], ids=["inline-strings", "shared-strings"])
 def test_parts_give_the_whole_parse(tmp_path, monkeypatch, inline):
     path = _ledger(tmp_path / "ledger.xlsx", inline=inline)
-    info = inspect_input(path, deep=False)
-    sheet = info.sheets[0]
-    monkeypatch.setattr(grid, "PART_XML_BYTES", 0)
-    whole = grid._load_isolated(path, info, sheet.name, 0)
+    info, sheet, whole = _whole_parse(path, monkeypatch)
     monkeypatch.setattr(grid, "PART_XML_BYTES", 40_000)
     assert grid._parts_to_ipc(path, sheet.name, sheet.part, str(tmp_path / ".orderdesk-t.arrow")) is not None
     import zipfile
@@ -101,10 +106,7 @@ def test_a_sheet_not_in_the_plain_form_is_parsed_whole(tmp_path, monkeypatch):
 def test_a_part_that_fails_means_the_whole_parse(tmp_path, monkeypatch):
     """A part whose parse fails (here: it raises) means the sheet is parsed whole."""
     path = _ledger(tmp_path / "ledger.xlsx", inline=True)
-    info = inspect_input(path, deep=False)
-    sheet = info.sheets[0]
-    monkeypatch.setattr(grid, "PART_XML_BYTES", 0)
-    whole = grid._load_isolated(path, info, sheet.name, 0)
+    info, sheet, whole = _whole_parse(path, monkeypatch)
 
     def broken(*args, **kwargs):
         raise RuntimeError("a damaged part")
@@ -150,10 +152,7 @@ def test_parts_starting_or_ending_on_values_that_are_no_values(tmp_path, monkeyp
         else:
             rows.append(f'<row r="{r}"><c r="D{r}" t="inlineStr"><is><t></t></is></c></row>')
     path = _sheet_with_xml(tmp_path, "".join(rows).encode())
-    info = inspect_input(path, deep=False)
-    sheet = info.sheets[0]
-    monkeypatch.setattr(grid, "PART_XML_BYTES", 0)
-    whole = grid._load_isolated(path, info, sheet.name, 0)
+    info, sheet, whole = _whole_parse(path, monkeypatch)
     monkeypatch.setattr(grid, "PART_XML_BYTES", 20_000)
     assert grid._parts_to_ipc(path, sheet.name, sheet.part, str(tmp_path / ".orderdesk-t.arrow")) is not None
     split = grid._load_isolated(path, info, sheet.name, 0)

@@ -71,21 +71,24 @@ def _order_rows(classified: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     frame["source_row"] = cohort["source_row"] if "source_row" in cohort.columns else np.arange(len(cohort)) + 1
     frame["_qty_na"] = frame["qty"].isna()
     frame["_value_na"] = frame["_value"].isna()
-    grouped = frame.groupby(keys, dropna=False, sort=False)
-    # built-in aggregations only (a Python function per group cost 146 s at 1M lines): an order's
-    # quantity and value are unknown when one of its lines' is; its shipped quantity when all are
-    return grouped.agg(_rank=("_rank", "max"), _short=("_short", "any"), _unknown=("_unknown", "any"),
-                       days_late=("days_late", "max"), qty=("qty", "sum"), _qty_na=("_qty_na", "any"),
-                       _value=("_value", "sum"), _value_na=("_value_na", "any"),
-                       shipped_qty=("shipped_qty", "sum"), _shipped_n=("shipped_qty", "count"),
-                       source_row=("source_row", "min"), order_lines=("_rank", "size")).reset_index()
+    frame["_shipped_n"] = frame["shipped_qty"].notna().astype("int64")
+    frame["order_lines"] = 1
+    return _aggregate(frame, keys)
+
+
+def _aggregate(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` (lines, or order rows per more keys) summed per ``keys`` by :data:`_SUMS`:
+    built-in aggregations only (a Python function per group cost 146 s at 1M lines). An order's
+    quantity and value are unknown when one of its lines' is, its shipped quantity when all are
+    (applied by :func:`_finish`)."""
+    return frame.groupby(keys, dropna=False, sort=False).agg(**{c: (c, how) for c, how in _SUMS.items()}) \
+        .reset_index()
 
 
 def _regroup(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """:func:`_order_rows` per fewer ``keys`` from its rows per more (an order in several groups
     once): the same as aggregating the lines again, without going over them."""
-    return rows.groupby(keys, dropna=False, sort=False).agg(**{c: (c, how) for c, how in _SUMS.items()}) \
-        .reset_index()
+    return _aggregate(rows, keys)
 
 
 def _finish(out: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -43,9 +43,6 @@ class Grid:
                 self.mapping.madvise(mmap.MADV_DONTNEED)
             except (OSError, ValueError):
                 pass
-            if type(self.batch).__name__ == "Table":   # a column of parts was made one array to
-                import pyarrow as pa                  # encode it: its memory back to the system,
-                pa.default_memory_pool().release_unused()   # not kept by Arrow's pool
 
     def text_column(self, col: int, start: int, n: int):
         """Cells ``start .. start+n-1`` (0-based grid rows) of column ``col`` as an Arrow string
@@ -486,10 +483,11 @@ _ROW_START = re.compile(rb"<row[\s>/]")
 def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
     """In the child: the sheet's XML read as a stream and cut at row starts into parts of about
     ``PART_XML_BYTES``; each part is a small workbook in memory (the part's rows, the styles and
-    shared strings) parsed by fastexcel with ``skip_rows`` = its first row - 1, so its batch rows
-    and ``absolute_index`` columns are the worksheet's. ``part_workers()`` threads parse the parts
-    (fastexcel parses without the interpreter lock) while this thread inflates and cuts the next
-    ones; at the end the parts make one batch, written to ``ipc`` as the whole parse writes it.
+    shared strings) parsed by fastexcel (``_parse_part``: its batch's rows start at the part's
+    first row with a value, its ``absolute_index`` columns are the worksheet's). ``part_workers()``
+    threads parse the parts (fastexcel parses without the interpreter lock) while this thread
+    inflates and cuts the next ones; ``ipc`` gets one batch per part, every column of the sheet in
+    each, in the rows' order (``_padded_batches``).
     Returned: the column offset; None when the sheet is small (parse it whole).
     ``_NotSplittable`` when the XML is not in the plain form or a part fails."""
     import zipfile
@@ -520,7 +518,7 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
         pool = ThreadPoolExecutor(workers, thread_name_prefix="orderdesk-part")
         try:
             with zf.open(sheet_info) as fh:
-                for prolog, rows, _, values in _split_rows(fh, part_bytes):
+                for prolog, rows, values in _split_rows(fh, part_bytes):
                     if values is None:
                         continue          # no value in these rows: they add nothing to the batch
                     # the first part is read from the sheet's first row; any other from its first
@@ -543,7 +541,7 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
     hi = max((max(cols, default=-1) for _, cols, _ in got), default=-1)
     schema = pa.schema([(f"__UNNAMED__{j}", pa.string()) for j in range(hi - lo + 1)])
     with pa.OSFile(ipc, "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
-        for batch in _padded_batches(got, lo, hi):   # each part freed once written: no second copy
+        for batch in _padded_batches(got, lo, schema):   # each part freed once written: no second copy
             writer.write_batch(batch)
     return lo
 
@@ -569,9 +567,10 @@ PART_WORKERS_MAX = 8
 
 
 def _split_rows(fh, part_bytes: int):
-    """(prolog, rows, first row number) per part of the sheet XML read from ``fh``: the prolog up
-    to ``<sheetData>`` (its ``<dimension>`` removed), then whole ``<row>`` elements of about
-    ``part_bytes`` (a memoryview), rows numbered (``r``) and in order."""
+    """(prolog, rows, value rows) per part of the sheet XML read from ``fh``: the prolog up to
+    ``<sheetData>`` (its ``<dimension>`` removed), whole ``<row>`` elements of about
+    ``part_bytes`` (a memoryview; rows numbered (``r``) and in order), and the numbers of the
+    part's first and last rows holding a value (None: no value in the part)."""
     prolog: bytes | None = None
     blocks: list[bytes] = []
     held = 0
@@ -627,7 +626,7 @@ def _split_rows(fh, part_bytes: int):
         if first <= last_row or last < first:
             raise _NotSplittable("rows out of order")
         last_row = last
-        yield prolog, rows, first, _value_rows(joined, len(rows))
+        yield prolog, rows, _value_rows(joined, len(rows))
         del rows, joined
 
 
@@ -679,26 +678,24 @@ def _parse_part(path: Path, name: str, member: str, prolog: bytes, rows, keep: l
     return cols, batch
 
 
-def _padded_batches(got: list, lo: int, hi: int):
-    """The batches that make the whole sheet's rows from its parts' ((first row, absolute columns,
-    batch) each, in order; taken out of ``got`` as they go): each part with every column
-    ``lo..hi`` (a column it lacks as nulls), and null rows where rows between parts are empty."""
+def _padded_batches(got: list, lo: int, schema):
+    """The batches of ``schema`` (worksheet columns ``lo``, ``lo + 1``, ...) that make the whole
+    sheet's rows from its parts' ((first row, absolute columns, batch) each, in order; taken out
+    of ``got`` as they go): a column a part lacks as nulls, null rows between parts."""
     import pyarrow as pa
-    names = [f"__UNNAMED__{j}" for j in range(hi - lo + 1)]
-
-    def nulls(n: int):
-        return pa.RecordBatch.from_arrays([pa.nulls(n, pa.string()) for _ in names], names=names)
     at = 0
+    got.reverse()                        # popped from the end: the first part first
     while got:
-        first, cols, batch = got.pop(0)
+        first, cols, batch = got.pop()
         if first > at:
-            yield nulls(first - at)
+            yield pa.RecordBatch.from_arrays([pa.nulls(first - at, pa.string()) for _ in schema.names],
+                                             schema=schema)
         elif first < at:
             raise FileError("the sheet's parts overlap")
         where = {c: i for i, c in enumerate(cols)}
         yield pa.RecordBatch.from_arrays(
             [batch.column(where[c]).cast(pa.string()) if c in where else pa.nulls(batch.num_rows, pa.string())
-             for c in range(lo, hi + 1)], names=names)
+             for c in range(lo, lo + len(schema.names))], schema=schema)
         at = first + batch.num_rows
         del batch
 
