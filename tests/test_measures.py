@@ -314,3 +314,17 @@ def test_a_line_without_currency_is_no_currency(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     backlog = openpyxl.load_workbook(out)["Backlog"]
     assert "nan" not in {str(c).strip().casefold() for row in backlog.iter_rows(values_only=True) for c in row}
+
+
+def test_a_missing_currency_does_not_make_a_group_mixed():
+    """pandas 3 reads a text column with blanks as strings with NaN: the blank cell is no
+    currency, not a currency 'NAN' that makes the customer's lines look mixed (value unknown)."""
+    import pandas as pd
+    from addin.compute.backlog import backlog
+    ledger = pd.DataFrame({"order_no": ["SO-1", "SO-2", "SO-3"], "customer": ["ACME", "ACME", "ACME"],
+                           "qty": [10.0, 5.0, 1.0], "unit_price": [2.0, 3.0, 4.0],
+                           "currency": pd.Series(["USD", None, " usd"], dtype="str"),
+                           "promised_date": pd.to_datetime(["2026-05-10", "2026-05-20", "2026-05-30"])})
+    table = backlog(ledger, dt.date(2026, 4, 30), by=["customer"])
+    assert table["open_value"].tolist() == [39.0, 39.0]           # the group and the total
+    assert table.attrs["mixed_currencies"] == ["USD"]

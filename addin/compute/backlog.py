@@ -89,11 +89,10 @@ def backlog(ledger: pd.DataFrame, as_of: _dt.date, settings=None, by: Sequence[s
     frame["overdue_value"] = np.where(overdue, value, 0.0)
     frame["unpriced_lines"] = np.isnan(value).astype(int)
     frame["_unpriced_overdue"] = (np.isnan(value) & overdue).astype(int)
-    currency = text_column(lines, "currency").map(lambda c: None if c is None else str(c).strip().upper())
-    frame["_currency"] = currency.to_numpy(dtype=object)
-
-    frame["_currency"] = currency.where(currency.map(lambda c: isinstance(c, str) and c != ""), None) \
-        .to_numpy(dtype=object)
+    # each distinct currency text normalised once; blank is no currency (None)
+    codes, texts = pd.factorize(text_column(lines, "currency").to_numpy(dtype=object), use_na_sentinel=True)
+    words = np.array([(str(c).strip().upper() or None) for c in texts] + [None], dtype=object)
+    frame["_currency"] = words[np.where(codes < 0, len(texts), codes)]
     sums = ["open_lines", "open_qty", "overdue_lines", "overdue_qty", "unpriced_lines", "_unpriced_overdue",
             "open_value", "overdue_value"]
 
