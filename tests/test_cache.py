@@ -371,3 +371,43 @@ def test_no_cache_option_and_the_same_output(tmp_path, folder):
     assert inputs.CACHING.get() is True
     for command in ("otd", "check", "report", "risk", "monthly"):
         assert "--no-cache" in runner.invoke(cli, [command, "--help"]).output
+
+
+def test_columns_the_file_does_not_fill_share_memory_but_edits_stay_in_their_column(tmp_path, folder, monkeypatch):
+    """The cached frame's empty canonical columns share one array per dtype (copy-on-write):
+    writing into one of them, in every way a caller can, leaves the others and the cache whole."""
+    import numpy as np
+    ledger = write_xlsx(tmp_path / "ledger.xlsx", rows())
+    fresh = read(ledger, "ledger")
+    read_ledger(ledger)
+    cache.wait()
+    monkeypatch.setattr("addin.readers.read", lambda *a, **k: pytest.fail("parsed again"))
+    data = read_ledger(ledger).data
+    empty = {str(d): [c for c in data.columns if data[c].isna().all() and str(data[c].dtype) == str(d)]
+             for d in data.dtypes.unique()}
+    dates, texts = empty["datetime64[ns]"], empty["object"]
+    assert len(dates) >= 2 and len(texts) >= 2
+    if int(pd.__version__.split(".")[0]) >= 3:
+        assert np.shares_memory(data[dates[0]].to_numpy(), data[dates[1]].to_numpy())    # shared, no copy per column
+    data.loc[data.index[0], dates[0]] = pd.Timestamp("2026-01-02")
+    data.iloc[1, data.columns.get_loc(texts[0])] = "edited"
+    data[texts[1]] = data[texts[1]].fillna("filled")
+    assert data[dates[0]].notna().sum() == 1 and data[dates[1:]].isna().all().all()
+    assert data[texts[0]].notna().sum() == 1 and data[texts[2:]].isna().all().all()
+    assert (data[texts[1]] == "filled").all()
+    same(read_ledger(ledger), fresh)                 # the next cached read is as the file says
+
+
+def test_an_entry_replaced_or_dropped_while_a_result_is_in_use_leaves_it_whole(tmp_path, folder):
+    """On POSIX the entry is mapped, not copied: the result read from it stays right when another
+    run replaces the entry or the size bound drops it."""
+    ledger = write_xlsx(tmp_path / "ledger.xlsx", rows())
+    fresh = read(ledger, "ledger")
+    read_ledger(ledger)
+    cache.wait()
+    held = read_ledger(ledger)
+    [entry] = entries(folder)
+    entry.unlink()                 # what the size bound does; a run that replaces it renames over it
+    entry.write_bytes(b"y" * 64)
+    same(held, fresh)
+    assert held.data["qty"].sum() == fresh.data["qty"].sum()

@@ -38,6 +38,8 @@ def date_column(frame: pd.DataFrame, name: str) -> pd.Series:
                              f"addin.readers.read(..., kind='ledger')", expected="dates") from None
     if getattr(col.dt, "tz", None) is not None:
         col = col.dt.tz_localize(None)
+    if getattr(col.array, "is_normalized", False):   # one pass, no new array: dates read are midnights
+        return col
     return col.dt.normalize()
 
 

@@ -274,7 +274,7 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
 
     ladder = ladder_dates(ledger)
     due = ladder[settings.basis]
-    added["due_date"] = due.to_numpy()
+    added["due_date"] = due
     # SPEC 13: a line measured by its deliveries is shipped on the day they completed it
     from addin.compute.deliveries import measure
     delivered = measure(ledger, due, day)        # None: no deliveries, the line's own dates
@@ -282,7 +282,7 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
         ship = pd.Series(np.where(delivered.has, delivered.completion.to_numpy(dtype="datetime64[ns]"),
                                   ship.to_numpy(dtype="datetime64[ns]")), index=ship.index)   # positional
     for basis in LADDER_BASES:
-        added[f"due_{basis}"] = ladder[basis].to_numpy()
+        added[f"due_{basis}"] = ladder[basis]
 
     if settings.customer_tolerances or settings.supplier_tolerances:
         late_tol, early_tol = line_tolerances(text_column(ledger, "customer"), settings,
@@ -354,9 +354,12 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     order = ["due_date"] + [f"due_{b}" for b in LADDER_BASES] + ["outcome", "days_late", "severity",
              "in_full", "month", "drift_count", "drift_days", "root_cause", "cause_scope", "flag"]
     # object arrays stay object: pandas' string inference would cost time and turn None into NaN
-    new = pd.DataFrame({k: pd.Series(added[k], dtype=object) if isinstance(added[k], np.ndarray)
-                        and added[k].dtype == object else added[k] for k in order})
-    new.index = ledger.index
+    # and nothing is copied (no consolidation): an array made here is kept as it is, a due date that
+    # is a ledger column is shared with it (copy-on-write: editing either copies it then)
+    new = pd.DataFrame({k: added[k].set_axis(ledger.index) if isinstance(added[k], pd.Series) else
+                        pd.Series(added[k], index=ledger.index, copy=False,
+                                  dtype=object if getattr(added[k], "dtype", None) == object else None)
+                        for k in order}, copy=False)
     out = pd.concat([ledger.drop(columns=[c for c in order if c in ledger.columns]), new], axis=1)
     out.attrs["completion"] = completion      # summarise() reads it: no completion column, no rate
     return out
@@ -509,7 +512,8 @@ def otd_report(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | No
     if completion is None:
         completion = has_completion_column(ledger)
     classified = classify(ledger, as_of, settings, completion=completion)
-    period = classified.loc[in_period(classified, start, end)]
+    keep = in_period(classified, start, end)
+    period = classified if bool(keep.all()) else classified.loc[keep]     # no copy of every column for nothing
     summary = summarise(period, by, settings, completion=completion)
     return period, summary, excluded_counts(period)
 

@@ -126,9 +126,9 @@ def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar
         reasons[overdue] = _texts(days, overdue_text)
 
     code = np.select([cancelled, done, overdue, at_risk], [4, 3, 0, 1], default=2)
-    return pd.DataFrame({"risk": pd.Series(np.asarray(RISKS, dtype=object)[code], dtype=object),
-                         "risk_reason": pd.Series(np.where(overdue | at_risk, reasons, None), dtype=object)}
-                        ).set_axis(ledger.index)
+    return pd.DataFrame({"risk": pd.Series(np.asarray(RISKS, dtype=object)[code], dtype=object, copy=False),
+                         "risk_reason": pd.Series(np.where(overdue | at_risk, reasons, None), dtype=object,
+                                                  copy=False)}, copy=False).set_axis(ledger.index)
 
 
 # ---------------------------------------------------------------------- calendar coverage
