@@ -191,7 +191,7 @@ def test_a_cell_written_into_the_block_afterwards_is_an_error_not_a_silent_loss(
     ws = wb.add_worksheet("Data")
     write_columns(ws, 1, [Column("text", ["a", "b"])])
     ws.write_string(2, 3, "late")
-    with pytest.raises(RuntimeError, match="at or below row 2") as failed:
+    with pytest.raises(RuntimeError, match="in rows 2 to 3") as failed:
         wb.close()
     # XlsxWriter leaves its zip archive (and the file) open when close() fails, held by the
     # traceback; the collector may later close the file first and the archive's finaliser then
@@ -199,6 +199,47 @@ def test_a_cell_written_into_the_block_afterwards_is_an_error_not_a_silent_loss(
     assert failed.value.__traceback__ is not None
     assert open_files_under(tmp_path) == []
     assert all(ws.fh.closed for ws in wb.worksheets())
+
+
+def _below(path: Path, fast: bool) -> Path:
+    """A header, a block of 40 rows (a number column whose missing values say so), a total row
+    right below it sharing the block's last 16 rows, and a note further down."""
+    wb = open_workbook(path)
+    ws = wb.add_worksheet("Data")
+    bold = wb.add_format({"bold": True})
+    ws.write_string(0, 0, "group")
+    ws.write_string(0, 1, "value")
+    values = np.array([np.nan if i % 7 == 3 else float(i) for i in range(40)])
+    assert write_columns(ws, 1, [Column("text", [f"g{i}" if i % 5 else None for i in range(40)]),
+                                 Column("number", values, missing_text="unknown")], fast=fast) is fast
+    ws.write_string(41, 0, "Total", bold)
+    ws.write_number(41, 1, float(np.nansum(values)), bold)
+    ws.write_string(60, 4, "note")
+    wb.close()
+    return path
+
+
+def test_rows_below_the_block_and_missing_text_read_back_as_cell_by_cell(tmp_path):
+    slow, fast = _below(tmp_path / "slow.xlsx", False), _below(tmp_path / "fast.xlsx", True)
+    cells = [{c.coordinate: (c.value, c.font.b) for row in openpyxl.load_workbook(p)["Data"].iter_rows()
+              for c in row if c.value is not None} for p in (slow, fast)]
+    assert cells[0] == cells[1]
+    assert cells[1]["B5"] == ("unknown", False) and cells[1]["B6"] == (4, False) and "A7" not in cells[1]
+    assert cells[1]["A42"] == ("Total", True) and cells[1]["E61"] == ("note", False)
+    book = CalamineWorkbook.from_path(str(fast)).get_sheet_by_name("Data").to_python()
+    assert book[41][:2] == ["Total", float(np.nansum([np.nan if i % 7 == 3 else i for i in range(40)]))]
+    from defusedxml import ElementTree
+    with zipfile.ZipFile(fast) as z:
+        root = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
+        strings = z.read("xl/sharedStrings.xml").decode()
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    assert [int(r.get("r")) for r in root.findall("m:sheetData/m:row", ns)] == list(range(1, 43)) + [61]
+    assert root.find("m:dimension", ns).get("ref") == "A1:E61"
+    # the table's count is exact: 2 headers, 32 groups, 6 unknown, the total and the note
+    assert 'count="42"' in strings and strings.count("<t>unknown</t>") == 1
+    # the spans of the 16 rows the block shares with the total row cover both
+    spans = {int(r.get("r")): r.get("spans") for r in root.findall("m:sheetData/m:row", ns)}
+    assert spans[33] == spans[42] == "1:2"
 
 
 # --------------------------------------------------------------------------- the report's Data sheet

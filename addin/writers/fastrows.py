@@ -5,7 +5,8 @@ calls per cell; at 50,000 rows x 45 columns that is most of the monthly report's
 column is handled once per *distinct* value (text cleaned and put in the shared-string table,
 number formatted) and the cells are assembled with numpy ``take`` and one ``str.join`` per chunk
 of rows, emitted inside ``<sheetData>`` when the workbook closes. XlsxWriter still writes the
-rest of the sheet (header row, table, formats, widths, panes) and the shared strings.
+rest of the sheet (header row, rows below the block such as a total, table, formats, widths,
+panes) and the shared strings.
 
 Text goes through the same rule as the cell-by-cell path (``cell_text``: never a formula or a
 link, XML-illegal control characters removed, at most 32,767 UTF-16 units) and through
@@ -38,6 +39,7 @@ CHUNK_ROWS = 2048  # rows joined into one string at a time: bounded memory on bi
 
 _NO_CELL = -1
 _BLANK = "\x00blank"  # payload of a blank cell that carries a format (no value)
+_SHARED = "\x00text:"  # a number column's payload that is text: the shared-string index follows
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Column:
     fmt: Any = None
     # blank values still get a cell carrying ``fmt`` (borders), as ``write_blank(.., fmt)`` does
     styled_blanks: bool = False
+    # ``kind="number"``: the text written (with ``fmt``) where a value is missing, e.g. "unknown"
+    missing_text: str | None = None
 
 
 def cell_text(value: Any) -> str | None:
@@ -90,7 +94,9 @@ def _write_slow(ws, first_row: int, columns: Sequence[Column]) -> None:
     for column in columns:
         if column.kind == "number":
             values = np.asarray(column.values, dtype="float64")
-            cells.append([(int(i), float(values[i])) for i in np.flatnonzero(~np.isnan(values))])
+            missing = [] if column.missing_text is None else \
+                [(int(i), column.missing_text) for i in np.flatnonzero(np.isnan(values))]
+            cells.append(sorted([(int(i), float(values[i])) for i in np.flatnonzero(~np.isnan(values))] + missing))
         else:
             texts = (cell_text(v) for v in _objects(column.values))
             cells.append([(i, text) for i, text in enumerate(texts) if text is not None])
@@ -155,12 +161,17 @@ def _code_text(values: Any, fmt, str_table) -> _Coded:
             # writes it unescaped (the cell reads back empty or altered): write it inline
             payloads.append(_inline(text))
             continue
-        index = str_table._get_shared_string_index(text)
-        str_table.count += int(counts[k]) - 1
-        payloads.append(str(index))
+        payloads.append(_text_code(text, int(counts[k]), str_table))
     remap = np.append(remap, _NO_CELL)  # code -1 (blank) picks the last entry
     codes = remap[codes]
     return _Coded(codes, payloads, "text", fmt)
+
+
+def _text_code(text: str, uses: int, str_table) -> str:
+    """The shared-string index of ``text``, written in ``uses`` cells (the table's count is exact)."""
+    index = str_table._get_shared_string_index(text)
+    str_table.count += uses - 1
+    return str(index)
 
 
 def _inline(text: str) -> str:
@@ -204,21 +215,27 @@ def _tails(ws, plan: _Plan, j: int) -> np.ndarray:
     if fmt is None and j in ws.col_info:  # XlsxWriter falls back to the column's format
         fmt = getattr(ws.col_info[j], "column_format", None)
     style = f' s="{fmt._get_xf_index()}"' if fmt is not None and (c.codes >= 0).any() else ""
-    if c.kind == "text":
-        tails = [f'"{style}/>' if p == _BLANK else
-                 f'"{style} t="inlineStr"><is>{p}</is></c>' if p.startswith("<t") else
-                 f'"{style} t="s"><v>{p}</v></c>' for p in c.payloads]
-    else:
-        tails = []
-        for p in c.payloads:
-            if p == _BLANK:
-                tails.append(f'"{style}/>')
-            elif p in ("inf", "-inf"):  # what write_number does with nan_inf_to_errors
-                sign = "-" if p == "-inf" else ""
-                tails.append(f'"{style} t="e"><f>{sign}1/0</f><v>#DIV/0!</v></c>')
-            else:
-                tails.append(f'"{style}><v>{p}</v></c>')
-    return np.array(tails + [""], dtype=object)
+    tail = _text_tail if c.kind == "text" else _number_tail
+    return np.array([tail(p, style) for p in c.payloads] + [""], dtype=object)
+
+
+def _text_tail(p: str, style: str) -> str:
+    if p == _BLANK:
+        return f'"{style}/>'
+    if p.startswith("<t"):
+        return f'"{style} t="inlineStr"><is>{p}</is></c>'
+    return f'"{style} t="s"><v>{p}</v></c>'
+
+
+def _number_tail(p: str, style: str) -> str:
+    if p == _BLANK:
+        return f'"{style}/>'
+    if p.startswith(_SHARED):  # a number column's missing text (``Column.missing_text``)
+        return _text_tail(p[len(_SHARED):], style)
+    if p in ("inf", "-inf"):  # what write_number does with nan_inf_to_errors
+        sign = "-" if p == "-inf" else ""
+        return f'"{style} t="e"><f>{sign}1/0</f><v>#DIV/0!</v></c>'
+    return f'"{style}><v>{p}</v></c>'
 
 
 def _row_template(ws) -> tuple[str, str, str]:
@@ -248,12 +265,15 @@ def _emit(ws, plan: _Plan) -> None:
     block = (plan.first_row + np.arange(n)) // 16
     spans_lo = pd.Series(first_col).groupby(block).transform("min").to_numpy().copy()
     spans_hi = pd.Series(last_col).groupby(block).transform("max").to_numpy().copy()
-    shared = block == plan.first_row // 16   # XlsxWriter's own rows (the header) in the first block
-    own = [c for r, cells in ws.table.items() if r < plan.first_row and r // 16 == plan.first_row // 16
-           for c in cells]
-    if own:
-        spans_lo[shared] = np.minimum(spans_lo[shared], min(own))
-        spans_hi[shared] = np.maximum(spans_hi[shared], max(own))
+    # XlsxWriter's own rows (the header above, a total row below) in the block's first or last 16
+    end = plan.first_row + n
+    for edge in {plan.first_row // 16, (end - 1) // 16}:
+        own = [c for r, cells in ws.table.items() if not plan.first_row <= r < end and r // 16 == edge
+               for c in cells]
+        if own:
+            shared = block == edge
+            spans_lo[shared] = np.minimum(spans_lo[shared], min(own))
+            spans_hi[shared] = np.maximum(spans_hi[shared], max(own))
     head, middle, tail = _row_template(ws)
     numbers = np.arange(plan.first_row + 1, plan.first_row + n + 1).astype(str).astype(object)
     span_text = np.char.add(np.char.add((spans_lo + 1).astype(str), ":"), (spans_hi + 1).astype(str)).astype(object)
@@ -282,19 +302,23 @@ def _install(ws, plan: _Plan) -> None:
     first = plan.first_row
 
     def write_rows() -> None:
+        end = first + plan.n
         # nothing else may have been written into the block's rows (it would be lost)
         for store in (ws.table, ws.row_info, ws.comments):
-            if any(r >= first and store[r] for r in list(store.keys())):
-                raise RuntimeError(f"fastrows: {ws.name} has cells or row settings at or below row "
-                                   f"{first + 1}, which the column-wise block owns")
-        saved = ws.dim_rowmax
-        if ws.dim_rowmin is not None and ws.dim_rowmin < first:
-            ws.dim_rowmax = min(saved, first - 1)  # XlsxWriter writes its own rows (the header)
-            try:
+            if any(first <= r < end and store[r] for r in list(store.keys())):
+                raise RuntimeError(f"fastrows: {ws.name} has cells or row settings in rows {first + 1} to "
+                                   f"{end}, which the column-wise block owns")
+        low, high = ws.dim_rowmin, ws.dim_rowmax
+        try:
+            if low is not None and low < first:
+                ws.dim_rowmax = min(high, first - 1)  # XlsxWriter writes its own rows above (the header)
                 original()
-            finally:
-                ws.dim_rowmax = saved
-        _emit(ws, plan)
+            _emit(ws, plan)
+            if high is not None and high >= end:      # and below (a total row)
+                ws.dim_rowmin, ws.dim_rowmax = max(low, end), high
+                original()
+        finally:
+            ws.dim_rowmin, ws.dim_rowmax = low, high
 
     ws._write_rows = write_rows
 
@@ -303,8 +327,9 @@ def write_columns(ws, first_row: int, columns: Sequence[Column], *, fast: bool |
     """Write ``columns`` (column 0, 1, ...) into rows ``first_row``, ``first_row + 1``, ...
 
     ``fast=None`` takes the column-wise path when ``fast_path_available(ws)``; ``False`` forces
-    cell by cell; ``True`` requires the fast path. Nothing else may later be written at or below
-    ``first_row`` on the fast path. Returns whether the fast path was taken."""
+    cell by cell; ``True`` requires the fast path. Nothing else may be written into the block's
+    rows on the fast path; rows below it (a total row) are written by XlsxWriter as usual.
+    Returns whether the fast path was taken."""
     if fast is None:
         fast = fast_path_available(ws)
     elif fast and not fast_path_available(ws):
@@ -316,6 +341,10 @@ def write_columns(ws, first_row: int, columns: Sequence[Column], *, fast: bool |
     coded = [_code_text(c.values, c.fmt, ws.str_table) if c.kind == "text" else _code_numbers(c.values, c.fmt)
              for c in columns]
     for c, column in zip(coded, columns):
+        if c.kind == "number" and column.missing_text is not None and (c.codes < 0).any():
+            c.codes = np.where(c.codes < 0, len(c.payloads), c.codes)
+            c.payloads.append(_SHARED + _text_code(cell_text(column.missing_text) or "",
+                                                   int((c.codes == len(c.payloads)).sum()), ws.str_table))
         if column.styled_blanks and column.fmt is not None and (c.codes < 0).any():
             c.codes = np.where(c.codes < 0, len(c.payloads), c.codes)
             c.payloads.append(_BLANK)

@@ -6,7 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from addin.i18n import t
+from addin.writers.fastrows import Column, write_columns
 from addin.writers.xlsx import print_setup, set_widths, write_text, write_value
 
 COLUMNS = ("open_lines", "overdue_qty", "overdue_value", "open_qty", "open_value")   # overdue first
@@ -31,18 +35,22 @@ def write_backlog(book) -> None:
     book.header_row(ws, top)
     for c, h in enumerate(headers):
         write_text(ws, top, c, h, s["header_left"] if c < len(keys) else s["header"])
-    records = table.to_dict("records")
     none, unknown = t("backlog_cli.none", lang), t("backlog_cli.unknown", lang)
-    r = top
-    for rec in records:
+    # the groups (tens of thousands at a million lines) as one column-wise block, the total below
+    body = table.loc[~table["is_total"].to_numpy(dtype=bool)]
+    columns = []
+    for k in keys:
+        values = body[k].to_numpy(dtype=object, na_value=None).copy()
+        values[pd.isna(values)] = none
+        columns.append(Column("text", values, s["text"], styled_blanks=True))
+    columns += [Column("number", pd.to_numeric(body[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan),
+                       s["int"], missing_text=unknown) for name in COLUMNS]
+    write_columns(ws, top + 1, columns)
+    r = top + len(body)
+    for rec in table.loc[table["is_total"].to_numpy(dtype=bool)].to_dict("records"):
         r += 1
-        total = rec["is_total"]
-        for c, k in enumerate(keys):
-            if total:
-                value = t("backlog_cli.total", lang) if c == 0 else ""
-            else:
-                value = none if rec[k] is None else rec[k]
-            write_text(ws, r, c, value, s["label_bold"] if total else s["text"])
+        for c in range(len(keys)):
+            write_text(ws, r, c, t("backlog_cli.total", lang) if c == 0 else "", s["label_bold"])
         for c, name in enumerate(COLUMNS, start=len(keys)):
             v = rec[name]
             if _blank(v):
@@ -57,7 +65,6 @@ def write_backlog(book) -> None:
                               {"type": "cell", "criteria": ">", "value": 0, "format": book.wb.add_format(
                                   {"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
     # each distinct value measured once (a part number recurs in every month it is due)
-    set_widths(ws, [[h, *dict.fromkeys(rec.get(k) for rec in records)] for h, k in
-                    zip(headers, keys + list(COLUMNS))])
+    set_widths(ws, [[h, *table[k].drop_duplicates().tolist()] for h, k in zip(headers, keys + list(COLUMNS))])
     ws.freeze_panes(top + 1, len(keys))
     print_setup(ws, repeat_rows=(top, top), fit_width=True)
