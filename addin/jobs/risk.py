@@ -42,12 +42,18 @@ def risk_copy(ledger: Source, settings: Settings, *, as_of: _dt.date, lang: str,
     open (and so overdue or at risk) while they fall short. The ledger's own rows are never folded
     here: the copy gives each of its rows a risk."""
     from addin.writers.riskcopy import write_risk_copy
+    # the read is held by the writer alone, which lets its columns go once the risk is known
+    return write_risk_copy(_lines(ledger, settings, as_of, sheet, mapping, deliveries, deliveries_sheet, deliveries_map),
+                           out=out, as_of=as_of, calendar=working_calendar(settings),
+                           horizon=settings.otd.risk_horizon, basis=settings.otd.basis, separate=separate, lang=lang)
+
+
+def _lines(ledger: Source, settings: Settings, as_of: _dt.date, sheet: str | None, mapping: Any,
+           deliveries: Source | None, deliveries_sheet: str | None, deliveries_map: Any):
     result = read_ledger(ledger, sheet=sheet, mapping=mapping)
     if deliveries is not None:
         from addin.jobs.deliveries import with_deliveries
         result = with_deliveries(result, deliveries, as_of, settings, sheet=deliveries_sheet,
                                  mapping=deliveries_map).ledger
     # filtered (SPEC 13): the copy keeps every row of the ledger; only the selected lines get a risk
-    result = selected(result, settings)
-    return write_risk_copy(result, out=out, as_of=as_of, calendar=working_calendar(settings),
-                           horizon=settings.otd.risk_horizon, basis=settings.otd.basis, separate=separate, lang=lang)
+    return selected(result, settings)

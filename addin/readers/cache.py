@@ -264,13 +264,6 @@ def _frame_table(data: pd.DataFrame):
     return pa.Table.from_arrays(arrays, names=list(data.columns)), dtypes
 
 
-def _copy_on_write() -> bool:
-    """Whether pandas copies a shared column before writing into it (always from pandas 3)."""
-    if int(pd.__version__.split(".")[0]) >= 3:
-        return True
-    return bool(pd.get_option("mode.copy_on_write") is True)
-
-
 def _null_column(n: int, dtype: str) -> np.ndarray:
     if dtype == "object":
         return np.full(n, None, dtype=object)
@@ -283,21 +276,17 @@ def _null_column(n: int, dtype: str) -> np.ndarray:
 
 def _frame_back(table, dtypes: list[str]) -> pd.DataFrame:
     import pyarrow as pa
+
+    from addin.readers.values import Filled
     n = table.num_rows
     out: dict[str, Any] = {}
-    # the canonical frame has many columns the file does not fill (19 of 43 on the bench ledger):
-    # with copy-on-write they share one array per dtype (8 MB per million lines each otherwise)
-    shared: dict[str, pd.Series] | None = {} if _copy_on_write() else None
+    empty = Filled(n)      # the columns the file does not fill (19 of 43 on the bench ledger) share memory
     for name, dtype, chunked in zip(table.column_names, dtypes, table.columns):
         arr = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
-        if pa.types.is_null(arr.type) and shared is not None:
-            if dtype not in shared:
-                shared[dtype] = pd.Series(_null_column(n, dtype), dtype=dtype, copy=False)
-            out[name] = shared[dtype].copy(deep=False)      # pandas copies it before a write
-            continue
         if pa.types.is_null(arr.type):
-            values = _null_column(n, dtype)
-        elif dtype == "object":
+            out[name] = empty.column(dtype, functools.partial(_null_column, dtype=dtype))
+            continue
+        if dtype == "object":
             words = np.empty(len(arr.dictionary) + 1, dtype=object)
             words[:-1] = arr.dictionary.to_numpy(zero_copy_only=False)
             words[-1] = None

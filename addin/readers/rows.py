@@ -64,10 +64,9 @@ def _filled_cells(grid: Grid, body, start: int, n: int, rows: np.ndarray) -> tup
     at = pa.array(rows)
     for j in range(grid.batch.num_columns):
         c = j + grid.col_offset
-        cells = grid.text_column(c, start, n)
-        if cells.null_count == len(cells):
+        taken = grid.cells_at(c, start, n, at)
+        if taken is None:
             continue
-        taken = cells.take(at)
         has = values.arrow_mask(pc.not_equal(pc.utf8_trim_whitespace(taken), ""))
         if not has.any():
             continue
@@ -171,10 +170,9 @@ def _word_rows(grid: Grid, body, start: int, n: int, rows: np.ndarray) -> np.nda
     import pyarrow.compute as pc
     at = pa.array(rows)
     for j in range(grid.batch.num_columns):
-        cells = grid.text_column(j + grid.col_offset, start, n)
-        if cells.null_count == len(cells):
+        taken = grid.cells_at(j + grid.col_offset, start, n, at)
+        if taken is None:
             continue
-        taken = cells.take(at)
         hint = np.flatnonzero(values.arrow_mask(pc.match_substring_regex(taken, _TOTAL_HINT)))
         for k in hint:
             if not out[rows[k]] and is_total_label(taken[int(k)].as_py()):

@@ -904,8 +904,10 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     def kept(c: values.Coded) -> pd.Series:   # one numpy take of the kept rows' entries
         return pd.Series(c.rows(rows_kept), dtype=c.values.dtype, copy=False)
 
-    data = pd.DataFrame({f: kept(parsed[f]) if f in parsed else _empty_column(t, n_valid)
-                         for f, t in fields.items()}, copy=False)
+    empty_columns = values.Filled(n_valid)       # the fields the file does not fill share one array per kind
+    data = pd.DataFrame({f: kept(parsed[f]) if f in parsed else
+                         empty_columns.column(t, functools.partial(_empty_array, t)) for f, t in fields.items()},
+                        copy=False)
     for f, c in parsed.items():
         if f not in fields:
             data[f] = kept(c)
@@ -1229,18 +1231,17 @@ def _excel_text(text: pd.Series, scan=None) -> tuple[pd.Series, np.ndarray]:
     return text, too_long
 
 
-def _empty_column(kind_of: str, n: int) -> pd.Series:
+def _empty_array(kind_of: str, n: int) -> np.ndarray:
     if kind_of == schema.DATE:
-        a = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    elif kind_of == schema.NUMBER:
-        a = np.full(n, np.nan)
-    elif kind_of == schema.BOOL:
-        a = np.zeros(n, dtype=bool)
-    else:
-        a = np.empty(n, dtype=object)      # None in every cell
-        if kind_of == schema.LIST:
-            a.fill(())
-    return pd.Series(a, copy=False)
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if kind_of == schema.NUMBER:
+        return np.full(n, np.nan)
+    if kind_of == schema.BOOL:
+        return np.zeros(n, dtype=bool)
+    a = np.empty(n, dtype=object)      # None in every cell
+    if kind_of == schema.LIST:
+        a.fill(())
+    return a
 
 
 # --- entry points ---------------------------------------------------------------------------

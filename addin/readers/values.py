@@ -43,6 +43,37 @@ def total_words() -> frozenset[str]:
     return frozenset(norm_key(w).replace(" ", "") for w in vocab()["totals"]["words"])
 
 
+# --- columns of one value ---------------------------------------------------------------------
+
+def copy_on_write() -> bool:
+    """Whether pandas copies a column shared by several before writing into one (pandas 3)."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.get_option("mode.copy_on_write") is True
+
+
+class Filled:
+    """Columns of ``n`` rows that all hold one value (the canonical columns a file does not
+    fill: 19 of 43 on a ledger, 8 MB each per million lines). With copy-on-write they share one
+    array per key, and pandas copies a column before anything is written into it."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._made: dict | None = {} if copy_on_write() else None
+
+    def column(self, key: str, make) -> pd.Series:
+        """The column for ``key``: ``make(n)`` (a numpy array) made once and shared."""
+        if self._made is None:
+            return self._series(make)
+        if key not in self._made:
+            self._made[key] = self._series(make)
+        return self._made[key].copy(deep=False)
+
+    def _series(self, make) -> pd.Series:
+        values = make(self.n)
+        return pd.Series(values, dtype=values.dtype, copy=False)      # object stays object
+
+
 # --- Arrow text columns (xlsx read by fastexcel: every cell as text) ------------------------
 # Such a column holds what a typed reader would give as text: a datetime cell as
 # '2026-01-05 00:00:00' (a time of day on 1899-12-30/31), a number as '1200' or '42.5'.
