@@ -11,7 +11,6 @@ import ipaddress
 import math
 import os
 import string
-import sys
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.utils import getaddresses, parseaddr

@@ -502,14 +502,14 @@ def _parts_to_ipc(path: Path, name: str, member: str, ipc: str) -> int | None:
     shared strings) parsed by fastexcel (``_parse_part``: its batch's rows start at the part's
     first row with a value, its ``absolute_index`` columns are the worksheet's). ``part_workers()``
     threads parse the parts (fastexcel parses without the interpreter lock) while this thread
-    inflates and cuts the next ones; ``ipc`` gets one batch per part, every column of the sheet in
-    each, in the rows' order (``_padded_batches``).
+    inflates and cuts the next ones; each part parsed goes to a file of its own at once
+    (``_Spilled``), and ``ipc`` gets one batch per part, every column of the sheet in each, in the
+    rows' order (``_padded_batches``).
     Returned: the column offset; None when the sheet is small (parse it whole).
     ``_NotSplittable`` when the XML is not in the plain form or a part fails."""
     import zipfile
     from concurrent.futures import ThreadPoolExecutor
     import fastexcel  # noqa: F401 - imported once here, not in every thread
-    import pyarrow as pa
     with zipfile.ZipFile(path) as zf:
         infos = {i.filename: i for i in zf.infolist()}
         sheet_info = infos.get(member)

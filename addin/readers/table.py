@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import gc
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path

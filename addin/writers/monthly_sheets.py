@@ -6,7 +6,7 @@ value cached, or, above the size limit, the value alone.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
