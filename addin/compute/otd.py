@@ -265,7 +265,6 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     settings = settings or OtdSettings()
     day = as_timestamp(as_of)
     added: dict[str, Any] = {}            # new columns, joined to the ledger once at the end
-    requested = date_column(ledger, "requested_date")
     first = date_column(ledger, "first_promised_date")
     promised = date_column(ledger, "promised_date")
     ship = date_column(ledger, "ship_date")
