@@ -62,3 +62,41 @@ def test_the_command_line_keeps_freed_memory_and_the_addin_does_not():
     from pathlib import Path
     excel = Path(cli.__file__).parent / "excel"
     assert not [p for p in excel.rglob("*.py") if "keep_freed_memory" in p.read_text(encoding="utf-8")]
+
+
+@linux_glibc
+def test_arrow_allocates_from_jemalloc_without_importing_pyarrow_and_the_users_choice_wins():
+    """The command line's Arrow allocations go to jemalloc where pyarrow has it (memory given back
+    sooner than mimalloc: 1M-line risk 615 -> 559 MiB); pyarrow is not imported for that
+    (``--help`` stays fast); ARROW_DEFAULT_MEMORY_POOL set by the user is kept."""
+    from addin.files import allocator
+    if not allocator._arrow_has_jemalloc():
+        pytest.skip("this pyarrow was built without jemalloc")
+    out = _run("""
+        import os, sys
+        os.environ.pop("ARROW_DEFAULT_MEMORY_POOL", None)
+        from addin.files import allocator
+        allocator.keep_freed_memory()
+        print("pyarrow" in sys.modules)
+        import pyarrow as pa
+        print(pa.default_memory_pool().backend_name)
+    """)
+    assert out.split() == ["False", "jemalloc"]
+    out = _run("""
+        import os
+        os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+        from addin.files import allocator
+        allocator.keep_freed_memory()
+        import pyarrow as pa
+        print(pa.default_memory_pool().backend_name)
+    """)
+    assert out == "system"
+    out = _run("""
+        import os
+        os.environ.pop("ARROW_DEFAULT_MEMORY_POOL", None)
+        import pyarrow as pa
+        from addin.files import allocator
+        allocator.keep_freed_memory()           # pyarrow already in use: its pool is set
+        print(pa.default_memory_pool().backend_name)
+    """)
+    assert out == "jemalloc"
