@@ -411,3 +411,32 @@ def test_every_line_lands_in_exactly_one_place(rows, late, early):
     assert (classified.loc[late_lines, "days_late"] > late).all()          # late means past the window
     assert classified.loc[~late_lines, "days_late"].isna().all()
     assert classified.loc[late_lines, "root_cause"].notna().all()
+
+
+def test_a_summary_from_the_summary_columns_alone_is_the_whole_classifications():
+    """``otd_report(lines=False)`` classifies only what the summary reads (no root causes, drift,
+    ladder months): every summary and excluded count is the same as from the whole
+    classification, for every grouping, weight and tolerance; the lines carry those columns."""
+    from addin.compute.otd import CLASSIFIED, FOR_SUMMARY
+    from addin.demo.samples import write_ledger
+    from addin.readers import read
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:     # the demo's ledger: 475 lines, late, early, open, cancelled
+        ledger = read(write_ledger(Path(tmp) / "ledger.xlsx", "en"), "ledger").data
+    as_of = dt.date(2026, 11, 20)
+    settings = [OtdSettings(), OtdSettings(basis="requested", late_tolerance=2, early_tolerance=3),
+                OtdSettings(weight="qty"), OtdSettings(customer_tolerances={str(ledger["customer"].iloc[0]): (5, None)})]
+    for s in settings:
+        for by in ([], ["customer"], ["month"], ["customer", "month"], ["part_no"]):
+            for period in ((None, None), (dt.date(2026, 9, 1), dt.date(2026, 10, 31))):
+                full = otd_report(ledger, as_of, s, by, *period)
+                slim = otd_report(ledger, as_of, s, by, *period, lines=False)
+                pd.testing.assert_frame_equal(full[1], slim[1])
+                assert full[2] == slim[2]
+    lines = otd_report(ledger, as_of, OtdSettings(), lines=False)[0]
+    assert set(CLASSIFIED) & set(lines.columns) == set(FOR_SUMMARY)
+    assert len(lines) == len(ledger) and (lines["outcome"] == "late").sum() > 10
+    whole = classify(ledger, as_of, OtdSettings())
+    assert set(CLASSIFIED) <= set(whole.columns)
+    pd.testing.assert_frame_equal(whole[list(FOR_SUMMARY)], lines[list(FOR_SUMMARY)])

@@ -133,7 +133,7 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
             figures["lead_times"] = lead_time_json(leads, LEAD_BY)
         safe_echo(json.dumps(figures, ensure_ascii=False))
         return
-    period, summary, excluded = otd_summary(result, settings, as_of, by=by, start=start, end=end, level=level)
+    _, summary, excluded = otd_summary(result, settings, as_of, by=by, start=start, end=end, level=level, lines=False)
     if fmt == "csv":
         safe_echo(_csv(summary, by, lang), nl=False)
         return
@@ -149,7 +149,7 @@ def otd(ledger: Path, by: list[str], basis: str, as_of: dt.date | None, month: d
     text = LABELS[lang]
     safe_echo(text["excluded"].format(**excluded))
     if level == "order":   # the headline counts lines measured, not orders
-        _, summary, excluded = otd_summary(result, settings, as_of, by=(), start=start, end=end)
+        _, summary, excluded = otd_summary(result, settings, as_of, by=(), start=start, end=end, lines=False)
     safe_echo(measured_headline(**headline_facts(summary, excluded), lang=lang))  # measured, and what was not
     safe_echo(text["risk"].format(as_of=as_of.isoformat(), overdue=risk.overdue, at_risk=risk.at_risk,
                                    h=risk.horizon, cal=risk.calendar))

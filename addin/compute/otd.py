@@ -254,12 +254,22 @@ def has_completion_column(ledger_result: Any) -> bool:
     return bool(data["ship_date"].notna().any())
 
 
+CLASSIFIED = ("due_date",) + tuple(f"due_{b}" for b in LADDER_BASES) + (
+    "outcome", "days_late", "severity", "in_full", "month", "drift_count", "drift_days", "root_cause",
+    "cause_scope", "flag")
+# what summarise and the excluded counts read of a classified ledger (besides the by-fields)
+FOR_SUMMARY = ("due_date", "outcome", "days_late", "in_full", "month")
+
+
 def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None, *,
-             completion: bool = True) -> pd.DataFrame:
-    """The ledger with the outcome of every line at ``as_of`` (SPEC section 3). Added columns:
-    due_date, due_<basis> for each rung of the ladder, outcome, days_late, severity,
-    in_full, month, drift_count, drift_days, root_cause, cause_scope, flag. ``completion`` False:
-    the ledger has no completion-date column (see :func:`has_completion_column`)."""
+             completion: bool = True, outputs: Sequence[str] | None = None) -> pd.DataFrame:
+    """The ledger with the outcome of every line at ``as_of`` (SPEC section 3). Added columns
+    (:data:`CLASSIFIED`): due_date, due_<basis> for each rung of the ladder, outcome, days_late,
+    severity, in_full, month, drift_count, drift_days, root_cause, cause_scope, flag.
+    ``completion`` False: the ledger has no completion-date column (see
+    :func:`has_completion_column`). ``outputs``: only these added columns (e.g.
+    :data:`FOR_SUMMARY`: a summary needs no root causes; at a million lines the others cost a
+    third of the time); None: all."""
     from addin.compute.rootcause import cause_scope, classify_causes
 
     settings = settings or OtdSettings()
@@ -280,6 +290,7 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     if delivered is not None:
         ship = pd.Series(np.where(delivered.has, delivered.completion.to_numpy(dtype="datetime64[ns]"),
                                   ship.to_numpy(dtype="datetime64[ns]")), index=ship.index)   # positional
+    wanted = set(CLASSIFIED if outputs is None else outputs)
     for basis in LADDER_BASES:
         added[f"due_{basis}"] = ladder[basis]
 
@@ -314,7 +325,9 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     finish = ship.where(shipped, day)
     days = (finish - due).dt.days.to_numpy(dtype="float64")
     added["days_late"] = np.where(is_late, days, np.nan)
-    added["severity"] = np.where(is_late, np.where(days >= settings.major_days, "major", "general"), None).astype(object)
+    if "severity" in wanted:
+        added["severity"] = np.where(is_late, np.where(days >= settings.major_days, "major", "general"),
+                                     None).astype(object)
 
     qty = number_column(ledger, "qty").to_numpy()
     shipped_qty = number_column(ledger, "shipped_qty").to_numpy()
@@ -326,7 +339,10 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
                      own.fillna(False).to_numpy(dtype=bool)),
             np.where(delivered.has, delivered.in_full.isna(), own.isna()))
 
-    added["month"] = _month_labels(due)
+    if "month" in wanted:
+        added["month"] = _month_labels(due)
+    if not wanted & {"drift_count", "drift_days", "root_cause", "cause_scope", "flag"}:
+        return _joined(ledger, added, wanted, completion)
 
     has_first, has_promised = first.notna().to_numpy(), promised.notna().to_numpy()
     both = has_first & has_promised
@@ -350,8 +366,12 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
     flag = np.select([(ship > day).to_numpy(), ~cancelled & closed_words & ship.isna().to_numpy()], [1, 2], default=0)
     added["flag"] = np.array([None, "ship_after_as_of", "no_ship_date"], dtype=object)[flag]
 
-    order = ["due_date"] + [f"due_{b}" for b in LADDER_BASES] + ["outcome", "days_late", "severity",
-             "in_full", "month", "drift_count", "drift_days", "root_cause", "cause_scope", "flag"]
+    return _joined(ledger, added, wanted, completion)
+
+
+def _joined(ledger: pd.DataFrame, added: dict[str, Any], wanted: set[str], completion: bool) -> pd.DataFrame:
+    """The ledger with the wanted added columns, in :data:`CLASSIFIED`'s order."""
+    order = [k for k in CLASSIFIED if k in wanted and k in added]
     # object arrays stay object: pandas' string inference would cost time and turn None into NaN
     # and nothing is copied (no consolidation): an array made here is kept as it is, a due date that
     # is a ledger column is shared with it (copy-on-write: editing either copies it then)
@@ -359,7 +379,7 @@ def classify(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None
                         pd.Series(added[k], index=ledger.index, copy=False,
                                   dtype=object if getattr(added[k], "dtype", None) == object else None)
                         for k in order}, copy=False)
-    out = pd.concat([ledger.drop(columns=[c for c in order if c in ledger.columns]), new], axis=1)
+    out = pd.concat([ledger.drop(columns=[c for c in CLASSIFIED if c in ledger.columns]), new], axis=1)
     out.attrs["completion"] = completion      # summarise() reads it: no completion column, no rate
     return out
 
@@ -501,16 +521,17 @@ def _rows(ledger_result: Any) -> dict[str, int]:
 
 def otd_report(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | None = None,
                by: Sequence[str] = (), start: _dt.date | None = None,
-               end: _dt.date | None = None, *, completion: bool | None = None
+               end: _dt.date | None = None, *, completion: bool | None = None, lines: bool = True
                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Classify, keep the period, summarise: (classified lines of the period, summary table,
     excluded counts). The one path shared by ``otd_json`` and the table/CSV output. The excluded
     counts always hold :data:`EXCLUDED`, and the :data:`UNMEASURABLE` reasons that occur.
-    ``completion`` None: whether ``ledger`` has any completion date (:func:`has_completion_column`)."""
+    ``completion`` None: whether ``ledger`` has any completion date (:func:`has_completion_column`).
+    ``lines`` False: the caller uses the summary only, the lines carry :data:`FOR_SUMMARY` alone."""
     settings = settings or OtdSettings()
     if completion is None:
         completion = has_completion_column(ledger)
-    classified = classify(ledger, as_of, settings, completion=completion)
+    classified = classify(ledger, as_of, settings, completion=completion, outputs=None if lines else FOR_SUMMARY)
     keep = in_period(classified, start, end)
     period = classified if bool(keep.all()) else classified.loc[keep]     # no copy of every column for nothing
     summary = summarise(period, by, settings, completion=completion)
@@ -569,7 +590,7 @@ def otd_json(ledger_result: Any, as_of: _dt.date, settings: OtdSettings | None =
     settings = settings or OtdSettings()
     data = getattr(ledger_result, "data", ledger_result)
     completion = has_completion_column(ledger_result)
-    _, summary, excluded = otd_report(data, as_of, settings, by, start, end, completion=completion)
+    _, summary, excluded = otd_report(data, as_of, settings, by, start, end, completion=completion, lines=False)
     groups = summary.loc[~summary["is_total"]]
     total = summary.loc[summary["is_total"]].iloc[0]
     unknown = unknown_reasons(total.to_dict(), excluded, completion=completion,
@@ -599,6 +620,6 @@ def otd_ladder(ledger: pd.DataFrame, as_of: _dt.date, settings: OtdSettings | No
     rows = {}
     for basis in LADDER_BASES:
         _, summary, _ = otd_report(ledger, as_of, replace(settings, basis=basis), (), start, end,
-                                   completion=completion)
+                                   completion=completion, lines=False)
         rows[basis] = summary.iloc[-1][list(METRICS)]
     return pd.DataFrame(rows).T.rename_axis("basis")

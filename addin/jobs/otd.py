@@ -80,16 +80,18 @@ def lead_time_table(ledger: Source, settings: Settings, as_of: _dt.date, *, by: 
 
 
 def otd_summary(ledger: Source, settings: Settings, as_of: _dt.date, *, by: Sequence[str] = (),
-                start: _dt.date | None = None, end: _dt.date | None = None, level: str = "line"
-                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+                start: _dt.date | None = None, end: _dt.date | None = None, level: str = "line",
+                lines: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """(classified lines of the period, summary per group with a total row, excluded counts);
-    ``level`` order: the summary counts orders (the excluded counts stay lines)."""
+    ``level`` order: the summary counts orders (the excluded counts stay lines); ``lines`` False:
+    the lines carry only what the summary reads (``addin.compute.otd.FOR_SUMMARY``)."""
     from addin.compute.orders import order_report
     from addin.compute.otd import has_completion_column, otd_report
     ledger = selected(ledger, settings)
-    report = order_report if level == "order" else otd_report
-    return report(frame(ledger), as_of, settings.otd, list(by), start, end,
-                  completion=has_completion_column(ledger))   # the file's columns, not its filled cells
+    completion = has_completion_column(ledger)      # the file's columns, not its filled cells
+    if level == "order":
+        return order_report(frame(ledger), as_of, settings.otd, list(by), start, end, completion=completion)
+    return otd_report(frame(ledger), as_of, settings.otd, list(by), start, end, completion=completion, lines=lines)
 
 
 def open_risk(ledger: Source, settings: Settings, as_of: _dt.date, lang: str = "en") -> OpenRisk:
