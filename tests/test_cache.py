@@ -376,25 +376,13 @@ def test_no_cache_option_and_the_same_output(tmp_path, folder):
 def test_columns_the_file_does_not_fill_share_memory_but_edits_stay_in_their_column(tmp_path, folder, monkeypatch):
     """The cached frame's empty canonical columns share one array per dtype (copy-on-write):
     writing into one of them, in every way a caller can, leaves the others and the cache whole."""
-    import numpy as np
+    from tests.test_read_memory import assert_empty_columns_shared_and_edits_stay
     ledger = write_xlsx(tmp_path / "ledger.xlsx", rows())
     fresh = read(ledger, "ledger")
     read_ledger(ledger)
     cache.wait()
     monkeypatch.setattr("addin.readers.read", lambda *a, **k: pytest.fail("parsed again"))
-    data = read_ledger(ledger).data
-    empty = {str(d): [c for c in data.columns if data[c].isna().all() and str(data[c].dtype) == str(d)]
-             for d in data.dtypes.unique()}
-    dates, texts = empty["datetime64[ns]"], empty["object"]
-    assert len(dates) >= 2 and len(texts) >= 2
-    if int(pd.__version__.split(".")[0]) >= 3:
-        assert np.shares_memory(data[dates[0]].to_numpy(), data[dates[1]].to_numpy())    # shared, no copy per column
-    data.loc[data.index[0], dates[0]] = pd.Timestamp("2026-01-02")
-    data.iloc[1, data.columns.get_loc(texts[0])] = "edited"
-    data[texts[1]] = data[texts[1]].fillna("filled")
-    assert data[dates[0]].notna().sum() == 1 and data[dates[1:]].isna().all().all()
-    assert data[texts[0]].notna().sum() == 1 and data[texts[2:]].isna().all().all()
-    assert (data[texts[1]] == "filled").all()
+    assert_empty_columns_shared_and_edits_stay(read_ledger(ledger).data)
     same(read_ledger(ledger), fresh)                 # the next cached read is as the file says
 
 

@@ -4,7 +4,6 @@ back, the parser child holds the parts being parsed (each parsed part goes to a 
 and the risk copy lets the ledger's columns go once the risk is known."""
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import os
 import weakref
@@ -21,8 +20,9 @@ from tests.test_read_parts import _ledger, _same, _whole_parse  # noqa: E402
 from tests.test_riskcopy import AS_OF, make_ledger  # noqa: E402
 
 
-def test_columns_a_file_does_not_fill_share_one_array_and_edits_stay_in_their_column(tmp_path):
-    data = read(make_ledger(tmp_path / "ledger.xlsx"), "ledger").data
+def assert_empty_columns_shared_and_edits_stay(data: pd.DataFrame) -> None:
+    """``data``'s empty date and text columns share one array each (with copy-on-write); writing
+    into one of them, in every way a caller can, leaves the others empty."""
     dates = [c for c in data.columns if str(data[c].dtype).startswith("datetime") and data[c].isna().all()]
     texts = [c for c in data.columns if data[c].dtype == object and data[c].isna().all()]
     assert len(dates) >= 3 and len(texts) >= 3
@@ -34,6 +34,10 @@ def test_columns_a_file_does_not_fill_share_one_array_and_edits_stay_in_their_co
     assert data[dates[0]].notna().sum() == 1 and data[dates[1:]].isna().all().all()
     assert data[texts[0]].notna().sum() == 1 and data[texts[2:]].isna().all().all()
     assert (data[texts[1]] == "filled").all()
+
+
+def test_columns_a_file_does_not_fill_share_one_array_and_edits_stay_in_their_column(tmp_path):
+    assert_empty_columns_shared_and_edits_stay(read(make_ledger(tmp_path / "ledger.xlsx"), "ledger").data)
 
 
 def test_filled_without_copy_on_write_makes_a_column_each(monkeypatch):

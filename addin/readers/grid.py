@@ -408,7 +408,7 @@ def _load_isolated(path: Path, info, sheet: str | None, sheet_index: int) -> Gri
         del reader
     finally:
         import glob
-        for made in [ipc] + glob.glob(glob.escape(ipc[:-len(".arrow")]) + "-p*.arrow"):   # a killed child's parts
+        for made in [ipc] + glob.glob(_part_name(glob.escape(ipc), "*")):   # and a killed child's parts
             try:
                 os.unlink(made)              # the mapping stays valid until the batch is freed
             except OSError:
@@ -567,20 +567,15 @@ class _Spilled:
     every column of the sheet (known only once every part is parsed), one file at a time."""
 
     def __init__(self, ipc: str) -> None:
-        stem = ipc[:-len(".arrow")] if ipc.endswith(".arrow") else ipc
-        self.pattern = stem + "-p{}.arrow"     # swept like the batch's file when a killed run leaves it
         self.ipc = ipc
         self.parts: list[tuple[int, list[int], str]] = []    # (first row, absolute columns, file)
 
     def add(self, item) -> None:
-        import pyarrow as pa
         (first, _), future = item
         cols, batch = _part_result(future)
-        name = self.pattern.format(len(self.parts))
+        name = _part_name(self.ipc, len(self.parts))
         self.parts.append((first, cols, name))
-        batch = pa.RecordBatch.from_arrays([c.cast(pa.string()) for c in batch.columns],
-                                           names=[f"c{c}" for c in cols])
-        _write_ipc(name, batch)
+        _write_ipc(name, batch)          # as parsed: _padded_batches makes every column text
 
     def join(self) -> int:
         import pyarrow as pa
@@ -615,6 +610,12 @@ class _Spilled:
                 os.unlink(name)
             except OSError:
                 pass
+
+
+def _part_name(ipc: str, k) -> str:
+    """The file of part ``k`` of the batch file ``ipc`` (``*``: a glob of them all); named like the
+    batch's file, so a killed run's parts are swept with it."""
+    return f"{ipc[:-len('.arrow')] if ipc.endswith('.arrow') else ipc}-p{k}.arrow"
 
 
 def _write_ipc(name: str, batch) -> None:

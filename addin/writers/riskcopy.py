@@ -114,16 +114,16 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
         from addin.files.guard import inspect_input
         inspect_input(source, {"xlsx"}, deep=False)   # the same checks as the readers make
         show = sys.stderr.isatty() if progress is None else progress
-        write = lambda tmp: _write_copy(source, tmp, ledger_result, frame, lang, note, show)  # noqa: E731
-        # (the lambda reads ledger_result and frame when it runs: after they are made slim below)
-    else:
-        write = lambda tmp: _write_separate(tmp, ledger_result, frame, as_of, lang, note)  # noqa: E731
     summary = RiskCopySummary(out=out, rows=len(frame), separate=not own_copy, calendar_note=note, **_counts(frame))
     if own_copy:
         # the copy needs each line's row and risk and where the table is: the ledger's other
         # columns are let go (a million lines: ~250 MB) if the caller holds no other reference
-        frame = frame[[c for c in ("source_row", "risk", "risk_reason") if c in frame.columns]]
-        ledger_result = _Placed(ledger_result.sheet, ledger_result.header_row)
+        rows = frame[[c for c in ("source_row", "risk", "risk_reason") if c in frame.columns]]
+        placed = _Placed(ledger_result.sheet, ledger_result.header_row)
+        del frame, ledger_result
+        write = lambda tmp: _write_copy(source, tmp, placed, rows, lang, note, show)  # noqa: E731
+    else:
+        write = lambda tmp: _write_separate(tmp, ledger_result, frame, as_of, lang, note)  # noqa: E731
     atomic_write(out, write, _validate_copy if own_copy else None, inputs=[source])
     return summary
 
