@@ -121,11 +121,15 @@ def test_the_risk_copy_lets_the_ledgers_columns_go_before_it_copies(tmp_path, mo
         return result
     real = riskcopy._write_copy
 
-    def copy(source, tmp, placed, frame, *args, **kwargs):
+    def copy(source, tmp, placed, targets, *args, **kwargs):
         gc.collect()
         alive_when_copying.append(refs[0]() is not None)
-        assert list(frame.columns) == ["source_row", "risk", "risk_reason"]
-        return real(source, tmp, placed, frame, *args, **kwargs)
+        # each line's row and risk, 9 bytes a line
+        assert (targets.rows.dtype, targets.codes.dtype) == (np.int64, np.int8)
+        assert targets.rows.tolist() == sorted(targets.rows.tolist())
+        assert sorted(targets.risks[c] for c in targets.codes) == sorted(["overdue", "at_risk", "done", "cancelled",
+                                                                           "on_track"])
+        return real(source, tmp, placed, targets, *args, **kwargs)
     monkeypatch.setattr(riskcopy, "_write_copy", copy)
     summary = riskcopy.write_risk_copy(fresh_read(), out=tmp_path / "copy.xlsx", as_of=AS_OF)
     assert alive_when_copying == [False]

@@ -47,7 +47,10 @@ def number_column(frame: pd.DataFrame, name: str) -> pd.Series:
     """A numeric column as float64; absent gives NaN, text that is not a number NaN."""
     if name not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64", name=name)
-    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    col = frame[name]
+    if col.dtype == np.float64:        # as a reader gives it: no copy
+        return col
+    return pd.to_numeric(col, errors="coerce").astype("float64")
 
 
 def text_column(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -137,7 +137,7 @@ class OtdSettings:
 
 # --------------------------------------------------------------------------- definitions
 
-def ladder_dates(ledger: pd.DataFrame) -> dict[str, pd.Series]:
+def ladder_dates(ledger: pd.DataFrame, bases: tuple[str, ...] = BASES) -> dict[str, pd.Series]:
     """The due date of each line under every basis (SPEC sections 3 and 11), the one definition:
 
     * ``requested``: the requested date;
@@ -146,20 +146,26 @@ def ladder_dates(ledger: pd.DataFrame) -> dict[str, pd.Series]:
       by the coordinator, or from the requested-date changes ``orderdesk changes`` found: see
       :func:`with_agreed_changes`), else the first commitment as ``first_promised``. A customer's
       own postponement resets the baseline; our re-commits (promise drift) do not;
-    * ``promised``: the promised date, else the requested date."""
+    * ``promised``: the promised date, else the requested date.
+
+    ``bases``: only these are made (each is a column's worth of memory)."""
     requested = date_column(ledger, "requested_date")
     promised = date_column(ledger, "promised_date")
-    first = date_column(ledger, "first_promised_date").fillna(promised).fillna(requested)
-    return {"requested": requested, "first_promised": first,
-            "agreed": date_column(ledger, "agreed_date").fillna(first),
-            "promised": promised.fillna(requested)}
+    out = {"requested": requested}
+    if "first_promised" in bases or "agreed" in bases:
+        out["first_promised"] = date_column(ledger, "first_promised_date").fillna(promised).fillna(requested)
+    if "agreed" in bases:
+        out["agreed"] = date_column(ledger, "agreed_date").fillna(out["first_promised"])
+    if "promised" in bases:
+        out["promised"] = promised.fillna(requested)
+    return {b: out[b] for b in bases}
 
 
 def due_dates(ledger: pd.DataFrame, basis: str = "promised") -> pd.Series:
     """The due date of each line by basis (:func:`ladder_dates`)."""
     if basis not in BASES:
         raise ConfigError(f"basis '{basis}' is not known: use one of {', '.join(BASES)}")
-    return ladder_dates(ledger)[basis].rename("due_date")
+    return ladder_dates(ledger, (basis,))[basis].rename("due_date")
 
 
 def with_agreed_changes(ledger: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:

@@ -38,13 +38,21 @@ from addin.schema import MILESTONES, STATUS_WORDS
 if TYPE_CHECKING:
     from addin.compute.calendar import WorkingCalendar
 
-__all__ = ["assess_risk", "horizon_gap", "horizon_note", "HorizonGap", "RISKS", "MILESTONE_LABELS"]
+__all__ = ["assess_risk", "horizon_gap", "horizon_note", "HorizonGap", "RISKS", "MILESTONE_LABELS", "RISK_FIELDS"]
 
 RISKS: tuple[str, ...] = ("overdue", "at_risk", "on_track", "done", "cancelled")
+
+# the ledger fields assess_risk reads (the due date under every basis: ladder_dates): a reader
+# asked for only these gives the same risks (tests/test_risk_copy_memory.py holds it to that)
+RISK_FIELDS: tuple[str, ...] = ("requested_date", "promised_date", "first_promised_date", "agreed_date", "status",
+                                "ship_date", "qty", "shipped_qty",
+                                *(f"{kind}_{m}_date" for m in MILESTONES for kind in ("planned", "actual")))
 
 MILESTONE_LABELS: dict[str, dict[str, str]] = table("milestone")
 
 _TEXT: dict[str, dict[str, str]] = table("riskwhy")
+
+_BLOCK = 1 << 17      # lines per block of assess_risk (a million lines' working arrays: ~60 MB at once)
 
 
 def _texts(values: np.ndarray, make) -> np.ndarray:
@@ -65,13 +73,21 @@ def _join(acc: np.ndarray, mask: np.ndarray, texts: np.ndarray, sep: str) -> Non
 
 def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar | None = None,
                 horizon: int = RISK_HORIZON, projected_finish: pd.Series | None = None, basis: str = "promised",
-                lang: str = "en") -> pd.DataFrame:
+                lang: str = "en", reasons: bool = True) -> pd.DataFrame:
     """``risk`` (one of :data:`RISKS`) and ``risk_reason`` (short text in ``lang``, None for
     on_track, done and cancelled) per line, with the ledger's index. ``projected_finish`` is an
-    optional date Series aligned with the ledger (e.g. from capacity planning)."""
+    optional date Series aligned with the ledger (e.g. from capacity planning). ``reasons``
+    False: the ``risk`` column alone (the risk copy shows no reason; a million lines' texts
+    are 16 MB and a third of the time)."""
     if calendar is None:
         from addin.compute.calendar import WorkingCalendar
         calendar = WorkingCalendar.cn()
+    if len(ledger) > _BLOCK:
+        # each line's risk is its own: a block at a time, the working arrays stay a block's size
+        projected = None if projected_finish is None else pd.Series(projected_finish)   # by position
+        return pd.concat([assess_risk(ledger.iloc[i:i + _BLOCK], as_of, calendar, horizon,
+                                      None if projected is None else projected.iloc[i:i + _BLOCK],
+                                      basis, lang, reasons) for i in range(0, len(ledger), _BLOCK)])
     text = _TEXT.get(lang, _TEXT["en"])
     labels = MILESTONE_LABELS.get(lang, MILESTONE_LABELS["en"])
     sep = "；" if lang == "zh" else "; "
@@ -92,43 +108,52 @@ def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar
     overdue = open_ & (due < day).to_numpy()
     limit = pd.Timestamp(calendar.workday(day.date(), int(horizon)))
     candidate = open_ & ~overdue
-    reasons = np.full(len(ledger), None, dtype=object)
+    why = np.full(len(ledger), None, dtype=object) if reasons else None
+    at_risk = np.zeros(len(ledger), dtype=bool)
 
     def iso(value) -> str:
         return pd.Timestamp(value).strftime("%Y-%m-%d")
 
+    def flag(mask: np.ndarray, texts) -> None:
+        """The lines of ``mask`` at risk, with ``texts()`` (one per line of the mask) as a reason."""
+        at_risk[mask] = True
+        if why is not None:
+            _join(why, mask, texts(), sep)
+
     near = candidate & (due <= limit).to_numpy()
     if near.any():
         template = text["horizon"].replace("{h}", str(int(horizon)))
-        _join(reasons, near, _texts(due_values[near], lambda d: template.replace("{date}", iso(d))), sep)
+        flag(near, lambda: _texts(due_values[near], lambda d: template.replace("{date}", iso(d))))
     for milestone in MILESTONES:
         planned = date_column(ledger, f"planned_{milestone}_date")
         missed = candidate & (planned < day).to_numpy() & date_column(ledger, f"actual_{milestone}_date").isna().to_numpy()
         if missed.any():
             template = text["milestone"].replace("{m}", labels[milestone])
-            _join(reasons, missed, _texts(planned.to_numpy()[missed], lambda d: template.replace("{date}", iso(d))), sep)
+            flag(missed, lambda: _texts(planned.to_numpy()[missed], lambda d: template.replace("{date}", iso(d))))
     if projected_finish is not None:
         projected = pd.to_datetime(pd.Series(projected_finish)).dt.normalize().to_numpy()
         behind = candidate & (projected > due_values)
         if behind.any():
-            _join(reasons, behind, _texts(projected[behind], lambda d: text["projected"].replace("{date}", iso(d))), sep)
+            flag(behind, lambda: _texts(projected[behind], lambda d: text["projected"].replace("{date}", iso(d))))
     no_due = candidate & due.isna().to_numpy()
     if no_due.any():
-        _join(reasons, no_due, np.full(int(no_due.sum()), text["no_due"], dtype=object), sep)
-    at_risk = candidate & pd.notna(reasons)
+        flag(no_due, lambda: np.full(int(no_due.sum()), text["no_due"], dtype=object))
 
+    code = np.full(len(ledger), 2, dtype=np.int8)      # the first that applies wins: set it last
+    for mask, value in ((at_risk, 1), (overdue, 0), (done, 3), (cancelled, 4)):
+        code[mask] = value
+    risk = pd.Series(np.asarray(RISKS, dtype=object)[code], dtype=object, copy=False)
+    if why is None:
+        return pd.DataFrame({"risk": risk}, copy=False).set_axis(ledger.index)
     if overdue.any():
         days = ((day - due[overdue]).dt.days).to_numpy(dtype="int64")
 
         def overdue_text(n: int) -> str:
             words = text["overdue"].replace("{n}", str(n))
             return words.replace("days", "day") if n == 1 and lang != "zh" else words
-        reasons[overdue] = _texts(days, overdue_text)
-
-    code = np.select([cancelled, done, overdue, at_risk], [4, 3, 0, 1], default=2)
-    return pd.DataFrame({"risk": pd.Series(np.asarray(RISKS, dtype=object)[code], dtype=object, copy=False),
-                         "risk_reason": pd.Series(np.where(overdue | at_risk, reasons, None), dtype=object,
-                                                  copy=False)}, copy=False).set_axis(ledger.index)
+        why[overdue] = _texts(days, overdue_text)
+    return pd.DataFrame({"risk": risk, "risk_reason": pd.Series(np.where(overdue | at_risk, why, None), dtype=object,
+                                                                copy=False)}, copy=False).set_axis(ledger.index)
 
 
 # ---------------------------------------------------------------------- calendar coverage

@@ -44,6 +44,26 @@ def keep_freed_memory() -> bool:
     return ok
 
 
+def give_back_freed_memory() -> None:
+    """The memory freed so far given back to the system: what :func:`keep_freed_memory` keeps for
+    reuse (glibc's ``malloc_trim``) and Arrow's pool's unused pages. For the point where a command
+    drops most of what it held and goes on with little (the risk copy once the risks are known):
+    its peak stays the read's, not the read's plus what comes after. Does nothing elsewhere."""
+    import ctypes
+    import sys
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        try:
+            pa.default_memory_pool().release_unused()
+        except AttributeError:
+            pass
+
+
 def _arrow_on_jemalloc() -> None:
     """Arrow's default memory pool set to jemalloc where pyarrow was built with it (its Linux
     wheels; the build's ``arrow/util/config.h`` says so), unless the user chose one

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 import pandas as pd
 
@@ -31,35 +31,41 @@ def is_path(source: Source) -> bool:
 
 
 def read_input(source: Source, kind: str | None, *, sheet: str | None = None, mapping: Any = None,
-               cache: bool | None = None):
+               cache: bool | None = None, fields: Collection[str] | None = None):
     """``source`` read as ``kind`` (None: found from the headers) when it is a path, else
     ``source`` itself. A file read before, unchanged, with the same options and the same
-    OrderDesk comes from the user's cache folder (``cache``: None = as ``set_caching`` says)."""
+    OrderDesk comes from the user's cache folder (``cache``: None = as ``set_caching`` says).
+    ``fields``: the canonical fields the caller reads (``addin.readers.read``): a file's frame
+    may then hold only those; a result already read is taken whole."""
     if is_path(source):
         from addin.readers import Mapping
         from addin.readers.cache import cached_read
         path = Path(source)
         if not isinstance(mapping, Mapping):
             mapping = Mapping.load(mapping)     # the key holds what it says, not its file name
-        return cached_read(path, kind, sheet, mapping, lambda: read_file(path, kind, sheet=sheet, mapping=mapping),
-                           enabled=CACHING.get() if cache is None else cache)
+        return cached_read(path, kind, sheet, mapping,
+                           lambda: read_file(path, kind, sheet=sheet, mapping=mapping, fields=fields),
+                           enabled=CACHING.get() if cache is None else cache, fields=fields)
     return source
 
 
-def read_file(path: Path | str, kind: str | None, *, sheet: str | None = None, mapping: Any = None):
+def read_file(path: Path | str, kind: str | None, *, sheet: str | None = None, mapping: Any = None,
+              fields: Collection[str] | None = None):
     """``path`` read as ``kind`` (no cache). Open purchases go through their reader, which takes
-    a purchase ledger too (its open lines: ``addin.readers.purchases``)."""
+    a purchase ledger too (its open lines: ``addin.readers.purchases``) and reads every field."""
     if kind == "purchases":
         from addin.readers.purchases import read as read_purchases
         return read_purchases(path, sheet=sheet, mapping=mapping)
     from addin.readers import read
-    return read(path, kind, sheet=sheet, mapping=mapping)
+    return read(path, kind, sheet=sheet, mapping=mapping, fields=fields)
 
 
-def read_ledger(source: Source, *, sheet: str | None = None, mapping: Any = None, cache: bool | None = None):
-    """The order ledger (a ``ReadResult`` or DataFrame) with at least one usable line."""
+def read_ledger(source: Source, *, sheet: str | None = None, mapping: Any = None, cache: bool | None = None,
+                fields: Collection[str] | None = None):
+    """The order ledger (a ``ReadResult`` or DataFrame) with at least one usable line
+    (``fields``: as :func:`read_input`)."""
     from addin.readers.usable import require_usable
-    result = read_input(source, "ledger", sheet=sheet, mapping=mapping, cache=cache)
+    result = read_input(source, "ledger", sheet=sheet, mapping=mapping, cache=cache, fields=fields)
     require_usable(result)  # nothing usable: exit 1 with the reasons, never an empty result
     return result
 

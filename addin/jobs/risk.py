@@ -42,15 +42,24 @@ def risk_copy(ledger: Source, settings: Settings, *, as_of: _dt.date, lang: str,
     open (and so overdue or at risk) while they fall short. The ledger's own rows are never folded
     here: the copy gives each of its rows a risk."""
     from addin.writers.riskcopy import write_risk_copy
+    # the copy of the user's workbook needs each line's risk and row, nothing else of the ledger:
+    # read only the fields the risk and the filters look at (a separate workbook shows them all)
+    fields = None
+    if deliveries is None and not separate and is_path(ledger) and Path(ledger).suffix.lower() in (".xlsx", ".xlsm"):
+        from addin.compute.filters import FILTER_FIELDS
+        from addin.compute.risk import RISK_FIELDS
+        fields = (*RISK_FIELDS, *(FILTER_FIELDS.values() if getattr(settings, "filters", None) else ()))
     # the read is held by the writer alone, which lets its columns go once the risk is known
-    return write_risk_copy(_lines(ledger, settings, as_of, sheet, mapping, deliveries, deliveries_sheet, deliveries_map),
+    return write_risk_copy(_lines(ledger, settings, as_of, sheet, mapping, deliveries, deliveries_sheet, deliveries_map,
+                                  fields),
                            out=out, as_of=as_of, calendar=working_calendar(settings),
                            horizon=settings.otd.risk_horizon, basis=settings.otd.basis, separate=separate, lang=lang)
 
 
 def _lines(ledger: Source, settings: Settings, as_of: _dt.date, sheet: str | None, mapping: Any,
-           deliveries: Source | None, deliveries_sheet: str | None, deliveries_map: Any):
-    result = read_ledger(ledger, sheet=sheet, mapping=mapping)
+           deliveries: Source | None, deliveries_sheet: str | None, deliveries_map: Any,
+           fields: tuple[str, ...] | None = None):
+    result = read_ledger(ledger, sheet=sheet, mapping=mapping, fields=fields)
     if deliveries is not None:
         from addin.jobs.deliveries import with_deliveries
         result = with_deliveries(result, deliveries, as_of, settings, sheet=deliveries_sheet,

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import zlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import numpy as np
 import pandas as pd
@@ -553,10 +553,13 @@ def _reap(pid: int) -> None:
 
 
 def cached_read(path: Path, kind: str | None, sheet: str | None, mapping: Any,
-                read: Callable[[], Any], *, enabled: bool = True):
+                read: Callable[[], Any], *, enabled: bool = True, fields: Collection[str] | None = None):
     """``read()``'s result for ``path``, from the cache when an entry for this file, these
     options and this code exists and is whole; else read, returned, and stored (in a forked
-    child where there is fork, so the caller's work goes on while it is written)."""
+    child where there is fork, so the caller's work goes on while it is written).
+
+    ``fields``: ``read()`` frames only these fields (``addin.readers.read``). A whole entry of the
+    file answers too; a read of some fields is stored under its own key, never taken for whole."""
     if not enabled:
         return read()
     path = Path(path)
@@ -566,16 +569,18 @@ def cached_read(path: Path, kind: str | None, sheet: str | None, mapping: Any,
         return read()          # the reader says what is wrong with the path
     folder = cache_dir()
     key = options_key(path, kind, sheet, mapping)
-    entry = entry_path(folder, key)
-    with _lock:
-        job = _pending.pop(entry, None)
-    if job is not None:
-        _join(job)
+    keys = [key] if fields is None else [key, {**key, "fields": sorted(set(fields))}]
     hashing = _Digest(path)        # in a thread: hashlib and file reads release the GIL
-    hit = load(entry, path, key, {**_identity(before), "blake2b": hashing.result}) if entry.exists() else None
-    if hit is not None:
-        return hit
-    result = read()
+    for key in keys:               # the whole entry first: it answers any fields
+        entry = entry_path(folder, key)
+        with _lock:
+            job = _pending.pop(entry, None)
+        if job is not None:
+            _join(job)
+        hit = load(entry, path, key, {**_identity(before), "blake2b": hashing.result}) if entry.exists() else None
+        if hit is not None:
+            return hit
+    result = read()                # stored under the last key: this read's own
     digest = hashing.result()
     try:
         after = os.stat(path)

@@ -67,9 +67,33 @@ class Grid:
         try:
             if cells.null_count == len(cells):
                 return None
-            return cells.take(at)
+            return take(cells, at)
         finally:
             self.release_pages()
+
+
+def take(cells, rows):
+    """``cells.take(rows)`` (an Arrow array or chunked array; ``rows`` numpy or Arrow integers)
+    as one Arrow array, each row taken from its own chunk: Arrow's take on a chunked array joins
+    the chunks first, a copy of the column that reads every page of it to look up ten cells."""
+    import numpy as np
+    import pyarrow as pa
+    if not isinstance(cells, pa.ChunkedArray):
+        return cells.take(rows)
+    rows = rows.to_numpy(zero_copy_only=False) if isinstance(rows, pa.Array) else np.asarray(rows)
+    ends = np.cumsum([len(c) for c in cells.chunks], dtype=np.int64)
+    which = np.searchsorted(ends, rows, side="right")
+    if len(rows) == 0 or (which == which[0]).all():
+        k = int(which[0]) if len(rows) else 0
+        return cells.chunk(k).take(rows - (ends[k - 1] if k else 0)) if cells.num_chunks else \
+            pa.array([], cells.type)
+    order = np.argsort(which, kind="stable")
+    pieces = []
+    for k in np.unique(which):
+        mine = order[which[order] == k]
+        pieces.append(cells.chunk(int(k)).take(rows[mine] - (ends[k - 1] if k else 0)))
+    joined = pa.concat_arrays(pieces)           # in chunk order: put back in the rows' order
+    return joined.take(np.argsort(order, kind="stable"))
 
 
 # how fastexcel writes a datetime cell as text; a year 1899 date is a time-of-day cell

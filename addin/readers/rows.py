@@ -12,7 +12,7 @@ import re
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -180,47 +180,54 @@ def _word_rows(grid: Grid, body, start: int, n: int, rows: np.ndarray) -> np.nda
     return out
 
 
-def _sum_rows(numbers: dict[str, tuple[np.ndarray, np.ndarray]], data: np.ndarray,
+def _sum_rows(numbers: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]], data: np.ndarray,
               candidates: np.ndarray) -> np.ndarray:
     """Unlabelled totals: a candidate row whose every filled number equals the sum of its
     column over the data rows above — since the previous such candidate (a subtotal) or
-    since the top (a grand total) — over at least two lines."""
+    since the top (a grand total) — over at least two lines. ``numbers``: per field, a
+    function giving the column's (per-row value, filled): one column in memory at a time."""
     n = len(data)
     out = np.zeros(n, bool)
     if not candidates.any() or not numbers:
         return out
-    cand_at = np.flatnonzero(candidates)
-    marks = np.zeros(n, np.int64)
-    marks[cand_at] = cand_at + 1
-    prev = np.maximum.accumulate(np.concatenate([[0], marks[:-1]]))     # 1 + previous candidate row
-    lines = np.concatenate([[0], np.cumsum(data)])
-    any_filled = np.zeros(n, bool)
-    all_match = np.ones(n, bool)
-    for value, filled in numbers.values():
+    at = np.flatnonzero(candidates)
+    prev = np.concatenate([[0], at[:-1] + 1])          # 1 + the previous candidate row (0: none)
+
+    def before(running: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The running total over the rows before each of ``rows`` (``running``: np.cumsum)."""
+        return np.where(rows > 0, running[np.maximum(rows - 1, 0)], 0)
+
+    lines = np.cumsum(data, dtype=np.int64)
+    lines_here, lines_prev = before(lines, at), before(lines, prev)
+    del lines
+    any_filled = np.zeros(len(at), bool)
+    all_match = np.ones(len(at), bool)
+    for column in numbers.values():
+        value, filled = column()
+        here, total = filled[at], value[at]
         v = np.where(data & filled, np.nan_to_num(value), 0.0)
-        csum = np.concatenate([[0.0], np.cumsum(v)])
-        at = cand_at
-        here = filled[at]
-        total = value[at]
-        segment = csum[at] - csum[prev[at]]
-        grand = csum[at]
+        del value, filled
+        np.cumsum(v, out=v)
+        grand = before(v, at)
+        segment = grand - before(v, prev)
+        del v
         tol = 1e-6 * np.maximum(1.0, np.abs(total))
-        ok = ((np.abs(total - segment) <= tol) & (lines[at] - lines[prev[at]] >= 2)) | \
-             ((np.abs(total - grand) <= tol) & (lines[at] >= 2))
-        any_filled[at] |= here
-        all_match[at] &= ~here | ok
-    out[cand_at] = any_filled[cand_at] & all_match[cand_at]
+        ok = ((np.abs(total - segment) <= tol) & (lines_here - lines_prev >= 2)) | \
+             ((np.abs(total - grand) <= tol) & (lines_here >= 2))
+        any_filled |= here
+        all_match &= ~here | ok
+    out[at] = any_filled & all_match
     return out
 
 
 def total_rows(grid: Grid, body, start: int, n: int, candidates: np.ndarray, unlabelled: np.ndarray,
-               numbers: dict[str, tuple[np.ndarray, np.ndarray]], data: np.ndarray,
+               numbers: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]], data: np.ndarray,
                dateless: np.ndarray | None = None) -> np.ndarray:
     """Total rows among ``candidates`` (rows with no key of their own, or that would be
     rejected): a total word in any cell, or a SUM/SUBTOTAL formula in an .xlsx; among
     ``unlabelled`` (rows whose mapped text and date cells are empty) also the rows whose
-    numbers are the sums of the column above. ``numbers``: field -> (per-row value, filled)
-    of the mapped number columns; ``data``: rows that are order lines for those sums;
+    numbers are the sums of the column above. ``numbers``: field -> a function giving (per-row
+    value, filled) of a mapped number column; ``data``: rows that are order lines for those sums;
     ``dateless``: rows whose mapped dates are empty (only those are looked up in the formulas,
     which costs a pass over the sheet's XML)."""
     at = np.flatnonzero(candidates)

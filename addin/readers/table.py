@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ from addin import schema
 from addin.errors import ConfigError, InputError
 from addin.tomlcompat import tomllib
 from addin.readers import headers, rows, values
-from addin.readers.grid import Grid, load_grid
+from addin.readers.grid import Grid, load_grid, take as grid_take
 from addin.files.guard import check_option_file
 from addin.files.text import sheet_ref
 
@@ -568,8 +568,9 @@ def cell_name(sheet: str, col: int, row1: int) -> str:
 # --- reading --------------------------------------------------------------------------------
 
 def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: bool = True,
-              ledger_kind: str | None = None) -> ReadResult:
-    """Turn a grid into a ReadResult of ``kind``: every row accounted for."""
+              ledger_kind: str | None = None, fields: Collection[str] | None = None) -> ReadResult:
+    """Turn a grid into a ReadResult of ``kind``: every row accounted for. ``fields``: the
+    canonical fields the caller reads (:func:`read`)."""
     mapping = mapping or Mapping()
     name = grid.file.name
     grid = unpasted(grid)
@@ -602,7 +603,7 @@ def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: 
             runner = f"; runner-up '{choice.runner_up.header}'" if choice.runner_up is not None else ""
             notes.append(f"{fld} is read from '{c.header}' with confidence {c.score:.2f}{runner} — "
                          f"orderdesk map shows the choice; a --map file fixes it")
-    result = _read_rows(grid, kind, match, mapping)
+    result = _read_rows(grid, kind, match, mapping, None if fields is None else frozenset(fields))
     result.notes[len(grid.notes):len(grid.notes)] = notes    # after the file's own (encoding, pasted CSV)
     result.proposal = match.proposal
     if kind == "ledger":
@@ -610,8 +611,9 @@ def read_grid(grid: Grid, kind: str, mapping: Mapping | None = None, *, strict: 
         # the party a line is measured against (customer, supplier or production line), for
         # every kind of ledger alike; compute/otd.py may group by it
         party = headers.counterparty_field(match.ledger_kind or "sales", match.columns)
-        result.data["counterparty"] = result.data[party] if party else pd.Series(
-            np.full(len(result.data), None, dtype=object), index=result.data.index)
+        if fields is None or "counterparty" in fields:
+            result.data["counterparty"] = result.data[party] if party else pd.Series(
+                np.full(len(result.data), None, dtype=object), index=result.data.index)
     return result
 
 
@@ -710,38 +712,41 @@ def _column(rows: list[list], col: int) -> list:
     return [r[col] if col < len(r) else None for r in rows]
 
 
-def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> ReadResult:
+def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping,
+               wanted: frozenset[str] | None = None) -> ReadResult:
     fields = schema.KINDS[kind]
+    # the fields the frame holds; every column is parsed and checked all the same (the rows
+    # accepted, the issues, the totals and the notes are the same whatever the caller reads)
+    framed = {f: t for f, t in fields.items() if wanted is None or f in wanted}
     start = match.header_index + 1
     raw: dict[str, pd.Series] = {}        # field -> the cells per row (issue values)
     src: dict[str, values.Coded] = {}     # field -> the cells as entries and per-row codes
     cols_of: dict[str, int] = dict(match.columns)   # field -> column of its issues
+    loaded: dict[int, tuple[pd.Series, values.Coded]] = {}   # column -> its cells, encoded (load)
     if grid.batch is not None:
         # Arrow text columns (xlsx): each column's distinct texts are parsed once and the rows
         # are numpy takes; Python rows are made only for the few blank/total candidates. A
         # column that serves two fields is encoded once.
         n = max(len(grid.rows) - start, 0)
         index = pd.RangeIndex(n)
-        by_col: dict[int, tuple[pd.Series, values.Coded]] = {}
 
         def load(c: int) -> tuple[pd.Series, values.Coded]:
-            if c not in by_col:
+            if c not in loaded:
                 cells = values.text_series(grid.text_column(c, start, n), index)
-                by_col[c] = (cells, values.distinct(cells))
+                loaded[c] = (cells, values.distinct(cells))
                 grid.release_pages()     # the column is encoded: its mapped pages may go
-            return by_col[c]
+            return loaded[c]
         body = _LazyBody(grid.rows, start)
     else:
         body = grid.rows[start:]
         n = len(body)
         index = pd.RangeIndex(n)
-        by_obj: dict[int, tuple[pd.Series, values.Coded]] = {}
 
         def load(c: int) -> tuple[pd.Series, values.Coded]:
-            if c not in by_obj:
+            if c not in loaded:
                 cells = pd.Series(_column(body, c), index=index, dtype=object)
-                by_obj[c] = (cells, values.distinct(cells))
-            return by_obj[c]
+                loaded[c] = (cells, values.distinct(cells))
+            return loaded[c]
     for f, c in match.columns.items():
         raw[f], src[f] = load(c)
     source_row = np.arange(start + 1, start + 1 + n)
@@ -770,7 +775,7 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     for f, v in mapping.defaults.items():
         if f in fields and f not in raw and f not in derived:
             raw[f] = pd.Series([v] * n, index=index, dtype=object)
-            src[f] = values.Coded(pd.Series([v], dtype=object), np.zeros(n, np.intp))
+            src[f] = values.Coded(pd.Series([v], dtype=object), np.zeros(n, np.uint8))
             empty[f] = np.zeros(1, bool)
 
     problems: dict[str, values.Coded] = {}
@@ -818,6 +823,8 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
                                       text.iat[e][:40] + "…", f"text of {too_long[e]:,} characters is longer than"
                                       f" Excel's 32,767 per cell: the workbooks OrderDesk writes keep the first"
                                       f" 32,767", "warning"))
+            if f not in framed:
+                continue           # checked; text is needed by nothing but the frame
             if f in mapping.values:
                 table = {values.norm_key(k): v for k, v in mapping.values[f].items()}
                 done = text.map(lambda v: table.get(values.norm_key(v), v) if v is not None else None)
@@ -873,7 +880,8 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     for f, t in fields.items():
         if f in src and t not in (schema.NUMBER,) and f in match.columns:
             unlabelled &= src[f].per_row(empty[f])
-    numbers = {f: (parsed[f].rows().astype("float64"), ~src[f].per_row(empty[f])) for f, t in fields.items()
+    # per field, its rows' numbers and whether filled, made when the sums are checked (one at a time)
+    numbers = {f: functools.partial(_number_rows, parsed[f], src[f], empty[f]) for f, t in fields.items()
                if t == schema.NUMBER and f in match.columns and f in parsed}
     key_label = np.zeros(n, bool)
     if key:
@@ -895,22 +903,34 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     ph_notes, ph_counts = _placeholder_notes(grid.sheet, placeholders, parsed, raw, cols_of, match, keep,
                                              source_row)
     notes += ph_notes
+    if grid.batch is not None:
+        grid.release_pages()       # the flagged cells' pages, touched for the issues' values
 
     valid = keep & ~rejected
     n_valid = int(valid.sum())
     rows_kept = np.flatnonzero(valid)
+    source_row = source_row[valid]
+    # the cells and the checks are done with: only the framed fields' values are kept while the
+    # frame is made (a million lines: ~150 MB of codes, entries and numbers let go first)
+    for done_with in (loaded, src, raw, problems, numbers, empty, by_src):
+        done_with.clear()
+    for f in [f for f in parsed if f in fields and f not in framed]:
+        del parsed[f]
+    if wanted is not None:         # a caller that reads some fields: the memory let go is given back
+        from addin.files.allocator import give_back_freed_memory
+        give_back_freed_memory()
 
     def kept(c: values.Coded) -> pd.Series:   # one numpy take of the kept rows' entries
         return pd.Series(c.rows(rows_kept), dtype=c.values.dtype, copy=False)
 
     empty_columns = values.Filled(n_valid)       # the fields the file does not fill share one array per kind
-    data = pd.DataFrame({f: kept(parsed[f]) if f in parsed else
-                         empty_columns.column(t, functools.partial(_empty_array, t)) for f, t in fields.items()},
-                        copy=False)
-    for f, c in parsed.items():
-        if f not in fields:
-            data[f] = kept(c)
-    data["source_row"] = source_row[valid]
+    columns_ = {f: kept(parsed.pop(f)) if f in parsed else empty_columns.column(t, functools.partial(_empty_array, t))
+                for f, t in framed.items()}
+    columns_.update((f, kept(c)) for f, c in parsed.items() if f not in fields)
+    columns_["source_row"] = source_row
+    del rows_kept, parsed
+    data = pd.DataFrame(columns_, copy=False)
+    del columns_
     columns = dict(match.texts)
     for f, (d, _, _) in derived.items():
         columns[f] = d.describe()
@@ -923,6 +943,11 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping) -> R
     _finish(kind, result, grid, match)
     assert result.rows.read == result.rows.valid + result.rows.issues + result.rows.blank_or_total
     return result
+
+
+def _number_rows(parsed: values.Coded, cells: values.Coded, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A number column's value per row and whether its cell is filled."""
+    return parsed.rows().astype("float64", copy=False), ~cells.per_row(empty)
 
 
 def _issues(sheet: str, problems: dict[str, values.Coded], raw: dict[str, pd.Series], cols_of: dict[str, Any],
@@ -962,12 +987,11 @@ def _issues(sheet: str, problems: dict[str, values.Coded], raw: dict[str, pd.Ser
             raise ConfigError(f"mapping: [defaults] {f} = {raw[f].iat[0]!r}: {message}")
         message_parts.append(p.values.to_numpy(dtype=object)[bad_rows if p.codes is None else p.codes[bad_rows]])
         cells = raw[f]
-        arr = values.arrow_text(cells)
         seen: dict = {}          # each distinct cell text typed once
-        if arr is not None:
-            import pyarrow as pa
+        chunks = values.arrow_chunks(cells)
+        if chunks is not None:
             found += [seen[v] if v in seen else seen.setdefault(v, _issue_value(values.typed_cell(v)))
-                      for v in arr.take(pa.array(bad_rows)).to_pylist()]
+                      for v in grid_take(chunks, bad_rows).to_pylist()]
         else:
             found += [seen[v] if v in seen else seen.setdefault(v, _issue_value(v))
                       for v in cells.to_numpy()[bad_rows].tolist()]
@@ -1249,10 +1273,14 @@ ALL_SHEETS = "all"
 
 
 def read(path: Path | str, kind: str | None = None, *, sheet: str | None = None,
-         mapping: Mapping | Path | str | None = None) -> ReadResult:
+         mapping: Mapping | Path | str | None = None, fields: Collection[str] | None = None) -> ReadResult:
     """Read an input file of a kind (found from the headers when None). Every sheet is scored
     and the best table read, the others named in ``other_sheets``; ``sheet="all"`` reads the
-    sheets that share the best one's header together (one sheet per month)."""
+    sheets that share the best one's header together (one sheet per month).
+
+    ``fields``: the canonical fields the caller reads (None: all). The frame holds only those
+    (and ``source_row``); every column is still parsed and checked, so the rows, the issues and
+    the notes are those of a whole read. A million-line ledger's risk copy reads ten of 43."""
     from addin.readers.grid import sheet_names
     path = Path(path)
     if not isinstance(mapping, Mapping):
@@ -1261,7 +1289,7 @@ def read(path: Path | str, kind: str | None = None, *, sheet: str | None = None,
     kind, as_ledger = ledger_alias(kind)
     if kind is not None and kind not in schema.KINDS:
         raise InputError(f"unknown kind '{kind}' (expected one of: {', '.join([*schema.KINDS, *LEDGER_ALIASES])})")
-    lk = {"ledger_kind": as_ledger}
+    lk = {"ledger_kind": as_ledger, "fields": fields}
     if sheet is not None and sheet != ALL_SHEETS:
         grid = unpasted(load_grid(path, sheet))
         result = read_grid(grid, kind or detect_kind(grid, mapping), mapping, **lk)
@@ -1280,7 +1308,7 @@ def read(path: Path | str, kind: str | None = None, *, sheet: str | None = None,
         except InputError as exc:
             first_error = first_error or exc
             continue
-        match = find_header(grid, k, mapping, **lk)
+        match = find_header(grid, k, mapping, ledger_kind=as_ledger)
         if match is None or not requirement_met(k, match.columns, mapping, match.ledger_kind):
             if first_error is None:
                 try:

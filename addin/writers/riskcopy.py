@@ -55,12 +55,10 @@ class RiskCopySummary:
     calendar_note: str | None = None
 
 
-def _risk_frame(ledger_result: Any, as_of: dt.date, calendar: Any, horizon: int, basis: str,
-                lang: str) -> pd.DataFrame:
+def _risks(ledger_result: Any, as_of: dt.date, calendar: Any, horizon: int, basis: str,
+           lang: str, reasons: bool) -> pd.DataFrame:
     from addin.compute.risk import assess_risk
-    data: pd.DataFrame = ledger_result.data
-    risk = assess_risk(data, as_of, calendar, horizon, basis=basis, lang=lang)
-    return pd.concat([data, risk], axis=1)
+    return assess_risk(ledger_result.data, as_of, calendar, horizon, basis=basis, lang=lang, reasons=reasons)
 
 
 @dataclass(frozen=True)
@@ -68,6 +66,39 @@ class _Placed:
     """Where the ledger's table is, all the copy needs of its read."""
     sheet: str
     header_row: int
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """The rows that get a risk, ascending (a row once, none on or above the header), and per
+    row its risk as an index into ``risks``: 9 bytes a line (a million lines' Python lists took
+    48 MB; the copy turns them into ints a block at a time)."""
+    rows: np.ndarray          # int64
+    codes: np.ndarray         # int8
+    risks: tuple[str, ...]
+
+    @classmethod
+    def of(cls, data: pd.DataFrame, risk: pd.Series, header_row: int) -> "_Targets":
+        if not len(data) or "source_row" not in data:
+            return cls(np.zeros(0, np.int64), np.zeros(0, np.int8), ())
+        from addin.compute.risk import RISKS
+        rows = data["source_row"].to_numpy(dtype="int64")
+        labels = risk.to_numpy(dtype=object)
+        codes, risks = np.full(len(labels), -1, np.int8), RISKS
+        for i, label in enumerate(RISKS):      # a few comparisons: factorize hashes a million objects
+            codes[labels == label] = i
+        if (codes < 0).any():
+            codes, risks = pd.factorize(labels, use_na_sentinel=False)
+            codes = codes.astype(np.int8)
+        if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():   # a read gives its rows ascending
+            order = np.argsort(rows, kind="stable")
+            rows, codes = rows[order], codes[order]
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = rows[1:] != rows[:-1]
+        keep &= rows > header_row
+        if not keep.all():
+            rows, codes = rows[keep], codes[keep]
+        return cls(rows, codes, tuple(str(r) for r in risks))
 
 
 def _counts(frame: pd.DataFrame) -> dict[str, int]:
@@ -100,9 +131,9 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
     as_of = as_of or dt.date.today()
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"{out.name}: the output must be an .xlsx workbook", value=str(out), expected=".xlsx")
-    frame = _risk_frame(ledger_result, as_of, calendar, horizon, basis, lang)
-    note = horizon_note(as_of, calendar, horizon, lang)
     own_copy = not separate and source.suffix.lower() in (".xlsx", ".xlsm")
+    risk = _risks(ledger_result, as_of, calendar, horizon, basis, lang, reasons=not own_copy)  # the copy shows none
+    note = horizon_note(as_of, calendar, horizon, lang)
     if own_copy:
         macros = source.suffix.lower() == ".xlsm"
         if macros and out.suffix.lower() != ".xlsm":
@@ -114,15 +145,19 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
         from addin.files.guard import inspect_input
         inspect_input(source, {"xlsx"}, deep=False)   # the same checks as the readers make
         show = sys.stderr.isatty() if progress is None else progress
-    summary = RiskCopySummary(out=out, rows=len(frame), separate=not own_copy, calendar_note=note, **_counts(frame))
+    summary = RiskCopySummary(out=out, rows=len(risk), separate=not own_copy, calendar_note=note, **_counts(risk))
     if own_copy:
-        # the copy needs each line's row and risk and where the table is: the ledger's other
-        # columns are let go (a million lines: ~250 MB) if the caller holds no other reference
-        rows = frame[[c for c in ("source_row", "risk", "risk_reason") if c in frame.columns]]
+        # the copy needs each line's row and risk and where the table is: the ledger's columns
+        # are let go (a million lines: ~100 MB) if the caller holds no other reference, and the
+        # memory they took is given back, so the copy's peak is the read's
+        from addin.files.allocator import give_back_freed_memory
         placed = _Placed(ledger_result.sheet, ledger_result.header_row)
-        del frame, ledger_result
-        write = lambda tmp: _write_copy(source, tmp, placed, rows, lang, note, show)  # noqa: E731
+        targets = _Targets.of(ledger_result.data, risk["risk"], placed.header_row)
+        del risk, ledger_result
+        give_back_freed_memory()
+        write = lambda tmp: _write_copy(source, tmp, placed, targets, lang, note, show)  # noqa: E731
     else:
+        frame = pd.concat([ledger_result.data, risk], axis=1)
         write = lambda tmp: _write_separate(tmp, ledger_result, frame, as_of, lang, note)  # noqa: E731
     atomic_write(out, write, _validate_copy if own_copy else None, inputs=[source])
     return summary
@@ -620,7 +655,7 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame, lang: str,
+def _write_copy(source: Path, tmp: Path, ledger_result: Any, targets: _Targets, lang: str,
                 note: str | None = None, show_progress: bool = False) -> None:
     from addin.files.text import col_letters
     from addin.writers.sheetxml import CellEdit, SheetEdit, parse_ref, rewrite_sheet, scan_sheet, xml_text
@@ -670,16 +705,7 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
         pfx = scan.pfx
 
         # the rows and their cells ---------------------------------------------------------------
-        rows = frame["source_row"].to_numpy(dtype="int64") if "source_row" in frame and len(frame) else \
-            np.zeros(0, dtype="int64")
-        risks = frame["risk"].astype(object).to_numpy() if len(frame) else np.zeros(0, dtype=object)
-        order = np.argsort(rows, kind="stable")
-        rows, risks = rows[order], risks[order]
-        keep = np.ones(len(rows), dtype=bool)
-        keep[1:] = rows[1:] != rows[:-1]
-        keep &= rows > header_row
-        rows, risks = rows[keep], risks[keep]
-        kinds, codes = np.unique(risks.astype(str), return_inverse=True)
+        rows, codes, kinds = targets.rows, targets.codes, targets.risks
 
         def inline(text: str) -> Callable[[bytes, bytes | None], bytes]:
             body = xml_text(text)
@@ -742,7 +768,7 @@ def _write_copy(source: Path, tmp: Path, ledger_result: Any, frame: pd.DataFrame
             if box is not None:
                 dimension = (f"{col_letters(box[0])}{box[1]}:{col_letters(max(box[2], right))}"
                              f"{max(box[3], max_row)}").encode()
-        edit = SheetEdit(rows=rows.tolist(), codes=codes.tolist(), row_cells=row_cells, header_row=header_row,
+        edit = SheetEdit(rows=rows, codes=codes, row_cells=row_cells, header_row=header_row,
                          header_cells=header_cells, drop_cols=frozenset({col}) if place.own else frozenset(),
                          header_drop=frozenset(header_drop), dimension=dimension, cols=_cols_edit(col),
                          auto_filter=auto_filter, drop_cf=drop_cf, add_cf=cf,
