@@ -399,3 +399,22 @@ def test_an_entry_replaced_or_dropped_while_a_result_is_in_use_leaves_it_whole(t
     entry.write_bytes(b"y" * 64)
     same(held, fresh)
     assert held.data["qty"].sum() == fresh.data["qty"].sum()
+
+
+def test_a_read_of_some_fields_has_its_own_entry_and_a_whole_entry_answers_it(tmp_path, folder, monkeypatch):
+    """The risk copy reads ten fields: its entry is its own (a later whole read parses again and is
+    whole); once a whole entry exists, a read of some fields comes from it."""
+    from addin.compute.risk import RISK_FIELDS
+    ledger = write_xlsx(tmp_path / "ledger.xlsx", rows())
+    calls = parses(monkeypatch)
+    some = read_ledger(ledger, fields=RISK_FIELDS)
+    assert "customer" not in some.data.columns and "promised_date" in some.data.columns
+    again = read_ledger(ledger, fields=RISK_FIELDS)
+    same(again, some)
+    assert len(calls) == 1 and len(entries(folder)) == 1
+    whole = read_ledger(ledger)
+    assert len(calls) == 2 and len(entries(folder)) == 2 and "customer" in whole.data.columns
+    same(whole, read(ledger, "ledger"))
+    monkeypatch.setattr("addin.readers.read", lambda *a, **k: pytest.fail("parsed again"))
+    other = read_ledger(ledger, fields=("customer", "qty"))     # no entry of its own: the whole one
+    same(other, whole)
