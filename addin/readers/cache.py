@@ -634,6 +634,10 @@ def _store_later(entry: Path, result, path: Path, key: dict, source: dict) -> No
         if pid == 0:      # child: write the entry and leave, never returning into the caller
             code = 0
             try:
+                # the parent's freed memory, kept for its reuse, is the child's too: given back
+                # first, the child holds the result and its encoding, not the parent's peak
+                from addin.files.allocator import give_back_freed_memory
+                give_back_freed_memory()
                 write()
             except BaseException:  # noqa: BLE001 - a cache that cannot be written is no cache
                 code = 1

@@ -489,7 +489,7 @@ def _fastexcel_to_ipc(path: Path, name: str, ipc: str, member: str | None = None
 
 # --- a large sheet parsed part by part ----------------------------------------------------------
 
-PART_XML_BYTES = 16 << 20    # sheet XML per part (0: always whole); at least 4x the shared strings
+PART_XML_BYTES = 8 << 20     # sheet XML per part (0: always whole); at least 4x the shared strings
 # the members calamine needs to read one sheet's values: the workbook, its relationships and
 # content types, styles (date formats), shared strings, theme; other worksheets become empty stubs
 _PART_KEEP = ("[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml")

@@ -142,8 +142,6 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
         if not macros and out.suffix.lower() == ".xlsm":
             raise InputError(f"{out.name}: the ledger is an .xlsx workbook — name the copy .xlsx (Excel refuses"
                              f" an .xlsx workbook named .xlsm)", value=str(out), expected=".xlsx")
-        from addin.files.guard import inspect_input
-        inspect_input(source, {"xlsx"}, deep=False)   # the same checks as the readers make
         show = sys.stderr.isatty() if progress is None else progress
     summary = RiskCopySummary(out=out, rows=len(risk), separate=not own_copy, calendar_note=note, **_counts(risk))
     if own_copy:
@@ -155,6 +153,8 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
         targets = _Targets.of(ledger_result.data, risk["risk"], placed.header_row)
         del risk, ledger_result
         give_back_freed_memory()
+        from addin.files.guard import inspect_input
+        inspect_input(source, {"xlsx"}, deep=False)   # the same checks as the readers make
         write = lambda tmp: _write_copy(source, tmp, placed, targets, lang, note, show)  # noqa: E731
     else:
         frame = pd.concat([ledger_result.data, risk], axis=1)
