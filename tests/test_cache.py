@@ -418,3 +418,19 @@ def test_a_read_of_some_fields_has_its_own_entry_and_a_whole_entry_answers_it(tm
     monkeypatch.setattr("addin.readers.read", lambda *a, **k: pytest.fail("parsed again"))
     other = read_ledger(ledger, fields=("customer", "qty"))     # no entry of its own: the whole one
     same(other, whole)
+
+
+def test_the_frame_is_streamed_into_the_entry_as_its_bytes_would_be(tmp_path):
+    """The entry's frame is written from the table (its stream made twice, never whole in
+    memory): the same length, checksum and bytes as the stream made in memory."""
+    import zlib
+    result = read(write_xlsx(tmp_path / "ledger.xlsx", rows(40)), "ledger")
+    table, _ = cache._frame_table(result.data)
+    streamed = cache._Streamed(table)
+    whole = cache._ipc_bytes(table)
+    assert (len(streamed), streamed.crc) == (len(whole), zlib.crc32(whole))
+    a, b = tmp_path / "a.odcache", tmp_path / "b.odcache"
+    assert cache.store(a, [b"head", streamed, b"tail"], 1 << 30)
+    assert cache.store(b, [b"head", whole, b"tail"], 1 << 30)
+    assert a.read_bytes() == b.read_bytes()
+    assert not cache.store(tmp_path / "c.odcache", [b"head", streamed], len(whole))     # over the bound: not written

@@ -78,7 +78,7 @@ def assess_risk(ledger: pd.DataFrame, as_of: _dt.date, calendar: WorkingCalendar
     on_track, done and cancelled) per line, with the ledger's index. ``projected_finish`` is an
     optional date Series aligned with the ledger (e.g. from capacity planning). ``reasons``
     False: the ``risk`` column alone (the risk copy shows no reason; a million lines' texts
-    are 16 MB and a third of the time)."""
+    take 16 MB)."""
     if calendar is None:
         from addin.compute.calendar import WorkingCalendar
         calendar = WorkingCalendar.cn()
