@@ -920,13 +920,11 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping,
         from addin.files.allocator import give_back_freed_memory
         give_back_freed_memory()
 
-    def kept(c: values.Coded) -> pd.Series:   # one numpy take of the kept rows' entries
-        return pd.Series(c.rows(rows_kept), dtype=c.values.dtype, copy=False)
-
     empty_columns = values.Filled(n_valid)       # the fields the file does not fill share one array per kind
-    columns_ = {f: kept(parsed.pop(f)) if f in parsed else empty_columns.column(t, functools.partial(_empty_array, t))
-                for f, t in framed.items()}
-    columns_.update((f, kept(c)) for f, c in parsed.items() if f not in fields)
+    # each field's entries taken for the kept rows, its codes let go as soon as it is taken
+    columns_ = {f: _kept(parsed.pop(f), rows_kept) if f in parsed else
+                empty_columns.column(t, functools.partial(_empty_array, t)) for f, t in framed.items()}
+    columns_.update((f, _kept(c, rows_kept)) for f, c in parsed.items() if f not in fields)
     columns_["source_row"] = source_row
     del rows_kept, parsed
     data = pd.DataFrame(columns_, copy=False)
@@ -943,6 +941,11 @@ def _read_rows(grid: Grid, kind: str, match: HeaderMatch, mapping: Mapping,
     _finish(kind, result, grid, match)
     assert result.rows.read == result.rows.valid + result.rows.issues + result.rows.blank_or_total
     return result
+
+
+def _kept(c: values.Coded, rows: np.ndarray) -> pd.Series:
+    """The entries of ``rows`` (one numpy take) as a column."""
+    return pd.Series(c.rows(rows), dtype=c.values.dtype, copy=False)
 
 
 def _number_rows(parsed: values.Coded, cells: values.Coded, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
