@@ -81,14 +81,16 @@ import sys, json, pickle, resource, time
 from pathlib import Path
 from types import SimpleNamespace
 from addin.files.atomic import atomic_write
-from addin.writers.riskcopy import _validate_copy, _write_copy
+from addin.writers.riskcopy import _Targets, _validate_copy, _write_copy
 with open(sys.argv[1], "rb") as f:
     job = pickle.load(f)
 result = SimpleNamespace(path=job["path"], sheet=job["sheet"], header_row=job["header_row"])
+targets = _Targets.of(job["frame"], job["frame"]["risk"], job["header_row"])   # as write_risk_copy makes them
+del job["frame"]
 usage = resource.getrusage(resource.RUSAGE_SELF)
 before, cpu0 = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 t0 = time.perf_counter()
-atomic_write(Path(sys.argv[2]), lambda tmp: _write_copy(Path(job["path"]), tmp, result, job["frame"], "zh", None),
+atomic_write(Path(sys.argv[2]), lambda tmp: _write_copy(Path(job["path"]), tmp, result, targets, "zh", None),
              _validate_copy, inputs=[Path(job["path"])])
 seconds = time.perf_counter() - t0
 usage = resource.getrusage(resource.RUSAGE_SELF)

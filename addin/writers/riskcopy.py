@@ -132,6 +132,9 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"{out.name}: the output must be an .xlsx workbook", value=str(out), expected=".xlsx")
     own_copy = not separate and source.suffix.lower() in (".xlsx", ".xlsm")
+    if own_copy:
+        from addin.files.allocator import give_back_freed_memory
+        give_back_freed_memory()       # what the read let go: the risk and the copy reuse none of it
     risk = _risks(ledger_result, as_of, calendar, horizon, basis, lang, reasons=not own_copy)  # the copy shows none
     note = horizon_note(as_of, calendar, horizon, lang)
     if own_copy:
@@ -148,7 +151,6 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
         # the copy needs each line's row and risk and where the table is: the ledger's columns
         # are let go (a million lines: ~100 MB) if the caller holds no other reference, and the
         # memory they took is given back, so the copy's peak is the read's
-        from addin.files.allocator import give_back_freed_memory
         placed = _Placed(ledger_result.sheet, ledger_result.header_row)
         targets = _Targets.of(ledger_result.data, risk["risk"], placed.header_row)
         del risk, ledger_result
