@@ -225,3 +225,32 @@ def test_the_copys_targets_are_each_row_once_below_the_header():
     assert [odd.risks[c] for c in odd.codes] == ["late?", "done"]
     empty = _Targets.of(pd.DataFrame({"source_row": []}), pd.Series([], dtype=object), header_row=1)
     assert len(empty.rows) == 0
+
+
+def test_the_copy_of_the_users_workbook_reads_only_the_risks_fields(tmp_path, monkeypatch):
+    """``orderdesk risk`` into a copy of an .xlsx reads RISK_FIELDS (and the filters' fields when
+    filtering); a separate workbook, which shows every column, reads them all. Both give the
+    same risks."""
+    from dataclasses import replace
+    from addin.compute.filters import LineFilter
+    from addin.config import Settings
+    from addin.jobs import risk as job
+    from tests.test_riskcopy import AS_OF as DAY, make_ledger
+    asked: list = []
+    real = job.read_ledger
+
+    def recording(source, **kw):
+        asked.append(kw.get("fields"))
+        return real(source, **kw)
+    monkeypatch.setattr(job, "read_ledger", recording)
+    ledger = make_ledger(tmp_path / "ledger.xlsx")
+    copy = job.risk_copy(ledger, Settings(), as_of=DAY, lang="en", out=tmp_path / "copy.xlsx")
+    assert set(asked.pop()) == set(RISK_FIELDS)
+    apart = job.risk_copy(ledger, Settings(), as_of=DAY, lang="en", out=tmp_path / "apart.xlsx", separate=True)
+    assert asked.pop() is None
+    assert [getattr(copy, r) for r in RISKS] == [getattr(apart, r) for r in RISKS] and copy.rows == apart.rows
+    customer = read(ledger, "ledger").data["customer"].dropna().iloc[0]
+    chosen = job.risk_copy(ledger, replace(Settings(), filters=LineFilter(customer=(customer,))), as_of=DAY,
+                           lang="en", out=tmp_path / "chosen.xlsx")
+    assert set(asked.pop()) == set(RISK_FIELDS) | set(FILTER_FIELDS.values())
+    assert 0 < chosen.rows < copy.rows
