@@ -167,8 +167,7 @@ def _encoded(chunks):
     if chunks.num_chunks > 1:
         enc = pc.dictionary_encode(chunks)
         words = enc.chunk(enc.num_chunks - 1).dictionary
-        if all(len(c.dictionary) == len(words) and c.dictionary.buffers()[-1] == words.buffers()[-1]
-               for c in enc.chunks):
+        if all(len(c.dictionary) == len(words) and c.dictionary.buffers() == words.buffers() for c in enc.chunks):
             return words, pa.chunked_array([c.indices for c in enc.chunks], pa.int32())
     enc = pc.dictionary_encode(chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks())
     return enc.dictionary, enc.indices
