@@ -322,6 +322,13 @@ def test_size_bound_drops_the_least_recently_used(tmp_path, folder, monkeypatch)
     assert sum(p.stat().st_size for p in entries(folder)) <= 2.5 * one
 
 
+def entry_bytes(buffers: list, folder: Path) -> bytes:
+    """An entry's bytes as :func:`cache.store` writes them (the frame streamed from its table)."""
+    path = folder / f"one{cache.SUFFIX}"
+    assert cache.store(path, buffers, 1 << 30)
+    return path.read_bytes()
+
+
 def test_issue_values_of_every_kind_come_back_as_they_were(tmp_path, folder):
     ledger = write_xlsx(tmp_path / "ledger.xlsx", rows())
     result = read(ledger, "ledger")
@@ -331,10 +338,10 @@ def test_issue_values_of_every_kind_come_back_as_they_were(tmp_path, folder):
                       (dt.datetime(2026, 2, 3, 4, 5), "error"), (True, "warning")]]
     key = cache.options_key(ledger, "ledger", None, Mapping())
     source = {"size": 1, "mtime_ns": 2, "blake2b": "x"}
-    back = cache.decode(b"".join(bytes(b) for b in cache.encode(result, ledger, key, source)), ledger, key, source)
+    back = cache.decode(entry_bytes(cache.encode(result, ledger, key, source), tmp_path), ledger, key, source)
     assert [(type(i.value), i.value, i.severity) for i in back.issues] == \
            [(type(i.value), i.value, i.severity) for i in result.issues]
-    assert cache.decode(b"".join(bytes(b) for b in cache.encode(result, ledger, key, source)), ledger, key,
+    assert cache.decode(entry_bytes(cache.encode(result, ledger, key, source), tmp_path), ledger, key,
                         {**source, "size": 2}) is None
 
 

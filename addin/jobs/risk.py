@@ -41,11 +41,11 @@ def risk_copy(ledger: Source, settings: Settings, *, as_of: _dt.date, lang: str,
     ``deliveries``: a delivery export (SPEC 13): a line is done once its deliveries complete it,
     open (and so overdue or at risk) while they fall short. The ledger's own rows are never folded
     here: the copy gives each of its rows a risk."""
-    from addin.writers.riskcopy import write_risk_copy
+    from addin.writers.riskcopy import copies_workbook, write_risk_copy
     # the copy of the user's workbook needs each line's risk and row, nothing else of the ledger:
     # read only the fields the risk and the filters look at (a separate workbook shows them all)
     fields = None
-    if deliveries is None and not separate and is_path(ledger) and Path(ledger).suffix.lower() in (".xlsx", ".xlsm"):
+    if deliveries is None and is_path(ledger) and copies_workbook(Path(ledger), separate):
         from addin.compute.filters import FILTER_FIELDS
         from addin.compute.risk import RISK_FIELDS
         fields = (*RISK_FIELDS, *(FILTER_FIELDS.values() if getattr(settings, "filters", None) else ()))

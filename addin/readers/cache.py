@@ -419,9 +419,6 @@ class _Streamed:
     def __len__(self) -> int:
         return self.length
 
-    def __bytes__(self) -> bytes:          # the stream in memory, for a caller that wants it so
-        return bytes(_ipc_bytes(self.table))
-
 
 def encode(result, path: Path, key: dict, source: dict) -> list:
     """The entry for ``result`` read from ``path`` as a list of buffers (bytes, or the frame as a

@@ -106,6 +106,12 @@ def _counts(frame: pd.DataFrame) -> dict[str, int]:
     return {k: int(counts.get(k, 0)) for k in ("overdue", "at_risk", "on_track", "done", "cancelled")}
 
 
+def copies_workbook(source: Path, separate: bool) -> bool:
+    """Whether the risk goes into a copy of the user's workbook (an .xlsx or .xlsm ledger, no
+    ``separate``), which needs each line's row and risk alone; else a new workbook of the lines."""
+    return not separate and Path(source).suffix.lower() in (".xlsx", ".xlsm")
+
+
 def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | None = None, calendar: Any = None,
                     horizon: int = RISK_HORIZON, basis: str = "promised", separate: bool = False,
                     lang: str = "en", progress: bool | None = None) -> RiskCopySummary:
@@ -121,6 +127,7 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
     note line (beside the risk header in a copy, above the table in a new workbook) and the
     summary's ``calendar_note`` holds it."""
     from addin.compute.risk import horizon_note
+    from addin.files.allocator import give_back_freed_memory
     from addin.files.atomic import atomic_write
 
     out = Path(out)
@@ -131,12 +138,7 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
     as_of = as_of or dt.date.today()
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"{out.name}: the output must be an .xlsx workbook", value=str(out), expected=".xlsx")
-    own_copy = not separate and source.suffix.lower() in (".xlsx", ".xlsm")
-    if own_copy:
-        from addin.files.allocator import give_back_freed_memory
-        give_back_freed_memory()       # what the read let go: the risk and the copy reuse none of it
-    risk = _risks(ledger_result, as_of, calendar, horizon, basis, lang, reasons=not own_copy)  # the copy shows none
-    note = horizon_note(as_of, calendar, horizon, lang)
+    own_copy = copies_workbook(source, separate)
     if own_copy:
         macros = source.suffix.lower() == ".xlsm"
         if macros and out.suffix.lower() != ".xlsm":
@@ -146,6 +148,9 @@ def write_risk_copy(ledger_result: Any, *, out: Path | str, as_of: dt.date | Non
             raise InputError(f"{out.name}: the ledger is an .xlsx workbook — name the copy .xlsx (Excel refuses"
                              f" an .xlsx workbook named .xlsm)", value=str(out), expected=".xlsx")
         show = sys.stderr.isatty() if progress is None else progress
+        give_back_freed_memory()       # what the read let go: the risk and the copy reuse none of it
+    risk = _risks(ledger_result, as_of, calendar, horizon, basis, lang, reasons=not own_copy)  # the copy shows none
+    note = horizon_note(as_of, calendar, horizon, lang)
     summary = RiskCopySummary(out=out, rows=len(risk), separate=not own_copy, calendar_note=note, **_counts(risk))
     if own_copy:
         # the copy needs each line's row and risk and where the table is: the ledger's columns
